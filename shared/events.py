@@ -1,0 +1,89 @@
+"""Topics, event types and the CloudEvents 1.0 envelope, declared once for every service."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from uuid import uuid4
+
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent
+
+OFFERS_TOPIC = "offers.v1"
+NEEDS_TOPIC = "needs.v1"
+MATCHES_TOPIC = "matches.v1"
+NOTIFICATIONS_TOPIC = "notifications.v1"
+
+EVENT_TYPES: dict[str, tuple[str, ...]] = {
+    OFFERS_TOPIC: ("offer.published", "offer.updated", "offer.withdrawn"),
+    NEEDS_TOPIC: ("need.published", "need.updated", "need.closed"),
+    MATCHES_TOPIC: (
+        "match.proposed", "match.accepted", "match.declined",
+        "match.confirmed", "match.expired", "match.cancelled",
+    ),
+    NOTIFICATIONS_TOPIC: ("notification.sent", "notification.failed"),
+}
+TOPIC_OF_TYPE = {etype: topic for topic, types in EVENT_TYPES.items() for etype in types}
+ALL_TOPICS = tuple(EVENT_TYPES)
+
+
+def dlq_topic(topic: str) -> str:
+    """The dead-letter topic of a source topic."""
+    return f"{topic}.dlq"
+
+
+class MalformedEvent(ValueError):
+    """A message that is not a valid CloudEvents 1.0 JSON document of a known shape."""
+
+
+_FORMAT = JSONFormat()
+
+
+@dataclass(frozen=True)
+class Event:
+    """One fact that happened, as carried on a topic: small, past tense, no personal data."""
+
+    type: str
+    subject: str
+    data: dict[str, Any]
+    source: str
+    id: str = field(default_factory=lambda: str(uuid4()))
+    time: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
+
+    @property
+    def topic(self) -> str:
+        """The topic this event type belongs on."""
+        return TOPIC_OF_TYPE[self.type]
+
+    def to_json(self) -> bytes:
+        """Serialise as a structured-mode CloudEvents JSON document."""
+        attributes = {
+            "specversion": "1.0", "id": self.id, "source": self.source, "type": self.type,
+            "time": datetime.fromisoformat(self.time), "subject": self.subject,
+            "datacontenttype": "application/json",
+        }
+        return _FORMAT.write(CloudEvent(attributes, self.data))
+
+
+def new_event(source: str, type_: str, subject: str, data: dict[str, Any], **extra: Any) -> Event:
+    """Create an event of a declared type; refuses undeclared types."""
+    if type_ not in TOPIC_OF_TYPE:
+        raise ValueError(f"undeclared event type {type_!r}")
+    return Event(type=type_, subject=subject, data=data, source=source, **extra)
+
+
+def parse_event(raw: bytes | str) -> Event:
+    """Read a structured CloudEvents JSON document; MalformedEvent if it is not one."""
+    try:
+        ce = _FORMAT.read(None, raw)
+        data = ce.get_data()
+        if isinstance(data, (bytes, str)):
+            data = json.loads(data)
+    except Exception as exc:  # the SDK raises many kinds of errors for bad input
+        raise MalformedEvent(f"not a CloudEvents JSON document: {exc}") from exc
+    if not isinstance(data, dict) or not ce.get_subject():
+        raise MalformedEvent("event must carry a subject and a JSON object as data")
+    when = ce.get_time() or datetime.now(timezone.utc)
+    return Event(type=ce.get_type(), subject=ce.get_subject(), data=data,
+                 source=ce.get_source(), id=ce.get_id(), time=when.isoformat())

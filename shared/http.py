@@ -1,0 +1,147 @@
+"""The Flask side every service shares: app factory base, contract error body, health endpoints."""
+from __future__ import annotations
+
+import logging
+import socket
+from typing import Any, Callable, Iterable
+
+from flask import Flask, jsonify
+from flask_smorest import Api, Blueprint
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from shared.config import Config
+from shared.errors import DomainError, status_of
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+
+HTTP_CODES = {
+    400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "body_too_large", 415: "unsupported_media_type",
+    422: "validation_failed", 429: "too_many_requests", 500: "internal_error", 503: "unavailable",
+}
+
+
+def error_response(status: int, code: str, message: str, fields: dict[str, list[str]] | None = None):
+    """The contract's error body with its status."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return jsonify({"error": body}), status
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested messages into contract paths: 'volunteer.email', 'availability[1].end_time'."""
+    if isinstance(messages, list):
+        return {prefix or "_body": [str(m) for m in messages]}
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+            path = f"{prefix}[{key}]"
+        elif key == "_schema":
+            path = prefix or "_body"
+        else:
+            path = f"{prefix}.{key}" if prefix else str(key)
+        for sub_path, reasons in flatten_messages(value, path).items():
+            flat.setdefault(sub_path, []).extend(reasons)
+    return flat
+
+
+class ContractApi(Api):
+    """flask-smorest's Api, answering every HTTP error in the contract's format."""
+
+    def handle_http_exception(self, error: HTTPException):
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        fields = None
+        if "messages" in data:
+            # webargs groups messages by location (json, query); the location is not part of the path
+            fields = {}
+            for location_messages in data["messages"].values():
+                fields.update(flatten_messages(location_messages))
+        message = data.get("message") or {
+            400: "The request body is not valid JSON.",
+            413: f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB.",
+            422: "Some fields are not valid.",
+        }.get(status, error.description or error.name)
+        return error_response(status, HTTP_CODES.get(status, "error"), message, fields)
+
+
+def _tcp_reachable(address: str, timeout: float = 1.0) -> bool:
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=timeout):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
+def kafka_reachable(config: Config) -> bool:
+    """True when any bootstrap server accepts a connection."""
+    return any(_tcp_reachable(a.strip()) for a in config.kafka_bootstrap_servers.split(","))
+
+
+def health_blueprint(config: Config, ping_mongo: Callable[[], Any]) -> Blueprint:
+    """GET /healthz (process alive) and GET /readyz (MongoDB and Kafka reachable)."""
+    blp = Blueprint("health", __name__, description="Liveness and readiness")
+
+    @blp.route("/healthz")
+    @blp.response(200)
+    def healthz():
+        return {"status": "ok"}
+
+    @blp.route("/readyz")
+    @blp.response(200)
+    def readyz():
+        checks = {"mongodb": _mongo_ok(ping_mongo), "kafka": kafka_reachable(config)}
+        if not all(checks.values()):
+            down = ", ".join(name for name, ok in checks.items() if not ok)
+            return error_response(503, "unavailable", f"Not reachable: {down}.", {n: ["unreachable"] for n, ok in checks.items() if not ok})
+        return {"status": "ready", "checks": checks}
+
+    return blp
+
+
+def _mongo_ok(ping: Callable[[], Any]) -> bool:
+    try:
+        ping()
+        return True
+    except Exception:  # any failure to ping means "not ready"; the reason is logged
+        log.warning("mongodb ping failed", exc_info=True)
+        return False
+
+
+def create_service_app(name: str, config: Config, blueprints: Iterable[Blueprint],
+                       ping_mongo: Callable[[], Any], description: str) -> Flask:
+    """A Flask app with the contract's error handling, health endpoints and /openapi.json."""
+    app = Flask(f"services.{name}")
+    app.config.update(
+        TESTING=config.testing,
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        API_TITLE=f"{name} service",
+        API_VERSION="1.0.0",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={"info": {"description": description}},
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False
+    api = ContractApi(app)
+    api.register_blueprint(health_blueprint(config, ping_mongo))
+    for blp in blueprints:
+        api.register_blueprint(blp)
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        return error_response(status_of(error), error.code, error.message, error.fields or None)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return api.handle_http_exception(error)
+        log.exception("unhandled error")
+        return api.handle_http_exception(InternalServerError())
+
+    return app

@@ -1,0 +1,186 @@
+"""The Kafka publisher, topic set-up and the one consume loop every service uses."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from shared.config import Config
+from shared.events import ALL_TOPICS, TOPIC_OF_TYPE, Event, MalformedEvent, dlq_topic, parse_event
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Event], None]
+PARTITIONS = 4
+
+
+def ensure_topics(config: Config, topics: Iterable[str] = ALL_TOPICS) -> None:
+    """Create the topics and their dead-letter topics if they do not exist yet."""
+    admin = KafkaAdminClient(bootstrap_servers=config.kafka_bootstrap_servers, request_timeout_ms=10000)
+    try:
+        existing = set(admin.list_topics())
+        wanted = [t for topic in topics for t in (topic, dlq_topic(topic)) if t not in existing]
+        for name in wanted:
+            try:
+                admin.create_topics([NewTopic(name, PARTITIONS, 1)])
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        admin.close()
+
+
+class Publisher:
+    """Sends events keyed by their subject and waits for the broker's acknowledgement."""
+
+    def __init__(self, config: Config):
+        self._config = config
+        self._producer: KafkaProducer | None = None
+        self._lock = threading.Lock()
+
+    def _client(self) -> KafkaProducer:
+        if self._producer is None:
+            self._producer = KafkaProducer(
+                bootstrap_servers=self._config.kafka_bootstrap_servers,
+                acks="all",
+                enable_idempotence=self._config.kafka_idempotent_producer,
+                retries=3,
+                request_timeout_ms=10000,
+                max_block_ms=10000,
+            )
+        return self._producer
+
+    def send_raw(self, topic: str, key: str, value: bytes, headers: list[tuple[str, bytes]] | None = None) -> None:
+        """Send one message and wait for it; on failure the producer is rebuilt and the error raised."""
+        with self._lock:
+            try:
+                self._client().send(topic, key=key.encode(), value=value, headers=headers or []).get(timeout=15)
+            except KafkaError:
+                self._reset()
+                raise
+
+    def publish(self, event: Event) -> None:
+        """Send one event to its topic."""
+        self.send_raw(event.topic, event.subject, event.to_json())
+
+    def _reset(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                producer.close(timeout=1)
+            except KafkaError:
+                log.warning("closing a failed producer raised", exc_info=True)
+
+    def close(self) -> None:
+        """Flush and close the producer."""
+        with self._lock:
+            if self._producer is not None:
+                self._producer.close(timeout=5)
+                self._producer = None
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """Which topics a consumer group reads and which handler takes each event type."""
+
+    group_id: str
+    handlers: Mapping[str, Handler]
+
+    @property
+    def topics(self) -> list[str]:
+        """The topics that carry the handled event types."""
+        return sorted({TOPIC_OF_TYPE[t] for t in self.handlers})
+
+
+def _consumer(config: Config, subscription: Subscription) -> KafkaConsumer:
+    consumer = KafkaConsumer(
+        bootstrap_servers=config.kafka_bootstrap_servers,
+        group_id=subscription.group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=1500,
+        max_poll_records=100,
+    )
+    consumer.subscribe(subscription.topics)
+    return consumer
+
+
+class ConsumeLoop:
+    """Poll, dispatch, commit after success; retry a bounded number of times, then dead-letter."""
+
+    def __init__(self, config: Config, subscription: Subscription, publisher: Publisher,
+                 attempts: int = 3, backoff_seconds: float = 0.2):
+        self.config = config
+        self.subscription = subscription
+        self.publisher = publisher
+        self.attempts = attempts
+        self.backoff_seconds = backoff_seconds
+        self.stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Ask the loop to finish the current message and return."""
+        self.stopping.set()
+
+    def run(self) -> None:
+        """Consume until stopped; a lost broker connection rebuilds the consumer and goes on."""
+        while not self.stopping.is_set():
+            try:
+                self._run_once()
+            except KafkaError as exc:
+                log.warning("consumer lost the broker (%s); reconnecting", exc)
+                self.stopping.wait(1.0)
+
+    def _run_once(self) -> None:
+        consumer = _consumer(self.config, self.subscription)
+        log.info("consuming %s as group %s", self.subscription.topics, self.subscription.group_id)
+        try:
+            while not self.stopping.is_set():
+                for records in consumer.poll(timeout_ms=500).values():
+                    for record in records:
+                        if self.stopping.is_set():
+                            return
+                        self.process(record)
+                        tp = TopicPartition(record.topic, record.partition)
+                        consumer.commit({tp: OffsetAndMetadata(record.offset + 1, None, -1)})
+        finally:
+            consumer.close(autocommit=False)
+
+    def process(self, record) -> None:
+        """Handle one record: malformed or failing messages go to the dead-letter topic."""
+        try:
+            event = parse_event(record.value)
+        except MalformedEvent as exc:
+            self.dead_letter(record, exc)
+            return
+        handler = self.subscription.handlers.get(event.type)
+        if handler is None:
+            return
+        for attempt in range(1, self.attempts + 1):
+            try:
+                handler(event)
+                return
+            except Exception as exc:  # a handler failure of any kind must not stop the loop
+                log.warning("handler for %s failed (attempt %d/%d): %s", event.type, attempt, self.attempts, exc)
+                if attempt == self.attempts:
+                    self.dead_letter(record, exc)
+                    return
+                time.sleep(self.backoff_seconds * 2 ** (attempt - 1))
+
+    def dead_letter(self, record, error: Exception) -> None:
+        """Send the original message to <topic>.dlq with the error and its origin in headers."""
+        headers = [
+            ("error", f"{type(error).__name__}: {error}"[:1000].encode()),
+            ("origin_topic", record.topic.encode()),
+            ("origin_partition", str(record.partition).encode()),
+            ("origin_offset", str(record.offset).encode()),
+            ("consumer_group", self.subscription.group_id.encode()),
+        ]
+        key = record.key.decode(errors="replace") if record.key else ""
+        log.error("dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, error)
+        self.publisher.send_raw(dlq_topic(record.topic), key, record.value or b"", headers)
