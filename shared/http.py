@@ -5,10 +5,14 @@ import logging
 import socket
 from typing import Any, Callable, Iterable
 
-from flask import Flask, jsonify
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app, jsonify
 from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from shared import reference
+from shared.clock import to_iso, utcnow
 from shared.config import Config
 from shared.errors import DomainError, status_of
 
@@ -112,9 +116,9 @@ def _mongo_ok(ping: Callable[[], Any]) -> bool:
         return False
 
 
-def create_service_app(name: str, config: Config, blueprints: Iterable[Blueprint],
-                       ping_mongo: Callable[[], Any], description: str) -> Flask:
+def create_service_app(name: str, deps: Deps, blueprints: Iterable[Blueprint], description: str) -> Flask:
     """A Flask app with the contract's error handling, health endpoints and /openapi.json."""
+    config = deps.config
     app = Flask(f"services.{name}")
     app.config.update(
         TESTING=config.testing,
@@ -129,7 +133,8 @@ def create_service_app(name: str, config: Config, blueprints: Iterable[Blueprint
     )
     app.json.sort_keys = False
     api = ContractApi(app)
-    api.register_blueprint(health_blueprint(config, ping_mongo))
+    app.extensions["deps"] = deps
+    api.register_blueprint(health_blueprint(config, deps.repo.ping))
     for blp in blueprints:
         api.register_blueprint(blp)
 
@@ -145,3 +150,35 @@ def create_service_app(name: str, config: Config, blueprints: Iterable[Blueprint
         return api.handle_http_exception(InternalServerError())
 
     return app
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What a service's views hand to its use cases, built once in create_app()."""
+
+    config: Config
+    repo: Any
+    now: Callable[[], str] = field(default=lambda: to_iso(utcnow()))
+    clients: Any = None
+
+
+def deps() -> Deps:
+    """The dependencies create_app() built for this app."""
+    return current_app.extensions["deps"]
+
+
+def reference_blueprint() -> Blueprint:
+    """GET /districts and GET /skills: the reference data offers and needs are written in."""
+    blp = Blueprint("reference", __name__, description="Districts and skills")
+
+    @blp.route("/districts")
+    @blp.response(200)
+    def districts():
+        return {"items": reference.districts_listing()}
+
+    @blp.route("/skills")
+    @blp.response(200)
+    def skills():
+        return {"items": reference.skills_listing()}
+
+    return blp

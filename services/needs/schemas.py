@@ -1,0 +1,88 @@
+"""Marshmallow schemas for the needs service's HTTP boundary."""
+from __future__ import annotations
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from shared.schemas import (PageQuery, QuerySchema, ScheduleSchema, StrictSchema, Phone, SkillCode, Text,
+                            district_field, languages_field, skills_field)
+from services.needs.model import KINDS, NEED_STATUSES
+
+
+class ContactSchema(StrictSchema):
+    name = Text(required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    phone = Phone(allow_none=True)
+
+
+class OrganisationIn(StrictSchema):
+    name = Text(required=True)
+    org_number = fields.String(required=True, validate=validate.Length(max=20))
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    unit = Text(allow_none=True)
+    contact = fields.Nested(ContactSchema, required=True)
+
+
+class OrganisationOut(StrictSchema):
+    id = fields.String(attribute="_id")
+    name = fields.String()
+    org_number = fields.String()
+    kind = fields.String()
+    unit = fields.String(allow_none=True)
+    verified = fields.Boolean()
+    created_at = fields.String()
+    contact = fields.Nested(ContactSchema, metadata={"description": "Only for the organisation itself, staff and services."})
+
+
+class OrganisationCreated(OrganisationOut):
+    api_key = fields.String(metadata={"description": "Shown once; keep it: it is the organisation's credential."})
+
+
+class RequirementsSchema(StrictSchema):
+    police_certificate = fields.Boolean(load_default=False)
+    min_age = fields.Integer(allow_none=True, validate=validate.Range(0, 100))
+    languages = languages_field(load_default=list)
+
+
+class NeedIn(StrictSchema):
+    title = Text(required=True, max_length=140)
+    description = Text(max_length=4000, min_length=0, load_default="")
+    skills = skills_field(load_default=list)
+    district = district_field(required=True)
+    schedule = fields.Nested(ScheduleSchema, required=True)
+    volunteers_needed = fields.Integer(load_default=1, validate=validate.Range(1, 100))
+    requirements = fields.Nested(RequirementsSchema, load_default=dict)
+
+
+class NeedPatch(NeedIn):
+    @validates_schema
+    def _not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give at least one field to change.")
+
+
+class NeedOut(StrictSchema):
+    id = fields.String(attribute="_id")
+    organisation_id = fields.String()
+    status = fields.String(validate=validate.OneOf(NEED_STATUSES))
+    title = fields.String()
+    description = fields.String()
+    skills = fields.List(fields.String())
+    district = fields.String()
+    schedule = fields.Dict()
+    volunteers_needed = fields.Integer()
+    requirements = fields.Dict()
+    created_at = fields.String()
+    updated_at = fields.String()
+    published_at = fields.String(allow_none=True)
+
+
+class NeedsQuery(PageQuery):
+    district = district_field()
+    skill = SkillCode()
+
+
+class NeedPage(StrictSchema):
+    items = fields.List(fields.Nested(NeedOut))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()

@@ -1,0 +1,48 @@
+"""HTTP endpoints of the offers service: load the request, call a use case, dump the response."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from shared.auth import optional_caller, require_staff
+from shared.http import deps
+from services.offers import handlers
+from services.offers.schemas import OfferCreated, OfferIn, OfferOut, OfferPage, OfferPatch, OffersQuery
+
+blp = Blueprint("offers", __name__, description="Volunteers' offers of their time")
+
+
+@blp.route("/offers", methods=["POST"])
+@blp.arguments(OfferIn)
+@blp.response(201, OfferCreated)
+def publish_offer(data):
+    offer, token = handlers.publish_offer(data, deps().repo, deps().now)
+    return {**offer, "manage_token": token}
+
+
+@blp.route("/offers")
+@blp.arguments(OffersQuery, location="query")
+@blp.response(200, OfferPage)
+def list_offers(query):
+    require_staff(deps().config)
+    limit, offset = query.pop("limit"), query.pop("offset")
+    items, total = handlers.list_offers(query, limit, offset, deps().repo)
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+@blp.route("/offers/<offer_id>")
+@blp.response(200, OfferOut)
+def get_offer(offer_id):
+    return handlers.readable_offer(offer_id, optional_caller(deps().config), deps().repo)
+
+
+@blp.route("/offers/<offer_id>", methods=["PATCH"])
+@blp.arguments(OfferPatch(partial=True))
+@blp.response(200, OfferOut)
+def update_offer(changes, offer_id):
+    return handlers.update_offer(offer_id, changes, optional_caller(deps().config), deps().repo, deps().now)
+
+
+@blp.route("/offers/<offer_id>", methods=["DELETE"])
+@blp.response(200, OfferOut)
+def withdraw_offer(offer_id):
+    return handlers.withdraw_offer(offer_id, optional_caller(deps().config), deps().repo, deps().now)

@@ -1,0 +1,65 @@
+"""Use cases of the offers service: each takes its dependencies as parameters."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from shared.auth import Caller, hash_token, new_token, token_matches
+from shared.errors import NotFound, Unauthorized
+from shared.mongo import retrying
+from services.offers import model
+from services.offers.repository import OffersRepository
+
+Clock = Callable[[], str]
+
+
+def publish_offer(data: dict[str, Any], repo: OffersRepository, now: Clock) -> tuple[dict[str, Any], str]:
+    """A citizen offers their time; the manage_token is returned once and stored only as a hash."""
+    token = new_token()
+    change = model.new_offer(data, hash_token(token), now())
+    return repo.offers.insert(change.doc, change.events), token
+
+
+def readable_offer(offer_id: str, caller: Caller | None, repo: OffersRepository) -> dict[str, Any]:
+    """An offer for its volunteer, staff or a service; 404 for anyone else (existence is private)."""
+    if caller is None:
+        raise Unauthorized("This needs the offer's manage_token or the staff token.")
+    offer = repo.offers.get(offer_id)
+    if offer is not None and (caller.is_staff or caller.is_service
+                              or token_matches(caller.token, offer.get("manage_token_hash"))):
+        return offer
+    raise NotFound("No such offer.")
+
+
+def owned_offer(offer_id: str, caller: Caller | None, repo: OffersRepository, staff_may: bool) -> dict[str, Any]:
+    """An offer the caller may change: its volunteer (and staff where allowed)."""
+    if caller is None:
+        raise Unauthorized("This needs the offer's manage_token.")
+    offer = repo.offers.get(offer_id)
+    if offer is not None and ((staff_may and caller.is_staff)
+                              or token_matches(caller.token, offer.get("manage_token_hash"))):
+        return offer
+    raise NotFound("No such offer.")
+
+
+def update_offer(offer_id: str, changes: dict[str, Any], caller: Caller | None, repo: OffersRepository, now: Clock) -> dict[str, Any]:
+    """The volunteer changes their offer."""
+    def update() -> dict[str, Any]:
+        change = model.update_offer(owned_offer(offer_id, caller, repo, staff_may=False), changes, now())
+        return repo.offers.save(change.doc, change.events)
+    return retrying(update)
+
+
+def withdraw_offer(offer_id: str, caller: Caller | None, repo: OffersRepository, now: Clock) -> dict[str, Any]:
+    """The volunteer or staff withdraw the offer; personal data is erased."""
+    def withdraw() -> dict[str, Any]:
+        offer = owned_offer(offer_id, caller, repo, staff_may=True)
+        if offer["status"] == model.WITHDRAWN:
+            return offer
+        change = model.withdraw_offer(offer, now())
+        return repo.offers.save(change.doc, change.events)
+    return retrying(withdraw)
+
+
+def list_offers(filters: dict[str, Any], limit: int, offset: int, repo: OffersRepository) -> tuple[list[dict[str, Any]], int]:
+    """The staff listing, with contact details."""
+    return repo.find_offers(filters, limit, offset)

@@ -1,0 +1,38 @@
+"""The only module of the offers service that talks to MongoDB."""
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.database import Database
+
+from shared.mongo import DocumentStore
+
+
+class OffersRepository:
+    """Volunteers' offers, each saved whole with its pending events."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.offers = DocumentStore(db.offers)
+
+    def ensure_indexes(self) -> None:
+        """Create the indexes the queries rely on (idempotent)."""
+        self.db.offers.create_index([("status", ASCENDING)])
+
+    def find_offers(self, filters: dict[str, Any], limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """A page of offers matching the staff filters, and the total."""
+        query: dict[str, Any] = {}
+        if filters.get("status"):
+            query["status"] = filters["status"]
+        if filters.get("skill"):
+            query["skills"] = filters["skill"]
+        if filters.get("district"):
+            query["districts"] = {"$in": [filters["district"], "all"]}
+        total = self.db.offers.count_documents(query)
+        cursor = self.db.offers.find(query).sort([("created_at", ASCENDING), ("_id", ASCENDING)]).skip(offset).limit(limit)
+        return list(cursor), total
+
+    def ping(self) -> None:
+        """Raise if the database does not answer."""
+        self.db.command("ping")

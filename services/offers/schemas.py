@@ -1,0 +1,98 @@
+"""Marshmallow schemas for the offers service's HTTP boundary."""
+from __future__ import annotations
+
+from datetime import date
+
+from marshmallow import ValidationError, fields, validate, validates, validates_schema
+
+from shared import reference
+from shared.schemas import (PageQuery, UniqueList, Phone, SkillCode, SlotSchema, StrictSchema, Text, district_field,
+                            languages_field, skills_field)
+from services.offers.model import STATUSES
+
+CHANNELS = ("email", "sms")
+
+
+def _birth_year_range() -> validate.Range:
+    this_year = date.today().year
+    return validate.Range(this_year - 110, this_year - 10, error="Give a birth year between {min} and {max}.")
+
+
+class VolunteerSchema(StrictSchema):
+    name = Text(required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    phone = Phone(allow_none=True)
+    birth_year = fields.Integer(allow_none=True)
+    languages = languages_field(load_default=lambda: ["nb"])
+
+    @validates("birth_year")
+    def _plausible(self, value, **kwargs):
+        if value is not None:
+            _birth_year_range()(value)
+
+
+class OfferIn(StrictSchema):
+    volunteer = fields.Nested(VolunteerSchema, required=True)
+    skills = skills_field(min_items=1, required=True)
+    districts = UniqueList(fields.String(), required=True, validate=validate.Length(min=1, max=11))
+    availability = fields.List(fields.Nested(SlotSchema), required=True, validate=validate.Length(min=1, max=50))
+    police_certificate = fields.Boolean(load_default=False)
+    max_active_matches = fields.Integer(load_default=1, validate=validate.Range(1, 20))
+    headcount = fields.Integer(load_default=1, validate=validate.Range(1, 200))
+    contact_channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), load_default=lambda: ["email"],
+                                   validate=validate.Length(min=1, max=2))
+    note = Text(max_length=2000, min_length=0, allow_none=True)
+
+    @validates("districts")
+    def _districts(self, value, **kwargs):
+        allowed = set(reference.DISTRICTS) | {reference.ALL_DISTRICTS}
+        unknown = [d for d in value if d not in allowed]
+        if unknown:
+            raise ValidationError(f"Unknown district(s) {', '.join(map(str, unknown))}; see GET /districts, or use \"all\".")
+
+    @validates_schema
+    def _sms_needs_phone(self, data, partial=False, **kwargs):
+        volunteer = data.get("volunteer") or {}
+        if "sms" in data.get("contact_channels", []) and not volunteer.get("phone") and not partial:
+            raise ValidationError({"contact_channels": ["SMS needs volunteer.phone."]})
+
+
+class OfferPatch(OfferIn):
+    @validates_schema
+    def _not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give at least one field to change.")
+
+
+class OfferOut(StrictSchema):
+    id = fields.String(attribute="_id")
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    volunteer = fields.Dict()
+    skills = fields.List(fields.String())
+    districts = fields.List(fields.String())
+    availability = fields.List(fields.Dict())
+    police_certificate = fields.Boolean()
+    max_active_matches = fields.Integer()
+    headcount = fields.Integer()
+    contact_channels = fields.List(fields.String())
+    note = fields.String(allow_none=True)
+    created_at = fields.String()
+    updated_at = fields.String()
+    withdrawn_at = fields.String()
+
+
+class OfferCreated(OfferOut):
+    manage_token = fields.String(metadata={"description": "Shown once; the volunteer's credential for this offer."})
+
+
+class OffersQuery(PageQuery):
+    district = district_field()
+    skill = SkillCode()
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+class OfferPage(StrictSchema):
+    items = fields.List(fields.Nested(OfferOut))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()

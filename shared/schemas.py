@@ -1,0 +1,178 @@
+"""Marshmallow building blocks for the HTTP boundary, shared by the offers and needs services."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from typing import Any
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from shared import reference
+from shared.timeslots import OSLO
+
+TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+class StrictSchema(Schema):
+    """Unknown fields are rejected with a message naming them."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class QuerySchema(Schema):
+    """Query strings: unknown parameters are ignored, as browsers and proxies add their own."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class Text(fields.String):
+    """A string that is trimmed, must not be blank, and has a length limit."""
+
+    def __init__(self, max_length: int = 200, min_length: int = 1, **kwargs: Any):
+        super().__init__(validate=validate.Length(min=min_length, max=max_length), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class Phone(fields.String):
+    """A phone number in E.164; Norwegian numbers given as 8 digits get +47."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        raw = re.sub(r"[\s\-().]", "", super()._deserialize(value, attr, data, **kwargs))
+        if raw.startswith("00"):
+            raw = "+" + raw[2:]
+        if re.fullmatch(r"\d{8}", raw):
+            raw = "+47" + raw
+        if not E164.match(raw) or (raw.startswith("+47") and len(raw) != 11):
+            raise ValidationError("Not a valid phone number: use +47 and 8 digits, or another country's E.164 form.")
+        return raw
+
+
+class SkillCode(fields.String):
+    """A skill code, or any label or synonym of one, stored as the code."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return reference.resolve_skill(text)
+        except reference.UnknownSkill as exc:
+            hint = f" Closest: {', '.join(exc.suggestions)}." if exc.suggestions else ""
+            raise ValidationError(f"Unknown skill {text.strip()!r}.{hint} See GET /skills.") from None
+
+
+class UniqueList(fields.List):
+    """A list whose repeated items are dropped, first occurrence kept."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return list(dict.fromkeys(super()._deserialize(value, attr, data, **kwargs)))
+
+
+def skills_field(min_items: int = 0, **kwargs: Any) -> fields.List:
+    """A de-duplicated list of skill codes."""
+    return UniqueList(SkillCode(), validate=validate.Length(min=min_items, max=30), **kwargs)
+
+
+def languages_field(**kwargs: Any) -> fields.List:
+    """A list of ISO 639-1 language codes."""
+    return UniqueList(
+        fields.String(validate=validate.OneOf(sorted(reference.LANGUAGES), error="Not an ISO 639-1 language code.")),
+        validate=validate.Length(max=20), **kwargs,
+    )
+
+
+def district_field(**kwargs: Any) -> fields.String:
+    """One of the ten district codes."""
+    return fields.String(validate=validate.OneOf(list(reference.DISTRICTS), error="Unknown district; see GET /districts."), **kwargs)
+
+
+class ClockTime(fields.String):
+    """A wall-clock time written HH:MM."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not TIME_PATTERN.match(text):
+            raise ValidationError("Use HH:MM, 24-hour clock (e.g. 17:30).")
+        return text
+
+
+class Instant(fields.DateTime):
+    """An ISO 8601 date-time; without an offset it is read as Europe/Oslo wall-clock time."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        return moment if moment.tzinfo else moment.replace(tzinfo=OSLO)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value if isinstance(value, str) else super()._serialize(value, attr, obj, **kwargs)
+
+
+def check_slot(data: dict[str, Any], now: datetime, weekly_extras: tuple[str, ...] = ()) -> None:
+    """Either a weekly slot or a single period, with its end after its start; raises ValidationError by field."""
+    weekly_keys = {"weekday", "start_time", "end_time", *weekly_extras}
+    period_keys = {"start", "end"}
+    given = set(data)
+    if given & period_keys and given & weekly_keys:
+        raise ValidationError("Give either weekday/start_time/end_time or start/end, not both.")
+    if given & period_keys:
+        missing = period_keys - given
+        if missing:
+            raise ValidationError({m: ["Missing data for required field."] for m in missing})
+        if data["end"] <= data["start"]:
+            raise ValidationError({"end": ["Must be after start."]})
+        if data["end"] <= now:
+            raise ValidationError({"end": ["Must not be in the past."]})
+        return
+    missing = {"weekday", "start_time", "end_time"} - given
+    if missing:
+        raise ValidationError({m: ["Missing data for required field."] for m in sorted(missing)})
+    if data["end_time"] <= data["start_time"]:
+        raise ValidationError({"end_time": ["Must be after start_time."]})
+
+
+class SlotSchema(StrictSchema):
+    """A weekly slot {weekday, start_time, end_time} or a single period {start, end}."""
+
+    weekday = fields.Integer(validate=validate.Range(1, 7, error="Use 1 (Monday) to 7 (Sunday)."))
+    start_time = ClockTime()
+    end_time = ClockTime()
+    start = Instant()
+    end = Instant()
+
+    @validates_schema
+    def _one_kind(self, data, **kwargs):
+        check_slot(data, datetime.now(timezone.utc))
+
+    @post_load
+    def _as_json(self, data, **kwargs):
+        return slot_to_json(data)
+
+
+class ScheduleSchema(SlotSchema):
+    """A need's schedule: a weekly slot with optional from_date/until_date, or a single period."""
+
+    from_date = fields.Date()
+    until_date = fields.Date()
+
+    @validates_schema
+    def _one_kind(self, data, **kwargs):
+        check_slot(data, datetime.now(timezone.utc), weekly_extras=("from_date", "until_date"))
+        if data.get("from_date") and data.get("until_date") and data["from_date"] > data["until_date"]:
+            raise ValidationError({"until_date": ["Must be on or after from_date."]})
+        if data.get("until_date") and data["until_date"] < date.today():
+            raise ValidationError({"until_date": ["Must not be in the past."]})
+
+
+def slot_to_json(slot: dict[str, Any]) -> dict[str, Any]:
+    """A loaded slot or schedule back in its JSON form (dates and instants as ISO strings)."""
+    return {k: v.isoformat() if isinstance(v, (date, datetime)) else v for k, v in slot.items()}
+
+
+class PageQuery(QuerySchema):
+    """limit/offset pagination for listings."""
+
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
