@@ -28,6 +28,8 @@ class Config:
     matcher_url: str = "http://127.0.0.1:8003"
     proposal_ttl_hours: float = 48.0
     max_open_proposals_per_volunteer: int = 3
+    notify_max_attempts: int = 6
+    notify_retry_base_seconds: float = 30.0
     kafka_idempotent_producer: bool = False
     testing: bool = False
 

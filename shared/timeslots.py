@@ -136,12 +136,10 @@ def fits(available: Slot, need: Schedule) -> bool:
     """Whether one availability slot covers the whole of the need's slot."""
     wanted = need.slot
     if isinstance(wanted, WeeklySlot):
-        if not _has_occurrences(need):
-            return False
-        if isinstance(available, WeeklySlot):
-            return _covers(available, wanted.weekday, wanted.start, wanted.end)
-        found = _bounded_occurrences(need)
-        return bool(found) and all(_contains(available, occurrence) for occurrence in found)
+        if isinstance(available, Period):
+            found = _bounded_occurrences(need)
+            return bool(found) and all(_contains(available, occurrence) for occurrence in found)
+        return _has_occurrences(need) and _covers(available, wanted.weekday, wanted.start, wanted.end)
     if isinstance(available, WeeklySlot):
         local = local_weekday_and_times(wanted)
         # Across the repeated autumn hour the local end can show an earlier time than the start.
@@ -177,7 +175,7 @@ def occurrences(schedule: Schedule, start: datetime, end: datetime) -> list[Peri
     if schedule.until_date is not None:
         last = min(last, schedule.until_date)
     day = first + timedelta(days=(slot.weekday - first.isoweekday()) % 7)
-    found = []
+    found: list[Period] = []
     while day <= last:
         occurrence = _occurrence_on(slot, day)
         if occurrence is not None and window_start <= _utc(occurrence.start) < window_end:

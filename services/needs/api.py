@@ -24,6 +24,12 @@ def register_organisation(data):
     return {**organisation, "api_key": api_key}
 
 
+@blp.route("/organisations/me")
+@blp.response(200, OrganisationOut)
+def my_organisation():
+    return handlers.organisation_of(optional_caller(deps().config), deps().repo)
+
+
 @blp.route("/organisations/<org_id>")
 @blp.response(200, OrganisationOut)
 def get_organisation(org_id):

@@ -54,7 +54,9 @@ _MONTHS = {
         "July", "August", "September", "October", "November", "December",
     ),
 }
-_MONTHS_SHORT_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS_SHORT_EN = (
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+)
 
 _GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ"
@@ -128,7 +130,7 @@ def to_gsm7(text: str) -> str:
 
 
 def fit_sms(text: str, limit: int = 160) -> str:
-    """Convert to GSM-7 and shorten to `limit` septets at a word boundary, keeping a trailing URL."""
+    """Convert to GSM-7 and cut to `limit` septets at a word boundary, keeping a trailing URL."""
     text = to_gsm7(text)
     if _septets(text) <= limit:
         return text
@@ -314,7 +316,7 @@ def _format_period(schedule: Mapping[str, Any], lang: str) -> str:
 
 
 def _format_when_short(schedule: Mapping[str, Any], lang: str) -> str:
-    """A compact schedule for SMS, such as "tirsdager kl. 17.30–19.00" or "fre. 5.6. kl. 10.00–16.00"."""
+    """A compact schedule for SMS, such as "tirsdager kl. 17.30–19.00" or "fre. 5.6. kl. 10.00"."""
     if "weekday" in schedule:
         return _format_weekly(schedule, lang, with_dates=False)
     start = _local(schedule["start"])
@@ -363,7 +365,7 @@ def _prefix_length(text: str, limit: int) -> int:
 
 
 def _shorten(text: str, limit: int) -> str:
-    """Cut GSM-7 text to `limit` septets at a word boundary, ending with "..."; "" if nothing fits."""
+    """Cut GSM-7 text to `limit` septets at a word boundary, adding "..."; "" if nothing fits."""
     if _septets(text) <= limit:
         return text
     room = limit - len(_ELLIPSIS)

@@ -1,0 +1,107 @@
+"""HTTP endpoints of the matcher: matches, answers to proposals, the answer page, and staff statistics."""
+from __future__ import annotations
+
+from flask import current_app, render_template
+from flask_smorest import Blueprint
+
+from shared.auth import optional_caller, require_staff
+from shared.errors import NotFound
+from shared.http import deps
+from services.matcher import access, handlers, stats
+from services.matcher.lifecycle import ROLES, public_view
+from services.matcher.schemas import AnswerForm, MatchesQuery, MatchList, MatchOut
+
+blp = Blueprint("matches", __name__, description="Matches between offers and needs")
+
+
+def _now():
+    return current_app.extensions["clock"]()
+
+
+def _view(match: dict, with_links: bool = False) -> dict:
+    view = public_view(match)
+    if with_links:
+        view["links"] = {role: access.respond_url(deps().config, match["_id"], role) for role in ROLES}
+    return view
+
+
+@blp.route("/matches")
+@blp.arguments(MatchesQuery, location="query")
+@blp.response(200, MatchList)
+def list_matches(query):
+    d = deps()
+    caller = optional_caller(d.config)
+    if "need_id" in query:
+        need = d.repo.need(query["need_id"])
+        access.check_need_reader(caller, need and need["organisation_id"], d.clients)
+        items = d.repo.matches_for_need(query["need_id"])
+    else:
+        access.check_offer_reader(caller, query["offer_id"], d.clients)
+        items = d.repo.matches_for_offer(query["offer_id"])
+    return {"items": [_view(m) for m in items]}
+
+
+@blp.route("/matches/<match_id>")
+@blp.response(200, MatchOut)
+def get_match(match_id):
+    d = deps()
+    caller = optional_caller(d.config)
+    match = handlers.get_match(match_id, d.repo)
+    access.may_read(caller, match, d.clients)
+    return _view(match, with_links=caller.is_service)
+
+
+def _answer(match_id: str, accepted: bool) -> dict:
+    d = deps()
+    match = handlers.get_match(match_id, d.repo)
+    role = access.role_of(optional_caller(d.config), match, d.clients)
+    return _view(handlers.respond(match_id, role, accepted, d.repo, _now()))
+
+
+@blp.route("/matches/<match_id>/accept", methods=["POST"])
+@blp.response(200, MatchOut)
+def accept(match_id):
+    return _answer(match_id, True)
+
+
+@blp.route("/matches/<match_id>/decline", methods=["POST"])
+@blp.response(200, MatchOut)
+def decline(match_id):
+    return _answer(match_id, False)
+
+
+def _page(code: str, message: tuple[str, str] | None = None):
+    match_id, role = access.read_code(deps().config, code)
+    match = handlers.get_match(match_id, deps().repo)
+    nb, en = message or (None, None)
+    return render_template("respond.html", match=match, role=role, token=code,
+                           expires_at=match["expires_at"][:16].replace("T", " ") + " UTC",
+                           message=nb, message_en=en)
+
+
+@blp.route("/r/<code>")
+def answer_page(code):
+    """The page a notification link opens: opening it changes nothing; the buttons POST."""
+    return _page(code)
+
+
+ANSWERED = {
+    "confirmed": ("Takk! Oppdraget er bekreftet.", "Thank you! The assignment is confirmed."),
+    "proposed": ("Takk for svaret! Vi gir beskjed når begge har takket ja.", "Thanks! We will let you know once both sides have accepted."),
+    "declined": ("Takk for svaret. Vi spør noen andre.", "Thanks for letting us know. We will ask someone else."),
+}
+
+
+@blp.route("/r/<code>", methods=["POST"])
+@blp.arguments(AnswerForm, location="form")
+def answer_from_page(form, code):
+    match_id, role = access.read_code(deps().config, code)
+    match = handlers.respond(match_id, role, form["answer"] == "accept", deps().repo, _now())
+    return _page(code, ANSWERED.get(match["status"]))
+
+
+@blp.route("/stats")
+@blp.response(200)
+def get_stats():
+    require_staff(deps().config)
+    return stats.by_district(deps().repo)

@@ -1,0 +1,24 @@
+"""The matcher's application factory (gunicorn: services.matcher.app:create_app())."""
+from __future__ import annotations
+
+from flask import Flask
+
+from shared.clock import utcnow
+from shared.config import Config, load_config
+from shared.directory import Directory
+from shared.http import Deps, create_service_app
+from shared.mongo import connect
+from services.matcher.api import blp
+from services.matcher.repository import MatcherRepository
+
+DB_NAME = "matcher"
+
+
+def create_app(config: Config | None = None, clock=utcnow) -> Flask:
+    """Build the app with its own MongoDB client (one per gunicorn worker)."""
+    config = config or load_config()
+    repo = MatcherRepository(connect(config, DB_NAME))
+    app = create_service_app("matcher", Deps(config, repo, clients=Directory(config)), [blp],
+                             "Matches between volunteers' offers and organisations' needs.")
+    app.extensions["clock"] = clock
+    return app

@@ -1,0 +1,177 @@
+"""Use cases and event handlers of the matcher; the table at the bottom routes events to them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from shared.clock import to_iso
+from shared.config import Config
+from shared.errors import NotFound
+from shared.events import Event
+from shared.mongo import retrying
+from services.matcher import lifecycle
+from services.matcher.model import CandidateIndex, Load, NeedIndex, NeedView, OfferView, rank, wave
+from services.matcher.repository import MatcherRepository
+
+FAIRNESS_WINDOW = timedelta(days=30)
+
+
+@dataclass
+class Matching:
+    """The worker's state: the read model in MongoDB and the in-memory indexes kept in step with it."""
+
+    repo: MatcherRepository
+    config: Config
+    clock: Callable[[], datetime]
+    offers: CandidateIndex = field(default_factory=CandidateIndex)
+    needs: NeedIndex = field(default_factory=NeedIndex)
+
+    def rebuild(self) -> "Matching":
+        """Fill the indexes from the read model (at start-up)."""
+        for data in self.repo.open_offers():
+            self.offers.upsert(OfferView.from_data(data))
+        for data in self.repo.open_needs():
+            self.needs.upsert(NeedView.from_data(data))
+        return self
+
+    @property
+    def ttl(self) -> timedelta:
+        return timedelta(hours=self.config.proposal_ttl_hours)
+
+
+def _save(repo: MatcherRepository, change: lifecycle.Change) -> dict[str, Any]:
+    return repo.matches.save(change.doc, change.events) if change.events else change.doc
+
+
+def _cancel_live(matches: list[dict[str, Any]], reason: str, m: Matching) -> None:
+    for match in matches:
+        def cancel(match_id: str = match["_id"]) -> None:
+            _save(m.repo, lifecycle.cancel(m.repo.matches.get(match_id), reason, m.clock()))
+        retrying(cancel)
+
+
+def run_wave(need_id: str, m: Matching) -> int:
+    """Propose the need's open slots to the best candidates not yet asked; returns how many were proposed."""
+    need = m.needs.get(need_id)
+    if need is None:
+        return 0
+    matches = m.repo.matches_for_need(need_id)
+    taken = sum(x["slots"] for x in matches if x["status"] in lifecycle.LIVE)
+    open_slots = need.volunteers_needed - taken
+    if open_slots <= 0:
+        return 0
+    now = m.clock()
+    candidates = m.offers.candidates(need)
+    recent = m.repo.proposals_since([o.id for o in candidates], to_iso(now - FAIRNESS_WINDOW))
+    ranked = rank(need, candidates, recent, now.date())
+    m.repo.record_candidates(need.id, len(ranked))
+    ids = [c.offer_id for c in ranked]
+    loads: dict[str, Load] = {i: Load(0, 0) for i in ids}
+    for x in m.repo.live_matches_of_offers(ids):
+        load = loads[x["offer_id"]]
+        loads[x["offer_id"]] = Load(load.active + 1, load.open_proposals + (x["status"] == lifecycle.PROPOSED))
+    by_id = {c.offer_id: c for c in ranked}
+    chosen = wave(need, ranked, open_slots, {x["offer_id"] for x in matches}, loads,
+                  {i: m.offers.get(i) for i in ids}, m.config.max_open_proposals_per_volunteer)
+    proposed = 0
+    for offer_id, slots in chosen:
+        candidate = by_id[offer_id]
+        change = lifecycle.propose(need.id, need.organisation_id, offer_id, slots, candidate.score,
+                                   candidate.reasons, now, m.ttl)
+        proposed += m.repo.insert_match(change.doc, change.events) is not None
+    return proposed
+
+
+def on_offer_event(event: Event, m: Matching) -> None:
+    """Keep the read model and index in step; a withdrawn offer's matches are cancelled and refilled."""
+    if not m.repo.upsert_offer(event.data):
+        return
+    offer = OfferView.from_data(event.data)
+    m.offers.upsert(offer)
+    if offer.status != "open":
+        live = [x for x in m.repo.matches_for_offer(offer.id) if x["status"] in lifecycle.LIVE]
+        _cancel_live(live, "offer_withdrawn", m)
+        return
+    for need in m.needs.needs_for(offer):
+        run_wave(need.id, m)
+
+
+def on_need_event(event: Event, m: Matching) -> None:
+    """Keep the read model and index in step; a closed need's matches are cancelled."""
+    if not m.repo.upsert_need(event.data):
+        return
+    need = NeedView.from_data(event.data)
+    if need.status != "open":
+        m.needs.remove(need.id)
+        live = [x for x in m.repo.matches_for_need(need.id) if x["status"] in lifecycle.LIVE]
+        _cancel_live(live, "need_closed", m)
+        return
+    m.needs.upsert(need)
+    _cancel_surplus(need, m)
+    run_wave(need.id, m)
+
+
+def _cancel_surplus(need: NeedView, m: Matching) -> None:
+    """When confirmed matches fill the need, the proposals still open are cancelled."""
+    matches = m.repo.matches_for_need(need.id)
+    confirmed = sum(x["slots"] for x in matches if x["status"] == lifecycle.CONFIRMED)
+    if confirmed >= need.volunteers_needed:
+        _cancel_live([x for x in matches if x["status"] == lifecycle.PROPOSED], "need_filled", m)
+
+
+def on_match_event(event: Event, m: Matching) -> None:
+    """A slot or a volunteer's capacity was freed or taken: refill the need, and the volunteer's other needs."""
+    need = m.needs.get(event.data["need_id"])
+    if need is not None:
+        if event.type == "match.confirmed":
+            _cancel_surplus(need, m)
+        run_wave(need.id, m)
+    offer = m.offers.get(event.data["offer_id"])
+    if offer is not None and event.type != "match.proposed":
+        for other in m.needs.needs_for(offer):
+            if other.id != event.data["need_id"]:
+                run_wave(other.id, m)
+
+
+def expire_due(repo: MatcherRepository, now: datetime) -> int:
+    """Expire the proposals whose answer time ran out; returns how many."""
+    expired = 0
+    for match in repo.proposals_expiring_before(to_iso(now)):
+        def expire(match_id: str = match["_id"]) -> bool:
+            change = lifecycle.expire(repo.matches.get(match_id), now)
+            _save(repo, change)
+            return bool(change.events)
+        expired += retrying(expire)
+    return expired
+
+
+def respond(match_id: str, role: str, accepted: bool, repo: MatcherRepository, now: datetime) -> dict[str, Any]:
+    """A volunteer or organisation answers a proposal; racing answers end in one consistent state."""
+    def answer() -> dict[str, Any]:
+        match = get_match(match_id, repo)
+        change = (lifecycle.accept if accepted else lifecycle.decline)(match, role, now)
+        return _save(repo, change)
+    return retrying(answer)
+
+
+def get_match(match_id: str, repo: MatcherRepository) -> dict[str, Any]:
+    """A match by id, or 404."""
+    match = repo.matches.get(match_id)
+    if match is None:
+        raise NotFound("No such match.")
+    return match
+
+
+EVENT_HANDLERS: dict[str, Callable[[Event, Matching], None]] = {
+    "offer.published": on_offer_event,
+    "offer.updated": on_offer_event,
+    "offer.withdrawn": on_offer_event,
+    "need.published": on_need_event,
+    "need.updated": on_need_event,
+    "need.closed": on_need_event,
+    "match.confirmed": on_match_event,
+    "match.declined": on_match_event,
+    "match.expired": on_match_event,
+    "match.cancelled": on_match_event,
+}

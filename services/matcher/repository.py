@@ -1,0 +1,107 @@
+"""The only module of the matcher that talks to MongoDB: its read model of offers and needs, and matches."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from pymongo import ASCENDING
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from shared.mongo import DocumentStore
+from services.matcher.lifecycle import LIVE, PROPOSED
+
+
+class MatcherRepository:
+    """Read model documents are the event data with their version; matches carry their outbox."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.matches = DocumentStore(db.matches)
+
+    def ensure_indexes(self) -> None:
+        """One match per (need, offer) pair, ever: a declined pair can never come back."""
+        self.db.matches.create_index([("need_id", ASCENDING), ("offer_id", ASCENDING)], unique=True)
+        self.db.matches.create_index([("offer_id", ASCENDING)])
+        self.db.matches.create_index([("status", ASCENDING)])
+
+    def ping(self) -> None:
+        """Raise if the database does not answer."""
+        self.db.command("ping")
+
+    def _upsert_versioned(self, collection: str, data: dict[str, Any]) -> bool:
+        """Store event data unless a newer or equal version is stored already; True when it changed."""
+        coll = self.db[collection]
+        doc = {**data, "_id": data["id"]}
+        if coll.find_one({"_id": doc["_id"]}, {"version": 1}) is None:
+            try:
+                coll.insert_one(doc)
+                return True
+            except DuplicateKeyError:
+                pass
+        return coll.replace_one({"_id": doc["_id"], "version": {"$lt": data["version"]}}, doc).modified_count == 1
+
+    def upsert_offer(self, data: dict[str, Any]) -> bool:
+        """Apply an offer event to the read model; older or replayed versions change nothing."""
+        return self._upsert_versioned("offers", data)
+
+    def upsert_need(self, data: dict[str, Any]) -> bool:
+        """Apply a need event to the read model; older or replayed versions change nothing."""
+        return self._upsert_versioned("needs", data)
+
+    def offer(self, offer_id: str) -> dict[str, Any] | None:
+        return self.db.offers.find_one({"_id": offer_id})
+
+    def need(self, need_id: str) -> dict[str, Any] | None:
+        return self.db.needs.find_one({"_id": need_id})
+
+    def open_offers(self) -> list[dict[str, Any]]:
+        return list(self.db.offers.find({"status": "open"}))
+
+    def open_needs(self) -> list[dict[str, Any]]:
+        return list(self.db.needs.find({"status": "open"}))
+
+    def insert_match(self, doc: dict[str, Any], events: Iterable) -> dict[str, Any] | None:
+        """Store a new proposal; None when the pair exists already (the unique index decides)."""
+        try:
+            return self.matches.insert(doc, events)
+        except DuplicateKeyError:
+            return None
+
+    def matches_for_need(self, need_id: str) -> list[dict[str, Any]]:
+        return list(self.db.matches.find({"need_id": need_id}).sort("created_at", ASCENDING))
+
+    def matches_for_offer(self, offer_id: str) -> list[dict[str, Any]]:
+        return list(self.db.matches.find({"offer_id": offer_id}).sort("created_at", ASCENDING))
+
+    def live_matches_of_offers(self, offer_ids: list[str]) -> list[dict[str, Any]]:
+        """Proposed or confirmed matches of these offers (for their load)."""
+        if not offer_ids:
+            return []
+        return list(self.db.matches.find({"offer_id": {"$in": offer_ids}, "status": {"$in": list(LIVE)}},
+                                         {"offer_id": 1, "status": 1}))
+
+    def proposals_expiring_before(self, moment_iso: str) -> list[dict[str, Any]]:
+        """Proposals whose answer time ran out."""
+        return list(self.db.matches.find({"status": PROPOSED, "expires_at": {"$lte": moment_iso}}))
+
+    def proposals_since(self, offer_ids: list[str], since_iso: str) -> dict[str, int]:
+        """How many proposals each offer got since a moment (fairness in ranking)."""
+        counts: dict[str, int] = {}
+        if offer_ids:
+            for m in self.db.matches.find({"offer_id": {"$in": offer_ids}, "created_at": {"$gte": since_iso}},
+                                          {"offer_id": 1}):
+                counts[m["offer_id"]] = counts.get(m["offer_id"], 0) + 1
+        return counts
+
+    def all_matches(self) -> list[dict[str, Any]]:
+        return list(self.db.matches.find({}, {"outbox": 0}))
+
+    def all_needs(self) -> list[dict[str, Any]]:
+        return list(self.db.needs.find({}))
+
+    def record_candidates(self, need_id: str, count: int) -> None:
+        """Remember how many eligible candidates a need had at its last wave (for staff statistics)."""
+        self.db.need_candidates.replace_one({"_id": need_id}, {"_id": need_id, "count": count}, upsert=True)
+
+    def candidate_counts(self) -> dict[str, int]:
+        return {d["_id"]: d["count"] for d in self.db.need_candidates.find({})}

@@ -1,0 +1,48 @@
+"""Marshmallow schemas for the matcher's HTTP boundary."""
+from __future__ import annotations
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from shared.schemas import QuerySchema, StrictSchema
+from services.matcher.lifecycle import STATUSES
+
+
+class MatchesQuery(QuerySchema):
+    need_id = fields.String(validate=validate.Length(max=64))
+    offer_id = fields.String(validate=validate.Length(max=64))
+
+    @validates_schema
+    def _one_filter(self, data, **kwargs):
+        if ("need_id" in data) == ("offer_id" in data):
+            raise ValidationError("Give exactly one of need_id and offer_id.")
+
+
+class MatchOut(StrictSchema):
+    id = fields.String()
+    need_id = fields.String()
+    offer_id = fields.String()
+    organisation_id = fields.String()
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    slots = fields.Integer()
+    score = fields.Float()
+    reasons = fields.Dict()
+    accepted_by = fields.List(fields.String())
+    created_at = fields.String()
+    updated_at = fields.String()
+    expires_at = fields.String()
+    confirmed_at = fields.String()
+    declined_by = fields.String()
+    cancel_reason = fields.String()
+    links = fields.Dict(metadata={"description": "Answer-page links per side; only for services (notify)."})
+
+
+class MatchList(StrictSchema):
+    items = fields.List(fields.Nested(MatchOut))
+
+
+class AnswerForm(QuerySchema):
+    answer = fields.String(required=True, validate=validate.OneOf(["accept", "decline"]))
+
+
+class EmptyBody(StrictSchema):
+    """Accept and decline take no body; anything sent is rejected field by field."""

@@ -1,0 +1,30 @@
+"""The matcher's worker: consumes offers, needs and matches, proposes in waves, expires proposals."""
+from __future__ import annotations
+
+from functools import partial
+
+from shared.clock import utcnow
+from shared.config import load_config
+from shared.kafka import Subscription
+from shared.mongo import connect
+from shared.worker import Periodic, configure_logging, run_worker
+from services.matcher.app import DB_NAME
+from services.matcher.handlers import EVENT_HANDLERS, Matching, expire_due
+from services.matcher.repository import MatcherRepository
+
+GROUP_ID = "matcher"
+
+
+def main() -> None:
+    configure_logging()
+    config = load_config()
+    repo = MatcherRepository(connect(config, DB_NAME))
+    repo.ensure_indexes()
+    matching = Matching(repo, config, utcnow).rebuild()
+    handlers = {event_type: partial(handler, m=matching) for event_type, handler in EVENT_HANDLERS.items()}
+    run_worker(config, outbox=[repo.db.matches], subscription=Subscription(GROUP_ID, handlers),
+               periodic=[Periodic("expire-proposals", 5.0, lambda: expire_due(repo, utcnow()))])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+"""The needs service's worker: relays its outbox to Kafka (it consumes nothing)."""
+from __future__ import annotations
+
+from shared.config import load_config
+from shared.mongo import connect
+from shared.worker import configure_logging, run_worker
+from services.needs.app import DB_NAME
+from services.needs.repository import NeedsRepository
+
+
+def main() -> None:
+    configure_logging()
+    config = load_config()
+    repo = NeedsRepository(connect(config, DB_NAME))
+    repo.ensure_indexes()
+    run_worker(config, outbox=[repo.db.needs])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Marshmallow schemas for the notify service's HTTP boundary."""
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from shared.schemas import QuerySchema, StrictSchema
+
+
+class NotificationsQuery(QuerySchema):
+    match_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class AttemptOut(StrictSchema):
+    at = fields.String()
+    attempt = fields.Integer()
+    outcome = fields.String()
+
+
+class NotificationOut(StrictSchema):
+    id = fields.String(attribute="_id")
+    match_id = fields.String()
+    event_type = fields.String()
+    role = fields.String()
+    kind = fields.String()
+    channel = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    lang = fields.String()
+    reason = fields.String()
+    created_at = fields.String()
+    updated_at = fields.String()
+    sent_at = fields.String()
+    next_attempt_at = fields.String()
+    log = fields.List(fields.Nested(AttemptOut))
+
+
+class NotificationList(StrictSchema):
+    items = fields.List(fields.Nested(NotificationOut))

@@ -1,0 +1,71 @@
+"""The channels' adapters: e-mail over SMTP and SMS through the HTTP gateway."""
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+from email.utils import formatdate
+
+import requests
+
+from shared.config import Config
+from services.notify.messages import Message
+
+
+class TransientFailure(Exception):
+    """Worth trying again later (server down, timeout, 4xx SMTP reply, 5xx from the gateway)."""
+
+
+class PermanentFailure(Exception):
+    """Will not succeed however often it is tried (address refused, request rejected)."""
+
+
+class SmtpSender:
+    """Sends one e-mail with a text and an HTML part."""
+
+    def __init__(self, config: Config, timeout: float = 10.0):
+        self.config = config
+        self.timeout = timeout
+
+    def send(self, to: str, message: Message, message_id: str) -> None:
+        mail = EmailMessage()
+        mail["From"] = self.config.smtp_from
+        mail["To"] = to
+        mail["Subject"] = message.subject
+        mail["Message-ID"] = message_id
+        mail["Date"] = formatdate(localtime=False)
+        mail.set_content(message.text)
+        mail.add_alternative(message.html, subtype="html")
+        try:
+            with smtplib.SMTP(self.config.smtp_host, self.config.smtp_port, timeout=self.timeout) as smtp:
+                smtp.send_message(mail)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentFailure(f"recipient refused: {exc.recipients}") from exc
+        except smtplib.SMTPResponseException as exc:
+            kind = PermanentFailure if 500 <= exc.smtp_code < 600 else TransientFailure
+            raise kind(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TransientFailure(f"SMTP unavailable: {exc}") from exc
+
+
+class SmsSender:
+    """Posts {"to", "text"} to the SMS gateway."""
+
+    def __init__(self, config: Config, session: requests.Session | None = None, timeout: float = 10.0):
+        self.url = config.sms_gateway_url
+        self.session = session or requests.Session()
+        self.timeout = timeout
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+    def send(self, to: str, text: str, key: str) -> None:
+        try:
+            response = self.session.post(self.url, json={"to": to, "text": text},
+                                         headers={"Idempotency-Key": key}, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise TransientFailure(f"SMS gateway unavailable: {exc}") from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise TransientFailure(f"SMS gateway answered {response.status_code}")
+        if response.status_code >= 400:
+            raise PermanentFailure(f"SMS gateway refused: {response.status_code} {response.text[:200]}")

@@ -1,0 +1,32 @@
+"""The notify worker: consumes match events, sends e-mail and SMS, retries what is due."""
+from __future__ import annotations
+
+from functools import partial
+
+from shared.clock import utcnow
+from shared.config import load_config
+from shared.directory import Directory
+from shared.kafka import Subscription
+from shared.mongo import connect
+from shared.worker import Periodic, configure_logging, run_worker
+from services.notify.app import DB_NAME
+from services.notify.handlers import EVENT_HANDLERS, Notifier, deliver_due
+from services.notify.repository import NotifyRepository
+from services.notify.senders import SmsSender, SmtpSender
+
+GROUP_ID = "notify"
+
+
+def main() -> None:
+    configure_logging()
+    config = load_config()
+    repo = NotifyRepository(connect(config, DB_NAME))
+    repo.ensure_indexes()
+    notifier = Notifier(repo, Directory(config), SmtpSender(config), SmsSender(config), config, utcnow)
+    handlers = {event_type: partial(handler, n=notifier) for event_type, handler in EVENT_HANDLERS.items()}
+    run_worker(config, outbox=[repo.db.notifications], subscription=Subscription(GROUP_ID, handlers),
+               periodic=[Periodic("deliver-due", 2.0, lambda: deliver_due(notifier))])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Runs a service's background side: the outbox relay, periodic tasks and the consume loop."""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from kafka.errors import KafkaError
+from pymongo.collection import Collection
+from pymongo.errors import PyMongoError
+
+from shared.config import Config
+from shared.kafka import ConsumeLoop, Publisher, Subscription, ensure_topics
+from shared.mongo import OutboxRelay
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A task run every few seconds (e.g. expiring proposals, sending held messages)."""
+
+    name: str
+    every_seconds: float
+    run: Callable[[], object]
+
+
+def configure_logging() -> None:
+    """One log format for every process."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("kafka").setLevel(logging.WARNING)
+
+
+def _wait_for_topics(config: Config, stopping: threading.Event) -> None:
+    while not stopping.is_set():
+        try:
+            ensure_topics(config)
+            return
+        except KafkaError as exc:
+            log.warning("waiting for the broker: %s", exc)
+            stopping.wait(1.0)
+
+
+def _repeat(task: Periodic, stopping: threading.Event) -> None:
+    while not stopping.wait(task.every_seconds):
+        try:
+            task.run()
+        except (KafkaError, PyMongoError) as exc:
+            log.warning("%s failed, will try again: %s", task.name, exc)
+        except Exception:  # a periodic task must keep running whatever one round does
+            log.exception("%s failed, will try again", task.name)
+
+
+def run_worker(config: Config, outbox: Iterable[Collection], subscription: Subscription | None = None,
+               periodic: Iterable[Periodic] = (), publisher: Publisher | None = None) -> None:
+    """Run until SIGTERM or SIGINT, then stop every part cleanly."""
+    stopping = threading.Event()
+    publisher = publisher or Publisher(config)
+    relay = OutboxRelay(outbox, publisher)
+    loop = ConsumeLoop(config, subscription, publisher) if subscription else None
+
+    def stop(signum, frame) -> None:
+        log.info("stopping on signal %s", signum)
+        stopping.set()
+        relay.stop()
+        if loop:
+            loop.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    _wait_for_topics(config, stopping)
+    threads = [threading.Thread(target=relay.run, name="outbox-relay", daemon=True)]
+    threads += [threading.Thread(target=_repeat, args=(task, stopping), name=task.name, daemon=True) for task in periodic]
+    for thread in threads:
+        thread.start()
+    if loop:
+        loop.run()
+    else:
+        stopping.wait()
+    for thread in threads:
+        thread.join(timeout=5)
+    publisher.close()
+    log.info("stopped")

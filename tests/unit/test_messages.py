@@ -1,0 +1,399 @@
+"""Tests for rendering notification messages about matches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from jinja2 import UndefinedError
+
+from services.notify.messages import (
+    KINDS,
+    Message,
+    fit_sms,
+    format_when,
+    language_for,
+    render,
+    to_gsm7,
+)
+
+GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ"
+    " !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+    "¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = set("\f^{}\\[~]|€")
+LANGS = ("nb", "en")
+
+WEEKLY = {
+    "weekday": 2,
+    "start_time": "17:30",
+    "end_time": "19:00",
+    "from_date": "2026-01-06",
+    "until_date": "2026-06-30",
+}
+SINGLE = {"start": "2026-06-05T10:00:00+02:00", "end": "2026-06-05T16:00:00+02:00"}
+RESPOND_URL = "https://frivillig.drammen.no/svar/3f9c2a7e-5b1d-4c8e-9a6f-1d2e3c4b5a69"
+LONG_TITLE = (
+    "Leksehjelp, “lesevenn” og aktiviteter – for barn og unge på Strømsø, Gulskogen og Fjell "
+    "hver uke hele våren… 🎉"
+)
+
+COMMON = {
+    "need_title": "Leksehjelp for barneskoleelever",
+    "district_name": "Strømsø",
+    "schedule": WEEKLY,
+    "organisation_name": "Røde Kors Drammen",
+}
+REQUIRED_BY_KIND: dict[str, dict[str, Any]] = {
+    "proposal": {"respond_url": RESPOND_URL, "expires_at": "2026-01-04T11:00:00Z"},
+    "candidate_found": {},
+    "confirmed_volunteer": {
+        "volunteer_name": "Kari Nordmann",
+        "contact_name": "Ola Hansen",
+        "contact_email": "ola.hansen@example.org",
+    },
+    "confirmed_organisation": {
+        "volunteer_name": "Kari Nordmann",
+        "volunteer_email": "kari.nordmann@example.org",
+    },
+    "declined_volunteer": {},
+    "declined_organisation": {},
+    "expired_volunteer": {},
+    "expired_organisation": {},
+    "cancelled_volunteer": {},
+    "cancelled_organisation": {},
+    "reminder": {
+        "volunteer_name": "Kari Nordmann",
+        "occurrence_start": "2026-01-06T17:30:00+01:00",
+    },
+}
+OPTIONAL_BY_KIND: dict[str, dict[str, Any]] = {
+    "confirmed_volunteer": {"contact_phone": "+47 98 76 54 32"},
+    "confirmed_organisation": {"volunteer_phone": "+47 912 34 567"},
+}
+DESCRIPTION = "Vi hjelper elever i 1.–7. klasse med lekser."
+KIND_LANG = [(kind, lang) for kind in KINDS for lang in LANGS]
+
+
+def minimal_context(kind: str, **overrides: Any) -> dict[str, Any]:
+    """The required keys for a kind, with optional keys left out."""
+    return {**COMMON, **REQUIRED_BY_KIND[kind], **overrides}
+
+
+def full_context(kind: str, **overrides: Any) -> dict[str, Any]:
+    """The required and optional keys for a kind."""
+    return {
+        **minimal_context(kind),
+        "need_description": DESCRIPTION,
+        **OPTIONAL_BY_KIND.get(kind, {}),
+        **overrides,
+    }
+
+
+def septets(text: str) -> int:
+    """GSM-7 length of a text, counting extension characters as two."""
+    return sum(2 if char in GSM7_EXTENSION else 1 for char in text)
+
+
+def is_gsm7(text: str) -> bool:
+    """Whether every character of the text is in the GSM-7 alphabet."""
+    return all(char in GSM7_BASIC or char in GSM7_EXTENSION for char in text)
+
+
+@pytest.mark.parametrize(("kind", "lang"), KIND_LANG)
+def test_every_kind_renders_in_both_languages_with_all_keys(kind: str, lang: str) -> None:
+    message = render(kind, lang, full_context(kind))
+    assert isinstance(message, Message)
+    assert all([message.subject, message.text, message.html, message.sms])
+    assert "Leksehjelp for barneskoleelever" in message.text
+    assert "Leksehjelp for barneskoleelever" in message.html
+    assert "\n" not in message.subject
+
+
+@pytest.mark.parametrize(("kind", "lang"), KIND_LANG)
+def test_every_kind_renders_without_the_optional_keys(kind: str, lang: str) -> None:
+    message = render(kind, lang, minimal_context(kind))
+    for part in (message.subject, message.text, message.html, message.sms):
+        assert "None" not in part
+    assert DESCRIPTION not in message.text
+
+
+@pytest.mark.parametrize(("kind", "lang"), KIND_LANG)
+def test_every_kind_signs_off_in_its_language(kind: str, lang: str) -> None:
+    message = render(kind, lang, full_context(kind))
+    signature = "Frivillig i Drammen" if lang == "nb" else "Volunteering in Drammen"
+    assert message.text.rstrip().endswith(signature)
+    assert signature in message.html
+
+
+@pytest.mark.parametrize(("kind", "lang"), KIND_LANG)
+def test_a_missing_title_is_reported_instead_of_rendered_blank(kind: str, lang: str) -> None:
+    context = minimal_context(kind)
+    del context["need_title"]
+    with pytest.raises(UndefinedError):
+        render(kind, lang, context)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("key", ["respond_url", "expires_at", "organisation_name"])
+def test_a_proposal_without_a_required_key_is_an_error(lang: str, key: str) -> None:
+    context = minimal_context("proposal")
+    del context[key]
+    with pytest.raises(UndefinedError):
+        render("proposal", lang, context)
+
+
+@pytest.mark.parametrize(("kind", "lang"), [("nonsense", "nb"), ("proposal", "de")])
+def test_an_unknown_kind_or_language_is_rejected(kind: str, lang: str) -> None:
+    with pytest.raises(ValueError):
+        render(kind, lang, minimal_context("proposal"))
+
+
+@pytest.mark.parametrize(
+    ("schedule", "lang", "expected"),
+    [
+        (WEEKLY, "nb", "tirsdager kl. 17.30–19.00 (fra 6. januar til 30. juni 2026)"),
+        (SINGLE, "nb", "fredag 5. juni 2026 kl. 10.00–16.00"),
+        (WEEKLY, "en", "Tuesdays 17:30–19:00 (from 6 January to 30 June 2026)"),
+        (SINGLE, "en", "Friday 5 June 2026, 10:00–16:00"),
+    ],
+)
+def test_schedules_are_written_the_way_the_language_writes_them(
+    schedule: dict[str, Any], lang: str, expected: str
+) -> None:
+    assert format_when(schedule, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("dates", "lang", "expected"),
+    [
+        ({}, "nb", "mandager kl. 09.00–11.30"),
+        ({"from_date": "2026-03-02"}, "nb", "mandager kl. 09.00–11.30 (fra 2. mars 2026)"),
+        ({"until_date": "2026-12-21"}, "nb", "mandager kl. 09.00–11.30 (til 21. desember 2026)"),
+        (
+            {"from_date": "2026-08-17", "until_date": "2027-06-14"},
+            "nb",
+            "mandager kl. 09.00–11.30 (fra 17. august 2026 til 14. juni 2027)",
+        ),
+        ({"until_date": "2026-12-21"}, "en", "Mondays 09:00–11:30 (until 21 December 2026)"),
+    ],
+)
+def test_weekly_schedules_show_only_the_dates_they_have(
+    dates: dict[str, str], lang: str, expected: str
+) -> None:
+    schedule = {"weekday": 1, "start_time": "09:00", "end_time": "11:30", **dates}
+    assert format_when(schedule, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("schedule", "lang", "expected"),
+    [
+        (
+            {"start": "2026-07-10T08:00:00Z", "end": "2026-07-10T12:00:00Z"},
+            "nb",
+            "fredag 10. juli 2026 kl. 10.00–14.00",
+        ),
+        (
+            {"start": "2026-07-10T08:00:00Z", "end": "2026-07-10T12:00:00Z"},
+            "en",
+            "Friday 10 July 2026, 10:00–14:00",
+        ),
+        (
+            {"start": "2026-01-09T08:00:00Z", "end": "2026-01-09T12:00:00Z"},
+            "nb",
+            "fredag 9. januar 2026 kl. 09.00–13.00",
+        ),
+    ],
+)
+def test_single_periods_are_shown_in_oslo_time_including_summer_time(
+    schedule: dict[str, Any], lang: str, expected: str
+) -> None:
+    assert format_when(schedule, lang) == expected
+
+
+def test_a_period_over_several_days_names_both_days() -> None:
+    schedule = {"start": "2026-06-05T18:00:00+02:00", "end": "2026-06-06T14:00:00+02:00"}
+    assert format_when(schedule, "nb") == (
+        "fra fredag 5. juni 2026 kl. 18.00 til lørdag 6. juni 2026 kl. 14.00"
+    )
+
+
+@pytest.mark.parametrize("schedule", [{}, {"weekday": 8, "start_time": "10:00"}])
+def test_an_unreadable_schedule_is_rejected(schedule: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        format_when(schedule, "nb")
+
+
+@pytest.mark.parametrize(
+    ("languages", "expected"),
+    [
+        ([], "nb"),
+        (["nb"], "nb"),
+        (["nn"], "nb"),
+        (["en", "nn"], "nb"),
+        (["pl", "nb"], "nb"),
+        (["en"], "en"),
+        (["pl", "uk"], "en"),
+        (["nb-NO"], "nb"),
+        (iter(["ar"]), "en"),
+    ],
+)
+def test_volunteers_get_norwegian_unless_they_read_no_norwegian(
+    languages: list[str], expected: str
+) -> None:
+    assert language_for(languages) == expected
+
+
+def test_the_proposal_deadline_is_shown_in_norwegian_local_time() -> None:
+    message = render("proposal", "nb", minimal_context("proposal"))
+    assert "søndag 4. januar 2026 kl. 12.00" in message.text
+    assert "søndag 4. januar 2026 kl. 12.00" in message.html
+
+
+def test_the_proposal_tells_what_where_when_and_who() -> None:
+    message = render("proposal", "nb", full_context("proposal"))
+    for fact in (
+        "Leksehjelp for barneskoleelever",
+        "Strømsø",
+        "tirsdager kl. 17.30–19.00",
+        "Røde Kors Drammen",
+        DESCRIPTION,
+        RESPOND_URL,
+    ):
+        assert fact in message.text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_proposal_html_links_to_the_answer_page_as_a_button(lang: str) -> None:
+    message = render("proposal", lang, minimal_context("proposal"))
+    assert f'<a href="{RESPOND_URL}" style="display:inline-block;' in message.html
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_reminder_tells_when_the_assignment_starts(lang: str) -> None:
+    message = render("reminder", lang, minimal_context("reminder"))
+    starts = {"nb": "tirsdag 6. januar 2026 kl. 17.30", "en": "Tuesday 6 January 2026 at 17:30"}[lang]
+    assert starts in message.text
+    assert "Kari Nordmann" in message.text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_confirmed_volunteer_gets_the_contact_person(lang: str) -> None:
+    message = render("confirmed_volunteer", lang, full_context("confirmed_volunteer"))
+    for detail in ("Ola Hansen", "ola.hansen@example.org", "+47 98 76 54 32"):
+        assert detail in message.text
+        assert detail in message.html
+    assert "+47 98 76 54 32" in message.sms
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_confirmed_organisation_gets_the_volunteers_details(lang: str) -> None:
+    message = render("confirmed_organisation", lang, full_context("confirmed_organisation"))
+    for detail in ("Kari Nordmann", "kari.nordmann@example.org", "+47 912 34 567"):
+        assert detail in message.text
+        assert detail in message.html
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_volunteer_without_phone_is_shown_without_a_phone_line(lang: str) -> None:
+    context = full_context("confirmed_organisation", volunteer_phone=None)
+    message = render("confirmed_organisation", lang, context)
+    assert "Telefon" not in message.text
+    assert "Phone" not in message.text
+    assert "tel:" not in message.html
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_candidate_found_reveals_no_volunteer_contact_details(lang: str) -> None:
+    context = full_context(
+        "candidate_found",
+        volunteer_name="Kari Nordmann",
+        volunteer_email="kari.nordmann@example.org",
+        volunteer_phone="+47 912 34 567",
+    )
+    message = render("candidate_found", lang, context)
+    for part in (message.subject, message.text, message.html, message.sms):
+        for detail in ("Kari", "kari.nordmann@example.org", "912 34 567", "mailto:", "tel:"):
+            assert detail not in part
+
+
+@pytest.mark.parametrize(("kind", "lang"), KIND_LANG)
+def test_every_sms_fits_in_one_gsm7_message_even_with_a_long_title(kind: str, lang: str) -> None:
+    context = full_context(
+        kind,
+        need_title=LONG_TITLE,
+        organisation_name="Foreningen for “Frivillig Innsats” i Drammen og Omegn – Avdeling Sør",
+        schedule=SINGLE,
+    )
+    sms = render(kind, lang, context).sms
+    assert septets(sms) <= 160
+    assert is_gsm7(sms)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_proposal_sms_keeps_the_link_whole_when_the_title_is_long(lang: str) -> None:
+    context = full_context("proposal", need_title=LONG_TITLE * 3)
+    sms = render("proposal", lang, context).sms
+    assert sms.endswith(" " + RESPOND_URL)
+    assert septets(sms) <= 160
+
+
+@pytest.mark.parametrize(("kind", "lang"), KIND_LANG)
+def test_html_escapes_a_title_with_a_script_tag(kind: str, lang: str) -> None:
+    title = "<script>alert('x')</script> & venner"
+    message = render(kind, lang, full_context(kind, need_title=title))
+    assert "<script>" not in message.html
+    assert "&lt;script&gt;" in message.html
+    assert "&amp; venner" in message.html
+    assert title in message.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("“Hei” og ‘hallo’", "\"Hei\" og 'hallo'"),
+        ("17.30–19.00 — ca.", "17.30-19.00 - ca."),
+        ("Vent…", "Vent..."),
+        ("Blåbær på Ørsta, Æra", "Blåbær på Ørsta, Æra"),
+        ("Crème brûlée à São Paulo", "Crème brulée à Sao Paulo"),
+        ("Pris: 100 € [ca.]", "Pris: 100 € [ca.]"),
+        ("«sitat»\u00a0og\ttab", "\"sitat\" og tab"),
+        ("Fest 🎉", "Fest ?"),
+    ],
+)
+def test_text_is_converted_to_close_gsm7_characters(text: str, expected: str) -> None:
+    assert to_gsm7(text) == expected
+
+
+def test_a_short_sms_is_left_as_it_is() -> None:
+    assert fit_sms("Takk for hjelpen!") == "Takk for hjelpen!"
+
+
+def test_a_long_sms_is_cut_at_a_word_boundary_with_three_dots() -> None:
+    text = "ord " * 60
+    sms = fit_sms(text)
+    assert septets(sms) <= 160
+    assert sms.endswith("ord...")
+    assert "…" not in sms
+
+
+def test_extension_characters_count_as_two_septets() -> None:
+    assert fit_sms("€" * 80) == "€" * 80
+    assert fit_sms("€" * 81) == "€" * 78 + "..."
+
+
+def test_a_trailing_url_is_kept_whole_while_the_text_before_it_is_cut() -> None:
+    text = "Dette er en lang tekst om et oppdrag. " * 10 + RESPOND_URL
+    sms = fit_sms(text)
+    assert sms.endswith("... " + RESPOND_URL)
+    assert septets(sms) <= 160
+
+
+@pytest.mark.parametrize("limit", [70, 100, 160])
+def test_fit_sms_respects_the_given_limit(limit: int) -> None:
+    text = "Kan du hjelpe oss med “Leksehjelp” på Strømsø? " * 8
+    sms = fit_sms(text, limit)
+    assert septets(sms) <= limit
+    assert is_gsm7(sms)
