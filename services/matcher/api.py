@@ -32,7 +32,7 @@ def list_matches(query):
     d = deps()
     caller = optional_caller(d.config)
     if "need_id" in query:
-        need = d.repo.need(query["need_id"])
+        need = d.repo.need(query["need_id"]) or d.clients.need(query["need_id"])
         access.check_need_reader(caller, need and need["organisation_id"], d.clients)
         items = d.repo.matches_for_need(query["need_id"])
     else:

@@ -283,12 +283,28 @@ DISTRICTS = ["bragernes", "fjell", "svelvik", "all"]
 SKILLS = ["driving", "music", "cooking"]
 BASE_DAY = datetime(2026, 3, 23, tzinfo=OSLO).astimezone(UTC)
 
-hours = st.integers(0, 22)
-weekly_slots = st.builds(lambda day, start, length: WeeklySlot(day, time(start), time(min(23, start + length))),
-                         st.integers(1, 7), hours, st.integers(1, 6))
-periods = st.builds(lambda day, start, length: Period((BASE_DAY + timedelta(days=day, hours=start)).astimezone(OSLO),
-                                                      (BASE_DAY + timedelta(days=day, hours=start + length)).astimezone(OSLO)),
-                    st.integers(0, 13), hours, st.integers(1, 6))
+# A narrow world (three weekdays, a few start hours, the spring-forward night) so that many pairs fit.
+hours = st.sampled_from([0, 1, 2, 17, 18, 19])
+
+short = st.integers(1, 2)
+long = st.integers(2, 4)
+
+
+def weekly_slots(lengths: st.SearchStrategy[int]) -> st.SearchStrategy[WeeklySlot]:
+    """Weekly slots in the narrow world."""
+    return st.builds(lambda day, start, length: WeeklySlot(day, time(start), time(start + length)),
+                     st.sampled_from([1, 2, 7]), hours, lengths)
+
+
+def oslo_period(day: int, start: int, length: int) -> Period:
+    """A period counted in real hours from the base day, so some cross the spring-forward night."""
+    begin = BASE_DAY + timedelta(days=day, hours=start)
+    return Period(begin.astimezone(OSLO), (begin + timedelta(hours=length)).astimezone(OSLO))
+
+
+def periods(lengths: st.SearchStrategy[int]) -> st.SearchStrategy[Period]:
+    """Single periods in the narrow world."""
+    return st.builds(oslo_period, st.sampled_from([0, 1, 6, 7, 13]), hours, lengths)
 
 
 @st.composite
@@ -298,7 +314,7 @@ def offer_views(draw: st.DrawFn, offer_id: str) -> OfferView:
         id=offer_id, status=draw(st.sampled_from(["open", "open", "open", "withdrawn"])), version=1,
         skills=frozenset(draw(st.sets(st.sampled_from(SKILLS), max_size=2))),
         districts=frozenset(draw(st.sets(st.sampled_from(DISTRICTS), max_size=2))),
-        availability=tuple(draw(st.lists(st.one_of(weekly_slots, weekly_slots, periods), max_size=3))),
+        availability=tuple(draw(st.lists(st.one_of(weekly_slots(long), weekly_slots(long), periods(long)), max_size=3))),
         police_certificate=draw(st.booleans()), birth_year=draw(st.one_of(st.none(), st.integers(1950, 2015))),
         languages=frozenset(draw(st.sets(st.sampled_from(["nb", "en"]), max_size=2))),
         max_active_matches=1, headcount=1)
@@ -307,15 +323,15 @@ def offer_views(draw: st.DrawFn, offer_id: str) -> OfferView:
 @st.composite
 def need_views(draw: st.DrawFn) -> NeedView:
     """A random small need."""
-    slot = draw(st.one_of(weekly_slots, periods))
+    slot = draw(st.one_of(weekly_slots(short), periods(short)))
     bounds = draw(st.sampled_from([(None, None), (date(2026, 3, 23), date(2026, 4, 12))]))
     schedule = Schedule(slot, *bounds) if isinstance(slot, WeeklySlot) else Schedule(slot)
     return NeedView(
         id="n", organisation_id="org", status="open", version=1,
         skills=frozenset(draw(st.sets(st.sampled_from(SKILLS), max_size=2))),
-        district=draw(st.sampled_from(DISTRICTS[:3])), schedule=draw(st.sampled_from([schedule, schedule, None])),
-        volunteers_needed=1, police_certificate=draw(st.booleans()),
-        min_age=draw(st.sampled_from([None, 0, 18])),
+        district=draw(st.sampled_from(DISTRICTS[:3])), schedule=draw(st.sampled_from([schedule] * 5 + [None])),
+        volunteers_needed=1, police_certificate=draw(st.sampled_from([False, False, True])),
+        min_age=draw(st.sampled_from([None, None, 0, 18])),
         languages=frozenset(draw(st.sets(st.sampled_from(["nb", "en"]), max_size=1))), published_at=None)
 
 

@@ -1,0 +1,95 @@
+"""Starts the four services (gunicorn APIs and their workers) as processes, and stops them cleanly."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+SERVICES = ("offers", "needs", "matcher", "notify")
+DEFAULT_PORTS = {"offers": 8001, "needs": 8002, "matcher": 8003, "notify": 8004}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def service_urls(ports: dict[str, int]) -> dict[str, str]:
+    """The contract's *_URL variables for the given ports."""
+    return {f"{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}" for name in ("offers", "needs", "matcher")}
+
+
+@dataclass
+class Stack:
+    """The processes of the four services, sharing one environment."""
+
+    env: dict[str, str]
+    ports: dict[str, int]
+    logdir: Path
+    api_workers: int = 1
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def _spawn(self, name: str, args: list[str]) -> None:
+        log = open(self.logdir / f"{name}.log", "ab")
+        self.processes[name] = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                                start_new_session=True)
+
+    def start_api(self, service: str) -> None:
+        bin_dir = Path(sys.executable).parent
+        self._spawn(f"{service}-api", [
+            str(bin_dir / "gunicorn"), "--bind", f"127.0.0.1:{self.ports[service]}",
+            "--workers", str(self.api_workers), "--worker-class", "gthread", "--threads", "4",
+            "--worker-connections", "16", "--graceful-timeout", "5", "--access-logfile", "-",
+            f"services.{service}.app:create_app()",
+        ])
+
+    def start_worker(self, service: str) -> None:
+        self._spawn(f"{service}-worker", [sys.executable, "-m", f"services.{service}.worker"])
+
+    def start(self) -> "Stack":
+        """Start every API and worker."""
+        self.logdir.mkdir(parents=True, exist_ok=True)
+        for service in SERVICES:
+            self.start_api(service)
+            self.start_worker(service)
+        return self
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Wait until every API answers /readyz with 200."""
+        deadline = time.monotonic() + timeout
+        for service in SERVICES:
+            url = f"http://127.0.0.1:{self.ports[service]}/readyz"
+            while True:
+                self._check_alive()
+                try:
+                    if requests.get(url, timeout=2).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{url} not ready after {timeout:.0f} s; logs in {self.logdir}")
+                time.sleep(0.2)
+
+    def _check_alive(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}; see {self.logdir / (name + '.log')}")
+
+    def stop_process(self, name: str, sig: int = signal.SIGTERM) -> None:
+        """Stop one process (SIGKILL to simulate a crash) and wait for it."""
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+    def stop(self) -> None:
+        """Stop everything: SIGTERM, then SIGKILL for what lingers."""
+        for name in list(self.processes):
+            self.stop_process(name)
