@@ -1,0 +1,79 @@
+"""Runs the whole system on this machine: broker, database, mail catcher and all four services.
+
+Every contract variable set in the environment wins over the local default; a given
+KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI or SMTP_HOST/SMTP_PORT means that part is not started here.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import sys
+import threading
+from contextlib import ExitStack
+from pathlib import Path
+
+from deploy import mailcatcher, standins
+from deploy.stack import DEFAULT_PORTS, ROOT, Stack, service_urls
+
+STATE = ROOT / ".localstack"
+MAIL_WEB_PORT = 8025
+
+
+def _port_or_free(preferred: int) -> int:
+    try:
+        standins.wait_for_port(preferred, timeout=0.2)
+    except TimeoutError:
+        return preferred
+    port = standins.free_port()
+    print(f"[local] port {preferred} is taken; using {port}")
+    return port
+
+
+def main() -> None:
+    env = dict(os.environ)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with ExitStack() as cleanup:
+        if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
+            broker = standins.Server("kafka", _port_or_free(9092), STATE).start()
+            cleanup.callback(broker.stop)
+            env["KAFKA_BOOTSTRAP_SERVERS"] = broker.address
+        if not env.get("MONGODB_URI"):
+            database = standins.Server("mongodb", _port_or_free(27017), STATE).start()
+            cleanup.callback(database.stop)
+            env["MONGODB_URI"] = f"mongodb://{database.address}"
+        mail_line = f"mail:    SMTP {env.get('SMTP_HOST')}:{env.get('SMTP_PORT', 1025)} (yours)"
+        if not env.get("SMTP_HOST") and not env.get("SMTP_PORT"):
+            smtp_port = _port_or_free(1025)
+            _, controller, web = mailcatcher.start(STATE / "mail", smtp_port, MAIL_WEB_PORT)
+            cleanup.callback(controller.stop)
+            cleanup.callback(web.shutdown)
+            env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
+            mail_line = f"mail:    SMTP 127.0.0.1:{smtp_port}, read it at http://127.0.0.1:{MAIL_WEB_PORT}/"
+        env.setdefault("ADMIN_TOKEN", secrets.token_urlsafe(24))
+        env.setdefault("SERVICE_TOKEN", secrets.token_urlsafe(24))
+        env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{DEFAULT_PORTS['matcher']}")
+        for key, value in service_urls(DEFAULT_PORTS).items():
+            env.setdefault(key, value)
+        env["PYTHONPATH"] = str(ROOT)
+        stack = Stack(env, dict(DEFAULT_PORTS), STATE / "logs", api_workers=2).start()
+        cleanup.callback(stack.stop)
+        stack.wait_ready()
+        print("\nFrivillig i Drammen is running:")
+        for name, port in DEFAULT_PORTS.items():
+            print(f"  {name:8} http://127.0.0.1:{port}  (/readyz, /openapi.json)")
+        print(f"  kafka:   {env['KAFKA_BOOTSTRAP_SERVERS']}\n  mongodb: {env['MONGODB_URI']}\n  {mail_line}")
+        print(f"  staff token (ADMIN_TOKEN): {env['ADMIN_TOKEN']}\n  logs:    {STATE / 'logs'}")
+        print("Press Ctrl-C to stop everything.", flush=True)
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+        print("\nstopping...", flush=True)
+    print("stopped.")
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
