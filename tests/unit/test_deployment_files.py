@@ -1,0 +1,48 @@
+"""The compose file cannot be started here; it must at least parse and wire every service the same way."""
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+import yaml
+
+from deploy.stack import DEFAULT_PORTS, SERVICES
+from shared.config import Config
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTRACT_VARIABLES = ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI", "SMTP_HOST", "SMTP_PORT", "SMTP_FROM",
+                      "SMS_GATEWAY_URL", "ADMIN_TOKEN", "SERVICE_TOKEN", "PUBLIC_BASE_URL",
+                      "OFFERS_URL", "NEEDS_URL", "MATCHER_URL")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_runs_kafka_mongodb_and_a_mail_catcher(compose):
+    assert {"kafka", "mongodb", "mailpit"} <= set(compose["services"])
+    assert "--replSet" in compose["services"]["mongodb"]["command"]
+    assert "controller" in compose["services"]["kafka"]["environment"]["KAFKA_PROCESS_ROLES"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("part", ["api", "worker"])
+def test_every_service_part_gets_every_contract_variable(compose, service, part):
+    definition = compose["services"][f"{service}-{part}"]
+    assert definition["build"]["dockerfile"] == "deploy/Dockerfile"
+    assert set(CONTRACT_VARIABLES) <= set(definition["environment"])
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_api_serves_the_app_factory_on_the_contract_port(compose, service):
+    command = compose["services"][f"{service}-api"]["command"]
+    assert command[0] == "gunicorn"
+    assert f"services.{service}.app:create_app()" in command
+    assert f"0.0.0.0:{DEFAULT_PORTS[service]}" in command
+
+
+def test_contract_variables_are_all_read_by_the_config():
+    names = {f.name.upper() for f in fields(Config)}
+    assert set(CONTRACT_VARIABLES) <= names
