@@ -80,6 +80,7 @@ class Server:
     def start(self) -> "Server":
         """Start the process and wait until it accepts connections."""
         self.starts += 1
+        self.workdir.mkdir(parents=True, exist_ok=True)
         log = open(self.workdir / f"{self.name}-{self.port}.out", "ab")
         self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
                                         cwd=self.workdir, start_new_session=True)
