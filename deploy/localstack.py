@@ -33,7 +33,8 @@ def _port_or_free(preferred: int) -> int:
 def main() -> None:
     env = dict(os.environ)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
     with ExitStack() as cleanup:
         if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
             broker = standins.Server("kafka", _port_or_free(9092), STATE).start()
@@ -66,9 +67,7 @@ def main() -> None:
         print(f"  kafka:   {env['KAFKA_BOOTSTRAP_SERVERS']}\n  mongodb: {env['MONGODB_URI']}\n  {mail_line}")
         print(f"  staff token (ADMIN_TOKEN): {env['ADMIN_TOKEN']}\n  logs:    {STATE / 'logs'}")
         print("Press Ctrl-C to stop everything.", flush=True)
-        try:
-            stop.wait()
-        except KeyboardInterrupt:
+        while not stop.wait(1.0):
             pass
         print("\nstopping...", flush=True)
     print("stopped.")

@@ -307,6 +307,19 @@ def periods(lengths: st.SearchStrategy[int]) -> st.SearchStrategy[Period]:
     return st.builds(period_from_base, st.sampled_from([0, 1, 6, 7, 13]), hours, lengths, st.sampled_from([OSLO, UTC]))
 
 
+def around(slot: WeeklySlot | Period, draw: st.DrawFn) -> WeeklySlot | Period:
+    """An availability slot placed around a need's slot; on the spring-forward night it may still miss it."""
+    before, after = draw(st.integers(0, 1)), draw(st.integers(0, 1))
+    if isinstance(slot, WeeklySlot):
+        start = time(max(0, slot.start.hour - before))
+        end = time(23, 59) if slot.end.hour + after > 23 else time(slot.end.hour + after)
+        return WeeklySlot(slot.weekday, start, end)
+    if draw(st.booleans()):
+        return Period(slot.start - timedelta(hours=before), slot.end + timedelta(hours=after))
+    local = slot.start.astimezone(OSLO)
+    return WeeklySlot(local.isoweekday(), time(max(0, local.hour - before)), time(23, 59))
+
+
 LONG_SLOTS = st.lists(st.one_of(weekly_slots(long), weekly_slots(long), periods(long)), max_size=2)
 NEED_SLOTS = st.one_of(weekly_slots(short), periods(short))
 SKILL_SETS = st.sets(st.sampled_from(SKILLS), max_size=2)
