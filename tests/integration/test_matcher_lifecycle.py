@@ -1,0 +1,194 @@
+"""The proposal lifecycle on a real broker and database: waves, answers, expiry, withdrawal, filling, races."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from kafka import KafkaConsumer
+
+from deploy import standins
+from services.matcher.lifecycle import ORGANISATION, VOLUNTEER
+from shared.events import MATCHES_TOPIC, parse_event
+from tests.conftest import wait_until
+from tests.integration.matcher_world import MatcherWorld, need_data, offer_data
+
+
+@pytest.fixture
+def world(tmp_path, mongo_uri):
+    with standins.kafka(tmp_path) as kafka:
+        world = MatcherWorld(kafka, mongo_uri)
+        try:
+            yield world
+        finally:
+            world.stop()
+
+
+def _offers(world, *specs) -> None:
+    for offer_id, overrides in specs:
+        world.send("offer.published", offer_data(offer_id, **overrides))
+
+
+SNUG = {"availability": [{"weekday": 2, "start_time": "17:30", "end_time": "19:00"}]}
+LOOSE = {"availability": [{"weekday": 2, "start_time": "12:00", "end_time": "22:00"}]}
+MIDDLE = {"availability": [{"weekday": 2, "start_time": "17:00", "end_time": "20:00"}]}
+
+
+def test_a_wave_asks_the_best_candidate_for_each_open_slot(world):
+    _offers(world, ("loose", LOOSE), ("snug", SNUG), ("middle", MIDDLE))
+    world.send("need.published", need_data("n1", volunteers_needed=2))
+    world.wait_for("n1", {"snug": "proposed", "middle": "proposed"})
+
+
+def test_a_decline_hands_the_slot_to_the_next_candidate_and_the_pair_is_never_asked_again(world):
+    _offers(world, ("a", SNUG), ("b", MIDDLE))
+    world.send("need.published", need_data("n1"))
+    [first] = world.wait_for("n1", {"a": "proposed"})
+    world.answer(first["_id"], VOLUNTEER, accepted=False)
+    world.wait_for("n1", {"a": "declined", "b": "proposed"})
+    world.send("offer.updated", offer_data("a", version=2, **SNUG, note_changed=True))
+    world.send("need.updated", need_data("n1", version=2, volunteers_needed=2))
+    world.wait_for("n1", {"a": "declined", "b": "proposed"})
+
+
+def test_an_expired_proposal_hands_the_slot_to_the_next_candidate(world):
+    _offers(world, ("a", SNUG), ("b", MIDDLE))
+    world.send("need.published", need_data("n1"))
+    world.wait_for("n1", {"a": "proposed"})
+    world.clock.advance(hours=47)
+    assert world.expire_due() == 0
+    world.clock.advance(hours=2)
+    assert world.expire_due() == 1
+    world.wait_for("n1", {"a": "expired", "b": "proposed"})
+
+
+def test_a_withdrawn_offer_has_its_matches_cancelled_and_the_slot_backfilled(world):
+    _offers(world, ("a", SNUG), ("b", MIDDLE))
+    world.send("need.published", need_data("n1"))
+    [first] = world.wait_for("n1", {"a": "proposed"})
+    world.answer(first["_id"], VOLUNTEER)
+    world.answer(first["_id"], ORGANISATION)
+    world.wait_for("n1", {"a": "confirmed"})
+    world.send("offer.withdrawn", {"id": "a", "status": "withdrawn", "version": 2})
+    world.wait_for("n1", {"a": "cancelled", "b": "proposed"})
+
+
+def test_a_filled_need_cancels_the_proposals_still_open(world):
+    _offers(world, ("a", SNUG), ("b", MIDDLE))
+    world.send("need.published", need_data("n1", volunteers_needed=2))
+    matches = world.wait_for("n1", {"a": "proposed", "b": "proposed"})
+    first = next(m for m in matches if m["offer_id"] == "a")
+    world.answer(first["_id"], VOLUNTEER)
+    world.answer(first["_id"], ORGANISATION)
+    world.send("need.updated", need_data("n1", version=2, volunteers_needed=1))
+    matches = world.wait_for("n1", {"a": "confirmed", "b": "cancelled"})
+    assert next(m for m in matches if m["offer_id"] == "b")["cancel_reason"] == "need_filled"
+
+
+def test_a_closed_need_cancels_its_matches(world):
+    _offers(world, ("a", SNUG))
+    world.send("need.published", need_data("n1"))
+    world.wait_for("n1", {"a": "proposed"})
+    world.send("need.closed", need_data("n1", version=2, status="closed"))
+    world.wait_for("n1", {"a": "cancelled"})
+
+
+def test_a_volunteer_gets_at_most_the_allowed_number_of_open_proposals(world):
+    _offers(world, ("a", {"max_active_matches": 10}))
+    for n in range(5):
+        world.send("need.published", need_data(f"n{n}"))
+    wait_until(lambda: len(world.repo.matches_for_offer("a")) == 3, timeout=30)
+    wait_until(world.drained, timeout=10)
+    assert len(world.repo.matches_for_offer("a")) == 3
+
+
+def test_a_hard_rule_is_never_broken_even_when_no_one_else_fits(world):
+    _offers(world, ("no_certificate", {**SNUG, "police_certificate": False}),
+            ("too_young", {**SNUG, "birth_year": 2012}), ("no_common_language", {**SNUG, "languages": ["en"]}),
+            ("fits", MIDDLE))
+    world.send("need.published", need_data("n1", volunteers_needed=4))
+    world.wait_for("n1", {"fits": "proposed"})
+
+
+@pytest.mark.parametrize("repeat", range(3))
+def test_racing_accepts_end_in_one_confirmed_match_with_one_event(world, repeat):
+    _offers(world, ("a", SNUG))
+    world.send("need.published", need_data("n1"))
+    [match] = world.wait_for("n1", {"a": "proposed"})
+    barrier = threading.Barrier(4)
+
+    def accept(role):
+        barrier.wait()
+        world.answer(match["_id"], role)
+
+    threads = [threading.Thread(target=accept, args=(role,)) for role in (VOLUNTEER, ORGANISATION) * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    world.wait_for("n1", {"a": "confirmed"})
+    wait_until(world.drained, timeout=10)
+    types = [e.type for e in _match_events(world) if e.subject == match["_id"]]
+    assert types.count("match.confirmed") == 1
+    assert types.count("match.accepted") == 2
+
+
+def test_an_accept_racing_the_expiry_ends_in_one_consistent_state(world):
+    _offers(world, ("a", SNUG))
+    world.send("need.published", need_data("n1"))
+    [match] = world.wait_for("n1", {"a": "proposed"})
+    world.clock.advance(hours=49)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def expire():
+        barrier.wait()
+        world.expire_due()
+
+    def accept():
+        barrier.wait()
+        try:
+            world.answer(match["_id"], VOLUNTEER)
+            outcomes.append("accepted")
+        except Exception as exc:  # the domain refuses an answer to an expired proposal
+            outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=expire), threading.Thread(target=accept)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    final = world.repo.matches.get(match["_id"])
+    assert final["status"] == "expired"
+    assert outcomes == ["Conflict"]
+    wait_until(world.drained, timeout=10)
+    types = [e.type for e in _match_events(world) if e.subject == match["_id"]]
+    assert types.count("match.expired") == 1 and "match.accepted" not in types
+
+
+def test_replaying_every_event_from_offset_zero_leaves_the_matches_unchanged(world):
+    _offers(world, ("a", SNUG), ("b", MIDDLE), ("c", LOOSE))
+    world.send("need.published", need_data("n1", volunteers_needed=2))
+    world.send("need.published", need_data("n2"))
+    matches = world.wait_for("n1", {"a": "proposed", "b": "proposed"})
+    world.answer(matches[0]["_id"], VOLUNTEER, accepted=False)
+    wait_until(lambda: len(world.matches("n1")) == 3, timeout=30)
+    wait_until(world.drained, timeout=10)
+    before = _snapshot(world)
+    handled = world.handled["matcher"]
+    world.start(group="replay")
+    wait_until(lambda: world.handled.get("replay", 0) >= handled, timeout=40, message="the replay to finish")
+    wait_until(world.drained, timeout=10)
+    assert _snapshot(world) == before
+
+
+def _snapshot(world) -> list[tuple]:
+    return sorted((m["need_id"], m["offer_id"], m["status"], m["version"]) for m in world.repo.all_matches())
+
+
+def _match_events(world) -> list:
+    consumer = KafkaConsumer(MATCHES_TOPIC, bootstrap_servers=world.config.kafka_bootstrap_servers,
+                             auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=2000)
+    try:
+        return [parse_event(r.value) for r in consumer]
+    finally:
+        consumer.close()
