@@ -5,13 +5,53 @@ import re
 from datetime import date, datetime, timezone
 from typing import Any
 
+from flask import Request
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
+from webargs.flaskparser import FlaskParser, abort
 
 from shared import reference
 from shared.timeslots import OSLO
 
 TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+class RequestParser(FlaskParser):
+    """webargs' parser, answering 400 rather than 500 for requests Python cannot read or keep.
+
+    That is: JSON nested deeper than the interpreter recurses, integers of more than 4300 digits,
+    strings with unpaired surrogates (valid JSON syntax, but not UTF-8, so not storable), and
+    query strings with raw bytes that are not UTF-8.
+    """
+
+    def _raw_load_json(self, req: Request) -> Any:
+        try:
+            data = super()._raw_load_json(req)
+            _require_utf8(data)
+        except (ValueError, RecursionError) as exc:
+            self._handle_invalid_json_error(exc, req)
+        return data
+
+    def load_querystring(self, req: Request, schema: Schema) -> Any:
+        try:
+            return super().load_querystring(req, schema)
+        except UnicodeDecodeError as exc:
+            abort(400, exc=exc, message="The query string is not valid UTF-8.",
+                  messages={"query": {"_query": ["Percent-encode what is not ASCII."]}})
+
+
+def _require_utf8(data: Any) -> None:
+    """Raise ValueError if any key or string in the parsed JSON is not encodable as UTF-8."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            item.encode("utf-8")  # UnicodeEncodeError is a ValueError
 
 
 class StrictSchema(Schema):
@@ -99,15 +139,30 @@ class ClockTime(fields.String):
         return text
 
 
+PLAUSIBLE_YEARS = range(2000, 2101)
+
+
 class Instant(fields.DateTime):
-    """An ISO 8601 date-time; without an offset it is read as Europe/Oslo wall-clock time."""
+    """An ISO 8601 date-time in the years 2000-2100; without an offset it is Europe/Oslo wall-clock time."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment.year not in PLAUSIBLE_YEARS:
+            raise ValidationError("Give a time between the years 2000 and 2100.")
         return moment if moment.tzinfo else moment.replace(tzinfo=OSLO)
 
     def _serialize(self, value, attr, obj, **kwargs):
         return value if isinstance(value, str) else super()._serialize(value, attr, obj, **kwargs)
+
+
+class CalendarDate(fields.Date):
+    """An ISO 8601 date (YYYY-MM-DD) between 2000 and 2100."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if day.year not in PLAUSIBLE_YEARS:
+            raise ValidationError("Give a date between the years 2000 and 2100.")
+        return day
 
 
 def check_slot(data: dict[str, Any], now: datetime, weekly_extras: tuple[str, ...] = ()) -> None:
@@ -136,7 +191,7 @@ def check_slot(data: dict[str, Any], now: datetime, weekly_extras: tuple[str, ..
 class SlotSchema(StrictSchema):
     """A weekly slot {weekday, start_time, end_time} or a single period {start, end}."""
 
-    weekday = fields.Integer(validate=validate.Range(1, 7, error="Use 1 (Monday) to 7 (Sunday)."))
+    weekday = fields.Integer(strict=True, validate=validate.Range(1, 7, error="Use 1 (Monday) to 7 (Sunday)."))
     start_time = ClockTime()
     end_time = ClockTime()
     start = Instant()
@@ -154,8 +209,8 @@ class SlotSchema(StrictSchema):
 class ScheduleSchema(SlotSchema):
     """A need's schedule: a weekly slot with optional from_date/until_date, or a single period."""
 
-    from_date = fields.Date()
-    until_date = fields.Date()
+    from_date = CalendarDate()
+    until_date = CalendarDate()
 
     @validates_schema
     def _one_kind(self, data, **kwargs):

@@ -5,11 +5,13 @@ from flask_smorest import Blueprint
 
 from shared.auth import optional_caller, require_staff
 from shared.http import deps
+from shared.schemas import RequestParser
 from services.needs import handlers
 from services.needs.schemas import (NeedIn, NeedOut, NeedPage, NeedPatch, NeedsQuery, OrganisationCreated,
                                     OrganisationIn, OrganisationOut)
 
 blp = Blueprint("needs", __name__, description="Organisations and the needs they post")
+blp.ARGUMENTS_PARSER = RequestParser()
 
 
 def _public(organisation: dict) -> dict:

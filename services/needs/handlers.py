@@ -62,6 +62,8 @@ def verify_organisation(org_id: str, repo: NeedsRepository, now: Clock) -> dict[
 
 def post_need(data: dict[str, Any], caller: Caller | None, repo: NeedsRepository, now: Clock) -> dict[str, Any]:
     """An organisation posts a need."""
+    if caller is not None and (caller.is_staff or caller.is_service):
+        raise Forbidden("Needs are posted with an organisation's api_key.")
     change = model.new_need(data, organisation_of(caller, repo), now())
     return repo.needs.insert(change.doc, change.events)
 
@@ -75,6 +77,8 @@ def owned_need(need_id: str, caller: Caller | None, repo: NeedsRepository) -> di
         raise NotFound("No such need.")
     if caller.is_staff:
         return need
+    if caller.is_service:
+        raise Forbidden("Services may read needs, not change them.")
     if organisation_of(caller, repo)["_id"] != need["organisation_id"]:
         raise Forbidden("This need belongs to another organisation.")
     return need

@@ -74,6 +74,8 @@ def update_need(need: dict[str, Any], changes: dict[str, Any], now: str) -> Chan
     if need["status"] == CLOSED:
         raise Conflict("A closed need cannot be changed.")
     updated = {**need, **{k: v for k, v in changes.items() if k in EDITABLE_FIELDS}, "updated_at": now}
+    # A patch names only the requirements it changes; the others stay (a PATCH loads no defaults).
+    updated["requirements"] = {**need["requirements"], **changes.get("requirements", {})}
     if need["status"] == OPEN and any(updated[f] != need[f] for f in MATCHING_FIELDS):
         return Change(updated, (need_event("need.updated", updated),))
     return Change(updated)

@@ -39,7 +39,7 @@ class OrganisationCreated(OrganisationOut):
 
 class RequirementsSchema(StrictSchema):
     police_certificate = fields.Boolean(load_default=False)
-    min_age = fields.Integer(allow_none=True, validate=validate.Range(0, 100))
+    min_age = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, 100))
     languages = languages_field(load_default=list)
 
 
@@ -49,7 +49,7 @@ class NeedIn(StrictSchema):
     skills = skills_field(load_default=list)
     district = district_field(required=True)
     schedule = fields.Nested(ScheduleSchema, required=True)
-    volunteers_needed = fields.Integer(load_default=1, validate=validate.Range(1, 100))
+    volunteers_needed = fields.Integer(strict=True, load_default=1, validate=validate.Range(1, 100))
     requirements = fields.Nested(RequirementsSchema, load_default=dict)
 
 

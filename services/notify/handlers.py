@@ -1,18 +1,21 @@
 """Use cases and event handlers of the notify service; the table at the bottom routes events to them.
 
-Exactly one message per (event, recipient, channel): the notification's _id is that key, so a
-redelivered event finds the notifications it created before. Before a send, the notification is
-saved as 'sending' with a lease (optimistic concurrency: one worker wins). A crash after the
-server took the message but before 'sent' was saved is the one window left; we close it towards
-delivery: when the lease runs out the message is sent again with the same Message-ID (e-mail) or
-Idempotency-Key (SMS), which receivers use to drop the copy. Losing a message is worse than a
-recognisable duplicate.
+Exactly one message per (event, recipient, channel), and one reminder per (match, occurrence, channel):
+the notification's _id is that key, so a redelivered event or a reminder planned again finds the
+notification made before. Before a send, the notification is saved as 'sending' with a lease
+(optimistic concurrency: one worker wins). A crash after the server took the message but before
+'sent' was saved is the one window left; we close it towards delivery: when the lease runs out the
+message is sent again with the same Message-ID (e-mail) or Idempotency-Key (SMS), which receivers
+use to drop the copy. Losing a message is worse than a recognisable duplicate.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
+
+from jinja2 import TemplateError
 
 from shared.clock import to_iso
 from shared.config import Config
@@ -21,9 +24,11 @@ from shared.events import Event
 from shared.mongo import VersionConflict
 from shared.reference import district_name
 from services.notify import model
-from services.notify.messages import language_for, render
+from services.notify.messages import Message, language_for, render
 from services.notify.repository import SENDING, NotifyRepository
 from services.notify.senders import PermanentFailure, SmsSender, SmtpSender, TransientFailure
+
+log = logging.getLogger(__name__)
 
 SEND_LEASE = timedelta(seconds=60)
 
@@ -40,50 +45,122 @@ class Notifier:
     clock: Callable[[], datetime]
 
 
+@dataclass(frozen=True)
+class Parties:
+    """The match and both sides as the owning services know them now (None where unknown or erased)."""
+
+    match: dict[str, Any] | None
+    need: dict[str, Any] | None = None
+    organisation: dict[str, Any] | None = None
+    offer: dict[str, Any] | None = None
+
+
 def on_match_event(event: Event, n: Notifier) -> None:
     """Create the notifications an event calls for (once), then try to deliver them."""
     now = to_iso(n.clock())
     for role, kind in model.recipients(event):
         for channel in model.CHANNELS:
             n.repo.create(model.new_notification(event, role, kind, channel, now))
-    for notification in n.repo.for_event(event.id):
-        deliver(notification["_id"], n)
+    _deliver_each([doc["_id"] for doc in n.repo.for_event(event.id)], n)
+
+
+def on_match_confirmed(event: Event, n: Notifier) -> None:
+    """Remember the assignment for reminders, then tell both sides."""
+    n.repo.record_assignment(model.new_assignment(event, to_iso(n.clock())))
+    on_match_event(event, n)
+
+
+def on_match_cancelled(event: Event, n: Notifier) -> None:
+    """No more reminders for this match; tell the side that did not cancel."""
+    n.repo.end_assignment(event.subject, event.data.get("reason", "cancelled"), to_iso(n.clock()))
+    on_match_event(event, n)
+
+
+def plan_reminders(n: Notifier) -> int:
+    """Create a reminder for every occurrence of an assignment starting within 24 hours (once), and send it."""
+    now = n.clock()
+    schedules: dict[str, dict[str, Any] | None] = {}
+    created: list[str] = []
+    for assignment in n.repo.active_assignments():
+        need_id = assignment["need_id"]
+        if need_id not in schedules:
+            schedules[need_id] = _schedule_of(need_id, n)
+        if schedules[need_id]:
+            created += _plan(assignment, schedules[need_id], now, n)
+    _deliver_each(created, n)
+    return len(created)
+
+
+def _schedule_of(need_id: str, n: Notifier) -> dict[str, Any] | None:
+    try:
+        return (n.directory.need(need_id) or {}).get("schedule")
+    except DirectoryUnavailable as exc:
+        log.warning("no reminders for need %s this round: %s", need_id, exc)
+        return None
+
+
+def _plan(assignment: dict[str, Any], schedule: dict[str, Any], now: datetime, n: Notifier) -> list[str]:
+    """The ids of the reminders newly created for one assignment; an assignment whose need is over ends."""
+    try:
+        if model.schedule_over(schedule, now):
+            n.repo.end_assignment(assignment["_id"], "over", to_iso(now))
+            return []
+        starts = model.reminder_starts(schedule, now)
+    except ValueError as exc:
+        log.warning("need %s has a schedule we cannot read: %s", assignment["need_id"], exc)
+        return []
+    docs = [model.new_reminder(assignment, start, channel, to_iso(now))
+            for start in starts for channel in model.CHANNELS]
+    return [doc["_id"] for doc in docs if n.repo.create(doc)]
 
 
 def deliver_due(n: Notifier) -> int:
     """Deliver what is due: retries after backoff, SMS held over the night, leases that ran out."""
     due = n.repo.due(to_iso(n.clock()))
-    for notification in due:
-        deliver(notification["_id"], n)
+    _deliver_each([doc["_id"] for doc in due], n)
     return len(due)
 
 
-def _context(match: dict[str, Any], n: Notifier) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any]]:
-    """Template context, the volunteer's offer (None if erased) and the organisation, fetched now."""
-    need = n.directory.need(match["need_id"]) or {}
-    organisation = n.directory.organisation(match["organisation_id"]) or {}
-    offer = n.directory.offer(match["offer_id"])
-    if offer is not None and offer.get("status") != "open" and "volunteer" not in offer:
-        offer = None
-    volunteer = (offer or {}).get("volunteer", {})
-    contact = organisation.get("contact", {})
-    context = {
+def _deliver_each(notification_ids: list[str], n: Notifier) -> None:
+    """Try each delivery; one that breaks is logged, left for deliver_due, and holds up none of the others."""
+    for notification_id in notification_ids:
+        try:
+            deliver(notification_id, n)
+        except Exception:  # an unforeseen error in one delivery must not stop the rest
+            log.exception("delivering %s failed; it stays due and is tried again", notification_id)
+
+
+def deliver(notification_id: str, n: Notifier) -> None:
+    """One delivery attempt for a notification that is due; a lost race with another worker is fine."""
+    try:
+        _deliver(notification_id, n)
+    except VersionConflict:
+        return
+
+
+def _parties(match_id: str, n: Notifier) -> Parties:
+    match = n.directory.match(match_id)
+    if match is None:
+        return Parties(None)
+    return Parties(match, n.directory.need(match["need_id"]), n.directory.organisation(match["organisation_id"]),
+                   n.directory.offer(match["offer_id"]))
+
+
+def _context(doc: dict[str, Any], p: Parties) -> dict[str, Any]:
+    """Template values, fetched at send time so that nothing personal is stored here."""
+    need, organisation = p.need or {}, p.organisation or {}
+    volunteer = model.person_of(model.VOLUNTEER, p.offer, None) or {}
+    contact = organisation.get("contact") or {}
+    return {
         "need_title": need.get("title", ""), "need_description": need.get("description") or None,
         "district_name": district_name(need["district"]) if need.get("district") else "",
         "schedule": need.get("schedule", {}), "organisation_name": organisation.get("name", ""),
         "volunteer_name": volunteer.get("name", ""), "volunteer_email": volunteer.get("email", ""),
         "volunteer_phone": volunteer.get("phone"), "contact_name": contact.get("name", ""),
         "contact_email": contact.get("email", ""), "contact_phone": contact.get("phone"),
-        "respond_url": match.get("links", {}).get(model.VOLUNTEER, ""), "expires_at": match.get("expires_at", ""),
-        "occurrence_start": match.get("occurrence_start", ""),
+        "respond_url": p.match.get("links", {}).get(model.VOLUNTEER, ""), "expires_at": p.match.get("expires_at", ""),
+        "occurrence_start": doc.get("occurrence_start", ""),
     }
-    return context, offer, organisation
-
-
-def _person(role: str, offer: dict[str, Any] | None, organisation: dict[str, Any]) -> dict[str, Any] | None:
-    if role == model.VOLUNTEER:
-        return None if offer is None else {**offer["volunteer"], "contact_channels": offer.get("contact_channels", [])}
-    return organisation.get("contact")
 
 
 def _save(n: Notifier, doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
@@ -96,44 +173,37 @@ def _logged(doc: dict[str, Any], now: datetime, outcome: str) -> list[dict[str, 
     return [*doc.get("log", []), {"at": to_iso(now), "attempt": doc["attempts"], "outcome": outcome[:300]}]
 
 
-def deliver(notification_id: str, n: Notifier) -> None:
-    """One delivery attempt for a notification that is due; a lost race with another worker is fine."""
-    try:
-        _deliver(notification_id, n)
-    except VersionConflict:
-        return
-
-
 def _deliver(notification_id: str, n: Notifier) -> None:
     doc = n.repo.notifications.get(notification_id)
     now = n.clock()
     if doc is None or doc["status"] in model.FINAL or doc["next_attempt_at"] > to_iso(now):
         return
     try:
-        match = n.directory.match(doc["match_id"])
-        if match is None:
-            _save(n, doc, status=model.SKIPPED, reason="match_unknown")
-            return
-        context, offer, organisation = _context(match, n)
+        parties = _parties(doc["match_id"], n)
     except DirectoryUnavailable as exc:
         _retry_later(n, doc, now, f"contact details unavailable: {exc}", count_attempt=False)
         return
-    address = model.channels_allowed(doc["role"], doc["channel"], _person(doc["role"], offer, organisation),
-                                     n.sms.enabled)
-    if address is None:
-        _save(n, doc, status=model.SKIPPED, reason="no_consent_or_address")
+    person = model.person_of(doc["role"], parties.offer, parties.organisation)
+    address = model.address_for(doc["channel"], person, n.sms.enabled)
+    reason = model.skip_reason(doc, parties.match, parties.need, now)
+    if reason is None and address is None:
+        reason = "no_consent_or_address"
+    if reason:
+        _save(n, doc, status=model.SKIPPED, reason=reason, log=_logged(doc, now, f"skipped: {reason}"))
         return
     if doc["channel"] == model.SMS and model.in_quiet_hours(now):
-        _save(n, doc, status=model.HELD, next_attempt_at=to_iso(model.end_of_quiet_hours(now)))
+        until = to_iso(model.end_of_quiet_hours(now))
+        _save(n, doc, status=model.HELD, next_attempt_at=until, log=_logged(doc, now, f"held until {until}"))
         return
-    lang = language_for((offer or {}).get("volunteer", {}).get("languages", [])) if doc["role"] == model.VOLUNTEER else "nb"
-    message = render(doc["kind"], lang, context)
+    lang = "nb" if doc["role"] == model.ORGANISATION else language_for(person.get("languages", []))
+    try:
+        message = render(doc["kind"], lang, _context(doc, parties))
+    except (KeyError, ValueError, TemplateError) as exc:
+        _save(n, doc, status=model.FAILED, log=_logged(doc, now, f"cannot render: {exc!r}"))
+        return
     doc = _save(n, doc, status=SENDING, attempts=doc["attempts"] + 1, next_attempt_at=to_iso(now + SEND_LEASE))
     try:
-        if doc["channel"] == model.EMAIL:
-            n.smtp.send(address, message, model.message_id(doc["_id"], n.config.smtp_from.rpartition("@")[2] or "localhost"))
-        else:
-            n.sms.send(address, message.sms, doc["_id"])
+        _send(doc, address, message, n)
     except PermanentFailure as exc:
         _save(n, doc, status=model.FAILED, log=_logged(doc, now, f"failed: {exc}"))
         return
@@ -141,6 +211,14 @@ def _deliver(notification_id: str, n: Notifier) -> None:
         _retry_later(n, doc, now, f"retry: {exc}")
         return
     _save(n, doc, status=model.SENT, sent_at=to_iso(n.clock()), lang=lang, log=_logged(doc, now, "sent"))
+
+
+def _send(doc: dict[str, Any], address: str, message: Message, n: Notifier) -> None:
+    if doc["channel"] == model.EMAIL:
+        domain = n.config.smtp_from.rpartition("@")[2] or "localhost"
+        n.smtp.send(address, message, model.message_id(doc["_id"], domain))
+    else:
+        n.sms.send(address, message.sms, doc["_id"])
 
 
 def _retry_later(n: Notifier, doc: dict[str, Any], now: datetime, outcome: str, count_attempt: bool = True) -> None:
@@ -153,6 +231,9 @@ def _retry_later(n: Notifier, doc: dict[str, Any], now: datetime, outcome: str, 
 
 
 EVENT_HANDLERS: dict[str, Callable[[Event, Notifier], None]] = {
-    event_type: on_match_event
-    for event_type in ("match.proposed", "match.confirmed", "match.declined", "match.expired", "match.cancelled")
+    "match.proposed": on_match_event,
+    "match.confirmed": on_match_confirmed,
+    "match.declined": on_match_event,
+    "match.expired": on_match_event,
+    "match.cancelled": on_match_cancelled,
 }

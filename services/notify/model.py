@@ -3,30 +3,38 @@ from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from shared.clock import to_iso
 from shared.events import Event, new_event
-from shared.timeslots import OSLO
+from shared.timeslots import OSLO, is_over, occurrences, parse_schedule
 
 SOURCE = "/services/notify"
 VOLUNTEER, ORGANISATION = "volunteer", "organisation"
 EMAIL, SMS = "email", "sms"
 CHANNELS = (EMAIL, SMS)
+REMINDER = "reminder"
+REMINDER_HORIZON = timedelta(hours=24)
 
 PENDING, HELD, RETRYING, SENT, FAILED, SKIPPED = "pending", "held", "retrying", "sent", "failed", "skipped"
 FINAL = (SENT, FAILED, SKIPPED)
+ACTIVE, ENDED = "active", "ended"
 QUIET_FROM, QUIET_UNTIL = time(21, 0), time(8, 0)
 
 
 def recipients(event: Event) -> list[tuple[str, str]]:
-    """(role, message kind) for everyone who should hear about this match event."""
+    """(role, message kind) for everyone who should hear about this match event.
+
+    The side that acted is not told about its own act, except the volunteer who declines, who is
+    thanked for answering. A proposal the organisation turns down is off for the volunteer.
+    """
     by, reason = event.data.get("by"), event.data.get("reason")
     table: dict[str, list[tuple[str, str]]] = {
         "match.proposed": [(VOLUNTEER, "proposal"), (ORGANISATION, "candidate_found")],
         "match.confirmed": [(VOLUNTEER, "confirmed_volunteer"), (ORGANISATION, "confirmed_organisation")],
-        "match.declined": [(ORGANISATION, "declined_organisation")] if by == VOLUNTEER else [(VOLUNTEER, "declined_volunteer")],
+        "match.declined": [(VOLUNTEER, "declined_volunteer"), (ORGANISATION, "declined_organisation")]
+        if by == VOLUNTEER else [(VOLUNTEER, "cancelled_volunteer")],
         "match.expired": [(VOLUNTEER, "expired_volunteer"), (ORGANISATION, "expired_organisation")],
         "match.cancelled": [(ORGANISATION, "cancelled_organisation")] if reason == "offer_withdrawn"
         else [(VOLUNTEER, "cancelled_volunteer")],
@@ -39,26 +47,88 @@ def notification_id(event_id: str, role: str, channel: str) -> str:
     return f"{event_id}:{role}:{channel}"
 
 
+def reminder_id(match_id: str, occurrence_start: datetime, channel: str) -> str:
+    """The idempotency key of a reminder: one per match, occurrence and channel."""
+    return f"reminder:{match_id}:{to_iso(occurrence_start)}:{channel}"
+
+
 def message_id(notification: str, domain: str) -> str:
     """A stable e-mail Message-ID, so a resend after a crash is recognisable as the same message."""
     return f"<{hashlib.sha256(notification.encode()).hexdigest()[:32]}@{domain}>"
 
 
+def _notification(id_: str, match_id: str, role: str, kind: str, channel: str, now: str,
+                  **extra: Any) -> dict[str, Any]:
+    return {"_id": id_, "match_id": match_id, "role": role, "kind": kind, "channel": channel, "status": PENDING,
+            "attempts": 0, "created_at": now, "updated_at": now, "next_attempt_at": now, "log": [], **extra}
+
+
 def new_notification(event: Event, role: str, kind: str, channel: str, now: str) -> dict[str, Any]:
     """A notification to be delivered; it holds no contact details and no message body."""
-    return {"_id": notification_id(event.id, role, channel), "match_id": event.subject, "event_id": event.id,
-            "event_type": event.type, "role": role, "kind": kind, "channel": channel, "status": PENDING,
-            "attempts": 0, "created_at": now, "updated_at": now, "next_attempt_at": now, "log": []}
+    return _notification(notification_id(event.id, role, channel), event.subject, role, kind, channel, now,
+                         event_id=event.id, event_type=event.type)
 
 
-def channels_allowed(role: str, channel: str, person: dict[str, Any] | None, sms_enabled: bool) -> str | None:
-    """The address to use on this channel, or None when the person is gone, did not allow it, or has none."""
-    if person is None:
+def new_reminder(assignment: dict[str, Any], occurrence_start: datetime, channel: str, now: str) -> dict[str, Any]:
+    """A reminder to the volunteer of an assignment about one occurrence."""
+    return _notification(reminder_id(assignment["_id"], occurrence_start, channel), assignment["_id"], VOLUNTEER,
+                         REMINDER, channel, now, event_id=None, event_type=None,
+                         occurrence_start=to_iso(occurrence_start))
+
+
+def new_assignment(event: Event, now: str) -> dict[str, Any]:
+    """A confirmed match to remind the volunteer about: ids only, no personal data."""
+    return {"_id": event.subject, "need_id": event.data["need_id"], "offer_id": event.data["offer_id"],
+            "status": ACTIVE, "created_at": now}
+
+
+def reminder_starts(schedule: dict[str, Any], now: datetime, horizon: timedelta = REMINDER_HORIZON) -> list[datetime]:
+    """Starts of the need's occurrences that begin after now and less than the horizon from now."""
+    return [period.start for period in occurrences(parse_schedule(schedule), now, now + horizon) if period.start > now]
+
+
+def schedule_over(schedule: dict[str, Any], now: datetime) -> bool:
+    """True when no occurrence of the need starts from now on."""
+    return is_over(parse_schedule(schedule), now)
+
+
+def person_of(role: str, offer: dict[str, Any] | None, organisation: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Contact details and chosen channels of one side, or None when the person is gone (erased)."""
+    if role == ORGANISATION:
+        return (organisation or {}).get("contact")
+    if not offer or offer.get("status") == "withdrawn" or not offer.get("volunteer"):
+        return None
+    return {**offer["volunteer"], "contact_channels": offer.get("contact_channels", [EMAIL])}
+
+
+def address_for(channel: str, person: dict[str, Any] | None, sms_enabled: bool) -> str | None:
+    """The address to use on this channel, or None when the person is gone, did not choose it, or has none.
+
+    Channels are opt-in: e-mail unless the person chose otherwise; SMS only when chosen, with a phone
+    number, and with a gateway configured.
+    """
+    if person is None or channel not in person.get("contact_channels", [EMAIL]):
         return None
     if channel == EMAIL:
-        return person.get("email")
-    allowed = role == ORGANISATION or SMS in person.get("contact_channels", [EMAIL])
-    return person.get("phone") if sms_enabled and allowed else None
+        return person.get("email") or None
+    if not sms_enabled:
+        return None
+    return person.get("phone") or None
+
+
+def skip_reason(notification: dict[str, Any], match: dict[str, Any] | None, need: dict[str, Any] | None,
+                now: datetime) -> str | None:
+    """Why a notification should not go out at all any more, or None."""
+    if match is None:
+        return "match_unknown"
+    if need is None:
+        return "need_unknown"
+    if notification["kind"] == REMINDER:
+        if match.get("status") != "confirmed":
+            return "match_not_confirmed"
+        if notification["occurrence_start"] <= to_iso(now):
+            return "occurrence_started"
+    return None
 
 
 def in_quiet_hours(moment: datetime) -> bool:
@@ -75,7 +145,7 @@ def end_of_quiet_hours(moment: datetime) -> datetime:
 
 
 def backoff_seconds(attempt: int, base: float, cap: float = 3600.0, rng: random.Random | None = None) -> float:
-    """Exponential backoff with full jitter: a random wait up to base * 2^(attempt-1), capped."""
+    """Exponential backoff with jitter: a random wait between half and all of base * 2^(attempt-1), capped."""
     ceiling = min(cap, base * 2 ** max(0, attempt - 1))
     return (rng or random).uniform(ceiling / 2, ceiling)
 
@@ -83,7 +153,6 @@ def backoff_seconds(attempt: int, base: float, cap: float = 3600.0, rng: random.
 def outcome_event(notification: dict[str, Any]) -> Event:
     """notification.sent or notification.failed: ids, channel and counts, no addresses."""
     type_ = "notification.sent" if notification["status"] == SENT else "notification.failed"
-    data = {"id": notification["_id"], "match_id": notification["match_id"], "event_id": notification["event_id"],
-            "role": notification["role"], "kind": notification["kind"], "channel": notification["channel"],
-            "attempts": notification["attempts"]}
+    keys = ("match_id", "event_id", "role", "kind", "channel", "attempts", "occurrence_start")
+    data = {"id": notification["_id"], **{key: notification[key] for key in keys if key in notification}}
     return new_event(SOURCE, type_, notification["match_id"], data)

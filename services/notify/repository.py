@@ -1,4 +1,4 @@
-"""The only module of the notify service that talks to MongoDB: the notifications and their log."""
+"""The only module of the notify service that talks to MongoDB: notifications, their log, and assignments."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,13 +8,13 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared.mongo import DocumentStore
-from services.notify.model import FINAL, PENDING, RETRYING, HELD
+from services.notify.model import ACTIVE, ENDED, FINAL, HELD, PENDING, RETRYING
 
 SENDING = "sending"
 
 
 class NotifyRepository:
-    """One document per (event, recipient, channel); its _id is the idempotency key."""
+    """One notification per idempotency key (its _id); one assignment per confirmed match (its _id)."""
 
     def __init__(self, db: Database):
         self.db = db
@@ -22,13 +22,15 @@ class NotifyRepository:
 
     def ensure_indexes(self) -> None:
         self.db.notifications.create_index([("match_id", ASCENDING)])
+        self.db.notifications.create_index([("event_id", ASCENDING)])
         self.db.notifications.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
+        self.db.assignments.create_index([("status", ASCENDING)])
 
     def ping(self) -> None:
         self.db.command("ping")
 
     def create(self, doc: dict[str, Any]) -> bool:
-        """Store a new notification; False when it exists already (a redelivered event)."""
+        """Store a new notification; False when it exists already (a redelivered event, a reminder planned again)."""
         try:
             self.notifications.insert(doc)
             return True
@@ -48,3 +50,23 @@ class NotifyRepository:
 
     def count_open(self) -> int:
         return self.db.notifications.count_documents({"status": {"$nin": list(FINAL)}})
+
+    def record_assignment(self, doc: dict[str, Any]) -> None:
+        """Remember a confirmed match once; an assignment that has ended stays ended."""
+        self.db.assignments.update_one({"_id": doc["_id"]}, {"$setOnInsert": doc}, upsert=True)
+
+    def end_assignment(self, match_id: str, reason: str, now_iso: str) -> None:
+        """No more reminders for this match, also when its confirmation has not been seen yet."""
+        ended = {"status": ENDED, "ended_reason": reason, "ended_at": now_iso}
+        if self.db.assignments.update_one({"_id": match_id, "status": ACTIVE}, {"$set": ended}).matched_count:
+            return
+        try:
+            self.db.assignments.insert_one({"_id": match_id, **ended})
+        except DuplicateKeyError:
+            return
+
+    def active_assignments(self) -> list[dict[str, Any]]:
+        return list(self.db.assignments.find({"status": ACTIVE}))
+
+    def assignment(self, match_id: str) -> dict[str, Any] | None:
+        return self.db.assignments.find_one({"_id": match_id})

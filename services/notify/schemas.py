@@ -19,7 +19,7 @@ class AttemptOut(StrictSchema):
 class NotificationOut(StrictSchema):
     id = fields.String(attribute="_id")
     match_id = fields.String()
-    event_type = fields.String()
+    event_type = fields.String(allow_none=True, metadata={"description": "The match event; null for a reminder."})
     role = fields.String()
     kind = fields.String()
     channel = fields.String()
@@ -31,6 +31,7 @@ class NotificationOut(StrictSchema):
     updated_at = fields.String()
     sent_at = fields.String()
     next_attempt_at = fields.String()
+    occurrence_start = fields.String(metadata={"description": "For a reminder, the start of the occurrence (UTC)."})
     log = fields.List(fields.Nested(AttemptOut))
 
 

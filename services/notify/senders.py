@@ -19,6 +19,11 @@ class PermanentFailure(Exception):
     """Will not succeed however often it is tried (address refused, request rejected)."""
 
 
+def _without(address: str, text: str) -> str:
+    """An error text for the delivery log, with the recipient's address taken out."""
+    return text.replace(address, "<recipient>") if address else text
+
+
 class SmtpSender:
     """Sends one e-mail with a text and an HTML part."""
 
@@ -27,6 +32,7 @@ class SmtpSender:
         self.timeout = timeout
 
     def send(self, to: str, message: Message, message_id: str) -> None:
+        """Deliver one e-mail; PermanentFailure or TransientFailure say whether to try again."""
         mail = EmailMessage()
         mail["From"] = self.config.smtp_from
         mail["To"] = to
@@ -39,12 +45,15 @@ class SmtpSender:
             with smtplib.SMTP(self.config.smtp_host, self.config.smtp_port, timeout=self.timeout) as smtp:
                 smtp.send_message(mail)
         except smtplib.SMTPRecipientsRefused as exc:
-            raise PermanentFailure(f"recipient refused: {exc.recipients}") from exc
+            code, reply = next(iter(exc.recipients.values()), (0, b""))
+            refused = f"recipient refused: SMTP {code} {reply.decode(errors='replace')}"
+            kind = PermanentFailure if 500 <= code < 600 else TransientFailure
+            raise kind(_without(to, refused)) from exc
         except smtplib.SMTPResponseException as exc:
             kind = PermanentFailure if 500 <= exc.smtp_code < 600 else TransientFailure
-            raise kind(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from exc
+            raise kind(_without(to, f"SMTP {exc.smtp_code}: {exc.smtp_error!r}")) from exc
         except (OSError, smtplib.SMTPException) as exc:
-            raise TransientFailure(f"SMTP unavailable: {exc}") from exc
+            raise TransientFailure(_without(to, f"SMTP unavailable: {exc}")) from exc
 
 
 class SmsSender:
@@ -60,6 +69,7 @@ class SmsSender:
         return bool(self.url)
 
     def send(self, to: str, text: str, key: str) -> None:
+        """Hand one SMS to the gateway; the key lets the gateway drop a resent copy."""
         try:
             response = self.session.post(self.url, json={"to": to, "text": text},
                                          headers={"Idempotency-Key": key}, timeout=self.timeout)
@@ -68,4 +78,4 @@ class SmsSender:
         if response.status_code >= 500 or response.status_code == 429:
             raise TransientFailure(f"SMS gateway answered {response.status_code}")
         if response.status_code >= 400:
-            raise PermanentFailure(f"SMS gateway refused: {response.status_code} {response.text[:200]}")
+            raise PermanentFailure(_without(to, f"SMS gateway refused: {response.status_code} {response.text[:200]}"))

@@ -1,4 +1,4 @@
-"""The notify worker: consumes match events, sends e-mail and SMS, retries what is due."""
+"""The notify worker: consumes match events, sends e-mail and SMS, retries what is due, plans reminders."""
 from __future__ import annotations
 
 from functools import partial
@@ -10,7 +10,7 @@ from shared.kafka import Subscription
 from shared.mongo import connect
 from shared.worker import Periodic, configure_logging, run_worker
 from services.notify.app import DB_NAME
-from services.notify.handlers import EVENT_HANDLERS, Notifier, deliver_due
+from services.notify.handlers import EVENT_HANDLERS, Notifier, deliver_due, plan_reminders
 from services.notify.repository import NotifyRepository
 from services.notify.senders import SmsSender, SmtpSender
 
@@ -18,6 +18,7 @@ GROUP_ID = "notify"
 
 
 def main() -> None:
+    """Build the adapters once, then consume, relay the outbox and run the periodic tasks until stopped."""
     configure_logging()
     config = load_config()
     repo = NotifyRepository(connect(config, DB_NAME))
@@ -25,7 +26,8 @@ def main() -> None:
     notifier = Notifier(repo, Directory(config), SmtpSender(config), SmsSender(config), config, utcnow)
     handlers = {event_type: partial(handler, n=notifier) for event_type, handler in EVENT_HANDLERS.items()}
     run_worker(config, outbox=[repo.db.notifications], subscription=Subscription(GROUP_ID, handlers),
-               periodic=[Periodic("deliver-due", 2.0, lambda: deliver_due(notifier))])
+               periodic=[Periodic("deliver-due", 2.0, lambda: deliver_due(notifier)),
+                         Periodic("plan-reminders", 60.0, lambda: plan_reminders(notifier))])
 
 
 if __name__ == "__main__":

@@ -5,10 +5,12 @@ from flask_smorest import Blueprint
 
 from shared.auth import optional_caller, require_staff
 from shared.http import deps
+from shared.schemas import RequestParser
 from services.offers import handlers
 from services.offers.schemas import OfferCreated, OfferIn, OfferOut, OfferPage, OfferPatch, OffersQuery
 
 blp = Blueprint("offers", __name__, description="Volunteers' offers of their time")
+blp.ARGUMENTS_PARSER = RequestParser()
 
 
 @blp.route("/offers", methods=["POST"])

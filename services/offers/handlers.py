@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from shared.auth import Caller, hash_token, new_token, token_matches
-from shared.errors import NotFound, Unauthorized
+from shared.errors import DomainError, Forbidden, NotFound, Unauthorized
 from shared.mongo import retrying
 from services.offers import model
 from services.offers.repository import OffersRepository
@@ -20,14 +20,14 @@ def publish_offer(data: dict[str, Any], repo: OffersRepository, now: Clock) -> t
 
 
 def readable_offer(offer_id: str, caller: Caller | None, repo: OffersRepository) -> dict[str, Any]:
-    """An offer for its volunteer, staff or a service; 404 for anyone else (existence is private)."""
+    """An offer for its volunteer, staff or a service; 404 for other volunteers (existence is private)."""
     if caller is None:
         raise Unauthorized("This needs the offer's manage_token or the staff token.")
     offer = repo.offers.get(offer_id)
     if offer is not None and (caller.is_staff or caller.is_service
                               or token_matches(caller.token, offer.get("manage_token_hash"))):
         return offer
-    raise NotFound("No such offer.")
+    raise _refusal(offer, caller, repo)
 
 
 def owned_offer(offer_id: str, caller: Caller | None, repo: OffersRepository, staff_may: bool) -> dict[str, Any]:
@@ -38,7 +38,17 @@ def owned_offer(offer_id: str, caller: Caller | None, repo: OffersRepository, st
     if offer is not None and ((staff_may and caller.is_staff)
                               or token_matches(caller.token, offer.get("manage_token_hash"))):
         return offer
-    raise NotFound("No such offer.")
+    raise _refusal(offer, caller, repo)
+
+
+def _refusal(offer: dict[str, Any] | None, caller: Caller, repo: OffersRepository) -> DomainError:
+    """Why a caller may not have an offer: 403 for staff and services, who may see it; 401 for a token
+    nobody holds; 404 for another volunteer, to whom the offer's existence is private."""
+    if caller.is_staff or caller.is_service:
+        return Forbidden("Only the volunteer may change an offer.") if offer is not None else NotFound("No such offer.")
+    if not repo.manage_token_known(hash_token(caller.token)):
+        return Unauthorized("Unknown manage_token.")
+    return NotFound("No such offer.")
 
 
 def update_offer(offer_id: str, changes: dict[str, Any], caller: Caller | None, repo: OffersRepository, now: Clock) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
-from shared.errors import Conflict
+from shared.errors import Conflict, InvalidInput
 from shared.events import Event, new_event
 
 SOURCE = "/services/offers"
@@ -52,6 +52,8 @@ def update_offer(offer: dict[str, Any], changes: dict[str, Any], now: str) -> Ch
         raise Conflict("A withdrawn offer cannot be changed.")
     merged = {**offer, **{k: v for k, v in changes.items() if k in EDITABLE_FIELDS}, "updated_at": now}
     merged["volunteer"] = {**offer["volunteer"], **changes.get("volunteer", {})}
+    if "sms" in merged.get("contact_channels", []) and not merged["volunteer"].get("phone"):
+        raise InvalidInput("SMS needs a phone number.", {"contact_channels": ["SMS needs volunteer.phone."]})
     before, after = offer_event("offer.updated", offer).data, offer_event("offer.updated", merged).data
     if before != after:
         return Change(merged, (offer_event("offer.updated", merged),))
@@ -62,7 +64,7 @@ def withdraw_offer(offer: dict[str, Any], now: str) -> Change:
     """Withdraw an offer and erase the volunteer's personal data, leaving a tombstone."""
     if offer["status"] == WITHDRAWN:
         return Change(offer)
-    tombstone = {key: offer[key] for key in ("_id", "version", "created_at", "manage_token_hash", "outbox")
-                 if key in offer}
+    # Events still waiting in the outbox carry the birth year; the withdrawal supersedes them.
+    tombstone = {key: offer[key] for key in ("_id", "version", "created_at", "manage_token_hash") if key in offer}
     tombstone.update(status=WITHDRAWN, withdrawn_at=now, updated_at=now)
     return Change(tombstone, (offer_event("offer.withdrawn", tombstone),))

@@ -19,6 +19,11 @@ class OffersRepository:
     def ensure_indexes(self) -> None:
         """Create the indexes the queries rely on (idempotent)."""
         self.db.offers.create_index([("status", ASCENDING)])
+        self.db.offers.create_index([("manage_token_hash", ASCENDING)])
+
+    def manage_token_known(self, token_hash: str) -> bool:
+        """True when some offer, withdrawn ones included, has a manage_token with this hash."""
+        return self.db.offers.find_one({"manage_token_hash": token_hash}, {"_id": 1}) is not None
 
     def find_offers(self, filters: dict[str, Any], limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
         """A page of offers matching the staff filters, and the total."""

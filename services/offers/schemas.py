@@ -22,7 +22,7 @@ class VolunteerSchema(StrictSchema):
     name = Text(required=True)
     email = fields.Email(required=True, validate=validate.Length(max=254))
     phone = Phone(allow_none=True)
-    birth_year = fields.Integer(allow_none=True)
+    birth_year = fields.Integer(strict=True, allow_none=True)
     languages = languages_field(load_default=lambda: ["nb"])
 
     @validates("birth_year")
@@ -37,8 +37,8 @@ class OfferIn(StrictSchema):
     districts = UniqueList(fields.String(), required=True, validate=validate.Length(min=1, max=11))
     availability = fields.List(fields.Nested(SlotSchema), required=True, validate=validate.Length(min=1, max=50))
     police_certificate = fields.Boolean(load_default=False)
-    max_active_matches = fields.Integer(load_default=1, validate=validate.Range(1, 20))
-    headcount = fields.Integer(load_default=1, validate=validate.Range(1, 200))
+    max_active_matches = fields.Integer(strict=True, load_default=1, validate=validate.Range(1, 20))
+    headcount = fields.Integer(strict=True, load_default=1, validate=validate.Range(1, 200))
     contact_channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), load_default=lambda: ["email"],
                                    validate=validate.Length(min=1, max=2))
     note = Text(max_length=2000, min_length=0, allow_none=True)

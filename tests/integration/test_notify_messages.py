@@ -1,0 +1,149 @@
+"""Notify tells each side of a match what the event calls for, once, in their language, on the channels they chose."""
+from __future__ import annotations
+
+from functools import partial
+from types import SimpleNamespace
+
+import pytest
+
+from shared.events import MATCHES_TOPIC, parse_event
+from shared.kafka import ConsumeLoop, Subscription
+from services.notify.handlers import EVENT_HANDLERS, on_match_event
+from services.notify.worker import GROUP_ID
+from tests.integration.notify_fixtures import NEED_TITLE, add_pair, match_event
+from tests.integration.notify_fixtures import (  # noqa: F401  (fixtures, found by name)
+    clock, directory, make_notifier, notifier, notify_config, notify_db, notify_mongo, sms_sink)
+
+TITLE_NB, TITLE_EN = f"«{NEED_TITLE}»", f"“{NEED_TITLE}”"
+
+# event, its data, the volunteer's subject in bokmål and in English, the organisation's subject (None: not told)
+EVENTS = [
+    pytest.param("match.proposed", {}, f"Kan du hjelpe Fjell bo- og omsorgssenter med {TITLE_NB}?",
+                 f"Could you help Fjell bo- og omsorgssenter with {TITLE_EN}?",
+                 f"Vi har funnet en mulig frivillig til {TITLE_NB}", id="proposed"),
+    pytest.param("match.confirmed", {}, f"Takk! Du er med på {TITLE_NB}", f"Thank you! You're on board for {TITLE_EN}",
+                 f"Kari Nordmann har takket ja til {TITLE_NB}", id="confirmed"),
+    pytest.param("match.declined", {"by": "volunteer"}, "Takk for svaret ditt", "Thanks for your answer",
+                 f"Vi leter videre etter en frivillig til {TITLE_NB}", id="declined-by-volunteer"),
+    pytest.param("match.declined", {"by": "organisation"}, f"{TITLE_NB} er avlyst", f"{TITLE_EN} has been cancelled",
+                 None, id="declined-by-organisation"),
+    pytest.param("match.expired", {}, f"Svarfristen for {TITLE_NB} har gått ut",
+                 f"The deadline for {TITLE_EN} has passed",
+                 f"Vi leter videre etter en frivillig til {TITLE_NB}", id="expired"),
+    pytest.param("match.cancelled", {"reason": "offer_withdrawn"}, None, None, f"Avtalen om {TITLE_NB} er avlyst",
+                 id="cancelled-offer-withdrawn"),
+    pytest.param("match.cancelled", {"reason": "need_closed"}, f"{TITLE_NB} er avlyst",
+                 f"{TITLE_EN} has been cancelled", None, id="cancelled-need-closed"),
+]
+LANGUAGES = [pytest.param(("nb",), "nb", id="nb"), pytest.param(("en", "ar"), "en", id="en+ar"),
+             pytest.param(("nn", "en"), "nb", id="nn+en")]
+
+
+def _subjects(mail: list) -> list[str]:
+    return [m.message["subject"] for m in mail]
+
+
+@pytest.mark.parametrize("languages, lang", LANGUAGES)
+@pytest.mark.parametrize("event_type, data, volunteer_nb, volunteer_en, organisation", EVENTS)
+def test_each_side_gets_what_the_event_calls_for_in_their_language(
+        event_type, data, volunteer_nb, volunteer_en, organisation, languages, lang, notifier, directory, smtp_server):
+    pair = add_pair(directory, languages=languages)
+
+    on_match_event(match_event(event_type, pair, **data), notifier)
+
+    volunteer = volunteer_nb if lang == "nb" else volunteer_en
+    assert _subjects(smtp_server.to(pair.volunteer_email)) == ([volunteer] if volunteer else [])
+    assert _subjects(smtp_server.to(pair.contact_email)) == ([organisation] if organisation else [])
+
+
+def test_proposal_to_the_volunteer_carries_the_answer_link(notifier, directory, smtp_server):
+    pair = add_pair(directory)
+
+    on_match_event(match_event("match.proposed", pair), notifier)
+
+    [mail] = smtp_server.to(pair.volunteer_email)
+    assert directory.matches[pair.match_id]["links"]["volunteer"] in mail.text()
+
+
+@pytest.mark.parametrize("channels, phone, gateway, email_expected, sms_expected", [
+    pytest.param(("email", "sms"), True, True, True, True, id="email-and-sms"),
+    pytest.param(("email",), True, True, True, False, id="email-only"),
+    pytest.param(("sms",), True, True, False, True, id="sms-only"),
+    pytest.param(("email", "sms"), False, True, True, False, id="sms-without-phone"),
+    pytest.param(("email", "sms"), True, False, True, False, id="sms-without-gateway"),
+])
+def test_messages_go_only_on_channels_the_person_chose_and_can_be_reached_on(
+        channels, phone, gateway, email_expected, sms_expected, make_notifier, directory, smtp_server, sms_sink):
+    notifier = make_notifier(sms_gateway_url=sms_sink.url if gateway else None)
+    pair = add_pair(directory, channels=channels)
+    if not phone:
+        directory.offers[pair.offer_id]["volunteer"]["phone"] = None
+
+    on_match_event(match_event("match.proposed", pair), notifier)
+
+    assert len(smtp_server.to(pair.volunteer_email)) == int(email_expected)
+    assert len(sms_sink.to(pair.volunteer_phone)) == int(sms_expected)
+    statuses = {n["channel"]: n["status"] for n in notifier.repo.for_match(pair.match_id) if n["role"] == "volunteer"}
+    assert statuses == {"email": "sent" if email_expected else "skipped", "sms": "sent" if sms_expected else "skipped"}
+
+
+def test_organisation_gets_email_only_as_it_chose_no_other_channel(notifier, directory, smtp_server, sms_sink):
+    pair = add_pair(directory, channels=("email", "sms"))
+
+    on_match_event(match_event("match.proposed", pair), notifier)
+
+    assert len(smtp_server.to(pair.contact_email)) == 1
+    assert sms_sink.to(pair.contact_phone) == []
+
+
+@pytest.mark.parametrize("event_type, data", [("match.proposed", {}), ("match.confirmed", {}),
+                                              ("match.declined", {"by": "volunteer"})],
+                         ids=["proposed", "confirmed", "declined"])
+def test_same_event_delivered_three_times_yields_one_message_per_person_and_channel(
+        event_type, data, notifier, directory, smtp_server, sms_sink):
+    pair = add_pair(directory, channels=("email", "sms"))
+    handlers = {etype: partial(handler, n=notifier) for etype, handler in EVENT_HANDLERS.items()}
+    loop = ConsumeLoop(notifier.config, Subscription(GROUP_ID, handlers), publisher=None)
+    value = match_event(event_type, pair, **data).to_json()
+
+    for offset in range(3):
+        loop.process(SimpleNamespace(topic=MATCHES_TOPIC, partition=0, offset=offset,
+                                     key=pair.match_id.encode(), value=value))
+
+    assert len(smtp_server.to(pair.volunteer_email)) == 1
+    assert len(sms_sink.to(pair.volunteer_phone)) == 1
+    assert len(smtp_server.to(pair.contact_email)) == 1
+    assert len(notifier.repo.for_match(pair.match_id)) == 4
+
+
+@pytest.mark.parametrize("erased", [None, {"id": "tombstone", "status": "withdrawn", "withdrawn_at": "2026-03-02"}],
+                         ids=["unknown", "withdrawn-tombstone"])
+def test_erased_volunteer_is_not_contacted(erased, notifier, directory, smtp_server, sms_sink):
+    pair = add_pair(directory, channels=("email", "sms"))
+    directory.offers[pair.offer_id] = erased
+
+    on_match_event(match_event("match.proposed", pair), notifier)
+
+    assert smtp_server.to(pair.volunteer_email) == [] and sms_sink.to(pair.volunteer_phone) == []
+    volunteer = [n for n in notifier.repo.for_match(pair.match_id) if n["role"] == "volunteer"]
+    assert {(n["status"], n["reason"]) for n in volunteer} == {("skipped", "no_consent_or_address")}
+    assert len(smtp_server.to(pair.contact_email)) == 1
+
+
+def test_outcome_events_carry_no_address_phone_or_name(notifier, directory, smtp_server, sms_sink):
+    pair = add_pair(directory, channels=("email", "sms"))
+    smtp_server.refuse.add(pair.contact_email)
+    try:
+        for event_type in ("match.proposed", "match.confirmed"):
+            on_match_event(match_event(event_type, pair), notifier)
+    finally:
+        smtp_server.refuse.discard(pair.contact_email)
+
+    docs = notifier.repo.for_match(pair.match_id)
+    events = [parse_event(entry["value"]) for doc in docs for entry in doc["outbox"]]
+    assert {e.type for e in events} == {"notification.sent", "notification.failed"}
+    personal = [pair.volunteer_email, pair.volunteer_phone, pair.contact_email, pair.contact_phone,
+                "Kari Nordmann", "Ola Hansen"]
+    raw = [entry["value"] for doc in docs for entry in doc["outbox"]]
+    assert [p for p in personal for value in raw if p in value] == []
+    assert [p for p in personal for doc in docs if p in str(doc["log"])] == []
