@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import logging
 import socket
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from dataclasses import dataclass, field
-
-from flask import Flask, current_app, jsonify
+from flask import Flask, Request, current_app, jsonify
 from flask_smorest import Api, Blueprint
+from marshmallow import Schema
+from webargs.flaskparser import FlaskParser, abort
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from shared import reference
@@ -70,6 +71,50 @@ class ContractApi(Api):
             422: "Some fields are not valid.",
         }.get(status, error.description or error.name)
         return error_response(status, HTTP_CODES.get(status, "error"), message, fields)
+
+
+class RequestParser(FlaskParser):
+    """webargs' parser, answering 400 rather than 500 for requests Python cannot read or keep.
+
+    That is: JSON nested deeper than the interpreter recurses, integers of more than 4300 digits,
+    strings with unpaired surrogates (valid JSON syntax, but not UTF-8, so not storable), and
+    query strings with raw bytes that are not UTF-8.
+    """
+
+    def _raw_load_json(self, req: Request) -> Any:
+        try:
+            data = super()._raw_load_json(req)
+            _require_utf8(data)
+        except (ValueError, RecursionError) as exc:
+            self._handle_invalid_json_error(exc, req)
+        return data
+
+    def load_querystring(self, req: Request, schema: Schema) -> Any:
+        try:
+            return super().load_querystring(req, schema)
+        except UnicodeDecodeError as exc:
+            abort(400, exc=exc, message="The query string is not valid UTF-8.",
+                  messages={"query": {"_query": ["Percent-encode what is not ASCII."]}})
+
+
+def _require_utf8(data: Any) -> None:
+    """Raise ValueError if any key or string in the parsed JSON is not encodable as UTF-8."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            item.encode("utf-8")  # UnicodeEncodeError is a ValueError
+
+
+class ServiceBlueprint(Blueprint):
+    """flask-smorest's Blueprint with the hardened request parser; every service's views use it."""
+
+    ARGUMENTS_PARSER = RequestParser()
 
 
 def _tcp_reachable(address: str, timeout: float = 1.0) -> bool:

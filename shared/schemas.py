@@ -5,53 +5,13 @@ import re
 from datetime import date, datetime, timezone
 from typing import Any
 
-from flask import Request
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
-from webargs.flaskparser import FlaskParser, abort
 
 from shared import reference
 from shared.timeslots import OSLO
 
 TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-
-
-class RequestParser(FlaskParser):
-    """webargs' parser, answering 400 rather than 500 for requests Python cannot read or keep.
-
-    That is: JSON nested deeper than the interpreter recurses, integers of more than 4300 digits,
-    strings with unpaired surrogates (valid JSON syntax, but not UTF-8, so not storable), and
-    query strings with raw bytes that are not UTF-8.
-    """
-
-    def _raw_load_json(self, req: Request) -> Any:
-        try:
-            data = super()._raw_load_json(req)
-            _require_utf8(data)
-        except (ValueError, RecursionError) as exc:
-            self._handle_invalid_json_error(exc, req)
-        return data
-
-    def load_querystring(self, req: Request, schema: Schema) -> Any:
-        try:
-            return super().load_querystring(req, schema)
-        except UnicodeDecodeError as exc:
-            abort(400, exc=exc, message="The query string is not valid UTF-8.",
-                  messages={"query": {"_query": ["Percent-encode what is not ASCII."]}})
-
-
-def _require_utf8(data: Any) -> None:
-    """Raise ValueError if any key or string in the parsed JSON is not encodable as UTF-8."""
-    pending = [data]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-        elif isinstance(item, str):
-            item.encode("utf-8")  # UnicodeEncodeError is a ValueError
 
 
 class StrictSchema(Schema):

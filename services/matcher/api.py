@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 from flask import current_app, render_template
-from flask_smorest import Blueprint
 
 from shared.auth import optional_caller, require_staff
 from shared.errors import NotFound
-from shared.http import deps
+from shared.http import ServiceBlueprint, deps
 from services.matcher import access, handlers, stats
 from services.matcher.lifecycle import ROLES, public_view
 from services.matcher.schemas import AnswerForm, MatchesQuery, MatchList, MatchOut
 
-blp = Blueprint("matches", __name__, description="Matches between offers and needs")
+blp = ServiceBlueprint("matches", __name__, description="Matches between offers and needs")
 
 
 def _now():

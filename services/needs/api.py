@@ -1,17 +1,14 @@
 """HTTP endpoints of the needs service: load the request, call a use case, dump the response."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 
 from shared.auth import optional_caller, require_staff
-from shared.http import deps
-from shared.schemas import RequestParser
+from shared.http import ServiceBlueprint, deps
 from services.needs import handlers
 from services.needs.schemas import (NeedIn, NeedOut, NeedPage, NeedPatch, NeedsQuery, OrganisationCreated,
                                     OrganisationIn, OrganisationOut)
 
-blp = Blueprint("needs", __name__, description="Organisations and the needs they post")
-blp.ARGUMENTS_PARSER = RequestParser()
+blp = ServiceBlueprint("needs", __name__, description="Organisations and the needs they post")
 
 
 def _public(organisation: dict) -> dict:

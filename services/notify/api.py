@@ -1,13 +1,12 @@
 """HTTP endpoints of the notify service: the delivery log for staff."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 
 from shared.auth import require_staff
-from shared.http import deps
+from shared.http import ServiceBlueprint, deps
 from services.notify.schemas import NotificationList, NotificationsQuery
 
-blp = Blueprint("notifications", __name__, description="Delivery log of notifications (no message bodies)")
+blp = ServiceBlueprint("notifications", __name__, description="Delivery log of notifications (no message bodies)")
 
 
 @blp.route("/notifications")

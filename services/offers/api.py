@@ -1,16 +1,13 @@
 """HTTP endpoints of the offers service: load the request, call a use case, dump the response."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 
 from shared.auth import optional_caller, require_staff
-from shared.http import deps
-from shared.schemas import RequestParser
+from shared.http import ServiceBlueprint, deps
 from services.offers import handlers
 from services.offers.schemas import OfferCreated, OfferIn, OfferOut, OfferPage, OfferPatch, OffersQuery
 
-blp = Blueprint("offers", __name__, description="Volunteers' offers of their time")
-blp.ARGUMENTS_PARSER = RequestParser()
+blp = ServiceBlueprint("offers", __name__, description="Volunteers' offers of their time")
 
 
 @blp.route("/offers", methods=["POST"])
