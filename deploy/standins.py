@@ -99,54 +99,53 @@ class Server:
         return f"127.0.0.1:{self.port}"
 
 
+def _kafka_container():
+    from testcontainers.community.kafka import KafkaContainer
+
+    container = KafkaContainer().with_kraft()
+    return container, container.get_bootstrap_server
+
+
+def _mongodb_container():
+    from testcontainers.community.mongodb import MongoDbContainer
+
+    container = MongoDbContainer("mongo:7")
+    return container, container.get_connection_url
+
+
 @contextmanager
-def kafka(workdir: Path | None = None) -> Iterator[str]:
+def _infrastructure(name: str, variable: str, container_factory, stand_in, address_of, workdir: Path | None) -> Iterator[str]:
+    """The environment's address, else a container, else a stand-in process; announced either way."""
+    given = os.environ.get(variable)
+    if given:
+        print(f"[infra] {name}: using {variable}={given}")
+        yield given
+        return
+    if _use_containers():
+        container, address = container_factory()
+        with container:
+            print(f"[infra] {name}: testcontainers at {address()}")
+            yield address()
+        return
+    with _workdir(workdir) as wd:
+        server = Server(name, free_port(), wd).start()
+        print(f"[infra] {name}: {stand_in} stand-in at {server.address}")
+        try:
+            yield address_of(server)
+        finally:
+            server.stop()
+
+
+def kafka(workdir: Path | None = None):
     """Yield a Kafka bootstrap address, starting a broker if none is given."""
-    given = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if given:
-        print(f"[infra] kafka: using KAFKA_BOOTSTRAP_SERVERS={given}")
-        yield given
-        return
-    if _use_containers():
-        from testcontainers.kafka import KafkaContainer
-
-        with KafkaContainer().with_kraft() as container:
-            address = container.get_bootstrap_server()
-            print(f"[infra] kafka: testcontainers at {address}")
-            yield address
-        return
-    with _workdir(workdir) as wd:
-        server = Server("kafka", free_port(), wd).start()
-        print(f"[infra] kafka: Tansu stand-in at {server.address}")
-        try:
-            yield server.address
-        finally:
-            server.stop()
+    return _infrastructure("kafka", "KAFKA_BOOTSTRAP_SERVERS", _kafka_container, "Tansu",
+                           lambda server: server.address, workdir)
 
 
-@contextmanager
-def mongodb(workdir: Path | None = None) -> Iterator[str]:
+def mongodb(workdir: Path | None = None):
     """Yield a MongoDB URI, starting a server if none is given."""
-    given = os.environ.get("MONGODB_URI")
-    if given:
-        print(f"[infra] mongodb: using MONGODB_URI={given}")
-        yield given
-        return
-    if _use_containers():
-        from testcontainers.mongodb import MongoDbContainer
-
-        with MongoDbContainer("mongo:7") as container:
-            uri = container.get_connection_url()
-            print(f"[infra] mongodb: testcontainers at {uri}")
-            yield uri
-        return
-    with _workdir(workdir) as wd:
-        server = Server("mongodb", free_port(), wd).start()
-        print(f"[infra] mongodb: nx-27017 stand-in at {server.address}")
-        try:
-            yield f"mongodb://{server.address}"
-        finally:
-            server.stop()
+    return _infrastructure("mongodb", "MONGODB_URI", _mongodb_container, "nx-27017",
+                           lambda server: f"mongodb://{server.address}", workdir)
 
 
 def _use_containers() -> bool:

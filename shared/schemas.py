@@ -21,6 +21,15 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+class NonEmptyPatch:
+    """Mixed into a PATCH schema: an empty change is refused."""
+
+    @validates_schema
+    def _not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give at least one field to change.")
+
+
 class QuerySchema(Schema):
     """Query strings: unknown parameters are ignored, as browsers and proxies add their own."""
 

@@ -83,3 +83,9 @@ def run_worker(config: Config, outbox: Iterable[Collection], subscription: Subsc
         thread.join(timeout=5)
     publisher.close()
     log.info("stopped")
+
+
+def relay_only(config: Config, repository, outbox: Iterable[Collection]) -> None:
+    """A worker that only relays a service's outbox (the offers and needs services consume nothing)."""
+    repository.ensure_indexes()
+    run_worker(config, outbox=outbox)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from shared.schemas import (PageQuery, QuerySchema, ScheduleSchema, StrictSchema, Phone, SkillCode, Text,
+from shared.schemas import (NonEmptyPatch, PageQuery, QuerySchema, ScheduleSchema, StrictSchema, Phone, SkillCode, Text,
                             district_field, languages_field, skills_field)
 from services.needs.model import KINDS, NEED_STATUSES
 
@@ -53,11 +53,8 @@ class NeedIn(StrictSchema):
     requirements = fields.Nested(RequirementsSchema, load_default=dict)
 
 
-class NeedPatch(NeedIn):
-    @validates_schema
-    def _not_empty(self, data, **kwargs):
-        if not data:
-            raise ValidationError("Give at least one field to change.")
+class NeedPatch(NonEmptyPatch, NeedIn):
+    """A partial change; loaded with partial=True."""
 
 
 class NeedOut(StrictSchema):

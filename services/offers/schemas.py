@@ -6,7 +6,7 @@ from datetime import date
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from shared import reference
-from shared.schemas import (PageQuery, UniqueList, Phone, SkillCode, SlotSchema, StrictSchema, Text, district_field,
+from shared.schemas import (NonEmptyPatch, PageQuery, UniqueList, Phone, SkillCode, SlotSchema, StrictSchema, Text, district_field,
                             languages_field, skills_field)
 from services.offers.model import STATUSES
 
@@ -57,11 +57,8 @@ class OfferIn(StrictSchema):
             raise ValidationError({"contact_channels": ["SMS needs volunteer.phone."]})
 
 
-class OfferPatch(OfferIn):
-    @validates_schema
-    def _not_empty(self, data, **kwargs):
-        if not data:
-            raise ValidationError("Give at least one field to change.")
+class OfferPatch(NonEmptyPatch, OfferIn):
+    """A partial change; loaded with partial=True."""
 
 
 class OfferOut(StrictSchema):

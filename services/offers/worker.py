@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from shared.config import load_config
 from shared.mongo import connect
-from shared.worker import configure_logging, run_worker
+from shared.worker import configure_logging, relay_only
 from services.offers.app import DB_NAME
 from services.offers.repository import OffersRepository
 
@@ -12,8 +12,7 @@ def main() -> None:
     configure_logging()
     config = load_config()
     repo = OffersRepository(connect(config, DB_NAME))
-    repo.ensure_indexes()
-    run_worker(config, outbox=[repo.db.offers])
+    relay_only(config, repo, [repo.db.offers])
 
 
 if __name__ == "__main__":

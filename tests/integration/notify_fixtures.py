@@ -168,18 +168,11 @@ def match_event(type_: str, pair: Pair, **extra: Any) -> Event:
     return new_event("/services/matcher", type_, pair.match_id, data)
 
 
-@pytest.fixture(scope="session")
-def notify_mongo(mongo_uri: str) -> Iterator[MongoClient]:
-    client: MongoClient = MongoClient(mongo_uri, serverSelectionTimeoutMS=3000, tz_aware=True)
-    yield client
-    client.close()
-
-
 @pytest.fixture
-def notify_db(notify_mongo: MongoClient) -> Database:
+def notify_db(mongo: MongoClient) -> Database:
     """The notify service's database, empty, as the service's own app reads it."""
-    notify_mongo.drop_database(DB_NAME)
-    return notify_mongo[DB_NAME]
+    mongo.drop_database(DB_NAME)
+    return mongo[DB_NAME]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from services.notify.handlers import deliver_due, on_match_event
 from tests.conftest import start_mail_catcher
 from tests.integration.notify_fixtures import STAFF_TOKEN, add_pair, match_event
 from tests.integration.notify_fixtures import (  # noqa: F401  (fixtures, found by name)
-    clock, directory, make_notifier, notifier, notify_config, notify_db, notify_mongo, sms_sink)
+    clock, directory, make_notifier, notifier, notify_config, notify_db, sms_sink)
 
 
 def _notification(notifier, pair, role: str = "volunteer", channel: str = "email") -> dict:

@@ -12,7 +12,7 @@ from services.notify.handlers import EVENT_HANDLERS, on_match_event
 from services.notify.worker import GROUP_ID
 from tests.integration.notify_fixtures import NEED_TITLE, add_pair, match_event
 from tests.integration.notify_fixtures import (  # noqa: F401  (fixtures, found by name)
-    clock, directory, make_notifier, notifier, notify_config, notify_db, notify_mongo, sms_sink)
+    clock, directory, make_notifier, notifier, notify_config, notify_db, sms_sink)
 
 TITLE_NB, TITLE_EN = f"«{NEED_TITLE}»", f"“{NEED_TITLE}”"
 

@@ -11,7 +11,7 @@ from services.notify.app import create_app
 from services.notify.handlers import deliver_due, on_match_cancelled, on_match_confirmed, plan_reminders
 from tests.integration.notify_fixtures import STAFF_TOKEN, add_pair, match_event
 from tests.integration.notify_fixtures import (  # noqa: F401  (fixtures, found by name)
-    clock, directory, make_notifier, notifier, notify_config, notify_db, notify_mongo, sms_sink)
+    clock, directory, make_notifier, notifier, notify_config, notify_db, sms_sink)
 
 MONDAY_EVENING = datetime(2026, 3, 2, 18, 0, tzinfo=OSLO)
 TUESDAY_MORNING = {"start": "2026-03-03T10:00:00+01:00", "end": "2026-03-03T14:00:00+01:00"}
