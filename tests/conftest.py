@@ -82,7 +82,8 @@ def smtp_server() -> MailCatcher:
     controller.stop()
 
 
-def wait_until(condition: Callable[[], object], timeout: float = 30.0, interval: float = 0.2, message: str = "") -> object:
+def wait_until(condition: Callable[[], object], timeout: float = 30.0, interval: float = 0.2,
+               message: str | Callable[[], str] = "") -> object:
     """Poll until the condition returns something truthy; fail the test after the timeout."""
     deadline = time.monotonic() + timeout
     while True:
@@ -90,5 +91,6 @@ def wait_until(condition: Callable[[], object], timeout: float = 30.0, interval:
         if result:
             return result
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {message or condition}")
+            said = message() if callable(message) else message
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {said or condition}")
         time.sleep(interval)

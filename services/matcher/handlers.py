@@ -11,7 +11,8 @@ from shared.errors import NotFound
 from shared.events import Event
 from shared.mongo import retrying
 from services.matcher import lifecycle
-from services.matcher.model import CandidateIndex, Load, NeedIndex, NeedView, OfferView, rank, wave
+from services.matcher.index import CandidateIndex, NeedIndex
+from services.matcher.model import IDLE, Load, NeedView, OfferView, alternatives_per_match, eligible, rank, wave
 from services.matcher.repository import MatcherRepository
 
 FAIRNESS_WINDOW = timedelta(days=30)
@@ -51,29 +52,41 @@ def _cancel_live(matches: list[dict[str, Any]], reason: str, m: Matching) -> Non
         retrying(cancel)
 
 
+def _history(m: Matching, ids: list[str], since: str) -> tuple[dict[str, Load], dict[str, int]]:
+    """Each offer's current load and its recent proposals, from one query over its matches."""
+    loads = {i: IDLE for i in ids}
+    recent = {i: 0 for i in ids}
+    for x in m.repo.matches_of_offers(ids):
+        load = loads[x["offer_id"]]
+        if x["status"] in lifecycle.LIVE:
+            load = Load(load.active + 1, load.open_proposals + (x["status"] == lifecycle.PROPOSED))
+        loads[x["offer_id"]] = load
+        recent[x["offer_id"]] += x["created_at"] >= since
+    return loads, recent
+
+
 def run_wave(need_id: str, m: Matching) -> int:
     """Propose the need's open slots to the best candidates not yet asked; returns how many were proposed."""
     need = m.needs.get(need_id)
     if need is None:
         return 0
     matches = m.repo.matches_for_need(need_id)
-    taken = sum(x["slots"] for x in matches if x["status"] in lifecycle.LIVE)
-    open_slots = need.volunteers_needed - taken
+    open_slots = need.volunteers_needed - sum(x["slots"] for x in matches if x["status"] in lifecycle.LIVE)
     if open_slots <= 0:
         return 0
     now = m.clock()
-    candidates = m.offers.candidates(need)
-    recent = m.repo.proposals_since([o.id for o in candidates], to_iso(now - FAIRNESS_WINDOW))
-    ranked = rank(need, candidates, recent, now.date())
-    m.repo.record_candidates(need.id, len(ranked))
-    ids = [c.offer_id for c in ranked]
-    loads: dict[str, Load] = {i: Load(0, 0) for i in ids}
-    for x in m.repo.live_matches_of_offers(ids):
-        load = loads[x["offer_id"]]
-        loads[x["offer_id"]] = Load(load.active + 1, load.open_proposals + (x["status"] == lifecycle.PROPOSED))
+    today = now.date()
+    candidates = [o for o in m.offers.candidates(need) if eligible(o, need, today)]
+    m.repo.record_candidates(need.id, len(candidates))
+    if not candidates:
+        return 0
+    ids = [o.id for o in candidates]
+    loads, recent = _history(m, ids, to_iso(now - FAIRNESS_WINDOW))
+    elsewhere = {o.id: alternatives_per_match(m.needs.demand(o, today), o, loads[o.id]) for o in candidates}
+    ranked = rank(need, candidates, recent, today, elsewhere)
     by_id = {c.offer_id: c for c in ranked}
     chosen = wave(need, ranked, open_slots, {x["offer_id"] for x in matches}, loads,
-                  {i: m.offers.get(i) for i in ids}, m.config.max_open_proposals_per_volunteer)
+                  {o.id: o for o in candidates}, m.config.max_open_proposals_per_volunteer)
     proposed = 0
     for offer_id, slots in chosen:
         candidate = by_id[offer_id]
@@ -81,6 +94,14 @@ def run_wave(need_id: str, m: Matching) -> int:
                                    candidate.reasons, now, m.ttl)
         proposed += m.repo.insert_match(change.doc, change.events) is not None
     return proposed
+
+
+def _refill_needs_of(offer: OfferView, m: Matching, skip: str | None = None) -> None:
+    """Run waves for the open needs this offer is eligible for (others cannot gain from it)."""
+    today = m.clock().date()
+    for need in m.needs.needs_for(offer):
+        if need.id != skip and eligible(offer, need, today):
+            run_wave(need.id, m)
 
 
 def on_offer_event(event: Event, m: Matching) -> None:
@@ -93,8 +114,7 @@ def on_offer_event(event: Event, m: Matching) -> None:
         live = [x for x in m.repo.matches_for_offer(offer.id) if x["status"] in lifecycle.LIVE]
         _cancel_live(live, "offer_withdrawn", m)
         return
-    for need in m.needs.needs_for(offer):
-        run_wave(need.id, m)
+    _refill_needs_of(offer, m)
 
 
 def on_need_event(event: Event, m: Matching) -> None:
@@ -128,10 +148,8 @@ def on_match_event(event: Event, m: Matching) -> None:
             _cancel_surplus(need, m)
         run_wave(need.id, m)
     offer = m.offers.get(event.data["offer_id"])
-    if offer is not None and event.type != "match.proposed":
-        for other in m.needs.needs_for(offer):
-            if other.id != event.data["need_id"]:
-                run_wave(other.id, m)
+    if offer is not None:
+        _refill_needs_of(offer, m, skip=event.data["need_id"])
 
 
 def expire_due(repo: MatcherRepository, now: datetime) -> int:

@@ -1,40 +1,65 @@
 """The matcher's pure rules: who may help with a need, how candidates rank and who is asked next. No I/O.
 
-Scoring: score = 0.6 * skill_cover + 0.25 * tightness + 0.15 * fairness, rounded to 4 decimals, where
-skill_cover is the fraction of the need's skills the offer has (1.0 when the need lists none),
-tightness = 1 / (1 + spare_minutes / 60) with spare_minutes the least time any fitting availability slot
-leaves unused (a snug slot ranks above a volunteer whose whole day is free, which keeps the widely
-available for other needs), and fairness = 1 / (1 + recent proposals to the offer). Each part lies in
-[0, 1] and the weights add up to 1, so the score does too.
+Scoring: score = 0.35 * skill_cover + 0.1 * tightness + 0.05 * fairness + 0.5 * scarcity, rounded to 4
+decimals, where
+- skill_cover is the fraction of the need's skills the offer has (1.0 when the need lists none);
+- tightness = 1 / (1 + spare_minutes / 60), with spare_minutes the least time any fitting availability slot
+  leaves unused, so a snug slot ranks above a volunteer whose whole day is free;
+- fairness = 1 / (1 + recent proposals to the offer);
+- scarcity = 1 / (1 + alternatives), with alternatives the open needs the volunteer could serve per match they
+  still have free (see `alternatives_per_match`; 0 when the caller gives none). A volunteer few other needs
+  could use ranks first, so the widely usable stay free for the needs that depend on them.
+Each part lies in [0, 1] and the weights add up to 1, so the score does too. The weights were chosen for the
+share of volunteer slots filled (bench/fill_rate.py: needs matched as they are published, everyone accepting).
+Scarcity weighs most because greedily taking flexible volunteers is what leaves later needs unfilled; skill
+cover comes next as the quality of the match; tightness and fairness break near-ties.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
-from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass, field
+from datetime import date, time
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from shared.reference import ALL_DISTRICTS
-from shared.timeslots import (OSLO, Period, Schedule, Slot, WeeklySlot, fits, fits_any, parse_schedule, parse_slot,
+from shared.timeslots import (Schedule, Slot, WeeklySlot, fits, local_weekday_and_times, parse_schedule, parse_slot,
                               slot_minutes, spare_minutes)
 
 OPEN = "open"
 
-SKILL_WEIGHT = 0.6
-TIGHTNESS_WEIGHT = 0.25
-FAIRNESS_WEIGHT = 0.15
+SKILL_WEIGHT = 0.35
+TIGHTNESS_WEIGHT = 0.1
+FAIRNESS_WEIGHT = 0.05
+SCARCITY_WEIGHT = 0.5
 SCORE_DIGITS = 4
-
-# Index keys: single-period availability has no weekday and sits under day 0, which every need checks;
-# every offer is also filed under the any-skill key, which needs without skills look up.
-_PERIOD_DAY = 0
-_ANY_SKILL = "*"
 
 
 def _get(data: Mapping[str, Any], key: str, default: Any) -> Any:
     """A field's value, or the default when it is missing or null."""
     value = data.get(key)
     return default if value is None else value
+
+
+class Window(NamedTuple):
+    """The Oslo weekday and wall-clock span a weekly availability slot must cover to fit a need."""
+
+    weekday: int
+    start: time
+    end: time
+
+
+def _weekly_window(schedule: Schedule | None) -> Window | None:
+    """The span a weekly slot must cover to fit the schedule, as shared.timeslots.fits decides; None if none can."""
+    if schedule is None:
+        return None
+    slot = schedule.slot
+    if isinstance(slot, WeeklySlot):
+        # A weekly slot fits a weekly need when it covers it and the need happens at all within its dates.
+        return Window(slot.weekday, slot.start, slot.end) if fits(slot, schedule) else None
+    local = local_weekday_and_times(slot)
+    # A period crossing local midnight, or the repeated autumn hour, fits no weekly slot.
+    return Window(*local) if local is not None and local[1] < local[2] else None
 
 
 @dataclass(frozen=True)
@@ -73,7 +98,7 @@ class OfferView:
 
 @dataclass(frozen=True)
 class NeedView:
-    """What the matcher knows about an organisation's need."""
+    """What the matcher knows about an organisation's need; window is derived from the schedule once."""
 
     id: str
     organisation_id: str
@@ -87,6 +112,11 @@ class NeedView:
     min_age: int | None
     languages: frozenset[str]
     published_at: str | None
+    window: Window | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Work out once the span a weekly availability slot must cover."""
+        object.__setattr__(self, "window", _weekly_window(self.schedule))
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> NeedView:
@@ -114,6 +144,26 @@ def _serves(offer: OfferView, district: str) -> bool:
     return district in offer.districts or ALL_DISTRICTS in offer.districts
 
 
+def covers(slot: WeeklySlot, window: Window) -> bool:
+    """Whether a weekly slot covers the window's weekday and wall-clock span."""
+    return slot.weekday == window.weekday and slot.start <= window.start and window.end <= slot.end
+
+
+def _available(offer: OfferView, need: NeedView) -> bool:
+    """Whether some availability slot covers the whole of the need's slot: fits_any's answer, found faster."""
+    # fits would work out the need's local span, and every occurrence of a dated weekly need, once per slot.
+    if need.schedule is None:
+        return False
+    window = need.window
+    for slot in offer.availability:
+        if isinstance(slot, WeeklySlot):
+            if window is not None and covers(slot, window):
+                return True
+        elif fits(slot, need.schedule):
+            return True
+    return False
+
+
 def _old_enough(birth_year: int | None, min_age: int | None, today: date) -> bool:
     """Whether the volunteer turns min_age or more during today's calendar year, birthday passed or not."""
     # Offers carry only a birth year, so age counts by calendar year; a limit of 0 asks nothing.
@@ -122,19 +172,37 @@ def _old_enough(birth_year: int | None, min_age: int | None, today: date) -> boo
     return birth_year is not None and today.year - birth_year >= min_age
 
 
+def meets_requirements(offer: OfferView, police_certificate: bool, min_age: int | None,
+                       languages: frozenset[str], today: date) -> bool:
+    """Whether the offer meets a need's police certificate, minimum age and language requirements."""
+    return ((offer.police_certificate or not police_certificate)
+            and _old_enough(offer.birth_year, min_age, today)
+            and (not languages or not offer.languages.isdisjoint(languages)))
+
+
 def rule_failures(offer: OfferView, need: NeedView, today: date) -> list[str]:
     """Reason codes of the hard rules the pair breaks, in a fixed order; empty when the offer is eligible."""
     checks = (
         ("offer_not_open", offer.status != OPEN),
         ("need_not_open", need.status != OPEN),
         ("district", not _serves(offer, need.district)),
-        ("time", need.schedule is None or not fits_any(offer.availability, need.schedule)),
+        ("time", not _available(offer, need)),
         ("skills", bool(need.skills) and offer.skills.isdisjoint(need.skills)),
         ("police_certificate", need.police_certificate and not offer.police_certificate),
         ("min_age", not _old_enough(offer.birth_year, need.min_age, today)),
         ("language", bool(need.languages) and offer.languages.isdisjoint(need.languages)),
     )
     return [code for code, failed in checks if failed]
+
+
+def eligible(offer: OfferView, need: NeedView, today: date) -> bool:
+    """Whether the pair breaks no hard rule (rule_failures is empty), stopping at the first broken one."""
+    # Cheapest and most selective first; the time rule, the dearest, last.
+    return (offer.status == OPEN and need.status == OPEN
+            and (need.district in offer.districts or ALL_DISTRICTS in offer.districts)
+            and (not need.skills or not offer.skills.isdisjoint(need.skills))
+            and meets_requirements(offer, need.police_certificate, need.min_age, need.languages, today)
+            and _available(offer, need))
 
 
 def skill_cover(offer: OfferView, need: NeedView) -> float:
@@ -150,6 +218,9 @@ class Candidate:
 
     offer_id: str
     score: float
+    # skills: the need's skills the offer has, sorted; district: the need's; overlap_minutes: one occurrence
+    # of the need; spare_minutes: least time a fitting slot leaves unused (None if nothing fits);
+    # alternatives: the scarcity input, rounded to 2 decimals.
     reasons: dict
 
 
@@ -161,24 +232,29 @@ def _least_spare(offer: OfferView, need: NeedView) -> int | None:
     return min(spares) if spares else None
 
 
-def score(offer: OfferView, need: NeedView, recent_proposals: int) -> Candidate:
-    """Score in [0, 1]: 0.6 * skill_cover + 0.25 * tightness + 0.15 * fairness (see module docstring)."""
+def score(offer: OfferView, need: NeedView, recent_proposals: int, alternatives: float = 0.0) -> Candidate:
+    """Score in [0, 1] by the weighted formula in the module docstring."""
     spare = _least_spare(offer, need)
     tightness = 0.0 if spare is None else 1 / (1 + spare / 60)
     fairness = 1 / (1 + max(0, recent_proposals))
-    value = SKILL_WEIGHT * skill_cover(offer, need) + TIGHTNESS_WEIGHT * tightness + FAIRNESS_WEIGHT * fairness
+    scarcity = 1 / (1 + max(0.0, alternatives))
+    value = (SKILL_WEIGHT * skill_cover(offer, need) + TIGHTNESS_WEIGHT * tightness + FAIRNESS_WEIGHT * fairness
+             + SCARCITY_WEIGHT * scarcity)
     reasons = {
         "skills": sorted(offer.skills & need.skills),
         "district": need.district,
         "overlap_minutes": slot_minutes(need.schedule.slot) if need.schedule else 0,
         "spare_minutes": spare,
+        "alternatives": round(alternatives, 2),
     }
     return Candidate(offer.id, round(value, SCORE_DIGITS), reasons)
 
 
-def rank(need: NeedView, offers: Iterable[OfferView], recent: Mapping[str, int], today: date) -> list[Candidate]:
+def rank(need: NeedView, offers: Iterable[OfferView], recent: Mapping[str, int], today: date,
+         alternatives: Mapping[str, float] = MappingProxyType({})) -> list[Candidate]:
     """Eligible offers, best first, ties broken by offer id so the same inputs give the same order."""
-    found = [score(offer, need, recent.get(offer.id, 0)) for offer in offers if not rule_failures(offer, need, today)]
+    found = [score(offer, need, recent.get(offer.id, 0), alternatives.get(offer.id, 0.0))
+             for offer in offers if eligible(offer, need, today)]
     return sorted(found, key=lambda candidate: (-candidate.score, candidate.offer_id))
 
 
@@ -190,7 +266,12 @@ class Load:
     open_proposals: int
 
 
-_IDLE = Load(0, 0)
+IDLE = Load(0, 0)
+
+
+def alternatives_per_match(demand: float, offer: OfferView, load: Load) -> float:
+    """Open needs the volunteer could serve per match they still have free: what scarcity ranks by."""
+    return max(0.0, demand) / max(1, offer.max_active_matches - load.active)
 
 
 def wave(need: NeedView, ranked: Sequence[Candidate], open_slots: int, asked: Set[str],
@@ -204,7 +285,7 @@ def wave(need: NeedView, ranked: Sequence[Candidate], open_slots: int, asked: Se
         if remaining <= 0:
             break
         offer = offers.get(candidate.offer_id)
-        load = loads.get(candidate.offer_id, _IDLE)
+        load = loads.get(candidate.offer_id, IDLE)
         if (offer is None or offer.id in asked or offer.id in picked
                 or load.active >= offer.max_active_matches or load.open_proposals >= max_open_per_volunteer):
             continue
@@ -213,119 +294,3 @@ def wave(need: NeedView, ranked: Sequence[Candidate], open_slots: int, asked: Se
         picked.add(offer.id)
         remaining -= slots
     return chosen
-
-
-def _slot_day(slot: Slot) -> int:
-    """The index day of an availability slot: its weekday, or the period bucket."""
-    return slot.weekday if isinstance(slot, WeeklySlot) else _PERIOD_DAY
-
-
-def _need_day(slot: WeeklySlot | Period) -> int:
-    """The weekday a need falls on: its own for a weekly need, its start's Oslo weekday for a period."""
-    if isinstance(slot, WeeklySlot):
-        return slot.weekday
-    return slot.start.astimezone(OSLO).isoweekday()
-
-
-def _offer_keys(offer: OfferView) -> Iterator[tuple[str, int, str]]:
-    """Every (district, day, skill) bucket the offer belongs in."""
-    days = {_slot_day(slot) for slot in offer.availability}
-    skills = offer.skills | {_ANY_SKILL}
-    return ((district, day, skill) for district in offer.districts for day in days for skill in skills)
-
-
-def _need_keys(need: NeedView) -> Iterator[tuple[str, int, str]]:
-    """Every bucket that may hold an offer passing the pre-filter for the need."""
-    if need.schedule is None:
-        return iter(())
-    days = (_need_day(need.schedule.slot), _PERIOD_DAY)
-    skills = need.skills or {_ANY_SKILL}
-    return ((district, day, skill) for district in (need.district, ALL_DISTRICTS) for day in days for skill in skills)
-
-
-class CandidateIndex:
-    """Open offers filed by district, weekday and skill, so a need looks only where an offer may fit."""
-
-    def __init__(self) -> None:
-        """Start empty."""
-        self._offers: dict[str, OfferView] = {}
-        self._buckets: dict[tuple[str, int, str], set[str]] = {}
-
-    def upsert(self, offer: OfferView) -> None:
-        """Add or replace an offer; an offer that is not open is removed."""
-        self.remove(offer.id)
-        if offer.status != OPEN:
-            return
-        self._offers[offer.id] = offer
-        for key in _offer_keys(offer):
-            self._buckets.setdefault(key, set()).add(offer.id)
-
-    def remove(self, offer_id: str) -> None:
-        """Forget an offer; unknown ids are ignored."""
-        offer = self._offers.pop(offer_id, None)
-        if offer is None:
-            return
-        for key in _offer_keys(offer):
-            bucket = self._buckets[key]
-            bucket.discard(offer_id)
-            if not bucket:
-                del self._buckets[key]
-
-    def get(self, offer_id: str) -> OfferView | None:
-        """The open offer with this id, if indexed."""
-        return self._offers.get(offer_id)
-
-    def __len__(self) -> int:
-        """How many open offers are indexed."""
-        return len(self._offers)
-
-    def candidates(self, need: NeedView) -> list[OfferView]:
-        """Open offers in the need's district or 'all', sharing a skill, available that weekday; by id."""
-        found: set[str] = set()
-        for key in _need_keys(need):
-            found.update(self._buckets.get(key, ()))
-        return [self._offers[offer_id] for offer_id in sorted(found)]
-
-    def all(self) -> list[OfferView]:
-        """Every indexed offer, by id."""
-        return [self._offers[offer_id] for offer_id in sorted(self._offers)]
-
-
-class NeedIndex:
-    """Open needs filed by district, so a new or changed offer finds the needs it may fit."""
-
-    def __init__(self) -> None:
-        """Start empty."""
-        self._needs: dict[str, NeedView] = {}
-        self._by_district: dict[str, set[str]] = {}
-
-    def upsert(self, need: NeedView) -> None:
-        """Add or replace a need; a need that is not open is removed."""
-        self.remove(need.id)
-        if need.status != OPEN:
-            return
-        self._needs[need.id] = need
-        self._by_district.setdefault(need.district, set()).add(need.id)
-
-    def remove(self, need_id: str) -> None:
-        """Forget a need; unknown ids are ignored."""
-        need = self._needs.pop(need_id, None)
-        if need is None:
-            return
-        bucket = self._by_district[need.district]
-        bucket.discard(need_id)
-        if not bucket:
-            del self._by_district[need.district]
-
-    def get(self, need_id: str) -> NeedView | None:
-        """The open need with this id, if indexed."""
-        return self._needs.get(need_id)
-
-    def needs_for(self, offer: OfferView) -> list[NeedView]:
-        """Open needs in the offer's districts (every need for 'all'), oldest published first, then by id."""
-        if ALL_DISTRICTS in offer.districts:
-            found: Iterable[NeedView] = self._needs.values()
-        else:
-            found = [self._needs[need_id] for district in offer.districts
-                     for need_id in self._by_district.get(district, ())]
-        return sorted(found, key=lambda need: (need.published_at or "", need.id))

@@ -73,25 +73,16 @@ class MatcherRepository:
     def matches_for_offer(self, offer_id: str) -> list[dict[str, Any]]:
         return list(self.db.matches.find({"offer_id": offer_id}).sort("created_at", ASCENDING))
 
-    def live_matches_of_offers(self, offer_ids: list[str]) -> list[dict[str, Any]]:
-        """Proposed or confirmed matches of these offers (for their load)."""
+    def matches_of_offers(self, offer_ids: list[str]) -> list[dict[str, Any]]:
+        """Every match of these offers: status and creation time (for their load and fairness)."""
         if not offer_ids:
             return []
-        return list(self.db.matches.find({"offer_id": {"$in": offer_ids}, "status": {"$in": list(LIVE)}},
-                                         {"offer_id": 1, "status": 1}))
+        return list(self.db.matches.find({"offer_id": {"$in": offer_ids}},
+                                         {"offer_id": 1, "status": 1, "created_at": 1}))
 
     def proposals_expiring_before(self, moment_iso: str) -> list[dict[str, Any]]:
         """Proposals whose answer time ran out."""
         return list(self.db.matches.find({"status": PROPOSED, "expires_at": {"$lte": moment_iso}}))
-
-    def proposals_since(self, offer_ids: list[str], since_iso: str) -> dict[str, int]:
-        """How many proposals each offer got since a moment (fairness in ranking)."""
-        counts: dict[str, int] = {}
-        if offer_ids:
-            for m in self.db.matches.find({"offer_id": {"$in": offer_ids}, "created_at": {"$gte": since_iso}},
-                                          {"offer_id": 1}):
-                counts[m["offer_id"]] = counts.get(m["offer_id"], 0) + 1
-        return counts
 
     def all_matches(self) -> list[dict[str, Any]]:
         return list(self.db.matches.find({}, {"outbox": 0}))

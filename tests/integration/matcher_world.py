@@ -104,8 +104,8 @@ class MatcherWorld:
         def state():
             found = {m["offer_id"]: m["status"] for m in self.matches(need_id)}
             return found == expected and found
-        wait_until(state, timeout=timeout, message=f"matches {expected}, have "
-                   f"{ {m['offer_id']: m['status'] for m in self.matches(need_id)} }")
+        wait_until(state, timeout=timeout, message=lambda: f"matches {expected}, have "
+                   f"{ {m['offer_id']: (m['status'], m['score']) for m in self.matches(need_id)} }")
         return self.matches(need_id)
 
     def answer(self, match_id: str, role: str, accepted: bool = True) -> dict[str, Any]:

@@ -24,8 +24,11 @@ def world(tmp_path, mongo_uri):
 
 
 def _offers(world, *specs) -> None:
+    """Publish offers and wait until the matcher knows them all (topics are not ordered among themselves)."""
     for offer_id, overrides in specs:
         world.send("offer.published", offer_data(offer_id, **overrides))
+    wait_until(lambda: all(world.repo.offer(offer_id) for offer_id, _ in specs), timeout=30,
+               message="the matcher to know the offers")
 
 
 SNUG = {"availability": [{"weekday": 2, "start_time": "17:30", "end_time": "19:00"}]}

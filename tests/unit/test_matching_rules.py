@@ -1,17 +1,17 @@
-"""Tests for the matcher's rules: eligibility, scoring, ranking, proposal waves and the candidate indexes."""
+"""Tests for the matcher's rules: eligibility, scoring, ranking and proposal waves."""
 
 import random
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.matcher.model import (FAIRNESS_WEIGHT, SKILL_WEIGHT, TIGHTNESS_WEIGHT, Candidate, CandidateIndex,
-                                    Load, NeedIndex, NeedView, OfferView, rank, rule_failures, score, skill_cover,
-                                    wave)
-from shared.timeslots import OSLO, Period, Schedule, WeeklySlot
+from services.matcher.model import (FAIRNESS_WEIGHT, SCARCITY_WEIGHT, SKILL_WEIGHT, TIGHTNESS_WEIGHT, Candidate,
+                                    Load, NeedView, OfferView, Window, alternatives_per_match, eligible, rank,
+                                    rule_failures, score, skill_cover, wave)
+from shared.timeslots import OSLO, Period, Schedule, WeeklySlot, fits_any
 
 TODAY = date(2026, 6, 1)
 TUESDAY_EVENING = {"weekday": 2, "start_time": "17:00", "end_time": "20:00"}
@@ -70,7 +70,8 @@ def test_offer_availability_is_read_into_time_slots() -> None:
 ])
 def test_offer_breaking_a_rule_is_not_eligible_for_that_reason(reason: str, offer_changes: dict,
                                                                 need_changes: dict) -> None:
-    assert rule_failures(offer(**offer_changes), need(**need_changes), TODAY) == [reason]
+    pair = offer(**offer_changes), need(**need_changes)
+    assert rule_failures(*pair, TODAY) == [reason] and not eligible(*pair, TODAY)
 
 
 @pytest.mark.parametrize("rule, offer_changes, need_changes", [
@@ -91,7 +92,8 @@ def test_offer_breaking_a_rule_is_not_eligible_for_that_reason(reason: str, offe
     ("language", {"languages": []}, {"requirements": {"languages": []}}),
 ])
 def test_offer_meeting_a_rule_is_eligible(rule: str, offer_changes: dict, need_changes: dict) -> None:
-    assert rule_failures(offer(**offer_changes), need(**need_changes), TODAY) == []
+    pair = offer(**offer_changes), need(**need_changes)
+    assert rule_failures(*pair, TODAY) == [] and eligible(*pair, TODAY)
 
 
 def test_volunteer_without_police_certificate_is_never_eligible_when_required() -> None:
@@ -99,14 +101,32 @@ def test_volunteer_without_police_certificate_is_never_eligible_when_required() 
     assert "police_certificate" in rule_failures(lacking, need({"police_certificate": True}), TODAY)
 
 
-@pytest.mark.parametrize("birth_year, eligible", [(2008, True), (2009, False)])
-def test_age_reached_later_this_calendar_year_counts_as_reached(birth_year: int, eligible: bool) -> None:
+@pytest.mark.parametrize("birth_year, old_enough", [(2008, True), (2009, False)])
+def test_age_reached_later_this_calendar_year_counts_as_reached(birth_year: int, old_enough: bool) -> None:
     failures = rule_failures(offer(birth_year=birth_year), need({"min_age": 18}), date(2026, 1, 1))
-    assert (failures == []) is eligible
+    assert (failures == []) is old_enough
 
 
 def test_need_without_schedule_fits_no_offer() -> None:
     assert rule_failures(offer(), need(schedule=None), TODAY) == ["time"]
+    assert not eligible(offer(), need(schedule=None), TODAY)
+
+
+@pytest.mark.parametrize("schedule, window", [
+    (TUESDAY_NEED, Window(2, time(18), time(19))),
+    ({"start": "2026-06-07T22:30:00+00:00", "end": "2026-06-07T23:30:00+00:00"}, Window(1, time(0, 30), time(1, 30))),
+    ({"start": "2026-06-02T23:00:00+02:00", "end": "2026-06-03T01:00:00+02:00"}, None),
+    ({"start": "2026-10-25T02:30:00+02:00", "end": "2026-10-25T02:15:00+01:00"}, None),
+    ({**TUESDAY_NEED, "from_date": "2026-06-03", "until_date": "2026-06-08"}, None),
+    (None, None),
+])
+def test_need_knows_the_oslo_span_a_weekly_slot_must_cover(schedule: dict | None, window: Window | None) -> None:
+    assert need(schedule=schedule).window == window
+
+
+def test_weekly_need_with_no_date_in_its_range_fits_no_offer() -> None:
+    never = need(schedule={**TUESDAY_NEED, "from_date": "2026-06-03", "until_date": "2026-06-08"})
+    assert rule_failures(offer(), never, TODAY) == ["time"]
 
 
 def test_every_broken_rule_is_reported_in_a_fixed_order() -> None:
@@ -132,14 +152,15 @@ def test_skill_cover_is_the_share_of_the_needs_skills_the_offer_has(offer_skills
 
 
 def test_score_weights_add_up_to_one() -> None:
-    assert SKILL_WEIGHT + TIGHTNESS_WEIGHT + FAIRNESS_WEIGHT == pytest.approx(1.0)
+    assert SKILL_WEIGHT + TIGHTNESS_WEIGHT + FAIRNESS_WEIGHT + SCARCITY_WEIGHT == pytest.approx(1.0)
 
 
 def test_score_follows_the_documented_formula_and_explains_itself() -> None:
-    candidate = score(offer(skills=["driving", "cooking"]), need(skills=["driving", "music"]), recent_proposals=1)
-    assert candidate.score == round(0.6 * 0.5 + 0.25 * (1 / (1 + 120 / 60)) + 0.15 * (1 / 2), 4)
+    candidate = score(offer(skills=["driving", "cooking"]), need(skills=["driving", "music"]), recent_proposals=1,
+                      alternatives=1.5)
+    assert candidate.score == round(0.35 * 0.5 + 0.1 * (1 / (1 + 120 / 60)) + 0.05 * (1 / 2) + 0.5 * (1 / 2.5), 4)
     assert candidate.reasons == {"skills": ["driving"], "district": "bragernes", "overlap_minutes": 60,
-                                 "spare_minutes": 120}
+                                 "spare_minutes": 120, "alternatives": 1.5}
 
 
 def test_perfect_snug_unasked_offer_scores_one() -> None:
@@ -163,6 +184,27 @@ def test_volunteer_with_fewer_recent_proposals_ranks_first() -> None:
     offers = [offer(id="a"), offer(id="b")]
     assert [c.offer_id for c in rank(need(), offers, {"a": 3, "b": 1}, TODAY)] == ["b", "a"]
     assert [c.offer_id for c in rank(need(), offers, {"a": 1, "b": 3}, TODAY)] == ["a", "b"]
+
+
+def test_volunteer_with_fewer_alternatives_elsewhere_ranks_first_and_none_given_counts_as_none() -> None:
+    offers = [offer(id="a"), offer(id="b")]
+    assert [c.offer_id for c in rank(need(), offers, {}, TODAY, {"a": 4.0, "b": 0.5})] == ["b", "a"]
+    assert [c.offer_id for c in rank(need(), offers, {}, TODAY, {"a": 0.5, "b": 2.0})] == ["a", "b"]
+    assert [c.offer_id for c in rank(need(), offers, {}, TODAY, {"a": 0.5})] == ["b", "a"]
+
+
+def test_scarcity_outweighs_a_partial_skill_cover() -> None:
+    both = offer(id="both", skills=["driving", "music"])
+    one = offer(id="one", skills=["driving"])
+    ranked = rank(need(skills=["driving", "music"]), [both, one], {}, TODAY, {"both": 6.0, "one": 0.0})
+    assert [c.offer_id for c in ranked] == ["one", "both"]
+
+
+@pytest.mark.parametrize("demand, max_active, active, expected", [
+    (6.0, 3, 0, 2.0), (6.0, 3, 1, 3.0), (6.0, 3, 3, 6.0), (6.0, 1, 2, 6.0), (-1.0, 2, 0, 0.0)])
+def test_alternatives_are_the_demand_per_match_still_free(demand: float, max_active: int, active: int,
+                                                          expected: float) -> None:
+    assert alternatives_per_match(demand, offer(max_active_matches=max_active), Load(active, 0)) == expected
 
 
 def test_ranking_keeps_only_eligible_offers() -> None:
@@ -238,73 +280,35 @@ def test_wave_proposes_nothing_without_open_slots_or_for_a_closed_need(open_slot
     assert wave(need(status=status), candidates("a"), open_slots, set(), {}, pool("a"), 3) == []
 
 
-# Candidate index.
-
-
-def test_index_drops_an_offer_when_it_is_withdrawn_or_removed() -> None:
-    index = CandidateIndex()
-    index.upsert(offer(id="a"))
-    index.upsert(offer(id="b"))
-    index.upsert(OfferView.from_data({"id": "a", "status": "withdrawn", "version": 2}))
-    assert (len(index), index.get("a"), [o.id for o in index.candidates(need())]) == (1, None, ["b"])
-    index.remove("b")
-    assert (len(index), index.all(), index.candidates(need())) == (0, [], [])
-
-
-def test_index_replaces_an_offer_that_changes() -> None:
-    index = CandidateIndex()
-    index.upsert(offer(id="a"))
-    index.upsert(offer(id="a", districts=["svelvik"]))
-    assert index.candidates(need()) == [] and index.get("a").districts == frozenset({"svelvik"})
-
-
-def test_index_finds_offers_by_district_skill_and_weekday() -> None:
-    index = CandidateIndex()
-    for view in (offer(id="here"), offer(id="everywhere", districts=["all"]), offer(id="elsewhere", districts=["fjell"]),
-                 offer(id="other_skill", skills=["music"]),
-                 offer(id="other_day", availability=[{"weekday": 4, "start_time": "17:00", "end_time": "20:00"}]),
-                 offer(id="single", availability=[{"start": "2026-07-01T08:00:00+02:00",
-                                                    "end": "2026-07-01T09:00:00+02:00"}])):
-        index.upsert(view)
-    assert [o.id for o in index.candidates(need())] == ["everywhere", "here", "single"]
-    assert [o.id for o in index.candidates(need(skills=[]))] == ["everywhere", "here", "other_skill", "single"]
-
-
-def test_index_looks_up_a_single_period_need_under_its_oslo_weekday() -> None:
-    index = CandidateIndex()
-    index.upsert(offer(id="mon", availability=[{"weekday": 1, "start_time": "00:00", "end_time": "02:00"}]))
-    index.upsert(offer(id="sun", availability=[{"weekday": 7, "start_time": "22:00", "end_time": "23:59"}]))
-    late_sunday_utc = need(schedule={"start": "2026-06-07T22:30:00+00:00", "end": "2026-06-07T23:30:00+00:00"})
-    assert [o.id for o in index.candidates(late_sunday_utc)] == ["mon"]
-    assert [c.offer_id for c in rank(late_sunday_utc, index.candidates(late_sunday_utc), {}, TODAY)] == ["mon"]
-
+# Eligibility in a narrow random world (three weekdays, a few start hours around midnight and in the evening,
+# the spring-forward night, needs written in other zones) where many pairs fit; the index tests use it too.
 
 DISTRICTS = ["bragernes", "fjell", "svelvik", "all"]
 SKILLS = ["driving", "music", "cooking"]
 BASE_DAY = datetime(2026, 3, 23, tzinfo=OSLO).astimezone(UTC)
 
-# A narrow world (three weekdays, a few start hours, the spring-forward night) so that many pairs fit.
-hours = st.sampled_from([0, 1, 2, 17, 18, 19])
+START_HOURS = st.sampled_from([0, 1, 2, 17, 18, 19])
+ZONES = st.sampled_from([OSLO, UTC, timezone(timedelta(hours=-10))])
 
-short = st.integers(1, 2)
-long = st.integers(2, 4)
+NEED_HOURS = st.integers(1, 2)
+OFFER_HOURS = st.integers(2, 4)
 
 
 def weekly_slots(lengths: st.SearchStrategy[int]) -> st.SearchStrategy[WeeklySlot]:
     """Weekly slots in the narrow world."""
     return st.builds(lambda day, start, length: WeeklySlot(day, time(start), time(start + length)),
-                     st.sampled_from([1, 2, 7]), hours, lengths)
+                     st.sampled_from([1, 2, 7]), START_HOURS, lengths)
 
 
 def period_from_base(day: int, start: int, length: int, zone: tzinfo) -> Period:
-    """A period counted in real hours from the base day, written in Oslo time or UTC."""
+    """A period counted in real hours from the base day, written in the given zone."""
     begin = BASE_DAY + timedelta(days=day, hours=start)
     return Period(begin.astimezone(zone), (begin + timedelta(hours=length)).astimezone(zone))
 
 
 def periods(lengths: st.SearchStrategy[int]) -> st.SearchStrategy[Period]:
-    """Single periods in the narrow world; some cross the spring-forward night or local midnight in UTC."""
-    return st.builds(period_from_base, st.sampled_from([0, 1, 6, 7, 13]), hours, lengths, st.sampled_from([OSLO, UTC]))
+    """Single periods in the narrow world, some across the spring-forward night, some written in other zones."""
+    return st.builds(period_from_base, st.sampled_from([0, 1, 6, 7, 13]), START_HOURS, lengths, ZONES)
 
 
 def around(slot: WeeklySlot | Period, draw: st.DrawFn) -> WeeklySlot | Period:
@@ -320,8 +324,9 @@ def around(slot: WeeklySlot | Period, draw: st.DrawFn) -> WeeklySlot | Period:
     return WeeklySlot(local.isoweekday(), time(max(0, local.hour - before)), time(23, 59))
 
 
-LONG_SLOTS = st.lists(st.one_of(weekly_slots(long), weekly_slots(long), periods(long)), max_size=2)
-NEED_SLOTS = st.one_of(weekly_slots(short), periods(short))
+OFFER_SLOTS = st.lists(st.one_of(weekly_slots(OFFER_HOURS), weekly_slots(OFFER_HOURS), periods(OFFER_HOURS)),
+                       max_size=2)
+NEED_SLOTS = st.one_of(weekly_slots(NEED_HOURS), periods(NEED_HOURS))
 SKILL_SETS = st.sets(st.sampled_from(SKILLS), max_size=2)
 DISTRICT_SETS = st.sets(st.sampled_from(DISTRICTS), max_size=2)
 LANGUAGE_SETS = st.sets(st.sampled_from(["nb", "en"]), max_size=2)
@@ -333,7 +338,7 @@ BOUNDS = st.sampled_from([(None, None), (date(2026, 3, 23), date(2026, 4, 12))])
 @st.composite
 def offer_views(draw: st.DrawFn, offer_id: str, near: Schedule | None) -> OfferView:
     """A random small offer, often available around the need's time."""
-    slots = draw(LONG_SLOTS)
+    slots = draw(OFFER_SLOTS)
     if near is not None and draw(st.booleans()):
         slots.insert(draw(st.integers(0, len(slots))), around(near.slot, draw))
     return OfferView(
@@ -366,57 +371,14 @@ def worlds(draw: st.DrawFn) -> tuple[NeedView, list[OfferView]]:
     return wanted, offers + updates
 
 
-def passes_prefilter(view: OfferView, wanted: NeedView) -> bool:
-    """The index's documented pre-filter, written out plainly."""
-    if wanted.schedule is None:
-        return False
-    slot = wanted.schedule.slot
-    day = slot.weekday if isinstance(slot, WeeklySlot) else slot.start.astimezone(OSLO).isoweekday()
-    return ((wanted.district in view.districts or "all" in view.districts)
-            and (not wanted.skills or bool(view.skills & wanted.skills))
-            and any(isinstance(a, Period) or a.weekday == day for a in view.availability))
 
 
 @settings(max_examples=500, deadline=None)
 @given(worlds())
-def test_index_lookup_then_rules_equals_a_full_scan_with_the_rules(world: tuple[NeedView, list[OfferView]]) -> None:
+def test_eligible_and_the_time_rule_agree_with_rule_failures_and_shared_timeslots(
+        world: tuple[NeedView, list[OfferView]]) -> None:
     wanted, published = world
-    index = CandidateIndex()
     for view in published:
-        index.upsert(view)
-    latest = sorted({view.id: view for view in published}.values(), key=lambda view: view.id)
-    found = index.candidates(wanted)
-    assert found == [view for view in latest if view.status == "open" and passes_prefilter(view, wanted)]
-    assert ([view.id for view in found if not rule_failures(view, wanted, TODAY)]
-            == [view.id for view in latest if not rule_failures(view, wanted, TODAY)])
-
-
-# Need index.
-
-
-def test_offer_finds_open_needs_in_its_districts_oldest_first() -> None:
-    index = NeedIndex()
-    index.upsert(need(id="late", published_at="2026-05-03T10:00:00+02:00"))
-    index.upsert(need(id="early", published_at="2026-05-02T10:00:00+02:00"))
-    index.upsert(need(id="unpublished", published_at=None))
-    index.upsert(need(id="away", district="svelvik"))
-    index.upsert(need(id="shut", status="closed"))
-    assert [n.id for n in index.needs_for(offer())] == ["unpublished", "early", "late"]
-    assert [n.id for n in index.needs_for(offer(districts=["all"]))] == ["unpublished", "away", "early", "late"]
-
-
-def test_need_index_forgets_a_need_that_closes_or_is_removed() -> None:
-    index = NeedIndex()
-    index.upsert(need(id="a"))
-    index.upsert(need(id="b"))
-    index.upsert(need(id="a", status="closed"))
-    index.remove("b")
-    index.remove("never_there")
-    assert (index.get("a"), index.get("b"), index.needs_for(offer(districts=["all"]))) == (None, None, [])
-
-
-def test_need_index_replaces_a_need_that_moves_district() -> None:
-    index = NeedIndex()
-    index.upsert(need(id="a"))
-    index.upsert(need(id="a", district="fjell"))
-    assert index.needs_for(offer()) == [] and [n.id for n in index.needs_for(offer(districts=["fjell"]))] == ["a"]
+        failures = rule_failures(view, wanted, TODAY)
+        assert eligible(view, wanted, TODAY) is (failures == [])
+        assert ("time" in failures) is (wanted.schedule is None or not fits_any(view.availability, wanted.schedule))
