@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import current_app, render_template
 
 from shared.auth import optional_caller, require_staff
-from shared.errors import NotFound
+from shared.clock import from_iso
+from shared.timeslots import OSLO
 from shared.http import ServiceBlueprint, deps
 from services.matcher import access, handlers, stats
 from services.matcher.lifecycle import ROLES, public_view
@@ -70,11 +71,11 @@ def decline(match_id):
 
 
 def _page(code: str, message: tuple[str, str] | None = None):
-    match_id, role = access.read_code(deps().config, code)
+    match_id, _ = access.read_code(deps().config, code)
     match = handlers.get_match(match_id, deps().repo)
     nb, en = message or (None, None)
-    return render_template("respond.html", match=match, role=role, token=code,
-                           expires_at=match["expires_at"][:16].replace("T", " ") + " UTC",
+    return render_template("respond.html", match=match,
+                           expires_at=from_iso(match["expires_at"]).astimezone(OSLO).strftime("%d.%m.%Y %H.%M"),
                            message=nb, message_en=en)
 
 

@@ -59,3 +59,39 @@ def test_fitting_offer_is_proposed_and_both_sides_get_mail_without_personal_data
     assert any(m.topic == "matches.v1" for m in messages)
     leaks = [(m.topic, p) for m in messages for p in personal if p.encode() in m.value]
     assert leaks == []
+
+
+def test_volunteer_answers_through_the_link_and_organisation_with_its_key_then_both_are_confirmed(system):
+    _, api_key = _register_verified_organisation(system, email="leder@konnerud.example.no")
+    body = scenario.need(title="Leksehjelp på Konnerud", district="konnerud")
+    body["requirements"]["languages"] = ["nb", "en"]
+    body["skills"] = ["homework_help"]
+    need = requests.post(system.url("needs", "/needs"), json=body,
+                         headers={"Authorization": f"Bearer {api_key}"}, timeout=10).json()
+    body = scenario.offer("ida@example.no", phone="94567890", districts=("konnerud",), languages=("en", "ar"))
+    body["skills"] = ["homework_help"]
+    offer = requests.post(system.url("offers", "/offers"), json=body, timeout=10).json()
+    [match] = wait_until(lambda: _matches(system, need["id"], api_key), timeout=45, message="a proposal")
+    assert match["offer_id"] == offer["id"]
+    [proposal] = wait_until(lambda: system.mail.to("ida@example.no"), timeout=30, message="the proposal mail")
+    assert proposal.message["Subject"].startswith("Could you help")
+    link = next(word for word in proposal.text().split() if "/r/" in word)
+
+    stranger = requests.post(system.url("matcher", f"/matches/{match['id']}/accept"),
+                             headers={"Authorization": "Bearer not-a-token"}, timeout=10)
+    assert stranger.status_code in (403, 404)
+    assert requests.get(link, timeout=10).status_code == 200
+    assert requests.get(link, timeout=10).status_code == 200
+    assert _matches(system, need["id"], api_key)[0]["accepted_by"] == []
+
+    assert requests.post(link, data={"answer": "accept"}, timeout=10).status_code == 200
+    accepted = requests.post(system.url("matcher", f"/matches/{match['id']}/accept"),
+                             headers={"Authorization": f"Bearer {api_key}"}, timeout=10)
+    assert accepted.status_code == 200 and accepted.json()["status"] == "confirmed"
+
+    wait_until(lambda: len(system.mail.to("ida@example.no")) == 2, timeout=30, message="the confirmation")
+    confirmation = system.mail.to("ida@example.no")[1]
+    assert "Ola Hansen" in confirmation.text()
+    to_organisation = wait_until(lambda: [m for m in system.mail.to("leder@konnerud.example.no")
+                                          if "ida@example.no" in m.text()], timeout=30, message="contact details")
+    assert "+4794567890" in to_organisation[0].text()
