@@ -195,7 +195,7 @@ def _render_block(template: Template, name: str, values: Mapping[str, Any]) -> s
     """Render one named block of a template."""
     try:
         return "".join(template.blocks[name](template.new_context(dict(values))))
-    except Exception:
+    except Exception:  # Jinja2's own handler re-raises with the template's line in the traceback
         template.environment.handle_exception()
 
 

@@ -8,6 +8,7 @@ from kafka import KafkaConsumer
 
 from deploy import standins
 from services.matcher.lifecycle import ORGANISATION, VOLUNTEER
+from shared.errors import Conflict
 from shared.events import MATCHES_TOPIC, parse_event
 from tests.conftest import wait_until
 from tests.integration.matcher_world import MatcherWorld, need_data, offer_data
@@ -152,8 +153,8 @@ def test_an_accept_racing_the_expiry_ends_in_one_consistent_state(world):
         try:
             world.answer(match["_id"], VOLUNTEER)
             outcomes.append("accepted")
-        except Exception as exc:  # the domain refuses an answer to an expired proposal
-            outcomes.append(type(exc).__name__)
+        except Conflict:
+            outcomes.append("refused")
 
     threads = [threading.Thread(target=expire), threading.Thread(target=accept)]
     for t in threads:
@@ -162,7 +163,7 @@ def test_an_accept_racing_the_expiry_ends_in_one_consistent_state(world):
         t.join()
     final = world.repo.matches.get(match["_id"])
     assert final["status"] == "expired"
-    assert outcomes == ["Conflict"]
+    assert outcomes == ["refused"]
     wait_until(world.drained, timeout=10)
     types = [e.type for e in _match_events(world) if e.subject == match["_id"]]
     assert types.count("match.expired") == 1 and "match.accepted" not in types
