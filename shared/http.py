@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Callable, Iterable
 
 from flask import Flask, Request, current_app, jsonify
@@ -203,8 +204,12 @@ class Deps:
 
     config: Config
     repo: Any
-    now: Callable[[], str] = field(default=lambda: to_iso(utcnow()))
+    clock: Callable[[], datetime] = utcnow
     clients: Any = None
+
+    def now(self) -> str:
+        """The current instant in its stored form."""
+        return to_iso(self.clock())
 
 
 def deps() -> Deps:

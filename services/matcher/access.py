@@ -55,14 +55,12 @@ def role_of(caller: Caller | None, match: dict[str, Any], directory: Directory) 
     raise NotFound("No such match.")
 
 
-def may_read(caller: Caller | None, match: dict[str, Any], directory: Directory) -> bool:
-    """Staff, services and both sides may read a match."""
+def check_reader(caller: Caller | None, match: dict[str, Any], directory: Directory) -> None:
+    """Staff, services and both sides may read a match; anyone else is refused."""
     if caller is None:
         raise Unauthorized("This needs a bearer token.")
-    if caller.is_staff or caller.is_service:
-        return True
-    role_of(caller, match, directory)
-    return True
+    if not (caller.is_staff or caller.is_service):
+        role_of(caller, match, directory)
 
 
 def check_need_reader(caller: Caller | None, organisation_id: str | None, directory: Directory) -> None:

@@ -1,21 +1,17 @@
 """HTTP endpoints of the matcher: matches, answers to proposals, the answer page, and staff statistics."""
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 
 from shared.auth import optional_caller, require_staff
 from shared.clock import from_iso
-from shared.timeslots import OSLO
 from shared.http import ServiceBlueprint, deps
+from shared.timeslots import OSLO
 from services.matcher import access, handlers, stats
 from services.matcher.lifecycle import ROLES, public_view
 from services.matcher.schemas import AnswerForm, MatchesQuery, MatchList, MatchOut
 
 blp = ServiceBlueprint("matches", __name__, description="Matches between offers and needs")
-
-
-def _now():
-    return current_app.extensions["clock"]()
 
 
 def _view(match: dict, with_links: bool = False) -> dict:
@@ -47,7 +43,7 @@ def get_match(match_id):
     d = deps()
     caller = optional_caller(d.config)
     match = handlers.get_match(match_id, d.repo)
-    access.may_read(caller, match, d.clients)
+    access.check_reader(caller, match, d.clients)
     return _view(match, with_links=caller.is_service)
 
 
@@ -55,7 +51,7 @@ def _answer(match_id: str, accepted: bool) -> dict:
     d = deps()
     match = handlers.get_match(match_id, d.repo)
     role = access.role_of(optional_caller(d.config), match, d.clients)
-    return _view(handlers.respond(match_id, role, accepted, d.repo, _now()))
+    return _view(handlers.respond(match_id, role, accepted, d.repo, deps().clock()))
 
 
 @blp.route("/matches/<match_id>/accept", methods=["POST"])
@@ -70,9 +66,7 @@ def decline(match_id):
     return _answer(match_id, False)
 
 
-def _page(code: str, message: tuple[str, str] | None = None):
-    match_id, _ = access.read_code(deps().config, code)
-    match = handlers.get_match(match_id, deps().repo)
+def _page(match: dict, message: tuple[str, str] | None = None):
     nb, en = message or (None, None)
     return render_template("respond.html", match=match,
                            expires_at=from_iso(match["expires_at"]).astimezone(OSLO).strftime("%d.%m.%Y %H.%M"),
@@ -82,7 +76,8 @@ def _page(code: str, message: tuple[str, str] | None = None):
 @blp.route("/r/<code>")
 def answer_page(code):
     """The page a notification link opens: opening it changes nothing; the buttons POST."""
-    return _page(code)
+    match_id, _ = access.read_code(deps().config, code)
+    return _page(handlers.get_match(match_id, deps().repo))
 
 
 ANSWERED = {
@@ -96,8 +91,8 @@ ANSWERED = {
 @blp.arguments(AnswerForm, location="form")
 def answer_from_page(form, code):
     match_id, role = access.read_code(deps().config, code)
-    match = handlers.respond(match_id, role, form["answer"] == "accept", deps().repo, _now())
-    return _page(code, ANSWERED.get(match["status"]))
+    match = handlers.respond(match_id, role, form["answer"] == "accept", deps().repo, deps().clock())
+    return _page(match, ANSWERED.get(match["status"]))
 
 
 @blp.route("/stats")

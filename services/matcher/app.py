@@ -18,7 +18,5 @@ def create_app(config: Config | None = None, clock=utcnow) -> Flask:
     """Build the app with its own MongoDB client (one per gunicorn worker)."""
     config = config or load_config()
     repo = MatcherRepository(connect(config, DB_NAME))
-    app = create_service_app("matcher", Deps(config, repo, clients=Directory(config)), [blp],
-                             "Matches between volunteers' offers and organisations' needs.")
-    app.extensions["clock"] = clock
-    return app
+    return create_service_app("matcher", Deps(config, repo, clock, Directory(config)), [blp],
+                              "Matches between volunteers' offers and organisations' needs.")
