@@ -66,11 +66,17 @@ def _history(m: Matching, ids: list[str], since: str) -> tuple[dict[str, Load], 
 
 
 def run_wave(need_id: str, m: Matching) -> int:
-    """Propose the need's open slots to the best candidates not yet asked; returns how many were proposed."""
+    """Propose the need's open slots to the best candidates not yet asked; returns how many were proposed.
+
+    A need that confirmed matches have filled gets its proposals still open cancelled instead.
+    """
     need = m.needs.get(need_id)
     if need is None:
         return 0
     matches = m.repo.matches_for_need(need_id)
+    if sum(x["slots"] for x in matches if x["status"] == lifecycle.CONFIRMED) >= need.volunteers_needed:
+        _cancel_live([x for x in matches if x["status"] == lifecycle.PROPOSED], "need_filled", m)
+        return 0
     open_slots = need.volunteers_needed - sum(x["slots"] for x in matches if x["status"] in lifecycle.LIVE)
     if open_slots <= 0:
         return 0
@@ -128,25 +134,12 @@ def on_need_event(event: Event, m: Matching) -> None:
         _cancel_live(live, "need_closed", m)
         return
     m.needs.upsert(need)
-    _cancel_surplus(need, m)
     run_wave(need.id, m)
 
 
-def _cancel_surplus(need: NeedView, m: Matching) -> None:
-    """When confirmed matches fill the need, the proposals still open are cancelled."""
-    matches = m.repo.matches_for_need(need.id)
-    confirmed = sum(x["slots"] for x in matches if x["status"] == lifecycle.CONFIRMED)
-    if confirmed >= need.volunteers_needed:
-        _cancel_live([x for x in matches if x["status"] == lifecycle.PROPOSED], "need_filled", m)
-
-
 def on_match_event(event: Event, m: Matching) -> None:
-    """A slot or a volunteer's capacity was freed or taken: refill the need, and the volunteer's other needs."""
-    need = m.needs.get(event.data["need_id"])
-    if need is not None:
-        if event.type == "match.confirmed":
-            _cancel_surplus(need, m)
-        run_wave(need.id, m)
+    """A slot or a volunteer's capacity was freed or taken: refill (or trim) the need, and the volunteer's other needs."""
+    run_wave(event.data["need_id"], m)
     offer = m.offers.get(event.data["offer_id"])
     if offer is not None:
         _refill_needs_of(offer, m, skip=event.data["need_id"])

@@ -190,8 +190,9 @@ def _snapshot(world) -> list[tuple]:
 
 
 def _match_events(world) -> list:
+    """Every event on matches.v1; the idle timeout is generous because a fresh consumer is slow to its first fetch."""
     consumer = KafkaConsumer(MATCHES_TOPIC, bootstrap_servers=world.config.kafka_bootstrap_servers,
-                             auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=2000)
+                             auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=6000)
     try:
         return [parse_event(r.value) for r in consumer]
     finally:
