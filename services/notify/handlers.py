@@ -25,7 +25,7 @@ from shared.mongo import VersionConflict
 from shared.reference import district_name
 from services.notify import model
 from services.notify.messages import Message, language_for, render
-from services.notify.repository import SENDING, NotifyRepository
+from services.notify.repository import NotifyRepository
 from services.notify.senders import PermanentFailure, SmsSender, SmtpSender, TransientFailure
 
 log = logging.getLogger(__name__)
@@ -122,28 +122,26 @@ def deliver_due(n: Notifier) -> int:
 
 
 def _deliver_each(notification_ids: list[str], n: Notifier) -> None:
-    """Try each delivery; one that breaks is logged, left for deliver_due, and holds up none of the others."""
+    """One attempt each; the parties of a match are fetched once for the batch. A lost race with another
+    worker is fine; a delivery that breaks is logged, stays due, and holds up none of the others."""
+    parties: dict[str, Parties] = {}
     for notification_id in notification_ids:
         try:
-            deliver(notification_id, n)
+            _deliver(notification_id, n, parties)
+        except VersionConflict:
+            continue
         except Exception:  # an unforeseen error in one delivery must not stop the rest
             log.exception("delivering %s failed; it stays due and is tried again", notification_id)
 
 
-def deliver(notification_id: str, n: Notifier) -> None:
-    """One delivery attempt for a notification that is due; a lost race with another worker is fine."""
-    try:
-        _deliver(notification_id, n)
-    except VersionConflict:
-        return
-
-
-def _parties(match_id: str, n: Notifier) -> Parties:
-    match = n.directory.match(match_id)
-    if match is None:
-        return Parties(None)
-    return Parties(match, n.directory.need(match["need_id"]), n.directory.organisation(match["organisation_id"]),
-                   n.directory.offer(match["offer_id"]))
+def _parties(match_id: str, n: Notifier, fetched: dict[str, Parties]) -> Parties:
+    """The match and both sides, asked of their owning services once per batch."""
+    if match_id not in fetched:
+        match = n.directory.match(match_id)
+        fetched[match_id] = Parties(None) if match is None else Parties(
+            match, n.directory.need(match["need_id"]), n.directory.organisation(match["organisation_id"]),
+            n.directory.offer(match["offer_id"]))
+    return fetched[match_id]
 
 
 def _context(doc: dict[str, Any], p: Parties) -> dict[str, Any]:
@@ -173,13 +171,13 @@ def _logged(doc: dict[str, Any], now: datetime, outcome: str) -> list[dict[str, 
     return [*doc.get("log", []), {"at": to_iso(now), "attempt": doc["attempts"], "outcome": outcome[:300]}]
 
 
-def _deliver(notification_id: str, n: Notifier) -> None:
+def _deliver(notification_id: str, n: Notifier, fetched: dict[str, Parties]) -> None:
     doc = n.repo.notifications.get(notification_id)
     now = n.clock()
     if doc is None or doc["status"] in model.FINAL or doc["next_attempt_at"] > to_iso(now):
         return
     try:
-        parties = _parties(doc["match_id"], n)
+        parties = _parties(doc["match_id"], n, fetched)
     except DirectoryUnavailable as exc:
         _retry_later(n, doc, now, f"contact details unavailable: {exc}", count_attempt=False)
         return
@@ -201,7 +199,7 @@ def _deliver(notification_id: str, n: Notifier) -> None:
     except (KeyError, ValueError, TemplateError) as exc:
         _save(n, doc, status=model.FAILED, log=_logged(doc, now, f"cannot render: {exc!r}"))
         return
-    doc = _save(n, doc, status=SENDING, attempts=doc["attempts"] + 1, next_attempt_at=to_iso(now + SEND_LEASE))
+    doc = _save(n, doc, status=model.SENDING, attempts=doc["attempts"] + 1, next_attempt_at=to_iso(now + SEND_LEASE))
     try:
         _send(doc, address, message, n)
     except PermanentFailure as exc:

@@ -18,6 +18,7 @@ REMINDER = "reminder"
 REMINDER_HORIZON = timedelta(hours=24)
 
 PENDING, HELD, RETRYING, SENT, FAILED, SKIPPED = "pending", "held", "retrying", "sent", "failed", "skipped"
+SENDING = "sending"  # sent under a lease: if the worker dies mid-send, it is due again when the lease runs out
 FINAL = (SENT, FAILED, SKIPPED)
 ACTIVE, ENDED = "active", "ended"
 QUIET_FROM, QUIET_UNTIL = time(21, 0), time(8, 0)

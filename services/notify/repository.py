@@ -8,9 +8,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared.mongo import DocumentStore
-from services.notify.model import ACTIVE, ENDED, FINAL, HELD, PENDING, RETRYING
-
-SENDING = "sending"
+from services.notify.model import ACTIVE, ENDED, HELD, PENDING, RETRYING, SENDING
 
 
 class NotifyRepository:
@@ -47,9 +45,6 @@ class NotifyRepository:
         """Notifications whose next attempt is due (new, retrying, held, or a send whose lease ran out)."""
         query = {"status": {"$in": [PENDING, RETRYING, HELD, SENDING]}, "next_attempt_at": {"$lte": now_iso}}
         return list(self.db.notifications.find(query).sort("next_attempt_at", ASCENDING).limit(limit))
-
-    def count_open(self) -> int:
-        return self.db.notifications.count_documents({"status": {"$nin": list(FINAL)}})
 
     def record_assignment(self, doc: dict[str, Any]) -> None:
         """Remember a confirmed match once; an assignment that has ended stays ended."""
