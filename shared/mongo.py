@@ -6,7 +6,7 @@ import threading
 from typing import Any, Iterable
 
 from kafka.errors import KafkaError
-from pymongo import MongoClient
+from pymongo import ASCENDING, MongoClient
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
@@ -27,6 +27,17 @@ def connect(config: Config, db_name: str) -> Database:
     return client[db_name]
 
 
+class Repository:
+    """What every service's repository shares: its own database, and a ping for readiness."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def ping(self) -> None:
+        """Raise if the database does not answer."""
+        self.db.command("ping")
+
+
 class VersionConflict(Exception):
     """The document changed since it was loaded; load it again and retry."""
 
@@ -44,6 +55,12 @@ class DocumentStore:
     def get(self, doc_id: str) -> Document | None:
         """The document with this id, or None."""
         return self.collection.find_one({"_id": doc_id})
+
+    def page(self, query: Document, limit: int, offset: int) -> Document:
+        """One page of the matching documents in creation order, with the total count."""
+        cursor = self.collection.find(query).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+        items = list(cursor.skip(offset).limit(limit))
+        return {"items": items, "total": self.collection.count_documents(query), "limit": limit, "offset": offset}
 
     def insert(self, doc: Document, events: Iterable[Event] = ()) -> Document:
         """Store a new document with its events."""

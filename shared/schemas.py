@@ -195,6 +195,13 @@ def slot_to_json(slot: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, (date, datetime)) else v for k, v in slot.items()}
 
 
+def page_schema(item: type[Schema]) -> type[Schema]:
+    """The schema of one page of a listing of `item`."""
+    return Schema.from_dict({"items": fields.List(fields.Nested(item)), "total": fields.Integer(),
+                             "limit": fields.Integer(), "offset": fields.Integer()},
+                            name=f"{item.__name__.removesuffix('Out')}Page")
+
+
 class PageQuery(QuerySchema):
     """limit/offset pagination for listings."""
 

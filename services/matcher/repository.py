@@ -7,15 +7,15 @@ from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from shared.mongo import DocumentStore
+from shared.mongo import DocumentStore, Repository
 from services.matcher.lifecycle import LIVE, PROPOSED
 
 
-class MatcherRepository:
+class MatcherRepository(Repository):
     """Read model documents are the event data with their version; matches carry their outbox."""
 
     def __init__(self, db: Database):
-        self.db = db
+        super().__init__(db)
         self.matches = DocumentStore(db.matches)
 
     def ensure_indexes(self) -> None:
@@ -24,9 +24,6 @@ class MatcherRepository:
         self.db.matches.create_index([("offer_id", ASCENDING)])
         self.db.matches.create_index([("status", ASCENDING)])
 
-    def ping(self) -> None:
-        """Raise if the database does not answer."""
-        self.db.command("ping")
 
     def _upsert_versioned(self, collection: str, data: dict[str, Any]) -> bool:
         """Store event data unless a newer or equal version is stored already; True when it changed."""

@@ -56,9 +56,7 @@ def post_need(data):
 @blp.arguments(NeedsQuery, location="query")
 @blp.response(200, NeedPage)
 def list_needs(query):
-    limit, offset = query.pop("limit"), query.pop("offset")
-    items, total = handlers.list_open_needs(query, limit, offset, deps().repo)
-    return {"items": items, "total": total, "limit": limit, "offset": offset}
+    return handlers.list_open_needs(query, deps().repo)
 
 
 @blp.route("/needs/<need_id>")

@@ -113,6 +113,6 @@ def close_need(need_id: str, caller: Caller | None, repo: NeedsRepository, now: 
     return retrying(close)
 
 
-def list_open_needs(filters: dict[str, Any], limit: int, offset: int, repo: NeedsRepository) -> tuple[list[dict[str, Any]], int]:
-    """The public listing: open needs only."""
-    return repo.find_needs({**filters, "status": model.OPEN}, limit, offset)
+def list_open_needs(query: dict[str, Any], repo: NeedsRepository) -> dict[str, Any]:
+    """The public listing: one page of open needs."""
+    return repo.find_needs({**query, "status": model.OPEN})

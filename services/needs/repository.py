@@ -6,14 +6,14 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.database import Database
 
-from shared.mongo import DocumentStore
+from shared.mongo import DocumentStore, Repository
 
 
-class NeedsRepository:
+class NeedsRepository(Repository):
     """Organisations and needs, each saved whole with its pending events."""
 
     def __init__(self, db: Database):
-        self.db = db
+        super().__init__(db)
         self.organisations = DocumentStore(db.organisations)
         self.needs = DocumentStore(db.needs)
 
@@ -34,13 +34,9 @@ class NeedsRepository:
             query["status"] = status
         return list(self.db.needs.find(query).sort("created_at", ASCENDING))
 
-    def find_needs(self, filters: dict[str, Any], limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-        """A page of needs matching equality filters ('skill' matches any of a need's skills), and the total."""
-        query = {("skills" if k == "skill" else k): v for k, v in filters.items() if v is not None}
-        total = self.db.needs.count_documents(query)
-        cursor = self.db.needs.find(query).sort([("created_at", ASCENDING), ("_id", ASCENDING)]).skip(offset).limit(limit)
-        return list(cursor), total
+    def find_needs(self, query: dict[str, Any]) -> dict[str, Any]:
+        """A page of needs matching the filters ('skill' matches any of a need's skills)."""
+        filters = {("skills" if k == "skill" else k): v for k, v in query.items()
+                   if k not in ("limit", "offset") and v is not None}
+        return self.needs.page(filters, query["limit"], query["offset"])
 
-    def ping(self) -> None:
-        """Raise if the database does not answer."""
-        self.db.command("ping")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from shared.schemas import (NonEmptyPatch, PageQuery, QuerySchema, ScheduleSchema, StrictSchema, Phone, SkillCode, Text,
-                            district_field, languages_field, skills_field)
+from shared.schemas import (NonEmptyPatch, PageQuery, Phone, QuerySchema, ScheduleSchema, SkillCode,
+                            StrictSchema, Text, district_field, languages_field, page_schema, skills_field)
 from services.needs.model import KINDS, NEED_STATUSES
 
 
@@ -78,8 +78,4 @@ class NeedsQuery(PageQuery):
     skill = SkillCode()
 
 
-class NeedPage(StrictSchema):
-    items = fields.List(fields.Nested(NeedOut))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+NeedPage = page_schema(NeedOut)

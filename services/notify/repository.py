@@ -7,15 +7,15 @@ from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from shared.mongo import DocumentStore
+from shared.mongo import DocumentStore, Repository
 from services.notify.model import ACTIVE, ENDED, HELD, PENDING, RETRYING, SENDING
 
 
-class NotifyRepository:
+class NotifyRepository(Repository):
     """One notification per idempotency key (its _id); one assignment per confirmed match (its _id)."""
 
     def __init__(self, db: Database):
-        self.db = db
+        super().__init__(db)
         self.notifications = DocumentStore(db.notifications)
 
     def ensure_indexes(self) -> None:
@@ -24,8 +24,6 @@ class NotifyRepository:
         self.db.notifications.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
         self.db.assignments.create_index([("status", ASCENDING)])
 
-    def ping(self) -> None:
-        self.db.command("ping")
 
     def create(self, doc: dict[str, Any]) -> bool:
         """Store a new notification; False when it exists already (a redelivered event, a reminder planned again)."""

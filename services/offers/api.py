@@ -23,9 +23,7 @@ def publish_offer(data):
 @blp.response(200, OfferPage)
 def list_offers(query):
     require_staff(deps().config)
-    limit, offset = query.pop("limit"), query.pop("offset")
-    items, total = handlers.list_offers(query, limit, offset, deps().repo)
-    return {"items": items, "total": total, "limit": limit, "offset": offset}
+    return handlers.list_offers(query, deps().repo)
 
 
 @blp.route("/offers/<offer_id>")

@@ -70,6 +70,6 @@ def withdraw_offer(offer_id: str, caller: Caller | None, repo: OffersRepository,
     return retrying(withdraw)
 
 
-def list_offers(filters: dict[str, Any], limit: int, offset: int, repo: OffersRepository) -> tuple[list[dict[str, Any]], int]:
-    """The staff listing, with contact details."""
-    return repo.find_offers(filters, limit, offset)
+def list_offers(query: dict[str, Any], repo: OffersRepository) -> dict[str, Any]:
+    """The staff listing, with contact details: one page of it."""
+    return repo.find_offers(query)

@@ -6,14 +6,14 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.database import Database
 
-from shared.mongo import DocumentStore
+from shared.mongo import DocumentStore, Repository
 
 
-class OffersRepository:
+class OffersRepository(Repository):
     """Volunteers' offers, each saved whole with its pending events."""
 
     def __init__(self, db: Database):
-        self.db = db
+        super().__init__(db)
         self.offers = DocumentStore(db.offers)
 
     def ensure_indexes(self) -> None:
@@ -25,19 +25,14 @@ class OffersRepository:
         """True when some offer, withdrawn ones included, has a manage_token with this hash."""
         return self.db.offers.find_one({"manage_token_hash": token_hash}, {"_id": 1}) is not None
 
-    def find_offers(self, filters: dict[str, Any], limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-        """A page of offers matching the staff filters, and the total."""
-        query: dict[str, Any] = {}
-        if filters.get("status"):
-            query["status"] = filters["status"]
-        if filters.get("skill"):
-            query["skills"] = filters["skill"]
-        if filters.get("district"):
-            query["districts"] = {"$in": [filters["district"], "all"]}
-        total = self.db.offers.count_documents(query)
-        cursor = self.db.offers.find(query).sort([("created_at", ASCENDING), ("_id", ASCENDING)]).skip(offset).limit(limit)
-        return list(cursor), total
+    def find_offers(self, query: dict[str, Any]) -> dict[str, Any]:
+        """A page of offers matching the staff filters (status, skill, district; "all" serves every district)."""
+        found: dict[str, Any] = {}
+        if query.get("status"):
+            found["status"] = query["status"]
+        if query.get("skill"):
+            found["skills"] = query["skill"]
+        if query.get("district"):
+            found["districts"] = {"$in": [query["district"], "all"]}
+        return self.offers.page(found, query["limit"], query["offset"])
 
-    def ping(self) -> None:
-        """Raise if the database does not answer."""
-        self.db.command("ping")

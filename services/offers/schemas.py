@@ -6,8 +6,8 @@ from datetime import date
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from shared import reference
-from shared.schemas import (NonEmptyPatch, PageQuery, UniqueList, Phone, SkillCode, SlotSchema, StrictSchema, Text, district_field,
-                            languages_field, skills_field)
+from shared.schemas import (NonEmptyPatch, PageQuery, Phone, SkillCode, SlotSchema, StrictSchema, Text,
+                            UniqueList, district_field, languages_field, page_schema, skills_field)
 from services.offers.model import STATUSES
 
 CHANNELS = ("email", "sms")
@@ -88,8 +88,4 @@ class OffersQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(STATUSES))
 
 
-class OfferPage(StrictSchema):
-    items = fields.List(fields.Nested(OfferOut))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+OfferPage = page_schema(OfferOut)
