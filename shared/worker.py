@@ -54,10 +54,10 @@ def _repeat(task: Periodic, stopping: threading.Event) -> None:
 
 
 def run_worker(config: Config, outbox: Iterable[Collection], subscription: Subscription | None = None,
-               periodic: Iterable[Periodic] = (), publisher: Publisher | None = None) -> None:
+               periodic: Iterable[Periodic] = ()) -> None:
     """Run until SIGTERM or SIGINT, then stop every part cleanly."""
     stopping = threading.Event()
-    publisher = publisher or Publisher(config)
+    publisher = Publisher(config)
     relay = OutboxRelay(outbox, publisher)
     loop = ConsumeLoop(config, subscription, publisher) if subscription else None
 
