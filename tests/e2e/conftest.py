@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 from kafka import KafkaConsumer
+from pymongo import MongoClient
 
 from deploy import standins
 from deploy.stack import SERVICES, Stack, service_urls
@@ -33,6 +34,14 @@ class System:
 
     def staff(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {ADMIN}"}
+
+    def matcher_record(self, collection: str, doc_id: str) -> dict | None:
+        """A document of the matcher's own database: what the matcher has seen and decided so far."""
+        client = MongoClient(self.stack.env["MONGODB_URI"], serverSelectionTimeoutMS=3000)
+        try:
+            return client.matcher[collection].find_one({"_id": doc_id})
+        finally:
+            client.close()
 
     def all_messages(self, topics: list[str]) -> list:
         """Every message on the topics from the start (a fresh consumer without a group)."""

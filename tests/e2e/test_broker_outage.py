@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 import requests
-from pymongo import MongoClient
 
 from tests.conftest import wait_until
 from tests.e2e import scenario
@@ -16,7 +15,7 @@ def test_need_posted_while_broker_is_down_is_accepted_and_matched_once_broker_is
     _, api_key = _register_verified_organisation(system, email="outage@fjell.example.no")
     offer = requests.post(system.url("offers", "/offers"), json=scenario.offer("outage-volunteer@example.no"), timeout=10)
     assert offer.status_code == 201
-    wait_until(lambda: _matcher_knows_offer(system, offer.json()["id"]), timeout=30,
+    wait_until(lambda: system.matcher_record("offers", offer.json()["id"]), timeout=30,
                message="the matcher to know the offer")
 
     system.broker.stop()
@@ -28,12 +27,3 @@ def test_need_posted_while_broker_is_down_is_accepted_and_matched_once_broker_is
     proposals = wait_until(lambda: _matches(system, need.json()["id"], api_key), timeout=90,
                            message="a proposal after the broker came back")
     assert [m["offer_id"] for m in proposals] == [offer.json()["id"]]
-
-
-def _matcher_knows_offer(system, offer_id: str) -> bool:
-    """The offer reached the matcher's read model (so only the need has to cross the outage)."""
-    client = MongoClient(system.stack.env["MONGODB_URI"], serverSelectionTimeoutMS=3000)
-    try:
-        return client.matcher.offers.find_one({"_id": offer_id}) is not None
-    finally:
-        client.close()
