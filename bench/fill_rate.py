@@ -10,20 +10,22 @@ from above. For headcount 1 (most offers) the bound is exact: it is the best pos
 For larger groups it is a relaxation, since the flow may spread an offer's slots over more than
 max_active_matches needs.
 
-The matcher meets the needs one at a time as they are published and cannot know those still to come, while
+The matcher meets needs and volunteers one at a time as they arrive and cannot know those still to come, while
 the bound knows them all; so part of the gap is the price of deciding online, which no ranking can close.
-The scarcity term narrows it by estimating, from the needs open so far, how much demand a volunteer has
-elsewhere (NeedIndex.demand).
+Two runs show how large that part is: one ranks by each volunteer's exact count of eligible needs still to come
+(knowledge no matcher has), and one lets offers arrive among the needs instead of all before them.
 """
 from __future__ import annotations
 
+import random
 from collections import Counter, deque
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from bench.scenario import scenario
 from services.matcher.index import CandidateIndex, NeedIndex
-from services.matcher.model import IDLE, Load, NeedView, OfferView, alternatives_per_match, eligible, rank, wave
+from services.matcher.model import (IDLE, Load, NeedView, OfferView, alternatives_per_match, eligible, rank,
+                                    scarcest_first, wave)
 
 OFFERS = 2_000
 NEEDS = 500
@@ -104,66 +106,133 @@ class FlowNetwork:
         return total
 
 
-def simulate(needs: list[NeedView], index: CandidateIndex, scarcity: bool = True) -> int:
-    """Slots filled when needs are matched in published order and every proposal is confirmed at once.
+class Simulation:
+    """What the worker does on each event, on in-memory state, with every proposal confirmed as soon as it is made.
 
-    Each need goes through what the worker does on need.published: file it among the open needs, then rank
-    the eligible offers with their loads and alternatives (none when scarcity is off), and propose the open
-    slots in a wave.
+    A need's arrival runs waves for it (handlers.run_wave); an offer's runs waves for the open needs it fits,
+    scarcest first (handlers._refill_needs_of), or oldest first as the worker did before. With instant answers
+    a confirmation frees the volunteer's one open proposal at once, so waves repeat until none is chosen.
+    Scarcity is the worker's estimate from the needs seen so far, off, or known: each volunteer's exact count
+    of eligible needs still to come, which no matcher can know, to show what ranking could reach at best.
     """
-    offers = {offer.id: offer for offer in index.all()}
-    open_needs = NeedIndex()
-    loads: dict[str, Load] = {}
-    recent: Counter[str] = Counter()
-    filled = 0
-    for need in sorted(needs, key=lambda n: (n.published_at or "", n.id)):
-        open_needs.upsert(need)
-        remaining = need.volunteers_needed
-        asked: set[str] = set()
-        candidates = [offer for offer in index.candidates(need) if eligible(offer, need, TODAY)]
-        while remaining > 0:
-            elsewhere = {offer.id: alternatives_per_match(open_needs.demand(offer, TODAY), offer,
-                                                          loads.get(offer.id, IDLE))
-                         for offer in candidates if scarcity}
-            ranked = rank(need, candidates, recent, TODAY, elsewhere)
-            chosen = wave(need, ranked, remaining, asked, loads, offers, MAX_OPEN_PER_VOLUNTEER)
+
+    def __init__(self, scarcity: str = "estimate", oldest_first: bool = False,
+                 still_to_come: Counter[str] | None = None) -> None:
+        """Start with no offers, no needs and no matches."""
+        self.offers = CandidateIndex()
+        self.needs = NeedIndex()
+        self.scarcity = scarcity
+        self.oldest_first = oldest_first
+        self.still_to_come = Counter(still_to_come)
+        self.loads: dict[str, Load] = {}
+        self.recent: Counter[str] = Counter()
+        self.filled: Counter[str] = Counter()
+        self.asked: dict[str, set[str]] = {}
+
+    def offer_arrives(self, offer: OfferView) -> None:
+        """File the offer, then run waves for the open needs it fits."""
+        self.offers.upsert(offer)
+        fitting = [need for need in self.needs.needs_for(offer) if eligible(offer, need, TODAY)]
+        if not self.oldest_first:
+            supply = {need.id: sum(eligible(o, need, TODAY) for o in self.offers.candidates(need)) for need in fitting}
+            open_slots = {need.id: need.volunteers_needed - self.filled[need.id] for need in fitting}
+            fitting = scarcest_first(fitting, supply, open_slots)
+        for need in fitting:
+            self.fill(need)
+
+    def need_arrives(self, need: NeedView) -> None:
+        """File the need, then run waves for it."""
+        self.needs.upsert(need)
+        for offer in self.offers.candidates(need):
+            self.still_to_come[offer.id] -= eligible(offer, need, TODAY)
+        self.fill(need)
+
+    def _alternatives(self, offer: OfferView) -> float:
+        """The scarcity input for one candidate: other needs it could serve per match it has free."""
+        if self.scarcity == "off":
+            return 0.0
+        demand = self.still_to_come[offer.id] if self.scarcity == "known" else self.needs.demand(offer, TODAY)
+        return alternatives_per_match(demand, offer, self.loads.get(offer.id, IDLE))
+
+    def fill(self, need: NeedView) -> None:
+        """Propose the need's open slots in waves until it is full or nobody is left to ask."""
+        asked = self.asked.setdefault(need.id, set())
+        candidates = [offer for offer in self.offers.candidates(need) if eligible(offer, need, TODAY)]
+        by_id = {offer.id: offer for offer in candidates}
+        while (remaining := need.volunteers_needed - self.filled[need.id]) > 0:
+            elsewhere = {offer.id: self._alternatives(offer) for offer in candidates}
+            ranked = rank(need, candidates, self.recent, TODAY, elsewhere)
+            chosen = wave(need, ranked, remaining, asked, self.loads, by_id, MAX_OPEN_PER_VOLUNTEER)
             if not chosen:
-                break
+                return
             for offer_id, slots in chosen:
                 asked.add(offer_id)
-                loads[offer_id] = Load(loads.get(offer_id, IDLE).active + 1, 0)
-                recent[offer_id] += 1
-                remaining -= slots
-                filled += slots
-    return filled
+                self.loads[offer_id] = Load(self.loads.get(offer_id, IDLE).active + 1, 0)
+                self.recent[offer_id] += 1
+                self.filled[need.id] += slots
+
+    def run(self, arrivals: list[OfferView | NeedView]) -> int:
+        """Feed the arrivals in order; returns the slots filled."""
+        for item in arrivals:
+            if isinstance(item, OfferView):
+                self.offer_arrives(item)
+            else:
+                self.need_arrives(item)
+        return sum(self.filled.values())
 
 
-def upper_bound(needs: list[NeedView], offers: list[OfferView]) -> tuple[int, int]:
-    """The max-flow bound described in the module docstring, and the number of eligible pairs.
+def offers_first(offers: list[OfferView], needs: list[NeedView]) -> list[OfferView | NeedView]:
+    """Every offer, then the needs in the order they were published."""
+    return [*offers, *sorted(needs, key=lambda n: (n.published_at or "", n.id))]
 
-    The pairs come from checking every offer against every need, so the bound does not lean on the index.
-    """
+
+def interleaved(offers: list[OfferView], needs: list[NeedView], seed: int) -> list[OfferView | NeedView]:
+    """Offers and needs in one stream: each offer arrives at a random moment of the month the needs are published in."""
+    moments = [datetime.fromisoformat(need.published_at or "") for need in needs]
+    first, span = min(moments), (max(moments) - min(moments)).total_seconds()
+    rng = random.Random(seed)
+    timed = [(first + timedelta(seconds=rng.uniform(0, span)), offer.id, offer) for offer in offers]
+    timed += [(moment, need.id, need) for moment, need in zip(moments, needs)]
+    return [item for _, _, item in sorted(timed, key=lambda entry: entry[:2])]
+
+
+def eligible_pairs(offers: list[OfferView], needs: list[NeedView]) -> list[tuple[OfferView, NeedView]]:
+    """Every (offer, need) pair that breaks no hard rule, from checking each offer against each need, not the index."""
+    return [(offer, need) for need in needs for offer in offers if eligible(offer, need, TODAY)]
+
+
+def upper_bound(offers: list[OfferView], needs: list[NeedView], pairs: list[tuple[OfferView, NeedView]]) -> int:
+    """The max-flow bound described in the module docstring."""
     number = {offer.id: n for n, offer in enumerate(offers, start=1)}
-    sink = len(offers) + len(needs) + 1
+    number.update({need.id: n for n, need in enumerate(needs, start=len(offers) + 1)})
+    sink = len(number) + 1
     network = FlowNetwork(sink + 1)
     for offer in offers:
         network.add_edge(0, number[offer.id], offer.max_active_matches * offer.headcount)
-    pairs = 0
-    for position, need in enumerate(needs, start=len(offers) + 1):
-        network.add_edge(position, sink, need.volunteers_needed)
-        for offer in offers:
-            if eligible(offer, need, TODAY):
-                network.add_edge(number[offer.id], position, min(offer.headcount, need.volunteers_needed))
-                pairs += 1
-    return network.max_flow(0, sink), pairs
+    for need in needs:
+        network.add_edge(number[need.id], sink, need.volunteers_needed)
+    for offer, need in pairs:
+        network.add_edge(number[offer.id], number[need.id], min(offer.headcount, need.volunteers_needed))
+    return network.max_flow(0, sink)
+
+
+# What each run is called in the printout: (arrival order, scarcity, oldest need first). The first is the
+# headline, the one the goal is set for.
+HEADLINE = "the worker, offers first"
+RUNS = {
+    HEADLINE: ("offers first", "estimate", False),
+    "without the scarcity term": ("offers first", "off", False),
+    "knowing every future need (a ceiling for ranking)": ("offers first", "known", False),
+    "the worker, interleaved": ("interleaved", "estimate", False),
+    "interleaved, new volunteers to the oldest need": ("interleaved", "estimate", True),
+}
 
 
 @dataclass(frozen=True)
 class Result:
-    """Slots filled with and without the scarcity term, the bound and the scenario's size."""
+    """Slots filled by each run, the bound and the scenario's size."""
 
-    filled: int
-    filled_without_scarcity: int
+    filled: dict[str, int]
     bound: int
     wanted: int
     pairs: int
@@ -171,35 +240,34 @@ class Result:
     groups: int
     needs: int
 
-    @property
-    def ratio(self) -> float:
-        """Slots filled over the max-flow bound."""
-        return self.filled / self.bound
+    def ratio(self, run: str = HEADLINE) -> float:
+        """Slots a run filled over the max-flow bound."""
+        return self.filled[run] / self.bound
 
 
-def measure(seed: int = SEED) -> Result:
-    """Run the greedy matcher, with and without scarcity, and the bound on the same scenario."""
-    world = scenario(OFFERS, NEEDS, seed)
-    index = CandidateIndex()
-    for data in world.offers:
-        index.upsert(OfferView.from_data(data))
+def measure(seed: int = SEED, offer_count: int = OFFERS, need_count: int = NEEDS) -> Result:
+    """Run every configuration in RUNS and the bound on the same scenario."""
+    world = scenario(offer_count, need_count, seed)
+    offers = sorted((OfferView.from_data(data) for data in world.offers), key=lambda offer: offer.id)
     needs = [NeedView.from_data(data) for data in world.needs]
-    offers = index.all()
-    bound, pairs = upper_bound(needs, offers)
-    return Result(simulate(needs, index), simulate(needs, index, scarcity=False), bound,
-                  sum(need.volunteers_needed for need in needs), pairs, len(offers),
-                  sum(offer.headcount > 1 for offer in offers), len(needs))
+    pairs = eligible_pairs(offers, needs)
+    still_to_come = Counter(offer.id for offer, _ in pairs)
+    orders = {"offers first": offers_first(offers, needs), "interleaved": interleaved(offers, needs, seed)}
+    filled = {name: Simulation(scarcity, oldest, still_to_come).run(orders[order])
+              for name, (order, scarcity, oldest) in RUNS.items()}
+    return Result(filled, upper_bound(offers, needs, pairs), sum(need.volunteers_needed for need in needs),
+                  len(pairs), len(offers), sum(offer.headcount > 1 for offer in offers), len(needs))
 
 
 def main() -> Result:
-    """Print the slots filled against the bound."""
+    """Print the slots each run filled against the bound."""
     result = measure()
     print(f"offers {result.offers} ({result.groups} with headcount > 1), needs {result.needs}, "
-          f"slots wanted {result.wanted}, eligible pairs {result.pairs}")
-    print(f"filled {result.filled}, max-flow bound {result.bound}, filled/bound {result.ratio:.3f}, "
-          f"filled/wanted {result.filled / result.wanted:.3f}")
-    print(f"without the scarcity term: filled {result.filled_without_scarcity}, "
-          f"filled/bound {result.filled_without_scarcity / result.bound:.3f}")
+          f"slots wanted {result.wanted}, eligible pairs {result.pairs}, max-flow bound {result.bound}")
+    width = max(map(len, RUNS))
+    for run, slots in result.filled.items():
+        print(f"{run:<{width}}  filled {slots:4d}  filled/bound {result.ratio(run):.3f}  "
+              f"filled/wanted {slots / result.wanted:.3f}")
     return result
 
 

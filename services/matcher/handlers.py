@@ -12,7 +12,8 @@ from shared.events import Event
 from shared.mongo import retrying
 from services.matcher import lifecycle
 from services.matcher.index import CandidateIndex, NeedIndex
-from services.matcher.model import IDLE, Load, NeedView, OfferView, alternatives_per_match, eligible, rank, wave
+from services.matcher.model import (IDLE, Load, NeedView, OfferView, alternatives_per_match, eligible, rank,
+                                    scarcest_first, wave)
 from services.matcher.repository import MatcherRepository
 
 FAIRNESS_WINDOW = timedelta(days=30)
@@ -103,11 +104,16 @@ def run_wave(need_id: str, m: Matching) -> int:
 
 
 def _refill_needs_of(offer: OfferView, m: Matching, skip: str | None = None) -> None:
-    """Run waves for the open needs this offer is eligible for (others cannot gain from it)."""
+    """Run waves for the open needs this offer is eligible for (others cannot gain from it), scarcest first."""
     today = m.clock().date()
-    for need in m.needs.needs_for(offer):
-        if need.id != skip and eligible(offer, need, today):
-            run_wave(need.id, m)
+    fitting = [need for need in m.needs.needs_for(offer) if need.id != skip and eligible(offer, need, today)]
+    if not fitting:
+        return
+    live = m.repo.live_slots_of_needs([need.id for need in fitting])
+    supply = {need.id: sum(eligible(o, need, today) for o in m.offers.candidates(need)) for need in fitting}
+    open_slots = {need.id: need.volunteers_needed - live.get(need.id, 0) for need in fitting}
+    for need in scarcest_first(fitting, supply, open_slots):
+        run_wave(need.id, m)
 
 
 def on_offer_event(event: Event, m: Matching) -> None:

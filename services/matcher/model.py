@@ -16,6 +16,8 @@ cover comes next as the quality of the match; tightness and fairness break near-
 """
 from __future__ import annotations
 
+import math
+
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -272,6 +274,22 @@ IDLE = Load(0, 0)
 def alternatives_per_match(demand: float, offer: OfferView, load: Load) -> float:
     """Open needs the volunteer could serve per match they still have free: what scarcity ranks by."""
     return max(0.0, demand) / max(1, offer.max_active_matches - load.active)
+
+
+def scarcest_first(needs: Iterable[NeedView], supply: Mapping[str, int],
+                   open_slots: Mapping[str, int]) -> list[NeedView]:
+    """The order in which a new or freed volunteer is offered to the needs they fit: hardest to fill first.
+
+    A need's scarcity is its supply (the open offers eligible for it, busy or not, as a sign of how often such a
+    volunteer comes along) per slot it still has open; needs without open slots come last. Ties go to the need
+    published first, then by id. Without this, the oldest need would take every new volunteer, although a need
+    many volunteers could serve is likely to be filled by others.
+    """
+    def key(need: NeedView) -> tuple[float, str, str]:
+        slots = open_slots.get(need.id, 0)
+        scarcity = supply.get(need.id, 0) / slots if slots > 0 else math.inf
+        return scarcity, need.published_at or "", need.id
+    return sorted(needs, key=key)
 
 
 def wave(need: NeedView, ranked: Sequence[Candidate], open_slots: int, asked: Set[str],

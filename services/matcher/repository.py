@@ -77,6 +77,14 @@ class MatcherRepository(Repository):
         return list(self.db.matches.find({"offer_id": {"$in": offer_ids}},
                                          {"offer_id": 1, "status": 1, "created_at": 1}))
 
+    def live_slots_of_needs(self, need_ids: list[str]) -> dict[str, int]:
+        """Slots proposed or confirmed per need, for the needs that have any."""
+        slots: dict[str, int] = {}
+        for x in self.db.matches.find({"need_id": {"$in": need_ids}, "status": {"$in": list(LIVE)}},
+                                      {"need_id": 1, "slots": 1}):
+            slots[x["need_id"]] = slots.get(x["need_id"], 0) + x["slots"]
+        return slots
+
     def proposals_expiring_before(self, moment_iso: str) -> list[dict[str, Any]]:
         """Proposals whose answer time ran out."""
         return list(self.db.matches.find({"status": PROPOSED, "expires_at": {"$lte": moment_iso}}))

@@ -114,6 +114,18 @@ def test_a_volunteer_gets_at_most_the_allowed_number_of_open_proposals(world):
     assert len(world.repo.matches_for_offer("a")) == 3
 
 
+def test_a_new_volunteer_goes_to_the_need_fewest_others_could_serve_not_the_oldest(world):
+    _offers(world, ("busy1", {"max_active_matches": 1}), ("busy2", {"max_active_matches": 1}))
+    world.send("need.published", need_data("common", volunteers_needed=3))
+    world.wait_for("common", {"busy1": "proposed", "busy2": "proposed"})
+    world.send("need.published", need_data("rare", skills=["translation"], published_at="2026-03-02T10:00:00+00:00"))
+    wait_until(lambda: world.repo.need("rare"), timeout=30, message="the matcher to know the rare need")
+    _offers(world, ("new", {"max_active_matches": 1, "skills": ["visiting_friend", "translation"]}))
+    world.wait_for("rare", {"new": "proposed"})
+    wait_until(world.drained, timeout=10)
+    assert {m["offer_id"] for m in world.matches("common")} == {"busy1", "busy2"}
+
+
 def test_a_hard_rule_is_never_broken_even_when_no_one_else_fits(world):
     _offers(world, ("no_certificate", {**SNUG, "police_certificate": False}),
             ("too_young", {**SNUG, "birth_year": 2012}), ("no_common_language", {**SNUG, "languages": ["en"]}),

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from services.matcher.model import (FAIRNESS_WEIGHT, SCARCITY_WEIGHT, SKILL_WEIGHT, TIGHTNESS_WEIGHT, Candidate,
                                     Load, NeedView, OfferView, Window, alternatives_per_match, eligible, rank,
-                                    rule_failures, score, skill_cover, wave)
+                                    rule_failures, scarcest_first, score, skill_cover, wave)
 from shared.timeslots import OSLO, Period, Schedule, WeeklySlot, fits_any
 
 TODAY = date(2026, 6, 1)
@@ -205,6 +205,25 @@ def test_scarcity_outweighs_a_partial_skill_cover() -> None:
 def test_alternatives_are_the_demand_per_match_still_free(demand: float, max_active: int, active: int,
                                                           expected: float) -> None:
     assert alternatives_per_match(demand, offer(max_active_matches=max_active), Load(active, 0)) == expected
+
+
+def test_the_need_with_least_supply_per_open_slot_comes_first() -> None:
+    needs = [need(id="old", published_at="2026-05-01T10:00:00+02:00"),
+             need(id="rare", published_at="2026-05-02T10:00:00+02:00"),
+             need(id="big", published_at="2026-05-03T10:00:00+02:00")]
+    supply = {"old": 4, "rare": 1, "big": 6}
+    open_slots = {"old": 1, "rare": 1, "big": 4}
+    assert [n.id for n in scarcest_first(needs, supply, open_slots)] == ["rare", "big", "old"]
+
+
+def test_equally_scarce_needs_go_oldest_first_and_full_needs_last() -> None:
+    needs = [need(id="full", published_at="2026-04-01T10:00:00+02:00"),
+             need(id="b", published_at="2026-05-02T10:00:00+02:00"),
+             need(id="a", published_at="2026-05-02T10:00:00+02:00"),
+             need(id="first", published_at="2026-05-01T10:00:00+02:00")]
+    supply = {"full": 0, "a": 2, "b": 2, "first": 2}
+    open_slots = {"full": 0, "a": 1, "b": 1, "first": 1}
+    assert [n.id for n in scarcest_first(needs, supply, open_slots)] == ["first", "a", "b", "full"]
 
 
 def test_ranking_keeps_only_eligible_offers() -> None:
