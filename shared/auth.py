@@ -4,12 +4,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import request
 
 from shared.config import Config
-from shared.errors import Unauthorized
+from shared.errors import Forbidden, Unauthorized
 
 STAFF = "staff"
 SERVICE = "service"
@@ -73,9 +74,16 @@ def require_caller(config: Config) -> Caller:
     return caller
 
 
-def require_staff(config: Config) -> Caller:
-    """The caller if it is municipal staff, else 401."""
+def _nobody(token: str) -> bool:
+    return False
+
+
+def require_staff(config: Config, known: Callable[[str], bool] = _nobody) -> Caller:
+    """The caller if it is municipal staff; else 403 for a caller this service knows (another service, or a
+    token `known` recognises as one of its own), and 401 for anyone else."""
     caller = require_caller(config)
-    if not caller.is_staff:
-        raise Unauthorized("This needs the staff token.")
-    return caller
+    if caller.is_staff:
+        return caller
+    if caller.is_service or known(caller.token):
+        raise Forbidden("Only municipal staff may do this.")
+    raise Unauthorized("This needs the staff token.")

@@ -1,6 +1,8 @@
 """HTTP endpoints of the needs service: load the request, call a use case, dump the response."""
 from __future__ import annotations
 
+from functools import partial
+
 
 from shared.auth import optional_caller, require_staff
 from shared.http import ServiceBlueprint, deps
@@ -41,7 +43,7 @@ def get_organisation(org_id):
 @blp.route("/organisations/<org_id>/verify", methods=["POST"])
 @blp.response(200, OrganisationOut)
 def verify_organisation(org_id):
-    require_staff(deps().config)
+    require_staff(deps().config, partial(handlers.knows_token, repo=deps().repo))
     return handlers.verify_organisation(org_id, deps().repo, deps().now)
 
 

@@ -19,6 +19,11 @@ def register_organisation(data: dict[str, Any], repo: NeedsRepository, now: Cloc
     return organisation, api_key
 
 
+def knows_token(token: str, repo: NeedsRepository) -> bool:
+    """Whether the token is some organisation's api_key."""
+    return repo.organisation_by_key_hash(hash_token(token)) is not None
+
+
 def organisation_of(caller: Caller | None, repo: NeedsRepository) -> dict[str, Any]:
     """The organisation whose api_key the caller holds; 401 otherwise."""
     organisation = repo.organisation_by_key_hash(hash_token(caller.token)) if caller else None

@@ -1,6 +1,7 @@
 """HTTP endpoints of the offers service: load the request, call a use case, dump the response."""
 from __future__ import annotations
 
+from functools import partial
 
 from shared.auth import optional_caller, require_staff
 from shared.http import ServiceBlueprint, deps
@@ -22,7 +23,7 @@ def publish_offer(data):
 @blp.arguments(OffersQuery, location="query")
 @blp.response(200, OfferPage)
 def list_offers(query):
-    require_staff(deps().config)
+    require_staff(deps().config, partial(handlers.knows_token, repo=deps().repo))
     return handlers.list_offers(query, deps().repo)
 
 

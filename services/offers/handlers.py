@@ -41,12 +41,17 @@ def owned_offer(offer_id: str, caller: Caller | None, repo: OffersRepository, st
     raise _refusal(offer, caller, repo)
 
 
+def knows_token(token: str, repo: OffersRepository) -> bool:
+    """Whether the token is some volunteer's manage_token, withdrawn offers included."""
+    return repo.manage_token_known(hash_token(token))
+
+
 def _refusal(offer: dict[str, Any] | None, caller: Caller, repo: OffersRepository) -> DomainError:
     """Why a caller may not have an offer: 403 for staff and services, who may see it; 401 for a token
     nobody holds; 404 for another volunteer, to whom the offer's existence is private."""
     if caller.is_staff or caller.is_service:
         return Forbidden("Only the volunteer may change an offer.") if offer is not None else NotFound("No such offer.")
-    if not repo.manage_token_known(hash_token(caller.token)):
+    if not knows_token(caller.token, repo):
         return Unauthorized("Unknown manage_token.")
     return NotFound("No such offer.")
 

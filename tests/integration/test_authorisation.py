@@ -1,7 +1,8 @@
 """Who may do what: every write endpoint and private read, for every kind of caller.
 
-Missing or unknown token: 401. A known caller and someone else's resource: 403, or 404 for offers,
-whose existence is private to their volunteer. Staff read everything, withdraw offers, change and
+Missing or unknown token: 401, where a token is known only to the service that issued it. A known caller
+and someone else's resource, or a staff-only endpoint: 403, or 404 for offers, whose existence is private to
+their volunteer. Staff read everything, withdraw offers, change and
 close needs and verify organisations; only the volunteer changes an offer.
 """
 from __future__ import annotations
@@ -66,14 +67,14 @@ ENDPOINTS = {
 #                                    volunteer other_vol  org  other_org staff service stranger garbage
 EXPECTED = {
     "GET /offers/{offer}":              (200, 404, 401, 401, 200, 200, 401, 401),
-    "GET /offers":                      (401, 401, 401, 401, 200, 401, 401, 401),
+    "GET /offers":                      (403, 403, 401, 401, 200, 403, 401, 401),
     "PATCH /offers/{offer}":            (200, 404, 401, 401, 403, 403, 401, 401),
     "DELETE /offers/{offer}":           (200, 404, 401, 401, 200, 403, 401, 401),
     "POST /needs":                      (401, 401, 201, 201, 403, 403, 401, 401),
     "GET /needs/{closed need}":         (401, 401, 200, 403, 200, 200, 401, 401),
     "PATCH /needs/{need}":              (401, 401, 200, 403, 200, 403, 401, 401),
     "POST /needs/{need}/close":         (401, 401, 200, 403, 200, 403, 401, 401),
-    "POST /organisations/{org}/verify": (401, 401, 401, 401, 200, 401, 401, 401),
+    "POST /organisations/{org}/verify": (401, 401, 403, 403, 200, 403, 401, 401),
     "GET /organisations/{org}":         (200, 200, 200, 200, 200, 200, 200, 200),
 }
 
