@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import random
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared.clock import to_iso
 from shared.events import Event, new_event
@@ -102,19 +102,28 @@ def person_of(role: str, offer: dict[str, Any] | None, organisation: dict[str, A
     return {**offer["volunteer"], "contact_channels": offer.get("contact_channels", [EMAIL])}
 
 
-def address_for(channel: str, person: dict[str, Any] | None, sms_enabled: bool) -> str | None:
-    """The address to use on this channel, or None when the person is gone, did not choose it, or has none.
+class Reach(NamedTuple):
+    """Where to send on one channel, or why the person cannot be reached there."""
+
+    address: str | None
+    reason: str | None = None
+
+
+def reach(channel: str, person: dict[str, Any] | None, sms_enabled: bool) -> Reach:
+    """The address to use on this channel, or the reason there is none: 'erased' (the person is gone),
+    'channel_not_chosen', 'no_address', or 'sms_off' (no SMS gateway is configured).
 
     Channels are opt-in: e-mail unless the person chose otherwise; SMS only when chosen, with a phone
     number, and with a gateway configured.
     """
-    if person is None or channel not in person.get("contact_channels", [EMAIL]):
-        return None
-    if channel == EMAIL:
-        return person.get("email") or None
-    if not sms_enabled:
-        return None
-    return person.get("phone") or None
+    if person is None:
+        return Reach(None, "erased")
+    if channel not in person.get("contact_channels", [EMAIL]):
+        return Reach(None, "channel_not_chosen")
+    if channel == SMS and not sms_enabled:
+        return Reach(None, "sms_off")
+    address = person.get("email" if channel == EMAIL else "phone")
+    return Reach(address) if address else Reach(None, "no_address")
 
 
 def skip_reason(notification: dict[str, Any], match: dict[str, Any] | None, need: dict[str, Any] | None,

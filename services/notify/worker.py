@@ -1,6 +1,7 @@
 """The notify worker: consumes match events, sends e-mail and SMS, retries what is due, plans reminders."""
 from __future__ import annotations
 
+import logging
 from functools import partial
 
 from shared.clock import utcnow
@@ -10,11 +11,14 @@ from shared.kafka import Subscription
 from shared.mongo import connect
 from shared.worker import Periodic, configure_logging, run_worker
 from services.notify.app import DB_NAME
-from services.notify.handlers import EVENT_HANDLERS, Notifier, deliver_due, plan_reminders
+from services.notify.delivery import Notifier, deliver_due
+from services.notify.handlers import EVENT_HANDLERS, plan_reminders
 from services.notify.repository import NotifyRepository
 from services.notify.senders import SmsSender, SmtpSender
 
 GROUP_ID = "notify"
+
+log = logging.getLogger(__name__)
 
 
 def main() -> None:
@@ -24,6 +28,9 @@ def main() -> None:
     repo = NotifyRepository(connect(config, DB_NAME))
     repo.ensure_indexes()
     notifier = Notifier(repo, Directory(config), SmtpSender(config), SmsSender(config), config, utcnow)
+    if not notifier.sms.enabled:
+        log.warning("SMS_GATEWAY_URL is not set: SMS are skipped (reason 'sms_off'), and people who chose "
+                    "only SMS are not contacted")
     handlers = {event_type: partial(handler, n=notifier) for event_type, handler in EVENT_HANDLERS.items()}
     run_worker(config, outbox=[repo.db.notifications], subscription=Subscription(GROUP_ID, handlers),
                periodic=[Periodic("deliver-due", 2.0, lambda: deliver_due(notifier)),

@@ -19,7 +19,7 @@ from shared.config import Config
 from shared.events import Event, new_event
 from shared.timeslots import OSLO
 from services.notify.app import DB_NAME
-from services.notify.handlers import Notifier
+from services.notify.delivery import Notifier
 from services.notify.repository import NotifyRepository
 from services.notify.senders import SmsSender, SmtpSender
 from tests.conftest import MailCatcher

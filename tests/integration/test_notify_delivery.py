@@ -9,7 +9,8 @@ from deploy import standins
 from shared.events import parse_event
 from shared.timeslots import OSLO
 from services.notify.app import create_app
-from services.notify.handlers import deliver_due, on_match_event
+from services.notify.delivery import deliver_due
+from services.notify.handlers import on_match_event
 from tests.conftest import start_mail_catcher
 from tests.integration.notify_fixtures import STAFF_TOKEN, add_pair, match_event
 from tests.integration.notify_fixtures import (  # noqa: F401  (fixtures, found by name)
@@ -143,7 +144,7 @@ def test_volunteer_erased_while_an_sms_was_held_is_not_contacted(erased, notifie
 
     assert sms_sink.to(pair.volunteer_phone) == []
     held = _notification(notifier, pair, channel="sms")
-    assert (held["status"], held["reason"]) == ("skipped", "no_consent_or_address")
+    assert (held["status"], held["reason"]) == ("skipped", "erased")
 
 
 def test_sms_gateway_that_answers_503_is_tried_again_later(notifier, directory, clock, sms_sink):

@@ -126,7 +126,7 @@ def test_erased_volunteer_is_not_contacted(erased, notifier, directory, smtp_ser
 
     assert smtp_server.to(pair.volunteer_email) == [] and sms_sink.to(pair.volunteer_phone) == []
     volunteer = [n for n in notifier.repo.for_match(pair.match_id) if n["role"] == "volunteer"]
-    assert {(n["status"], n["reason"]) for n in volunteer} == {("skipped", "no_consent_or_address")}
+    assert {(n["status"], n["reason"]) for n in volunteer} == {("skipped", "erased")}
     assert len(smtp_server.to(pair.contact_email)) == 1
 
 

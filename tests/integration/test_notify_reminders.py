@@ -8,7 +8,8 @@ import pytest
 from deploy import standins
 from shared.timeslots import OSLO
 from services.notify.app import create_app
-from services.notify.handlers import deliver_due, on_match_cancelled, on_match_confirmed, plan_reminders
+from services.notify.delivery import deliver_due
+from services.notify.handlers import on_match_cancelled, on_match_confirmed, plan_reminders
 from tests.integration.notify_fixtures import STAFF_TOKEN, add_pair, match_event
 from tests.integration.notify_fixtures import (  # noqa: F401  (fixtures, found by name)
     clock, directory, make_notifier, notifier, notify_config, notify_db, sms_sink)

@@ -64,25 +64,29 @@ def test_reminder_key_is_match_occurrence_and_channel():
                 model.reminder_id("m2", start, "email")}) == 4
 
 
-@pytest.mark.parametrize("channels, channel, phone, gateway, address", [
-    (("email",), "email", "+4791234567", True, "kari@example.no"),
-    (("email",), "sms", "+4791234567", True, None),
-    (("sms",), "email", "+4791234567", True, None),
-    (("email", "sms"), "sms", "+4791234567", True, "+4791234567"),
-    (("email", "sms"), "sms", None, True, None),
-    (("email", "sms"), "sms", "+4791234567", False, None),
+@pytest.mark.parametrize("channels, channel, phone, gateway, reached", [
+    (("email",), "email", "+4791234567", True, ("kari@example.no", None)),
+    (("email",), "sms", "+4791234567", True, (None, "channel_not_chosen")),
+    (("sms",), "email", "+4791234567", True, (None, "channel_not_chosen")),
+    (("email", "sms"), "sms", "+4791234567", True, ("+4791234567", None)),
+    (("email", "sms"), "sms", None, True, (None, "no_address")),
+    (("email", "sms"), "sms", "+4791234567", False, (None, "sms_off")),
 ])
-def test_a_volunteer_is_reached_only_on_a_chosen_channel_with_an_address(channels, channel, phone, gateway, address):
+def test_a_volunteer_is_reached_only_on_a_chosen_channel_with_an_address(channels, channel, phone, gateway, reached):
     person = model.person_of("volunteer", offer(channels, phone=phone), None)
 
-    assert model.address_for(channel, person, sms_enabled=gateway) == address
+    assert model.reach(channel, person, sms_enabled=gateway) == reached
 
 
-@pytest.mark.parametrize("channel, address", [("email", "ola@example.no"), ("sms", None)])
-def test_an_organisation_is_reached_by_email_as_it_chose_no_other_channel(channel, address):
+def test_a_person_who_is_gone_cannot_be_reached():
+    assert model.reach("email", None, sms_enabled=True) == (None, "erased")
+
+
+@pytest.mark.parametrize("channel, reached", [("email", ("ola@example.no", None)), ("sms", (None, "channel_not_chosen"))])
+def test_an_organisation_is_reached_by_email_as_it_chose_no_other_channel(channel, reached):
     organisation = {"contact": {"name": "Ola", "email": "ola@example.no", "phone": "+4798765432"}}
 
-    assert model.address_for(channel, model.person_of("organisation", None, organisation), True) == address
+    assert model.reach(channel, model.person_of("organisation", None, organisation), True) == reached
 
 
 @pytest.mark.parametrize("erased", [None, {"id": "o1", "status": "withdrawn"}, {"id": "o1", "status": "open"},

@@ -1,0 +1,164 @@
+"""Delivering notifications: one attempt each, with leases, retries, quiet hours and skips.
+
+Before a send, the notification is saved as 'sending' with a lease
+(optimistic concurrency: one worker wins). A crash after the server took the message but before
+'sent' was saved is the one window left; we close it towards delivery: when the lease runs out the
+message is sent again with the same Message-ID (e-mail) or Idempotency-Key (SMS), which receivers
+use to drop the copy. Losing a message is worse than a recognisable duplicate.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from jinja2 import TemplateError
+
+from shared.clock import to_iso
+from shared.config import Config
+from shared.directory import Directory, DirectoryUnavailable
+from shared.mongo import VersionConflict
+from shared.reference import district_name
+from services.notify import model
+from services.notify.messages import Message, language_for, render
+from services.notify.repository import NotifyRepository
+from services.notify.senders import PermanentFailure, SmsSender, SmtpSender, TransientFailure
+
+log = logging.getLogger(__name__)
+
+SEND_LEASE = timedelta(seconds=60)
+
+
+@dataclass
+class Notifier:
+    """Everything a delivery needs."""
+
+    repo: NotifyRepository
+    directory: Directory
+    smtp: SmtpSender
+    sms: SmsSender
+    config: Config
+    clock: Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Parties:
+    """The match and both sides as the owning services know them now (None where unknown or erased)."""
+
+    match: dict[str, Any] | None
+    need: dict[str, Any] | None = None
+    organisation: dict[str, Any] | None = None
+    offer: dict[str, Any] | None = None
+
+
+def deliver_due(n: Notifier) -> int:
+    """Deliver what is due: retries after backoff, SMS held over the night, leases that ran out."""
+    due = n.repo.due(to_iso(n.clock()))
+    deliver_each([doc["_id"] for doc in due], n)
+    return len(due)
+
+
+def deliver_each(notification_ids: list[str], n: Notifier) -> None:
+    """One attempt each; the parties of a match are fetched once for the batch. A lost race with another
+    worker is fine; a delivery that breaks is logged, stays due, and holds up none of the others."""
+    parties: dict[str, Parties] = {}
+    for notification_id in notification_ids:
+        try:
+            _deliver(notification_id, n, parties)
+        except VersionConflict:
+            continue
+        except Exception:  # an unforeseen error in one delivery must not stop the rest
+            log.exception("delivering %s failed; it stays due and is tried again", notification_id)
+
+
+def _parties(match_id: str, n: Notifier, fetched: dict[str, Parties]) -> Parties:
+    """The match and both sides, asked of their owning services once per batch."""
+    if match_id not in fetched:
+        match = n.directory.match(match_id)
+        fetched[match_id] = Parties(None) if match is None else Parties(
+            match, n.directory.need(match["need_id"]), n.directory.organisation(match["organisation_id"]),
+            n.directory.offer(match["offer_id"]))
+    return fetched[match_id]
+
+
+def _context(doc: dict[str, Any], p: Parties) -> dict[str, Any]:
+    """Template values, fetched at send time so that nothing personal is stored here."""
+    need, organisation = p.need or {}, p.organisation or {}
+    volunteer = model.person_of(model.VOLUNTEER, p.offer, None) or {}
+    contact = organisation.get("contact") or {}
+    return {
+        "need_title": need.get("title", ""), "need_description": need.get("description") or None,
+        "district_name": district_name(need["district"]) if need.get("district") else "",
+        "schedule": need.get("schedule", {}), "organisation_name": organisation.get("name", ""),
+        "volunteer_name": volunteer.get("name", ""), "volunteer_email": volunteer.get("email", ""),
+        "volunteer_phone": volunteer.get("phone"), "contact_name": contact.get("name", ""),
+        "contact_email": contact.get("email", ""), "contact_phone": contact.get("phone"),
+        "respond_url": p.match.get("links", {}).get(model.VOLUNTEER, ""), "expires_at": p.match.get("expires_at", ""),
+        "occurrence_start": doc.get("occurrence_start", ""),
+    }
+
+
+def _save(n: Notifier, doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    updated = {**doc, **changes, "updated_at": to_iso(n.clock())}
+    events = (model.outcome_event(updated),) if changes.get("status") in (model.SENT, model.FAILED) else ()
+    return n.repo.notifications.save(updated, events)
+
+
+def _logged(doc: dict[str, Any], now: datetime, outcome: str) -> list[dict[str, Any]]:
+    return [*doc.get("log", []), {"at": to_iso(now), "attempt": doc["attempts"], "outcome": outcome[:300]}]
+
+
+def _deliver(notification_id: str, n: Notifier, fetched: dict[str, Parties]) -> None:
+    doc = n.repo.notifications.get(notification_id)
+    now = n.clock()
+    if doc is None or doc["status"] in model.FINAL or doc["next_attempt_at"] > to_iso(now):
+        return
+    try:
+        parties = _parties(doc["match_id"], n, fetched)
+    except DirectoryUnavailable as exc:
+        _retry_later(n, doc, now, f"contact details unavailable: {exc}", count_attempt=False)
+        return
+    person = model.person_of(doc["role"], parties.offer, parties.organisation)
+    address, unreachable = model.reach(doc["channel"], person, n.sms.enabled)
+    reason = model.skip_reason(doc, parties.match, parties.need, now) or unreachable
+    if reason:
+        _save(n, doc, status=model.SKIPPED, reason=reason, log=_logged(doc, now, f"skipped: {reason}"))
+        return
+    if doc["channel"] == model.SMS and model.in_quiet_hours(now):
+        until = to_iso(model.end_of_quiet_hours(now))
+        _save(n, doc, status=model.HELD, next_attempt_at=until, log=_logged(doc, now, f"held until {until}"))
+        return
+    lang = "nb" if doc["role"] == model.ORGANISATION else language_for(person.get("languages", []))
+    try:
+        message = render(doc["kind"], lang, _context(doc, parties))
+    except (KeyError, ValueError, TemplateError) as exc:
+        _save(n, doc, status=model.FAILED, log=_logged(doc, now, f"cannot render: {exc!r}"))
+        return
+    doc = _save(n, doc, status=model.SENDING, attempts=doc["attempts"] + 1, next_attempt_at=to_iso(now + SEND_LEASE))
+    try:
+        _send(doc, address, message, n)
+    except PermanentFailure as exc:
+        _save(n, doc, status=model.FAILED, log=_logged(doc, now, f"failed: {exc}"))
+        return
+    except TransientFailure as exc:
+        _retry_later(n, doc, now, f"retry: {exc}")
+        return
+    _save(n, doc, status=model.SENT, sent_at=to_iso(n.clock()), lang=lang, log=_logged(doc, now, "sent"))
+
+
+def _send(doc: dict[str, Any], address: str, message: Message, n: Notifier) -> None:
+    if doc["channel"] == model.EMAIL:
+        domain = n.config.smtp_from.rpartition("@")[2] or "localhost"
+        n.smtp.send(address, message, model.message_id(doc["_id"], domain))
+    else:
+        n.sms.send(address, message.sms, doc["_id"])
+
+
+def _retry_later(n: Notifier, doc: dict[str, Any], now: datetime, outcome: str, count_attempt: bool = True) -> None:
+    if count_attempt and doc["attempts"] >= n.config.notify_max_attempts:
+        _save(n, doc, status=model.FAILED, log=_logged(doc, now, f"gave up: {outcome}"))
+        return
+    wait = model.backoff_seconds(max(1, doc["attempts"]), n.config.notify_retry_base_seconds)
+    _save(n, doc, status=model.RETRYING, next_attempt_at=to_iso(now + timedelta(seconds=wait)),
+          log=_logged(doc, now, outcome))
