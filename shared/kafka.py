@@ -7,8 +7,11 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka import (ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata,
+                   TopicPartition)
 from kafka.admin import NewTopic
+from kafka.coordinator.assignors.abstract import (AbstractPartitionAssignor, ConsumerProtocolAssignment,
+                                                  ConsumerProtocolSubscription)
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from shared.config import Config
@@ -86,10 +89,17 @@ class Publisher:
 
 @dataclass(frozen=True)
 class Subscription:
-    """Which topics a consumer group reads and which handler takes each event type."""
+    """Which topics a consumer group reads and which handler takes each event type.
+
+    With single_active, one member of the group consumes every partition while the others stand by (see
+    SingleActiveAssignor); on_assigned then runs in the consuming thread, before the next event is handled,
+    each time this member is handed the partitions.
+    """
 
     group_id: str
     handlers: Mapping[str, Handler]
+    single_active: bool = False
+    on_assigned: Callable[[], None] | None = None
 
     @property
     def topics(self) -> list[str]:
@@ -97,7 +107,56 @@ class Subscription:
         return sorted({TOPIC_OF_TYPE[t] for t in self.handlers})
 
 
-def _consumer(config: Config, subscription: Subscription) -> KafkaConsumer:
+class SingleActiveAssignor(AbstractPartitionAssignor):
+    """Every partition of the subscribed topics goes to one member of the group, the first by member id.
+
+    For a worker that keeps state in memory: a second replica stands by and takes over when the first leaves
+    or dies, instead of splitting the events between two partial copies of that state.
+    """
+
+    name = "single-active"
+    version = 0
+
+    @classmethod
+    def assign(cls, cluster, members):
+        """All partitions to the first member, none to the others."""
+        active = min(member.member_id for member in members)
+        topics = sorted({topic for member in members for topic in member.metadata.topics})
+        everything = [(topic, sorted(cluster.partitions_for_topic(topic) or ())) for topic in topics]
+        return {member.member_id: ConsumerProtocolAssignment(cls.version,
+                                                             everything if member.member_id == active else [], b"")
+                for member in members}
+
+    @classmethod
+    def metadata(cls, topics):
+        """What this member subscribes to."""
+        return ConsumerProtocolSubscription(cls.version, sorted(topics), b"")
+
+    @classmethod
+    def on_assignment(cls, assignment, generation):
+        """Nothing to remember."""
+
+
+class _Assignments(ConsumerRebalanceListener):
+    """This member's partitions (None while it joins the group), and whether it was just handed some: the
+    consume loop acts on that outside the consumer's I/O."""
+
+    def __init__(self) -> None:
+        self.current: frozenset[TopicPartition] | None = None
+        self.fresh = threading.Event()
+
+    def on_partitions_revoked(self, revoked) -> None:
+        """Nothing to hand over, as offsets are committed after each event; just note the rejoining."""
+        self.current = None
+
+    def on_partitions_assigned(self, assigned) -> None:
+        self.current = frozenset(assigned)
+        if assigned:
+            self.fresh.set()
+
+
+def _consumer(config: Config, subscription: Subscription, listener: ConsumerRebalanceListener) -> KafkaConsumer:
+    strategy = {"partition_assignment_strategy": (SingleActiveAssignor,)} if subscription.single_active else {}
     consumer = KafkaConsumer(
         bootstrap_servers=config.kafka_bootstrap_servers,
         group_id=subscription.group_id,
@@ -106,8 +165,9 @@ def _consumer(config: Config, subscription: Subscription) -> KafkaConsumer:
         session_timeout_ms=6000,
         heartbeat_interval_ms=1500,
         max_poll_records=100,
+        **strategy,
     )
-    consumer.subscribe(subscription.topics)
+    consumer.subscribe(subscription.topics, listener=listener)
     return consumer
 
 
@@ -122,6 +182,12 @@ class ConsumeLoop:
         self.attempts = attempts
         self.backoff_seconds = backoff_seconds
         self.stopping = threading.Event()
+        self._assignments = _Assignments()
+
+    @property
+    def assigned(self) -> frozenset[TopicPartition] | None:
+        """The partitions this member consumes now (empty while it stands by), or None while it joins."""
+        return self._assignments.current
 
     def stop(self) -> None:
         """Ask the loop to finish the current message and return."""
@@ -137,11 +203,16 @@ class ConsumeLoop:
                 self.stopping.wait(1.0)
 
     def _run_once(self) -> None:
-        consumer = _consumer(self.config, self.subscription)
+        self._assignments = assignments = _Assignments()
+        consumer = _consumer(self.config, self.subscription, assignments)
         log.info("consuming %s as group %s", self.subscription.topics, self.subscription.group_id)
         try:
             while not self.stopping.is_set():
-                for records in consumer.poll(timeout_ms=500).values():
+                batches = consumer.poll(timeout_ms=500)
+                if assignments.fresh.is_set() and not self._prepared_for_assignment():
+                    return
+                assignments.fresh.clear()
+                for records in batches.values():
                     for record in records:
                         if self.stopping.is_set():
                             return
@@ -150,6 +221,18 @@ class ConsumeLoop:
                         consumer.commit({tp: OffsetAndMetadata(record.offset + 1, None, -1)})
         finally:
             consumer.close(autocommit=False)
+
+    def _prepared_for_assignment(self) -> bool:
+        """Run the subscription's on_assigned; False (after a pause) when it failed, so the member rejoins."""
+        if self.subscription.on_assigned is None:
+            return True
+        try:
+            self.subscription.on_assigned()
+            return True
+        except Exception:  # stale state must not handle events: leave the group and join again
+            log.exception("preparing for the assigned partitions failed; rejoining the group")
+            self.stopping.wait(1.0)
+            return False
 
     def process(self, record) -> None:
         """Handle one record: malformed or failing messages go to the dead-letter topic."""

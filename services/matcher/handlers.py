@@ -29,13 +29,14 @@ class Matching:
     offers: CandidateIndex = field(default_factory=CandidateIndex)
     needs: NeedIndex = field(default_factory=NeedIndex)
 
-    def rebuild(self) -> "Matching":
-        """Fill the indexes from the read model (at start-up)."""
+    def rebuild(self) -> None:
+        """Replace the indexes with fresh ones filled from the read model (whenever this worker takes over)."""
+        offers, needs = CandidateIndex(), NeedIndex()
         for data in self.repo.open_offers():
-            self.offers.upsert(OfferView.from_data(data))
+            offers.upsert(OfferView.from_data(data))
         for data in self.repo.open_needs():
-            self.needs.upsert(NeedView.from_data(data))
-        return self
+            needs.upsert(NeedView.from_data(data))
+        self.offers, self.needs = offers, needs
 
     @property
     def ttl(self) -> timedelta:

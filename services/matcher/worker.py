@@ -15,14 +15,19 @@ from services.matcher.repository import MatcherRepository
 GROUP_ID = "matcher"
 
 
+def subscription(matching: Matching, group: str = GROUP_ID) -> Subscription:
+    """The matcher's events, consumed by one worker of the group at a time: the indexes are in memory, so the
+    worker handed the events rebuilds them from the read model first, and a second worker stands by."""
+    handlers = {event_type: partial(handler, m=matching) for event_type, handler in EVENT_HANDLERS.items()}
+    return Subscription(group, handlers, single_active=True, on_assigned=matching.rebuild)
+
+
 def main() -> None:
     configure_logging()
     config = load_config()
     repo = MatcherRepository(connect(config, DB_NAME))
     repo.ensure_indexes()
-    matching = Matching(repo, config, utcnow).rebuild()
-    handlers = {event_type: partial(handler, m=matching) for event_type, handler in EVENT_HANDLERS.items()}
-    run_worker(config, outbox=[repo.db.matches], subscription=Subscription(GROUP_ID, handlers),
+    run_worker(config, outbox=[repo.db.matches], subscription=subscription(Matching(repo, config, utcnow)),
                periodic=[Periodic("expire-proposals", 5.0, lambda: expire_due(repo, utcnow()))])
 
 

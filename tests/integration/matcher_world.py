@@ -3,19 +3,19 @@ from __future__ import annotations
 
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
-from functools import partial
 from typing import Any
 
 from pymongo import MongoClient
 
 from shared.config import Config
 from shared.events import new_event
-from shared.kafka import ConsumeLoop, Publisher, Subscription, ensure_topics
+from shared.kafka import ConsumeLoop, Publisher, ensure_topics
 from shared.mongo import OutboxRelay
-from services.matcher.handlers import EVENT_HANDLERS, Matching, expire_due, respond
+from services.matcher.handlers import Matching, expire_due, respond
 from services.matcher.repository import MatcherRepository
+from services.matcher.worker import subscription
 from tests.conftest import wait_until
 
 
@@ -64,23 +64,34 @@ class MatcherWorld:
         self.publisher = Publisher(self.config)
         self.threads: list[tuple[Any, threading.Thread]] = []
         self.handled: dict[str, int] = {}
-        self.start()
+        self.first = self.start(name="first")
 
-    def start(self, group: str = "matcher") -> None:
-        matching = Matching(self.repo, self.config, self.clock).rebuild()
-        handlers = {t: self._counted(group, partial(h, m=matching)) for t, h in EVENT_HANDLERS.items()}
-        loop = ConsumeLoop(self.config, Subscription(group, handlers), self.publisher, backoff_seconds=0.05)
+    def start(self, group: str = "matcher", name: str | None = None) -> ConsumeLoop:
+        """Start a worker: a consume loop and an outbox relay. Events handled are counted by group and name."""
+        events = subscription(Matching(self.repo, self.config, self.clock), group)
+        keys = (group,) if name is None else (group, name)
+        counted = replace(events, handlers={t: self._counted(keys, h) for t, h in events.handlers.items()})
+        loop = ConsumeLoop(self.config, counted, self.publisher, backoff_seconds=0.05)
         relay = OutboxRelay([self.repo.db.matches], self.publisher, interval_seconds=0.05)
         for part in (loop, relay):
             thread = threading.Thread(target=part.run, daemon=True)
             thread.start()
             self.threads.append((part, thread))
+        return loop
 
-    def _counted(self, group: str, handler):
+    def _counted(self, keys: tuple[str, ...], handler):
         def handle(event) -> None:
             handler(event)
-            self.handled[group] = self.handled.get(group, 0) + 1
+            for key in keys:
+                self.handled[key] = self.handled.get(key, 0) + 1
         return handle
+
+    def stop_part(self, part: Any) -> None:
+        """Stop one running consume loop or relay and wait for its thread."""
+        for running, thread in self.threads:
+            if running is part:
+                part.stop()
+                thread.join(timeout=15)
 
     def stop(self) -> None:
         for part, thread in self.threads:

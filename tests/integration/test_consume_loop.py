@@ -152,3 +152,22 @@ def test_outbox_relay_publishes_pending_events_once_and_marks_them_sent(config, 
     records = _read_all(config, NEEDS_TOPIC, 2)
     assert [r.key for r in records] == [b"n1", b"n1"]
     assert [parse_event(r.value).type for r in records] == ["need.published", "need.updated"]
+
+
+def test_no_event_is_handled_before_the_member_has_prepared_for_its_partitions(config):
+    steps: list[str] = []
+
+    def prepare() -> None:
+        steps.append("prepare")
+        if steps.count("prepare") == 1:
+            raise RuntimeError("the read model is not reachable yet")
+
+    Publisher(config).publish(new_event("/test", "offer.published", "o1", {}))
+    subscription = Subscription(f"test-{uuid.uuid4()}", {"offer.published": lambda e: steps.append(e.subject)},
+                                single_active=True, on_assigned=prepare)
+    running = Running(ConsumeLoop(config, subscription, Publisher(config), backoff_seconds=0.01))
+    try:
+        wait_until(lambda: "o1" in steps, timeout=30)
+    finally:
+        running.stop()
+    assert steps == ["prepare", "prepare", "o1"]
