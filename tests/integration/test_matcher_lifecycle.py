@@ -1,4 +1,5 @@
-"""The proposal lifecycle on a real broker and database: waves, answers, expiry, withdrawal, filling, races."""
+"""The proposal lifecycle on a real broker and database: waves, answers, expiry, withdrawal, filling, races,
+replay, and a second worker standing by."""
 from __future__ import annotations
 
 import threading
@@ -233,3 +234,28 @@ def _match_events(world) -> list:
         return [parse_event(r.value) for r in consumer]
     finally:
         consumer.close()
+
+
+# Two workers: the indexes live in memory, so two workers splitting the events would each match against part
+# of the offers. One consumes while the other stands by, then takes over.
+
+
+def test_one_worker_handles_every_event_while_the_other_stands_by_then_takes_over(world):
+    first, second = world.first, world.start(name="second")
+    wait_until(lambda: first.assigned is not None and second.assigned is not None
+               and sorted((bool(first.assigned), bool(second.assigned))) == [False, True],
+               timeout=30, message="one worker to hold every partition and the other none")
+    active, standby = (first, second) if first.assigned else (second, first)
+    offers = [f"loose{n}" for n in range(7)] + ["snug"]
+    for offer_id in offers:
+        world.send("offer.published", offer_data(offer_id, **(SNUG if offer_id == "snug" else LOOSE)))
+    world.send("need.published", need_data("n1"))
+    world.wait_for("n1", {"snug": "proposed"})
+    wait_until(world.drained, timeout=10)
+    assert world.handled.get("first", 0) + world.handled.get("second", 0) == world.handled["matcher"]
+    assert {world.handled.get("first", 0), world.handled.get("second", 0)} == {0, world.handled["matcher"]}
+
+    world.stop_part(active)
+    world.send("need.published", need_data("n2"))
+    world.wait_for("n2", {"snug": "proposed"})
+    assert standby.assigned
