@@ -246,9 +246,7 @@ def test_one_worker_handles_every_event_while_the_other_stands_by_then_takes_ove
                and sorted((bool(first.assigned), bool(second.assigned))) == [False, True],
                timeout=30, message="one worker to hold every partition and the other none")
     active, standby = (first, second) if first.assigned else (second, first)
-    offers = [f"loose{n}" for n in range(7)] + ["snug"]
-    for offer_id in offers:
-        world.send("offer.published", offer_data(offer_id, **(SNUG if offer_id == "snug" else LOOSE)))
+    _offers(world, *[(f"loose{n}", LOOSE) for n in range(7)], ("snug", SNUG))
     world.send("need.published", need_data("n1"))
     world.wait_for("n1", {"snug": "proposed"})
     wait_until(world.drained, timeout=10)
