@@ -209,9 +209,10 @@ class ConsumeLoop:
         try:
             while not self.stopping.is_set():
                 batches = consumer.poll(timeout_ms=500)
-                if assignments.fresh.is_set() and not self._prepared_for_assignment():
-                    return
-                assignments.fresh.clear()
+                if assignments.fresh.is_set():
+                    assignments.fresh.clear()
+                    if not self._prepared_for_assignment():
+                        return
                 for records in batches.values():
                     for record in records:
                         if self.stopping.is_set():

@@ -117,6 +117,8 @@ class Crash(BaseException):
     """A process dying in the middle of a handler (not an error the loop may catch and retry)."""
 
 
+# The crash ends the loop's thread with an exception on purpose.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_a_message_whose_handler_never_finished_is_delivered_again_after_a_restart(config):
     seen: list[int] = []
     group = f"test-{uuid.uuid4()}"
