@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from functools import partial
 
-
 from shared.auth import optional_caller, require_staff
 from shared.http import ServiceBlueprint, deps
 from services.needs import handlers
