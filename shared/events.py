@@ -66,6 +66,14 @@ class Event:
         return _FORMAT.write(CloudEvent(attributes, self.data))
 
 
+@dataclass(frozen=True)
+class Change:
+    """A document as it should be stored, and the events that record the change (none when nothing changed)."""
+
+    doc: dict[str, Any]
+    events: tuple[Event, ...] = ()
+
+
 def new_event(source: str, type_: str, subject: str, data: dict[str, Any], **extra: Any) -> Event:
     """Create an event of a declared type; refuses undeclared types."""
     if type_ not in TOPIC_OF_TYPE:

@@ -8,7 +8,7 @@ from typing import Any, Callable
 from shared.clock import to_iso
 from shared.config import Config
 from shared.errors import NotFound
-from shared.events import Event
+from shared.events import Change, Event
 from shared.mongo import retrying
 from services.matcher import lifecycle
 from services.matcher.index import CandidateIndex, NeedIndex
@@ -43,7 +43,7 @@ class Matching:
         return timedelta(hours=self.config.proposal_ttl_hours)
 
 
-def _save(repo: MatcherRepository, change: lifecycle.Change) -> dict[str, Any]:
+def _save(repo: MatcherRepository, change: Change) -> dict[str, Any]:
     return repo.matches.save(change.doc, change.events) if change.events else change.doc
 
 

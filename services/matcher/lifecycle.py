@@ -1,14 +1,13 @@
 """A match's life: proposed, accepted by each side, confirmed, declined, expired or cancelled. No I/O."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
 from shared.clock import from_iso, to_iso
 from shared.errors import Conflict
-from shared.events import Event, new_event
+from shared.events import Change, Event, new_event
 
 SOURCE = "/services/matcher"
 PROPOSED, CONFIRMED, DECLINED, EXPIRED, CANCELLED = "proposed", "confirmed", "declined", "expired", "cancelled"
@@ -16,14 +15,6 @@ STATUSES = (PROPOSED, CONFIRMED, DECLINED, EXPIRED, CANCELLED)
 LIVE = (PROPOSED, CONFIRMED)
 VOLUNTEER, ORGANISATION = "volunteer", "organisation"
 ROLES = (VOLUNTEER, ORGANISATION)
-
-
-@dataclass(frozen=True)
-class Change:
-    """A match as it should be stored, and the events that record the change."""
-
-    doc: dict[str, Any]
-    events: tuple[Event, ...] = ()
 
 
 def match_event(type_: str, match: dict[str, Any], **extra: Any) -> Event:

@@ -1,12 +1,11 @@
 """The needs service's rules: organisations, their needs and the events they record. No I/O."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
 from shared.errors import Conflict, InvalidInput
-from shared.events import Event, new_event
+from shared.events import Change, Event, new_event
 from shared.orgnumber import is_valid_org_number, normalise_org_number
 
 SOURCE = "/services/needs"
@@ -20,14 +19,6 @@ NEED_STATUSES = (OPEN, PENDING, CLOSED)
 # Fields of a need that the matcher needs; none of them is personal data.
 MATCHING_FIELDS = ("skills", "district", "schedule", "volunteers_needed", "requirements")
 EDITABLE_FIELDS = ("title", "description", *MATCHING_FIELDS)
-
-
-@dataclass(frozen=True)
-class Change:
-    """A document as it should be stored, and the events that record the change."""
-
-    doc: dict[str, Any]
-    events: tuple[Event, ...] = ()
 
 
 def new_organisation(data: dict[str, Any], api_key_hash: str, now: str) -> dict[str, Any]:

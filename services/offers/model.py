@@ -1,12 +1,11 @@
 """The offers service's rules: a volunteer's offer, its changes and withdrawal. No I/O."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
 from shared.errors import Conflict, InvalidInput
-from shared.events import Event, new_event
+from shared.events import Change, Event, new_event
 
 SOURCE = "/services/offers"
 OPEN = "open"
@@ -19,14 +18,6 @@ MATCHING_FIELDS = ("skills", "districts", "availability", "police_certificate",
                    "max_active_matches", "headcount")
 EDITABLE_FIELDS = (*MATCHING_FIELDS, "volunteer", "contact_channels", "note")
 PERSONAL_FIELDS = ("name", "email", "phone", "birth_year")
-
-
-@dataclass(frozen=True)
-class Change:
-    """A document as it should be stored, and the events that record the change."""
-
-    doc: dict[str, Any]
-    events: tuple[Event, ...] = ()
 
 
 def offer_event(type_: str, offer: dict[str, Any]) -> Event:
