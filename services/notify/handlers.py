@@ -22,10 +22,11 @@ log = logging.getLogger(__name__)
 def on_match_event(event: Event, n: Notifier) -> None:
     """Create the notifications an event calls for (once), then try to deliver them."""
     now = to_iso(n.clock())
-    for role, kind in model.recipients(event):
-        for channel in model.CHANNELS:
-            n.repo.create(model.new_notification(event, role, kind, channel, now))
-    deliver_each([doc["_id"] for doc in n.repo.for_event(event.id)], n)
+    docs = [model.new_notification(event, role, kind, channel, now)
+            for role, kind in model.recipients(event) for channel in model.CHANNELS]
+    for doc in docs:
+        n.repo.create(doc)
+    deliver_each([doc["_id"] for doc in docs], n)
 
 
 def on_match_confirmed(event: Event, n: Notifier) -> None:

@@ -10,9 +10,10 @@ from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+
+from shared.timeslots import OSLO
 
 KINDS = (
     "proposal",
@@ -156,12 +157,6 @@ def _primary_subtag(code: str) -> str:
 
 
 @cache
-def _oslo() -> ZoneInfo:
-    """The municipality's time zone."""
-    return ZoneInfo("Europe/Oslo")
-
-
-@cache
 def _environment() -> Environment:
     """The Jinja2 environment for the message templates, autoescaping HTML only."""
     return Environment(
@@ -214,8 +209,8 @@ def _local(value: str | datetime) -> datetime:
     """Parse an ISO datetime and express it in Oslo time; naive values are taken as Oslo time."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=_oslo())
-    return moment.astimezone(_oslo())
+        return moment.replace(tzinfo=OSLO)
+    return moment.astimezone(OSLO)
 
 
 def _as_date(value: str | date) -> date:

@@ -20,10 +20,8 @@ class NotifyRepository(Repository):
 
     def ensure_indexes(self) -> None:
         self.db.notifications.create_index([("match_id", ASCENDING)])
-        self.db.notifications.create_index([("event_id", ASCENDING)])
         self.db.notifications.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
         self.db.assignments.create_index([("status", ASCENDING)])
-
 
     def create(self, doc: dict[str, Any]) -> bool:
         """Store a new notification; False when it exists already (a redelivered event, a reminder planned again)."""
@@ -32,9 +30,6 @@ class NotifyRepository(Repository):
             return True
         except DuplicateKeyError:
             return False
-
-    def for_event(self, event_id: str) -> list[dict[str, Any]]:
-        return list(self.db.notifications.find({"event_id": event_id}))
 
     def for_match(self, match_id: str) -> list[dict[str, Any]]:
         return list(self.db.notifications.find({"match_id": match_id}).sort("created_at", ASCENDING))

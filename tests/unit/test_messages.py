@@ -280,20 +280,16 @@ def test_the_reminder_tells_when_the_assignment_starts(lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_the_confirmed_volunteer_gets_the_contact_person(lang: str) -> None:
-    message = render("confirmed_volunteer", lang, full_context("confirmed_volunteer"))
-    for detail in ("Ola Hansen", "ola.hansen@example.org", "+47 98 76 54 32"):
+@pytest.mark.parametrize(("kind", "details"), [
+    ("confirmed_volunteer", ("Ola Hansen", "ola.hansen@example.org", "+47 98 76 54 32")),
+    ("confirmed_organisation", ("Kari Nordmann", "kari.nordmann@example.org", "+47 912 34 567")),
+], ids=["volunteer gets the contact person", "organisation gets the volunteer's details"])
+def test_a_confirmation_gives_the_other_sides_contact_details(kind: str, details: tuple[str, ...], lang: str) -> None:
+    message = render(kind, lang, full_context(kind))
+    for detail in details:
         assert detail in message.text
         assert detail in message.html
-    assert "+47 98 76 54 32" in message.sms
-
-
-@pytest.mark.parametrize("lang", LANGS)
-def test_the_confirmed_organisation_gets_the_volunteers_details(lang: str) -> None:
-    message = render("confirmed_organisation", lang, full_context("confirmed_organisation"))
-    for detail in ("Kari Nordmann", "kari.nordmann@example.org", "+47 912 34 567"):
-        assert detail in message.text
-        assert detail in message.html
+    assert details[-1] in message.sms
 
 
 @pytest.mark.parametrize("lang", LANGS)

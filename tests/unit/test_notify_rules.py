@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -59,7 +59,7 @@ def test_reminder_key_is_match_occurrence_and_channel():
     start = oslo(3, 17, 30)
     key = model.reminder_id("m1", start, "email")
 
-    assert key == model.reminder_id("m1", start.astimezone(OSLO), "email")
+    assert key == model.reminder_id("m1", start.astimezone(timezone.utc), "email")
     assert len({key, model.reminder_id("m1", start, "sms"), model.reminder_id("m1", oslo(10, 17, 30), "email"),
                 model.reminder_id("m2", start, "email")}) == 4
 
