@@ -17,6 +17,7 @@ not happen that day. Naive datetimes in the JSON contract are read the same way.
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -297,11 +298,16 @@ def _occurrence_on(slot: WeeklySlot, day: date) -> Period | None:
     return Period(start, end)
 
 
-def _bounded_occurrences(schedule: Schedule) -> list[Period] | None:
-    """Every occurrence of a weekly schedule, or None unless both dates bound it."""
+@lru_cache(maxsize=4096)
+def _bounded_occurrences(schedule: Schedule) -> tuple[Period, ...] | None:
+    """Every occurrence of a weekly schedule, or None unless both dates bound it.
+
+    Kept for the schedules seen last: ranking asks for a need's occurrences once per availability slot of every
+    candidate, and a need dated over a year has some fifty of them.
+    """
     if schedule.from_date is None or schedule.until_date is None:
         return None
-    return occurrences(schedule, _start_of_day(schedule.from_date), _start_of_day(schedule.until_date + _DAY))
+    return tuple(occurrences(schedule, _start_of_day(schedule.from_date), _start_of_day(schedule.until_date + _DAY)))
 
 
 def _has_occurrences(schedule: Schedule) -> bool:
