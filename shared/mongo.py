@@ -89,6 +89,11 @@ class OutboxRelay:
         self.interval_seconds = interval_seconds
         self.stopping = threading.Event()
 
+    def ensure_indexes(self) -> None:
+        """Index the pending count, so that each round reads only documents with events to send."""
+        for collection in self.collections:
+            collection.create_index("outbox_pending")
+
     def publish_pending(self) -> int:
         """Publish what is pending once; returns how many events went out."""
         sent = 0

@@ -59,6 +59,7 @@ def run_worker(config: Config, outbox: Iterable[Collection], subscription: Subsc
     stopping = threading.Event()
     publisher = Publisher(config)
     relay = OutboxRelay(outbox, publisher)
+    relay.ensure_indexes()
     loop = ConsumeLoop(config, subscription, publisher) if subscription else None
 
     def stop(signum, frame) -> None:
