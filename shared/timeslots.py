@@ -140,11 +140,11 @@ def fits(available: Slot, need: Schedule) -> bool:
         if isinstance(available, Period):
             found = _bounded_occurrences(need)
             return bool(found) and all(_contains(available, occurrence) for occurrence in found)
-        return _has_occurrences(need) and _covers(available, wanted.weekday, wanted.start, wanted.end)
+        return _has_occurrences(need) and weekly_covers(available, wanted.weekday, wanted.start, wanted.end)
     if isinstance(available, WeeklySlot):
         local = local_weekday_and_times(wanted)
         # Across the repeated autumn hour the local end can show an earlier time than the start.
-        return local is not None and local[1] < local[2] and _covers(available, *local)
+        return local is not None and local[1] < local[2] and weekly_covers(available, *local)
     return _contains(available, wanted)
 
 
@@ -316,7 +316,7 @@ def _has_occurrences(schedule: Schedule) -> bool:
     return found is None or bool(found)
 
 
-def _covers(available: WeeklySlot, weekday: int, start: time, end: time) -> bool:
+def weekly_covers(available: WeeklySlot, weekday: int, start: time, end: time) -> bool:
     """Whether a weekly slot covers the wall-clock span on the weekday."""
     return available.weekday == weekday and available.start <= start and end <= available.end
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
 from shared.clock import to_iso
@@ -67,10 +67,16 @@ def _history(m: Matching, ids: list[str], since: str) -> tuple[dict[str, Load], 
     return loads, recent
 
 
-def run_wave(need_id: str, m: Matching) -> int:
+def _eligible_offers(need: NeedView, m: Matching, today: date) -> list[OfferView]:
+    """The open offers that break none of the need's hard rules."""
+    return [o for o in m.offers.candidates(need) if eligible(o, need, today)]
+
+
+def run_wave(need_id: str, m: Matching, candidates: list[OfferView] | None = None) -> int:
     """Propose the need's open slots to the best candidates not yet asked; returns how many were proposed.
 
-    A need that confirmed matches have filled gets its proposals still open cancelled instead.
+    A need that confirmed matches have filled gets its proposals still open cancelled instead. The caller may
+    pass the need's eligible offers when it has them already.
     """
     need = m.needs.get(need_id)
     if need is None:
@@ -84,7 +90,8 @@ def run_wave(need_id: str, m: Matching) -> int:
         return 0
     now = m.clock()
     today = now.date()
-    candidates = [o for o in m.offers.candidates(need) if eligible(o, need, today)]
+    if candidates is None:
+        candidates = _eligible_offers(need, m, today)
     m.repo.record_candidates(need.id, len(candidates))
     if not candidates:
         return 0
@@ -111,10 +118,11 @@ def _refill_needs_of(offer: OfferView, m: Matching, skip: str | None = None) -> 
     if not fitting:
         return
     live = m.repo.live_slots_of_needs([need.id for need in fitting])
-    supply = {need.id: sum(eligible(o, need, today) for o in m.offers.candidates(need)) for need in fitting}
+    candidates = {need.id: _eligible_offers(need, m, today) for need in fitting}
+    supply = {need_id: len(offers) for need_id, offers in candidates.items()}
     open_slots = {need.id: need.volunteers_needed - live.get(need.id, 0) for need in fitting}
     for need in scarcest_first(fitting, supply, open_slots):
-        run_wave(need.id, m)
+        run_wave(need.id, m, candidates[need.id])
 
 
 def on_offer_event(event: Event, m: Matching) -> None:
@@ -135,12 +143,11 @@ def on_need_event(event: Event, m: Matching) -> None:
     if not m.repo.upsert_need(event.data):
         return
     need = NeedView.from_data(event.data)
+    m.needs.upsert(need)
     if need.status != "open":
-        m.needs.remove(need.id)
         live = [x for x in m.repo.matches_for_need(need.id) if x["status"] in lifecycle.LIVE]
         _cancel_live(live, "need_closed", m)
         return
-    m.needs.upsert(need)
     run_wave(need.id, m)
 
 

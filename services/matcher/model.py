@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from shared.reference import ALL_DISTRICTS
 from shared.timeslots import (Schedule, Slot, WeeklySlot, fits, local_weekday_and_times, parse_schedule, parse_slot,
-                              slot_minutes, spare_minutes)
+                              slot_minutes, spare_minutes, weekly_covers)
 
 OPEN = "open"
 
@@ -148,7 +148,7 @@ def _serves(offer: OfferView, district: str) -> bool:
 
 def covers(slot: WeeklySlot, window: Window) -> bool:
     """Whether a weekly slot covers the window's weekday and wall-clock span."""
-    return slot.weekday == window.weekday and slot.start <= window.start and window.end <= slot.end
+    return weekly_covers(slot, *window)
 
 
 def _available(offer: OfferView, need: NeedView) -> bool:

@@ -42,7 +42,3 @@ class MatchList(StrictSchema):
 
 class AnswerForm(QuerySchema):
     answer = fields.String(required=True, validate=validate.OneOf(["accept", "decline"]))
-
-
-class EmptyBody(StrictSchema):
-    """Accept and decline take no body; anything sent is rejected field by field."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pymongo import MongoClient
@@ -129,5 +129,3 @@ class MatcherWorld:
         """True when no match has events waiting in its outbox."""
         return self.repo.db.matches.count_documents({"outbox_pending": {"$gt": 0}}) == 0
 
-
-TODAY = date(2026, 3, 2)
