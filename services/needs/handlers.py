@@ -10,6 +10,7 @@ from services.needs import model
 from services.needs.repository import NeedsRepository
 
 Clock = Callable[[], str]
+OWNER_OR_STAFF = "This needs the organisation's api_key or the staff token."
 
 
 def register_organisation(data: dict[str, Any], repo: NeedsRepository, now: Clock) -> tuple[dict[str, Any], str]:
@@ -19,14 +20,19 @@ def register_organisation(data: dict[str, Any], repo: NeedsRepository, now: Cloc
     return organisation, api_key
 
 
+def _holder(token: str, repo: NeedsRepository) -> dict[str, Any] | None:
+    """The organisation whose api_key this token is, if any."""
+    return repo.organisation_by_key_hash(hash_token(token))
+
+
 def knows_token(token: str, repo: NeedsRepository) -> bool:
     """Whether the token is some organisation's api_key."""
-    return repo.organisation_by_key_hash(hash_token(token)) is not None
+    return _holder(token, repo) is not None
 
 
 def organisation_of(caller: Caller | None, repo: NeedsRepository) -> dict[str, Any]:
     """The organisation whose api_key the caller holds; 401 otherwise."""
-    organisation = repo.organisation_by_key_hash(hash_token(caller.token)) if caller else None
+    organisation = _holder(caller.token, repo) if caller else None
     if organisation is None:
         raise Unauthorized("Unknown api_key.")
     return organisation
@@ -38,7 +44,7 @@ def may_read_contact(caller: Caller | None, organisation: dict[str, Any], repo: 
         return False
     if caller.is_staff or caller.is_service:
         return True
-    owner = repo.organisation_by_key_hash(hash_token(caller.token))
+    owner = _holder(caller.token, repo)
     return owner is not None and owner["_id"] == organisation["_id"]
 
 
@@ -58,10 +64,14 @@ def verify_organisation(org_id: str, repo: NeedsRepository, now: Clock) -> dict[
             return organisation
         return repo.organisations.save({**organisation, "verified": True, "verified_at": now()})
 
+    def publish(need_id: str) -> None:
+        change = model.publish_pending(repo.needs.get(need_id), now())
+        if change.events:
+            repo.needs.save(change.doc, change.events)
+
     organisation = retrying(verify)
     for need in repo.needs_of(org_id, status=model.PENDING):
-        change = model.publish_pending(need, now())
-        repo.needs.save(change.doc, change.events)
+        retrying(lambda need_id=need["_id"]: publish(need_id))
     return organisation
 
 
@@ -73,13 +83,24 @@ def post_need(data: dict[str, Any], caller: Caller | None, repo: NeedsRepository
     return repo.needs.insert(change.doc, change.events)
 
 
-def owned_need(need_id: str, caller: Caller | None, repo: NeedsRepository) -> dict[str, Any]:
-    """A need the caller may change: staff, or the organisation that posted it."""
-    if caller is None:
-        raise Unauthorized("This needs the organisation's api_key or the staff token.")
+def _existing_need(need_id: str, repo: NeedsRepository) -> dict[str, Any]:
     need = repo.needs.get(need_id)
     if need is None:
         raise NotFound("No such need.")
+    return need
+
+
+def owned_need(need_id: str, caller: Caller | None, repo: NeedsRepository) -> dict[str, Any]:
+    """A need the caller may change: staff, or the organisation that posted it. A missing token comes first."""
+    if caller is None:
+        raise Unauthorized(OWNER_OR_STAFF)
+    return _as_owner(_existing_need(need_id, repo), caller, repo)
+
+
+def _as_owner(need: dict[str, Any], caller: Caller | None, repo: NeedsRepository) -> dict[str, Any]:
+    """The need, if the caller is staff or the organisation that posted it."""
+    if caller is None:
+        raise Unauthorized(OWNER_OR_STAFF)
     if caller.is_staff:
         return need
     if caller.is_service:
@@ -91,12 +112,10 @@ def owned_need(need_id: str, caller: Caller | None, repo: NeedsRepository) -> di
 
 def get_need(need_id: str, caller: Caller | None, repo: NeedsRepository) -> dict[str, Any]:
     """Open needs are public; others only to their organisation, staff and services."""
-    need = repo.needs.get(need_id)
-    if need is None:
-        raise NotFound("No such need.")
+    need = _existing_need(need_id, repo)
     if need["status"] == model.OPEN or (caller is not None and caller.is_service):
         return need
-    return owned_need(need_id, caller, repo)
+    return _as_owner(need, caller, repo)
 
 
 def update_need(need_id: str, changes: dict[str, Any], caller: Caller | None, repo: NeedsRepository, now: Clock) -> dict[str, Any]:

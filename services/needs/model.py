@@ -72,11 +72,11 @@ def update_need(need: dict[str, Any], changes: dict[str, Any], now: str) -> Chan
     return Change(updated)
 
 
-def close_need(need: dict[str, Any], now: str, reason: str = "closed_by_owner") -> Change:
+def close_need(need: dict[str, Any], now: str) -> Change:
     """Close a need; closing twice changes nothing."""
     if need["status"] == CLOSED:
         return Change(need)
-    closed = {**need, "status": CLOSED, "closed_at": now, "close_reason": reason, "updated_at": now}
+    closed = {**need, "status": CLOSED, "closed_at": now, "close_reason": "closed_by_owner", "updated_at": now}
     if need["status"] == PENDING:
         return Change(closed)
     event = need_event("need.closed", closed)

@@ -17,7 +17,6 @@ STATUSES = (OPEN, WITHDRAWN)
 MATCHING_FIELDS = ("skills", "districts", "availability", "police_certificate",
                    "max_active_matches", "headcount")
 EDITABLE_FIELDS = (*MATCHING_FIELDS, "volunteer", "contact_channels", "note")
-PERSONAL_FIELDS = ("name", "email", "phone", "birth_year")
 
 
 def offer_event(type_: str, offer: dict[str, Any]) -> Event:
