@@ -250,6 +250,29 @@ def outbox_events(needs_db, need_id: str) -> list:
     return [parse_event(entry["value"]) for entry in needs_db.needs.find_one({"_id": need_id})["outbox"]]
 
 
+def test_a_need_sends_an_event_when_its_matching_attributes_change_or_it_closes_and_not_otherwise(
+        needs_client, needs_db):
+    organisation = register_organisation(needs_client)
+    need = post_need(needs_client, organisation["api_key"])
+    key = bearer(organisation["api_key"])
+    changes = [("patch", {"title": "Ny tittel"}), ("patch", {"volunteers_needed": 4}), ("post", None), ("post", None)]
+    for method, body in changes:
+        path = f"/needs/{need['id']}" + ("/close" if method == "post" else "")
+        assert getattr(needs_client, method)(path, json=body, headers=key).status_code == 200
+
+    assert [e.type for e in outbox_events(needs_db, need["id"])] == ["need.published", "need.updated", "need.closed"]
+
+
+def test_an_offer_sends_an_event_when_its_matching_attributes_change_and_not_for_a_note(offers_client, offers_db):
+    offer = create_offer(offers_client)
+    token = bearer(offer["manage_token"])
+    for body in ({"note": "Har bil."}, {"skills": ["music"]}):
+        assert offers_client.patch(f"/offers/{offer['id']}", json=body, headers=token).status_code == 200
+
+    outbox = offers_db.offers.find_one({"_id": offer["id"]})["outbox"]
+    assert [parse_event(entry["value"]).type for entry in outbox] == ["offer.published", "offer.updated"]
+
+
 def test_need_of_unverified_organisation_waits_for_staff_and_is_then_published(needs_client, empty_needs_db):
     organisation = register_organisation(needs_client, verified=False)
     need = post_need(needs_client, organisation["api_key"])
