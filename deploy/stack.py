@@ -32,9 +32,9 @@ class Stack:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def _spawn(self, name: str, args: list[str]) -> None:
-        log = open(self.logdir / f"{name}.log", "ab")
-        self.processes[name] = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                                start_new_session=True)
+        with open(self.logdir / f"{name}.log", "ab") as log:
+            self.processes[name] = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log,
+                                                    stderr=subprocess.STDOUT, start_new_session=True)
 
     def start_api(self, service: str) -> None:
         bin_dir = Path(sys.executable).parent

@@ -8,6 +8,8 @@ from tests.conftest import wait_until
 from tests.e2e import scenario
 from tests.e2e.test_walking_skeleton import _matches, _register_verified_organisation
 
+RELAY_WAITING = "outbox relay waiting"
+
 
 def test_need_posted_while_broker_is_down_is_accepted_and_matched_once_broker_is_back(system):
     if system.broker is None:
@@ -18,10 +20,14 @@ def test_need_posted_while_broker_is_down_is_accepted_and_matched_once_broker_is
     wait_until(lambda: system.matcher_record("offers", offer.json()["id"]), timeout=30,
                message="the matcher to know the offer")
 
+    relay_log = system.stack.logdir / "needs-worker.log"
+    waits_before = relay_log.read_text(errors="replace").count(RELAY_WAITING)
     system.broker.stop()
     need = requests.post(system.url("needs", "/needs"), json=scenario.need(title="Turvenn i Fjell"),
                          headers={"Authorization": f"Bearer {api_key}"}, timeout=10)
     assert need.status_code == 201, need.text
+    wait_until(lambda: relay_log.read_text(errors="replace").count(RELAY_WAITING) > waits_before, timeout=60,
+               message="the needs worker's relay to fail to publish while the broker is down")
     system.broker.start()
 
     proposals = wait_until(lambda: _matches(system, need.json()["id"], api_key), timeout=90,
