@@ -37,6 +37,10 @@ class MalformedEvent(ValueError):
     """A message that is not a valid CloudEvents 1.0 JSON document of a known shape."""
 
 
+class InvalidEvent(ValueError):
+    """A well-formed event whose data a handler cannot read: permanent, so it is dead-lettered at once."""
+
+
 _FORMAT = JSONFormat()
 
 
