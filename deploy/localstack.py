@@ -52,8 +52,9 @@ def main() -> None:
             cleanup.callback(web.shutdown)
             env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
             mail_line = f"mail:    SMTP 127.0.0.1:{smtp_port}, read it at http://127.0.0.1:{MAIL_WEB_PORT}/"
-        env.setdefault("ADMIN_TOKEN", secrets.token_urlsafe(24))
-        env.setdefault("SERVICE_TOKEN", secrets.token_urlsafe(24))
+        env.setdefault("ADMIN_TOKEN", secrets.token_urlsafe(32))
+        env.setdefault("SERVICE_TOKEN", secrets.token_urlsafe(32))
+        env.setdefault("LINK_SIGNING_KEY", secrets.token_urlsafe(32))
         env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{DEFAULT_PORTS['matcher']}")
         for key, value in service_urls(DEFAULT_PORTS).items():
             env.setdefault(key, value)

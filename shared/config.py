@@ -1,8 +1,9 @@
 """Configuration, read once from the environment into a frozen object."""
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Mapping
 
 
@@ -20,8 +21,9 @@ class Config:
     smtp_port: int = 1025
     smtp_from: str = "frivillig@localhost"
     sms_gateway_url: str | None = None
-    admin_token: str = ""
-    service_token: str = ""
+    admin_token: str = field(default="", repr=False)
+    service_token: str = field(default="", repr=False)
+    link_signing_keys: tuple[str, ...] = field(default=(), repr=False)
     public_base_url: str = "http://127.0.0.1:8003"
     offers_url: str = "http://127.0.0.1:8001"
     needs_url: str = "http://127.0.0.1:8002"
@@ -31,38 +33,115 @@ class Config:
     notify_max_attempts: int = 6
     notify_retry_base_seconds: float = 30.0
     kafka_idempotent_producer: bool = False
+    rate_limit_writes: str | None = None
+    rate_limit_token_failures: str | None = None
     testing: bool = False
 
     def with_overrides(self, **changes: object) -> "Config":
         """A copy with some settings changed (used by tests and the local stack)."""
         return replace(self, **changes)
 
+    def rate_limit(self, name: str) -> str | None:
+        """A rate limit such as "20/minute", or None when it is off ("off", or unset under TESTING)."""
+        value = getattr(self, f"rate_limit_{name}")
+        if value is None:
+            return None if self.testing else DEFAULT_RATE_LIMITS[name]
+        return None if value.strip().lower() in ("", "off") else value
 
-REQUIRED_OUTSIDE_TESTS = ("admin_token", "service_token")
+
+DEFAULT_RATE_LIMITS = {"writes": "20/minute", "token_failures": "10/minute"}
+SECRETS = ("admin_token", "service_token")
+MIN_SECRET_BYTES = 32
+BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+ENV_NAMES = {"link_signing_keys": "LINK_SIGNING_KEY"}
 
 
-def _convert(name: str, raw: str, kind: type) -> object:
+def env_name(field_name: str) -> str:
+    """The environment variable a setting is read from."""
+    return ENV_NAMES.get(field_name, field_name.upper())
+
+
+def _convert(name: str, raw: str, kind: str) -> object:
+    if kind == "bool":
+        if raw.strip().lower() not in BOOLEANS:
+            raise ConfigError(f"configuration: {env_name(name)}={raw!r} is not a boolean (true/false, 1/0, yes/no, on/off)")
+        return BOOLEANS[raw.strip().lower()]
+    if kind.startswith("tuple"):
+        return tuple(part.strip() for part in raw.split(","))
     try:
-        if kind is bool:
-            return raw.strip().lower() in ("1", "true", "yes", "on")
-        return kind(raw)
+        value = {"int": int, "float": float}.get(kind, str)(raw)
     except ValueError:
-        raise ConfigError(f"configuration: {name.upper()}={raw!r} is not a valid {kind.__name__}") from None
+        raise ConfigError(f"configuration: {env_name(name)}={raw!r} is not a valid {kind}") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"configuration: {env_name(name)}={raw!r} is not a finite number")
+    return value
+
+
+def _check_ranges(config: Config) -> list[str]:
+    problems = []
+    if not config.proposal_ttl_hours > 0:
+        problems.append("PROPOSAL_TTL_HOURS must be more than 0")
+    if config.max_open_proposals_per_volunteer < 1:
+        problems.append("MAX_OPEN_PROPOSALS_PER_VOLUNTEER must be at least 1")
+    if config.notify_max_attempts < 1:
+        problems.append("NOTIFY_MAX_ATTEMPTS must be at least 1")
+    if not config.notify_retry_base_seconds > 0:
+        problems.append("NOTIFY_RETRY_BASE_SECONDS must be more than 0")
+    if not 0 < config.smtp_port < 65536:
+        problems.append("SMTP_PORT must be a port number (1-65535)")
+    for name in DEFAULT_RATE_LIMITS:
+        problems.extend(_check_limit(name, getattr(config, f"rate_limit_{name}")))
+    return problems
+
+
+def _check_limit(name: str, value: str | None) -> list[str]:
+    if value is None or value.strip().lower() in ("", "off"):
+        return []
+    from limits import parse_many  # the rate-limit grammar ("20/minute;100/hour"); imported only when one is set
+
+    try:
+        parse_many(value)
+    except ValueError:
+        return [f"RATE_LIMIT_{name.upper()}={value!r} is not a rate limit such as '20/minute' (or 'off')"]
+    return []
+
+
+def _check_secrets(config: Config) -> list[str]:
+    problems = []
+    if not config.link_signing_keys or not all(config.link_signing_keys):
+        problems.append("LINK_SIGNING_KEY must be set, one or more comma-separated keys, none empty")
+    if config.testing:
+        return problems
+    named = [(name.upper(), getattr(config, name)) for name in SECRETS]
+    named += [(f"LINK_SIGNING_KEY[{i}]", key) for i, key in enumerate(config.link_signing_keys)]
+    for label, value in named:
+        if not value:
+            problems.append(f"{label} must be set")
+        elif len(value.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"{label} must be at least {MIN_SECRET_BYTES} bytes long")
+    for i, (label, value) in enumerate(named):
+        for other_label, other in named[i + 1:]:
+            if value and value == other:
+                problems.append(f"{label} and {other_label} must differ")
+    return problems
+
+
+def check(config: Config) -> None:
+    """Stop start-up, naming each variable at fault, when a setting is out of range or a secret is weak."""
+    problems = _check_ranges(config) + _check_secrets(config)
+    if problems:
+        raise ConfigError("configuration: " + "; ".join(problems))
 
 
 def load_config(environ: Mapping[str, str] | None = None) -> Config:
-    """Build the Config from environment variables; stop with a clear message if one is missing."""
+    """Build the Config from environment variables; stop with a clear message if one is missing or wrong."""
     environ = os.environ if environ is None else environ
     values: dict[str, object] = {}
     for f in fields(Config):
-        raw = environ.get(f.name.upper())
+        raw = environ.get(env_name(f.name))
         if raw is None or raw == "":
             continue
-        kind = {"int": int, "float": float, "bool": bool}.get(str(f.type).replace(" | None", ""), str)
-        values[f.name] = _convert(f.name, raw, kind)
+        values[f.name] = _convert(f.name, raw, str(f.type).replace(" | None", ""))
     config = Config(**values)
-    if not config.testing:
-        missing = [name.upper() for name in REQUIRED_OUTSIDE_TESTS if not getattr(config, name)]
-        if missing:
-            raise ConfigError(f"configuration: required environment variable(s) not set: {', '.join(missing)}")
+    check(config)
     return config

@@ -25,6 +25,12 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class InvalidLink(NotFound):
+    """A link code that was forged, mangled, signed for another purpose or under a retired key."""
+
+    code = "invalid_link"
+
+
 class Unauthorized(DomainError):
     """No token, or a token that belongs to nobody."""
 

@@ -15,8 +15,9 @@ from deploy import standins
 from deploy.stack import SERVICES, Stack, service_urls
 from tests.conftest import MailCatcher, start_mail_catcher
 
-ADMIN = "e2e-admin-token"
-SERVICE = "e2e-service-token"
+ADMIN = "e2e-admin-token-" + "a" * 32
+SERVICE = "e2e-service-token-" + "s" * 32
+LINK_KEYS = "e2e-link-signing-key-" + "k" * 32
 
 
 @dataclass
@@ -68,7 +69,7 @@ def system(tmp_path_factory) -> System:
         ports = {name: standins.free_port() for name in SERVICES}
         env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka, "MONGODB_URI": mongo_uri,
                "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mail.port), "ADMIN_TOKEN": ADMIN,
-               "SERVICE_TOKEN": SERVICE, "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['matcher']}",
+               "SERVICE_TOKEN": SERVICE, "LINK_SIGNING_KEY": LINK_KEYS, "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['matcher']}",
                "NOTIFY_RETRY_BASE_SECONDS": "0.5", "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
                **service_urls(ports)}
         stack = Stack(env, ports, workdir / "logs").start()
