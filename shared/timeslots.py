@@ -196,6 +196,32 @@ def is_over(schedule: Schedule, now: datetime) -> bool:
     return not occurrences(schedule, moment, _start_of_day(schedule.until_date + _DAY))
 
 
+def oslo_date(moment: datetime) -> date:
+    """The Oslo calendar date of an instant: what "today" means for every rule."""
+    return _local(_require_aware(moment, "moment")).date()
+
+
+@lru_cache(maxsize=4096)
+def first_date_from(schedule: Schedule, day: date) -> date | None:
+    """The first Oslo date on or after day on which the need takes place, or None when it no longer does.
+
+    A single period counts from its start date: one that began before day is under way, and nobody new joins it.
+    """
+    slot = schedule.slot
+    if isinstance(slot, Period):
+        start = _local(slot.start).date()
+        return start if start >= day else None
+    first = max(day, schedule.from_date) if schedule.from_date else day
+    candidate = first + timedelta(days=(slot.weekday - first.isoweekday()) % 7)
+    for _ in range(3):  # a slot lying wholly in the skipped spring hour does not happen that week
+        if schedule.until_date is not None and candidate > schedule.until_date:
+            return None
+        if _occurrence_on(slot, candidate) is not None:
+            return candidate
+        candidate += _WEEK
+    return None
+
+
 def local_weekday_and_times(period: Period) -> tuple[int, time, time] | None:
     """The Oslo ISO weekday and wall-clock start and end of a period within one local day, else None."""
     start = _local(period.start)

@@ -25,8 +25,8 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from shared.reference import ALL_DISTRICTS
-from shared.timeslots import (Schedule, Slot, WeeklySlot, fits, local_weekday_and_times, parse_schedule, parse_slot,
-                              slot_minutes, spare_minutes, weekly_covers)
+from shared.timeslots import (Schedule, Slot, WeeklySlot, first_date_from, fits, local_weekday_and_times,
+                              parse_schedule, parse_slot, slot_minutes, spare_minutes, weekly_covers)
 
 OPEN = "open"
 
@@ -41,6 +41,30 @@ def _get(data: Mapping[str, Any], key: str, default: Any) -> Any:
     """A field's value, or the default when it is missing or null."""
     value = data.get(key)
     return default if value is None else value
+
+
+def _strings(data: Mapping[str, Any], key: str) -> frozenset[str]:
+    """A list of strings, as a set; ValueError for anything else."""
+    value = _get(data, key, ())
+    if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"'{key}' must be a list of strings, got {value!r}")
+    return frozenset(value)
+
+
+def _whole(data: Mapping[str, Any], key: str, default: int | None) -> int | None:
+    """An integer field (not a bool), or the default when it is missing or null; ValueError for anything else."""
+    value = _get(data, key, default)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValueError(f"'{key}' must be a whole number, got {value!r}")
+    return value
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    """A required string field; ValueError when it is missing or not a string."""
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"'{key}' must be a non-empty string, got {value!r}")
+    return value
 
 
 class Window(NamedTuple):
@@ -82,19 +106,25 @@ class OfferView:
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> OfferView:
-        """Read an offer event's data; a withdrawn offer may carry only id, status and version."""
+        """Read an offer event's data; a withdrawn offer may carry only id, status and version.
+
+        ValueError (or TypeError) when a field cannot be read, so nothing unreadable reaches the read model.
+        """
+        availability = _get(data, "availability", ())
+        if not isinstance(availability, (list, tuple)):
+            raise ValueError(f"'availability' must be a list, got {availability!r}")
         return cls(
-            id=str(data["id"]),
-            status=str(data["status"]),
-            version=int(_get(data, "version", 0)),
-            skills=frozenset(_get(data, "skills", ())),
-            districts=frozenset(_get(data, "districts", ())),
-            availability=tuple(parse_slot(slot) for slot in _get(data, "availability", ())),
+            id=_text(data, "id"),
+            status=_text(data, "status"),
+            version=_whole(data, "version", 0),
+            skills=_strings(data, "skills"),
+            districts=_strings(data, "districts"),
+            availability=tuple(parse_slot(slot) for slot in availability),
             police_certificate=bool(_get(data, "police_certificate", False)),
-            birth_year=data.get("birth_year"),
-            languages=frozenset(_get(data, "languages", ())),
-            max_active_matches=int(_get(data, "max_active_matches", 1)),
-            headcount=int(_get(data, "headcount", 1)),
+            birth_year=_whole(data, "birth_year", None),
+            languages=_strings(data, "languages"),
+            max_active_matches=_whole(data, "max_active_matches", 1),
+            headcount=_whole(data, "headcount", 1),
         )
 
 
@@ -122,23 +152,36 @@ class NeedView:
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> NeedView:
-        """Read a need event's data, tolerating missing optional fields."""
+        """Read a need event's data, tolerating missing optional fields; ValueError (or TypeError) when a field
+        cannot be read."""
         requirements = _get(data, "requirements", {})
         schedule = data.get("schedule")
+        if not isinstance(requirements, dict) or not isinstance(schedule, (dict, type(None))):
+            raise ValueError("'requirements' and 'schedule' must be JSON objects")
         return cls(
-            id=str(data["id"]),
+            id=_text(data, "id"),
             organisation_id=str(_get(data, "organisation_id", "")),
-            status=str(data["status"]),
-            version=int(_get(data, "version", 0)),
-            skills=frozenset(_get(data, "skills", ())),
+            status=_text(data, "status"),
+            version=_whole(data, "version", 0),
+            skills=_strings(data, "skills"),
             district=str(_get(data, "district", "")),
             schedule=parse_schedule(schedule) if schedule else None,
-            volunteers_needed=int(_get(data, "volunteers_needed", 1)),
+            volunteers_needed=_whole(data, "volunteers_needed", 1),
             police_certificate=bool(_get(requirements, "police_certificate", False)),
-            min_age=requirements.get("min_age"),
-            languages=frozenset(_get(requirements, "languages", ())),
+            min_age=_whole(requirements, "min_age", None),
+            languages=_strings(requirements, "languages"),
             published_at=data.get("published_at"),
         )
+
+
+def first_day(need: NeedView, today: date) -> date | None:
+    """The first Oslo date from today on which the volunteer would serve, or None when the need is over."""
+    return first_date_from(need.schedule, today) if need.schedule is not None else today
+
+
+def is_over(need: NeedView, today: date) -> bool:
+    """Whether no occurrence of the need falls on today or later: such a need draws no proposal."""
+    return first_day(need, today) is None
 
 
 def _serves(offer: OfferView, district: str) -> bool:
@@ -166,32 +209,41 @@ def _available(offer: OfferView, need: NeedView) -> bool:
     return False
 
 
-def _old_enough(birth_year: int | None, min_age: int | None, today: date) -> bool:
-    """Whether the volunteer turns min_age or more during today's calendar year, birthday passed or not."""
-    # Offers carry only a birth year, so age counts by calendar year; a limit of 0 asks nothing.
+def _old_enough(birth_year: int | None, min_age: int | None, on: date | None) -> bool:
+    """Whether the volunteer is min_age or older on that date whatever their birthday in the birth year.
+
+    Offers carry only a birth year, so the rule must hold for the youngest possible person: one born on
+    31 December. A limit of 0 asks nothing; without a date (the need is over) nobody qualifies.
+    """
     if min_age is None or min_age <= 0:
         return True
-    return birth_year is not None and today.year - birth_year >= min_age
+    if birth_year is None or on is None:
+        return False
+    youngest = on.year - birth_year - (0 if (on.month, on.day) == (12, 31) else 1)
+    return youngest >= min_age
 
 
 def meets_requirements(offer: OfferView, police_certificate: bool, min_age: int | None,
-                       languages: frozenset[str], today: date) -> bool:
-    """Whether the offer meets a need's police certificate, minimum age and language requirements."""
+                       languages: frozenset[str], on: date | None) -> bool:
+    """Whether the offer meets a need's police certificate, minimum age (on the first date served) and language
+    requirements."""
     return ((offer.police_certificate or not police_certificate)
-            and _old_enough(offer.birth_year, min_age, today)
+            and _old_enough(offer.birth_year, min_age, on)
             and (not languages or not offer.languages.isdisjoint(languages)))
 
 
 def rule_failures(offer: OfferView, need: NeedView, today: date) -> list[str]:
     """Reason codes of the hard rules the pair breaks, in a fixed order; empty when the offer is eligible."""
+    first = first_day(need, today)
     checks = (
         ("offer_not_open", offer.status != OPEN),
         ("need_not_open", need.status != OPEN),
+        ("need_over", first is None),
         ("district", not _serves(offer, need.district)),
         ("time", not _available(offer, need)),
         ("skills", bool(need.skills) and offer.skills.isdisjoint(need.skills)),
         ("police_certificate", need.police_certificate and not offer.police_certificate),
-        ("min_age", not _old_enough(offer.birth_year, need.min_age, today)),
+        ("min_age", not _old_enough(offer.birth_year, need.min_age, first)),
         ("language", bool(need.languages) and offer.languages.isdisjoint(need.languages)),
     )
     return [code for code, failed in checks if failed]
@@ -200,10 +252,13 @@ def rule_failures(offer: OfferView, need: NeedView, today: date) -> list[str]:
 def eligible(offer: OfferView, need: NeedView, today: date) -> bool:
     """Whether the pair breaks no hard rule (rule_failures is empty), stopping at the first broken one."""
     # Cheapest and most selective first; the time rule, the dearest, last.
-    return (offer.status == OPEN and need.status == OPEN
+    if not (offer.status == OPEN and need.status == OPEN
             and (need.district in offer.districts or ALL_DISTRICTS in offer.districts)
-            and (not need.skills or not offer.skills.isdisjoint(need.skills))
-            and meets_requirements(offer, need.police_certificate, need.min_age, need.languages, today)
+            and (not need.skills or not offer.skills.isdisjoint(need.skills))):
+        return False
+    first = first_day(need, today)
+    return (first is not None
+            and meets_requirements(offer, need.police_certificate, need.min_age, need.languages, first)
             and _available(offer, need))
 
 

@@ -64,8 +64,9 @@ def test_offer_availability_is_read_into_time_slots() -> None:
     ("time", {"availability": [{"weekday": 2, "start_time": "18:30", "end_time": "20:00"}]}, {}),
     ("skills", {"skills": ["music"]}, {}),
     ("police_certificate", {"police_certificate": False}, {"requirements": {"police_certificate": True}}),
-    ("min_age", {"birth_year": 2009}, {"requirements": {"min_age": 18}}),
+    ("min_age", {"birth_year": 2008}, {"requirements": {"min_age": 18}}),
     ("min_age", {"birth_year": None}, {"requirements": {"min_age": 18}}),
+    ("need_over", {}, {"schedule": {**TUESDAY_NEED, "until_date": "2026-05-26"}}),
     ("language", {"languages": ["ar"]}, {"requirements": {"languages": ["nb", "so"]}}),
 ])
 def test_offer_breaking_a_rule_is_not_eligible_for_that_reason(reason: str, offer_changes: dict,
@@ -86,8 +87,9 @@ def test_offer_breaking_a_rule_is_not_eligible_for_that_reason(reason: str, offe
     ("skills", {"skills": []}, {"skills": []}),
     ("police_certificate", {"police_certificate": True}, {"requirements": {"police_certificate": True}}),
     ("police_certificate", {"police_certificate": False}, {"requirements": {"police_certificate": False}}),
-    ("min_age", {"birth_year": 2008}, {"requirements": {"min_age": 18}}),
+    ("min_age", {"birth_year": 2007}, {"requirements": {"min_age": 18}}),
     ("min_age", {"birth_year": None}, {"requirements": {"min_age": None}}),
+    ("need_over", {}, {"schedule": {**TUESDAY_NEED, "until_date": "2026-06-02"}}),
     ("language", {"languages": ["so", "ar"]}, {"requirements": {"languages": ["nb", "so"]}}),
     ("language", {"languages": []}, {"requirements": {"languages": []}}),
 ])
@@ -101,10 +103,54 @@ def test_volunteer_without_police_certificate_is_never_eligible_when_required() 
     assert "police_certificate" in rule_failures(lacking, need({"police_certificate": True}), TODAY)
 
 
-@pytest.mark.parametrize("birth_year, old_enough", [(2008, True), (2009, False)])
-def test_age_reached_later_this_calendar_year_counts_as_reached(birth_year: int, old_enough: bool) -> None:
-    failures = rule_failures(offer(birth_year=birth_year), need({"min_age": 18}), date(2026, 1, 1))
+@pytest.mark.parametrize("birth_year, first_served, old_enough", [
+    (2008, "2026-01-06", False),  # born 31 December 2008, this person is 17 in January 2026
+    (2008, "2026-12-29", False),
+    (2007, "2026-01-06", True),
+    (2008, "2026-12-31", True),   # a Thursday: the youngest possible is 18 on that very day
+])
+def test_minimum_age_holds_for_every_birthday_in_the_birth_year_on_the_first_date_served(
+        birth_year: int, first_served: str, old_enough: bool) -> None:
+    day = date.fromisoformat(first_served)
+    schedule = {"weekday": day.isoweekday(), "start_time": "18:00", "end_time": "19:00", "from_date": first_served}
+    available = [{"weekday": day.isoweekday(), "start_time": "17:00", "end_time": "20:00"}]
+    failures = rule_failures(offer(birth_year=birth_year, availability=available),
+                             need({"min_age": 18}, schedule=schedule), date(2026, 1, 1))
     assert (failures == []) is old_enough
+
+
+def test_the_first_date_served_is_counted_from_the_oslo_date_today() -> None:
+    """A Tuesday need starting its dates a week on: the age that counts is the one on that first Tuesday."""
+    schedule = {**TUESDAY_NEED, "from_date": "2026-12-29", "until_date": "2027-03-30"}
+    assert rule_failures(offer(birth_year=2008), need({"min_age": 18}, schedule=schedule), TODAY) == ["min_age"]
+    assert rule_failures(offer(birth_year=2008), need({"min_age": 18}, schedule=schedule), date(2027, 1, 1)) == []
+
+
+@pytest.mark.parametrize("schedule", [
+    {**TUESDAY_NEED, "until_date": "2026-05-31"},
+    {"start": "2026-05-31T18:00:00+02:00", "end": "2026-05-31T19:00:00+02:00"},
+])
+def test_a_need_whose_last_occurrence_is_past_draws_no_one(schedule: dict) -> None:
+    assert rule_failures(offer(), need(schedule=schedule), TODAY)[:1] == ["need_over"]
+    assert not eligible(offer(), need(schedule=schedule), TODAY)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("availability", "Tuesdays"), ("availability", [{"weekday": 9, "start_time": "17:00", "end_time": "18:00"}]),
+    ("birth_year", "1990"), ("skills", "driving"), ("version", "2"), ("id", None), ("max_active_matches", True),
+])
+def test_an_offer_event_with_an_unreadable_field_is_refused(field: str, value: Any) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        offer(**{field: value})
+
+
+@pytest.mark.parametrize("changes", [
+    {"schedule": {"weekday": 2, "start_time": "25:00", "end_time": "19:00"}}, {"schedule": "Tuesdays"},
+    {"requirements": {"min_age": "18"}}, {"requirements": ["nb"]}, {"volunteers_needed": 1.5}, {"status": None},
+])
+def test_a_need_event_with_an_unreadable_field_is_refused(changes: dict) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        need(**changes)
 
 
 def test_need_without_schedule_fits_no_offer() -> None:
@@ -126,7 +172,7 @@ def test_need_knows_the_oslo_span_a_weekly_slot_must_cover(schedule: dict | None
 
 def test_weekly_need_with_no_date_in_its_range_fits_no_offer() -> None:
     never = need(schedule={**TUESDAY_NEED, "from_date": "2026-06-03", "until_date": "2026-06-08"})
-    assert rule_failures(offer(), never, TODAY) == ["time"]
+    assert rule_failures(offer(), never, TODAY) == ["need_over", "time"]
 
 
 def test_every_broken_rule_is_reported_in_a_fixed_order() -> None:
