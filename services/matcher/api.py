@@ -1,6 +1,8 @@
 """HTTP endpoints of the matcher: matches, answers to proposals, the answer page, and staff statistics."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import render_template
 
 from shared.auth import optional_caller, require_staff
@@ -47,11 +49,15 @@ def get_match(match_id):
     return _view(match, with_links=caller.is_service)
 
 
+def _ttl(config) -> timedelta:
+    return timedelta(hours=config.proposal_ttl_hours)
+
+
 def _answer(match_id: str, accepted: bool) -> dict:
     d = deps()
     match = handlers.get_match(match_id, d.repo)
     role = access.role_of(optional_caller(d.config), match, d.clients)
-    return _view(handlers.respond(match_id, role, accepted, d.repo, deps().clock()))
+    return _view(handlers.respond(match_id, role, accepted, d.repo, deps().clock(), _ttl(d.config)))
 
 
 @blp.route("/matches/<match_id>/accept", methods=["POST"])
@@ -91,7 +97,8 @@ ANSWERED = {
 @blp.arguments(AnswerForm, location="form")
 def answer_from_page(form, code):
     match_id, role = access.read_code(deps().config, code)
-    match = handlers.respond(match_id, role, form["answer"] == "accept", deps().repo, deps().clock())
+    match = handlers.respond(match_id, role, form["answer"] == "accept", deps().repo, deps().clock(),
+                             _ttl(deps().config))
     return _page(match, ANSWERED.get(match["status"]))
 
 

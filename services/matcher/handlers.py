@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from shared.clock import to_iso
 from shared.config import Config
-from shared.errors import NotFound
+from shared.errors import Conflict, NotFound
 from shared.events import Change, Event
 from shared.mongo import retrying
 from services.matcher import lifecycle
@@ -17,6 +17,7 @@ from services.matcher.model import (IDLE, Load, NeedView, OfferView, alternative
 from services.matcher.repository import MatcherRepository
 
 FAIRNESS_WINDOW = timedelta(days=30)
+HOLD_LEASE = timedelta(minutes=10)  # how long a confirmation under way may hold its slots before it counts as lost
 
 
 @dataclass
@@ -171,13 +172,51 @@ def expire_due(repo: MatcherRepository, now: datetime) -> int:
     return expired
 
 
-def respond(match_id: str, role: str, accepted: bool, repo: MatcherRepository, now: datetime) -> dict[str, Any]:
-    """A volunteer or organisation answers a proposal; racing answers end in one consistent state."""
+def respond(match_id: str, role: str, accepted: bool, repo: MatcherRepository, now: datetime,
+            ttl: timedelta) -> dict[str, Any]:
+    """A volunteer or organisation answers a proposal; racing answers end in one consistent state.
+
+    A confirmation first holds its slots in the need's capacity record (a guarded write, so two confirmations
+    cannot both take the last slot), then saves the match; the hold is given back when that save fails.
+    """
     def answer() -> dict[str, Any]:
         match = get_match(match_id, repo)
-        change = (lifecycle.accept if accepted else lifecycle.decline)(match, role, now)
-        return _save(repo, change)
+        change = lifecycle.accept(match, role, now, ttl) if accepted else lifecycle.decline(match, role, now)
+        if not lifecycle.confirms(change):
+            return _save(repo, change)
+        held = retrying(lambda: _hold_slots(repo, match, now))
+        try:
+            return _save(repo, change)
+        except Exception:
+            if held:
+                retrying(lambda: _release_slots(repo, match))
+            raise
     return retrying(answer)
+
+
+def _hold_slots(repo: MatcherRepository, match: dict[str, Any], now: datetime) -> bool:
+    """Hold the match's slots in its need's capacity record (True when this call added the hold), or Conflict
+    when the need is full or no longer open. The record is read before the need's matches and written only
+    if unchanged since, so a confirmation saved meanwhile is always seen by one side or the other."""
+    need = repo.need(match["need_id"])
+    if need is None or need.get("status") != "open":
+        raise Conflict("This need is no longer open.")
+    capacity = repo.capacity(match["need_id"])
+    states = repo.match_states(match["need_id"])
+    held = lifecycle.hold_slots(capacity, states, match, need["volunteers_needed"], now, HOLD_LEASE)
+    if not _holds(held, match["_id"]) or _holds(capacity, match["_id"]):
+        return False
+    repo.save_capacity(held)
+    return True
+
+
+def _holds(capacity: dict[str, Any], match_id: str) -> bool:
+    return any(h["match_id"] == match_id for h in capacity["holds"])
+
+
+def _release_slots(repo: MatcherRepository, match: dict[str, Any]) -> None:
+    """Give back the hold of a confirmation that was not saved."""
+    repo.save_capacity(lifecycle.release_slots(repo.capacity(match["need_id"]), match["_id"]))
 
 
 def get_match(match_id: str, repo: MatcherRepository) -> dict[str, Any]:

@@ -39,21 +39,70 @@ def _moved(match: dict[str, Any], status: str, now: datetime, **fields: Any) -> 
     return {**match, "status": status, "updated_at": to_iso(now), **fields}
 
 
-def accept(match: dict[str, Any], role: str, now: datetime) -> Change:
-    """One side accepts; when both have, the match is confirmed. Accepting again changes nothing."""
+def waiting_for(match: dict[str, Any]) -> str | None:
+    """Whose answer a live proposal waits for: the volunteer first, then the organisation; None when decided."""
+    if match["status"] != PROPOSED:
+        return None
+    return ORGANISATION if VOLUNTEER in match["accepted_by"] else VOLUNTEER
+
+
+def accept(match: dict[str, Any], role: str, now: datetime, ttl: timedelta) -> Change:
+    """One side accepts: the volunteer first, which gives the organisation a fresh answer time; the organisation's
+    acceptance then confirms the match. Accepting again changes nothing."""
     if match["status"] == CONFIRMED or (match["status"] == PROPOSED and role in match["accepted_by"]):
         return Change(match)
     if match["status"] != PROPOSED:
         raise Conflict(f"This match is {match['status']} and can no longer be accepted.")
     if is_expired(match, now):
         raise Conflict("This proposal has expired.")
+    if role == ORGANISATION and VOLUNTEER not in match["accepted_by"]:
+        raise Conflict("The volunteer has not accepted yet; the organisation confirms once the volunteer has.")
     accepted_by = sorted({*match["accepted_by"], role})
-    if set(accepted_by) == set(ROLES):
+    if role == ORGANISATION:
         confirmed = _moved(match, CONFIRMED, now, accepted_by=accepted_by, confirmed_at=to_iso(now))
         return Change(confirmed, (match_event("match.accepted", confirmed, by=role),
                                   match_event("match.confirmed", confirmed)))
-    accepted = {**match, "accepted_by": accepted_by, "updated_at": to_iso(now)}
-    return Change(accepted, (match_event("match.accepted", accepted, by=role),))
+    accepted = {**match, "accepted_by": accepted_by, "updated_at": to_iso(now), "accepted_at": to_iso(now),
+                "expires_at": to_iso(now + ttl)}
+    return Change(accepted, (match_event("match.accepted", accepted, by=role, accepted_at=accepted["accepted_at"]),))
+
+
+def confirms(change: Change) -> bool:
+    """True when this change makes a match confirmed (so it takes a slot of its need)."""
+    return any(event.type == "match.confirmed" for event in change.events)
+
+
+def _under_way(holds: list[dict[str, Any]], states: dict[str, dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """The holds of confirmations still being saved: their match still proposed and their lease not run out."""
+    return [h for h in holds if states.get(h["match_id"], {}).get("status") == PROPOSED and from_iso(h["until"]) > now]
+
+
+def slots_taken(states: dict[str, dict[str, Any]], holds: list[dict[str, Any]], now: datetime) -> int:
+    """Slots of a need taken: its confirmed matches and the confirmations under way."""
+    confirmed = sum(x["slots"] for x in states.values() if x["status"] == CONFIRMED)
+    return confirmed + sum(h["slots"] for h in _under_way(holds, states, now))
+
+
+def hold_slots(capacity: dict[str, Any], states: dict[str, dict[str, Any]], match: dict[str, Any], needed: int,
+               now: datetime, lease: timedelta) -> dict[str, Any]:
+    """The need's capacity record with a hold for this match's slots; Conflict when they would over-fill it.
+
+    `states` gives the status and slots of each of the need's matches. Confirmed matches count from there, so
+    a hold matters only while its confirmation is being saved: holds whose match is no longer proposed, and
+    stale holds (a crash mid-confirmation), are dropped.
+    """
+    holds = _under_way(capacity.get("holds", []), states, now)
+    if any(h["match_id"] == match["_id"] for h in holds):
+        return {**capacity, "holds": holds}
+    if slots_taken(states, holds, now) + match["slots"] > needed:
+        raise Conflict("This need already has all the volunteers it asked for.")
+    hold = {"match_id": match["_id"], "slots": match["slots"], "until": to_iso(now + lease)}
+    return {**capacity, "holds": [*holds, hold]}
+
+
+def release_slots(capacity: dict[str, Any], match_id: str) -> dict[str, Any]:
+    """The capacity record without this match's hold (its confirmation was not saved)."""
+    return {**capacity, "holds": [h for h in capacity.get("holds", []) if h["match_id"] != match_id]}
 
 
 def decline(match: dict[str, Any], role: str, now: datetime) -> Change:
@@ -76,7 +125,7 @@ def expire(match: dict[str, Any], now: datetime) -> Change:
     if not is_expired(match, now):
         return Change(match)
     expired = _moved(match, EXPIRED, now)
-    return Change(expired, (match_event("match.expired", expired),))
+    return Change(expired, (match_event("match.expired", expired, accepted_by=expired["accepted_by"]),))
 
 
 def cancel(match: dict[str, Any], reason: str, now: datetime) -> Change:
@@ -90,5 +139,5 @@ def cancel(match: dict[str, Any], reason: str, now: datetime) -> Change:
 def public_view(match: dict[str, Any]) -> dict[str, Any]:
     """What the contract shows of a match."""
     keys = ("need_id", "offer_id", "organisation_id", "status", "slots", "score", "reasons", "accepted_by",
-            "created_at", "updated_at", "expires_at", "confirmed_at", "declined_by", "cancel_reason")
+            "created_at", "updated_at", "expires_at", "accepted_at", "confirmed_at", "declined_by", "cancel_reason")
     return {"id": match["_id"], **{k: match[k] for k in keys if k in match}}

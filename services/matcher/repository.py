@@ -7,7 +7,7 @@ from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from shared.mongo import DocumentStore, Repository
+from shared.mongo import DocumentStore, Repository, VersionConflict
 from services.matcher.lifecycle import LIVE, PROPOSED
 
 
@@ -101,3 +101,26 @@ class MatcherRepository(Repository):
 
     def candidate_counts(self) -> dict[str, int]:
         return {d["_id"]: d["count"] for d in self.db.need_candidates.find({})}
+
+    def match_states(self, need_id: str) -> dict[str, dict[str, Any]]:
+        """Status and slots of each of the need's matches, by match id."""
+        return {x["_id"]: x for x in self.db.matches.find({"need_id": need_id}, {"status": 1, "slots": 1})}
+
+    def capacity(self, need_id: str) -> dict[str, Any]:
+        """The need's capacity record (holds of confirmations under way); a new one is stored at version 1."""
+        found = self.db.need_capacity.find_one({"_id": need_id})
+        if found is not None:
+            return found
+        try:
+            self.db.need_capacity.insert_one({"_id": need_id, "version": 1, "holds": []})
+        except DuplicateKeyError:
+            pass
+        return self.db.need_capacity.find_one({"_id": need_id})
+
+    def save_capacity(self, capacity: dict[str, Any]) -> dict[str, Any]:
+        """Replace the capacity record if nobody changed it since it was read; VersionConflict otherwise."""
+        new = {**capacity, "version": capacity["version"] + 1}
+        if self.db.need_capacity.replace_one({"_id": capacity["_id"], "version": capacity["version"]},
+                                             new).matched_count != 1:
+            raise VersionConflict(f"need_capacity/{capacity['_id']} changed since version {capacity['version']}")
+        return new

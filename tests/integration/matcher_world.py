@@ -120,7 +120,11 @@ class MatcherWorld:
         return self.matches(need_id)
 
     def answer(self, match_id: str, role: str, accepted: bool = True) -> dict[str, Any]:
-        return respond(match_id, role, accepted, self.repo, self.clock())
+        return respond(match_id, role, accepted, self.repo, self.clock(), self.ttl)
+
+    @property
+    def ttl(self) -> timedelta:
+        return timedelta(hours=self.config.proposal_ttl_hours)
 
     def expire_due(self) -> int:
         return expire_due(self.repo, self.clock())

@@ -144,20 +144,20 @@ class PausingStore(DocumentStore):
         return doc
 
 
-def test_racing_accepts_end_in_one_confirmed_match_with_one_event(world):
+def test_racing_confirmations_of_one_match_end_in_one_confirmed_match_with_one_event(world):
     _offers(world, ("a", SNUG))
     world.send("need.published", need_data("n1"))
     [match] = world.wait_for("n1", {"a": "proposed"})
+    world.answer(match["_id"], VOLUNTEER)
     slow = copy(world.repo)
     slow.matches = PausingStore(world.repo.db.matches)
     barrier = threading.Barrier(2)
 
-    def accept(role, repo):
+    def accept(repo):
         barrier.wait()
-        respond(match["_id"], role, True, repo, world.clock())
+        respond(match["_id"], ORGANISATION, True, repo, world.clock(), world.ttl)
 
-    threads = [threading.Thread(target=accept, args=(VOLUNTEER, slow)),
-               threading.Thread(target=accept, args=(ORGANISATION, world.repo))]
+    threads = [threading.Thread(target=accept, args=(slow,)), threading.Thread(target=accept, args=(world.repo,))]
     for t in threads:
         t.start()
     for t in threads:
@@ -173,8 +173,7 @@ def test_an_accept_racing_the_expiry_ends_in_one_consistent_state(world):
     _offers(world, ("a", SNUG))
     world.send("need.published", need_data("n1"))
     [match] = world.wait_for("n1", {"a": "proposed"})
-    world.answer(match["_id"], ORGANISATION)
-    deadline = from_iso(match["expires_at"])
+    deadline = from_iso(world.answer(match["_id"], VOLUNTEER)["expires_at"])
     barrier = threading.Barrier(2)
     outcome: list[str] = []
 
@@ -189,7 +188,7 @@ def test_an_accept_racing_the_expiry_ends_in_one_consistent_state(world):
     def accept():
         barrier.wait()
         try:
-            respond(match["_id"], VOLUNTEER, True, slow, deadline - timedelta(seconds=1))
+            respond(match["_id"], ORGANISATION, True, slow, deadline - timedelta(seconds=1), world.ttl)
             outcome.append("confirmed")
         except Conflict:
             outcome.append("expired")
