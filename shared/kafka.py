@@ -15,7 +15,8 @@ from kafka.coordinator.assignors.abstract import (AbstractPartitionAssignor, Con
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from shared.config import Config
-from shared.events import ALL_TOPICS, TOPIC_OF_TYPE, Event, MalformedEvent, dlq_topic, parse_event
+from shared.events import ALL_TOPICS, TOPIC_OF_TYPE, Event, dlq_topic, parse_event
+from shared.failures import Failure, Stall, backoff, classify
 
 log = logging.getLogger(__name__)
 
@@ -155,34 +156,40 @@ class _Assignments(ConsumerRebalanceListener):
             self.fresh.set()
 
 
-def _consumer(config: Config, subscription: Subscription, listener: ConsumerRebalanceListener) -> KafkaConsumer:
+def _consumer(config: Config, subscription: Subscription, listener: ConsumerRebalanceListener,
+              settings: Mapping[str, object]) -> KafkaConsumer:
     strategy = {"partition_assignment_strategy": (SingleActiveAssignor,)} if subscription.single_active else {}
-    consumer = KafkaConsumer(
-        bootstrap_servers=config.kafka_bootstrap_servers,
-        group_id=subscription.group_id,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        session_timeout_ms=6000,
-        heartbeat_interval_ms=1500,
-        max_poll_records=100,
-        **strategy,
-    )
+    options = dict(enable_auto_commit=False, auto_offset_reset="earliest", session_timeout_ms=6000,
+                   heartbeat_interval_ms=1500, max_poll_records=100, **strategy)
+    consumer = KafkaConsumer(bootstrap_servers=config.kafka_bootstrap_servers, group_id=subscription.group_id,
+                             **{**options, **settings})
     consumer.subscribe(subscription.topics, listener=listener)
     return consumer
 
 
 class ConsumeLoop:
-    """Poll, dispatch, commit after success; retry a bounded number of times, then dead-letter."""
+    """Poll, dispatch, commit after success.
+
+    A transient failure (see shared.failures) holds the partitions: paused, rewound to the failed record, nothing
+    committed, polled all the while so the member keeps its place in the group, and tried again after a backoff
+    that doubles up to max_backoff_seconds, for as long as it takes. A permanent failure goes to the dead-letter
+    topic at once; an unexpected one after `attempts` tries. `stall` says since when the loop has made no progress.
+    """
 
     def __init__(self, config: Config, subscription: Subscription, publisher: Publisher,
-                 attempts: int = 3, backoff_seconds: float = 0.2):
+                 attempts: int = 3, backoff_seconds: float = 0.2, max_backoff_seconds: float = 30.0,
+                 consumer_settings: Mapping[str, object] | None = None):
         self.config = config
         self.subscription = subscription
         self.publisher = publisher
         self.attempts = attempts
         self.backoff_seconds = backoff_seconds
+        self.max_backoff_seconds = max_backoff_seconds
+        self.consumer_settings = dict(consumer_settings or {})
         self.stopping = threading.Event()
+        self.stall = Stall()
         self._assignments = _Assignments()
+        self._failed: tuple[tuple[str, int, int], int] | None = None  # the record being retried, failed attempts
 
     @property
     def assigned(self) -> frozenset[TopicPartition] | None:
@@ -199,27 +206,29 @@ class ConsumeLoop:
             try:
                 self._run_once()
             except KafkaError as exc:
+                self.stall.failing(f"broker unavailable: {exc}")
                 log.warning("consumer lost the broker (%s); reconnecting", exc)
                 self.stopping.wait(1.0)
 
     def _run_once(self) -> None:
         self._assignments = assignments = _Assignments()
-        consumer = _consumer(self.config, self.subscription, assignments)
+        consumer = _consumer(self.config, self.subscription, assignments, self.consumer_settings)
         log.info("consuming %s as group %s", self.subscription.topics, self.subscription.group_id)
         try:
             while not self.stopping.is_set():
                 batches = consumer.poll(timeout_ms=500)
                 if assignments.fresh.is_set():
                     assignments.fresh.clear()
+                    self._failed = None
                     if not self._prepared_for_assignment():
                         return
-                for records in batches.values():
-                    for record in records:
-                        if self.stopping.is_set():
-                            return
-                        self.process(record)
-                        tp = TopicPartition(record.topic, record.partition)
-                        consumer.commit({tp: OffsetAndMetadata(record.offset + 1, None, -1)})
+                if assignments.current is None:
+                    self.stall.failing("not yet a member of the consumer group")
+                elif self._failed is None:
+                    self.stall.progressed()
+                wait = self._consume(consumer, batches)
+                if wait is not None:
+                    self._hold(consumer, wait)
         finally:
             consumer.close(autocommit=False)
 
@@ -230,36 +239,90 @@ class ConsumeLoop:
         try:
             self.subscription.on_assigned()
             return True
-        except Exception:  # stale state must not handle events: leave the group and join again
+        except Exception as exc:  # stale state must not handle events: leave the group and join again
+            self.stall.failing(f"cannot prepare for the assigned partitions: {type(exc).__name__}: {exc}")
             log.exception("preparing for the assigned partitions failed; rejoining the group")
             self.stopping.wait(1.0)
             return False
 
+    def _consume(self, consumer: KafkaConsumer, batches) -> float | None:
+        """Handle and commit each record in turn; when one is to be tried again, rewind every partition of the
+        batch to its first unhandled record and return how long to hold off."""
+        pending = list(batches.items())
+        for index, (tp, records) in enumerate(pending):
+            for record in records:
+                if self.stopping.is_set():
+                    return None
+                wait = self.attempt(record)
+                if wait is not None:
+                    consumer.seek(tp, record.offset)
+                    for later, later_records in pending[index + 1:]:
+                        consumer.seek(later, later_records[0].offset)
+                    return wait
+                consumer.commit({tp: OffsetAndMetadata(record.offset + 1, None, -1)})
+        return None
+
+    def _hold(self, consumer: KafkaConsumer, seconds: float) -> None:
+        """Wait with every partition paused, polling so the group keeps this member, until the time is up, the
+        loop stops or the assignment changes (a new assignment is prepared first, as always)."""
+        consumer.pause(*consumer.assignment())
+        deadline = time.monotonic() + seconds
+        try:
+            while not self.stopping.is_set() and not self._assignments.fresh.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                for tp, records in consumer.poll(timeout_ms=max(1, int(min(remaining, 0.5) * 1000))).items():
+                    consumer.seek(tp, records[0].offset)  # assigned meanwhile: read again once prepared
+        finally:
+            consumer.resume(*consumer.paused())
+
     def process(self, record) -> None:
-        """Handle one record: malformed or failing messages go to the dead-letter topic."""
+        """Handle one record to the end outside a consumer: try again while it should be, else dead-letter."""
+        while (wait := self.attempt(record)) is not None and not self.stopping.wait(wait):
+            pass
+
+    def attempt(self, record) -> float | None:
+        """Try one record once: None when it is done with (handled, not ours, or dead-lettered), else the
+        seconds to wait before trying it again."""
         try:
             event = parse_event(record.value)
-        except MalformedEvent as exc:
-            self.dead_letter(record, exc)
-            return
-        handler = self.subscription.handlers.get(event.type)
-        if handler is None:
-            return
-        for attempt in range(1, self.attempts + 1):
-            try:
+            handler = self.subscription.handlers.get(event.type)
+            if handler is not None:
                 handler(event)
-                return
-            except Exception as exc:  # a handler failure of any kind must not stop the loop
-                log.warning("handler for %s failed (attempt %d/%d): %s", event.type, attempt, self.attempts, exc)
-                if attempt == self.attempts:
-                    self.dead_letter(record, exc)
-                    return
-                time.sleep(self.backoff_seconds * 2 ** (attempt - 1))
+        except Exception as exc:  # whatever a handler raises is classified, never allowed to stop the loop
+            return self._failed_attempt(record, exc)
+        self._failed = None
+        self.stall.progressed()
+        return None
 
-    def dead_letter(self, record, error: Exception) -> None:
-        """Send the original message to <topic>.dlq with the error and its origin in headers."""
+    def _failed_attempt(self, record, error: Exception) -> float | None:
+        key = (record.topic, record.partition, record.offset)
+        attempts = self._failed[1] + 1 if self._failed and self._failed[0] == key else 1
+        failure = classify(error)
+        if failure is Failure.PERMANENT or (failure is Failure.UNEXPECTED and attempts >= self.attempts):
+            try:
+                self.dead_letter(record, error, attempts)
+            except KafkaError as exc:  # the dead-letter topic is out of reach too: keep the record for later
+                failure, error = Failure.TRANSIENT, exc
+            else:
+                self._failed = None
+                self.stall.progressed()
+                return None
+        self._failed = (key, attempts)
+        wait = backoff(attempts, self.backoff_seconds, self.max_backoff_seconds)
+        if failure is Failure.TRANSIENT:
+            self.stall.failing(f"{record.topic}[{record.partition}]@{record.offset}: {type(error).__name__}: {error}")
+        log.warning("%s failure on %s[%d]@%d (attempt %d), trying again in %.1f s: %s", failure.value, record.topic,
+                    record.partition, record.offset, attempts, wait, error)
+        return wait
+
+    def dead_letter(self, record, error: Exception, attempts: int = 1) -> None:
+        """Send the original message to <topic>.dlq with the error, its class and its origin in headers."""
         headers = [
             ("error", f"{type(error).__name__}: {error}"[:1000].encode()),
+            ("error_class", Failure.PERMANENT.value.encode()),
+            ("attempts", str(attempts).encode()),
             ("origin_topic", record.topic.encode()),
             ("origin_partition", str(record.partition).encode()),
             ("origin_offset", str(record.offset).encode()),

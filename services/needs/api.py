@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from functools import partial
 
-from shared.auth import optional_caller, require_staff
+from shared.auth import caller_first, introspection, optional_caller, require_known, require_service, require_staff
 from shared.http import ServiceBlueprint, deps
+from shared.schemas import TokenIntrospectionIn, TokenIntrospectionOut
 from services.needs import handlers
 from services.needs.schemas import (NeedIn, NeedOut, NeedPage, NeedPatch, NeedsQuery, OrganisationCreated,
                                     OrganisationIn, OrganisationOut)
@@ -47,6 +48,7 @@ def verify_organisation(org_id):
 
 
 @blp.route("/needs", methods=["POST"])
+@caller_first(require_known, handlers.knows_token)
 @blp.arguments(NeedIn)
 @blp.response(201, NeedOut)
 def post_need(data):
@@ -67,6 +69,7 @@ def get_need(need_id):
 
 
 @blp.route("/needs/<need_id>", methods=["PATCH"])
+@caller_first(require_known, handlers.knows_token)
 @blp.arguments(NeedPatch(partial=True))
 @blp.response(200, NeedOut)
 def update_need(changes, need_id):
@@ -77,3 +80,12 @@ def update_need(changes, need_id):
 @blp.response(200, NeedOut)
 def close_need(need_id):
     return handlers.close_need(need_id, optional_caller(deps().config), deps().repo, deps().now)
+
+
+@blp.route("/tokens/introspect", methods=["POST"])
+@caller_first(require_service, handlers.knows_token)
+@blp.arguments(TokenIntrospectionIn)
+@blp.response(200, TokenIntrospectionOut)
+def introspect_token(data):
+    """Whose token this is (RFC 7662), for the other services only: always 200, {"active": false} for no one's."""
+    return introspection(deps().config, data["token"], partial(handlers.token_holder, repo=deps().repo))

@@ -25,6 +25,12 @@ def _holder(token: str, repo: NeedsRepository) -> dict[str, Any] | None:
     return repo.organisation_by_key_hash(hash_token(token))
 
 
+def token_holder(token: str, repo: NeedsRepository) -> dict[str, Any] | None:
+    """Whose api_key this is, for introspection: the organisation, verified or not."""
+    organisation = _holder(token, repo)
+    return {"kind": "organisation", "organisation_id": organisation["_id"]} if organisation else None
+
+
 def knows_token(token: str, repo: NeedsRepository) -> bool:
     """Whether the token is some organisation's api_key."""
     return _holder(token, repo) is not None

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from functools import partial
 
-from shared.auth import optional_caller, require_staff
+from shared.auth import caller_first, introspection, optional_caller, require_known, require_service, require_staff
 from shared.http import ServiceBlueprint, deps
 from services.offers import handlers
+from shared.schemas import TokenIntrospectionIn, TokenIntrospectionOut
 from services.offers.schemas import OfferCreated, OfferIn, OfferOut, OfferPage, OfferPatch, OffersQuery
 
 blp = ServiceBlueprint("offers", __name__, description="Volunteers' offers of their time")
@@ -34,6 +35,7 @@ def get_offer(offer_id):
 
 
 @blp.route("/offers/<offer_id>", methods=["PATCH"])
+@caller_first(require_known, handlers.knows_token)
 @blp.arguments(OfferPatch(partial=True))
 @blp.response(200, OfferOut)
 def update_offer(changes, offer_id):
@@ -44,3 +46,12 @@ def update_offer(changes, offer_id):
 @blp.response(200, OfferOut)
 def withdraw_offer(offer_id):
     return handlers.withdraw_offer(offer_id, optional_caller(deps().config), deps().repo, deps().now)
+
+
+@blp.route("/tokens/introspect", methods=["POST"])
+@caller_first(require_service, handlers.knows_token)
+@blp.arguments(TokenIntrospectionIn)
+@blp.response(200, TokenIntrospectionOut)
+def introspect_token(data):
+    """Whose token this is (RFC 7662), for the other services only: always 200, {"active": false} for no one's."""
+    return introspection(deps().config, data["token"], partial(handlers.token_holder, repo=deps().repo))

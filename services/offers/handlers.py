@@ -41,6 +41,14 @@ def owned_offer(offer_id: str, caller: Caller | None, repo: OffersRepository, st
     raise _refusal(offer, caller, repo)
 
 
+def token_holder(token: str, repo: OffersRepository) -> dict[str, Any] | None:
+    """Whose manage_token this is, for introspection: the volunteer of an offer not withdrawn (pending included)."""
+    offer = repo.offer_by_token_hash(hash_token(token))
+    if offer is None or offer["status"] == model.WITHDRAWN:
+        return None
+    return {"kind": "volunteer", "offer_id": offer["_id"]}
+
+
 def knows_token(token: str, repo: OffersRepository) -> bool:
     """Whether the token is some volunteer's manage_token, withdrawn offers included."""
     return repo.manage_token_known(hash_token(token))

@@ -21,6 +21,10 @@ class OffersRepository(Repository):
         self.db.offers.create_index([("status", ASCENDING)])
         self.db.offers.create_index([("manage_token_hash", ASCENDING)])
 
+    def offer_by_token_hash(self, token_hash: str) -> dict[str, Any] | None:
+        """The offer whose manage_token has this hash (its id and status only), or None."""
+        return self.db.offers.find_one({"manage_token_hash": token_hash}, {"_id": 1, "status": 1})
+
     def manage_token_known(self, token_hash: str) -> bool:
         """True when some offer, withdrawn ones included, has a manage_token with this hash."""
         return self.db.offers.find_one({"manage_token_hash": token_hash}, {"_id": 1}) is not None
