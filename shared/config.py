@@ -27,6 +27,8 @@ class Config:
     public_base_url: str = "http://127.0.0.1:8003"
     offers_url: str = "http://127.0.0.1:8001"
     needs_url: str = "http://127.0.0.1:8002"
+    offers_public_url: str | None = None  # base of the offers service's links sent to people; unset = OFFERS_URL
+    needs_public_url: str | None = None  # base of the needs service's links sent to people; unset = NEEDS_URL
     matcher_url: str = "http://127.0.0.1:8003"
     proposal_ttl_hours: float = 48.0
     max_open_proposals_per_volunteer: int = 3

@@ -7,7 +7,7 @@ from shared.clock import utcnow
 from shared.config import Config, load_config
 from shared.directory import Directory
 from shared.http import Deps, create_service_app
-from shared.mongo import connect
+from shared.mongo import API_SELECTION_MS, connect
 from services.matcher.api import blp
 from services.matcher.repository import MatcherRepository
 
@@ -17,6 +17,6 @@ DB_NAME = "matcher"
 def create_app(config: Config | None = None, clock=utcnow) -> Flask:
     """Build the app with its own MongoDB client (one per gunicorn worker)."""
     config = config or load_config()
-    repo = MatcherRepository(connect(config, DB_NAME))
+    repo = MatcherRepository(connect(config, DB_NAME, API_SELECTION_MS))
     return create_service_app("matcher", Deps(config, repo, clock, Directory(config)), [blp],
                               "Matches between volunteers' offers and organisations' needs.")

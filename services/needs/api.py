@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from functools import partial
 
+from shared import confirmation
 from shared.auth import caller_first, introspection, optional_caller, require_known, require_service, require_staff
+from shared.errors import InvalidLink
 from shared.http import ServiceBlueprint, deps
 from shared.schemas import TokenIntrospectionIn, TokenIntrospectionOut
 from services.needs import handlers
@@ -11,10 +13,6 @@ from services.needs.schemas import (NeedIn, NeedOut, NeedPage, NeedPatch, NeedsQ
                                     OrganisationIn, OrganisationOut)
 
 blp = ServiceBlueprint("needs", __name__, description="Organisations and the needs they post")
-
-
-def _public(organisation: dict) -> dict:
-    return {k: v for k, v in organisation.items() if k != "contact"}
 
 
 @blp.route("/organisations", methods=["POST"])
@@ -34,10 +32,7 @@ def my_organisation():
 @blp.route("/organisations/<org_id>")
 @blp.response(200, OrganisationOut)
 def get_organisation(org_id):
-    d = deps()
-    organisation = handlers.get_organisation(org_id, d.repo)
-    caller = optional_caller(d.config)
-    return organisation if handlers.may_read_contact(caller, organisation, d.repo) else _public(organisation)
+    return handlers.readable_organisation(org_id, optional_caller(deps().config), deps().repo, deps().config)
 
 
 @blp.route("/organisations/<org_id>/verify", methods=["POST"])
@@ -45,6 +40,24 @@ def get_organisation(org_id):
 def verify_organisation(org_id):
     require_staff(deps().config, partial(handlers.knows_token, repo=deps().repo))
     return handlers.verify_organisation(org_id, deps().repo, deps().now)
+
+
+@blp.route("/confirm/<code>")
+def confirmation_page(code):
+    """The page a contact's confirmation link opens: it changes nothing; its button POSTs to the same address."""
+    try:
+        return confirmation.page("contact", handlers.confirmation_state(code, deps().repo, deps().config, deps().now))
+    except InvalidLink as error:
+        return confirmation.page("contact", confirmation.outcome_of(error))
+
+
+@blp.route("/confirm/<code>", methods=["POST"])
+def confirm_contact(code):
+    """The confirmation page's button: the contact's address is confirmed; staff may then verify."""
+    try:
+        return confirmation.page("contact", handlers.confirm_contact(code, deps().repo, deps().config, deps().now))
+    except InvalidLink as error:
+        return confirmation.page("contact", confirmation.outcome_of(error))
 
 
 @blp.route("/needs", methods=["POST"])

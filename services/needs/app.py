@@ -5,7 +5,7 @@ from flask import Flask
 
 from shared.config import Config, load_config
 from shared.http import Deps, create_service_app, reference_blueprint
-from shared.mongo import connect
+from shared.mongo import API_SELECTION_MS, connect
 from services.needs.api import blp
 from services.needs.repository import NeedsRepository
 
@@ -15,6 +15,6 @@ DB_NAME = "needs"
 def create_app(config: Config | None = None) -> Flask:
     """Build the app with its own MongoDB client (one per gunicorn worker)."""
     config = config or load_config()
-    repo = NeedsRepository(connect(config, DB_NAME))
+    repo = NeedsRepository(connect(config, DB_NAME, API_SELECTION_MS))
     return create_service_app("needs", Deps(config, repo), [blp, reference_blueprint()],
                               "Organisations register and post needs for volunteers.")

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from shared import confirmation
 from shared.auth import Caller, hash_token, new_token
+from shared.config import Config
 from shared.errors import Forbidden, NotFound, Unauthorized
 from shared.mongo import retrying
 from services.needs import model
@@ -11,13 +13,14 @@ from services.needs.repository import NeedsRepository
 
 Clock = Callable[[], str]
 OWNER_OR_STAFF = "This needs the organisation's api_key or the staff token."
+CONFIRM_PURPOSE = "confirm-contact"
 
 
 def register_organisation(data: dict[str, Any], repo: NeedsRepository, now: Clock) -> tuple[dict[str, Any], str]:
     """Register an organisation; its api_key is returned once and stored only as a hash."""
     api_key = new_token()
-    organisation = repo.organisations.insert(model.new_organisation(data, hash_token(api_key), now()))
-    return organisation, api_key
+    change = model.new_organisation(data, hash_token(api_key), now())
+    return repo.organisations.insert(change.doc, change.events), api_key
 
 
 def _holder(token: str, repo: NeedsRepository) -> dict[str, Any] | None:
@@ -62,12 +65,56 @@ def get_organisation(org_id: str, repo: NeedsRepository) -> dict[str, Any]:
     return organisation
 
 
+def readable_organisation(org_id: str, caller: Caller | None, repo: NeedsRepository, config: Config) -> dict[str, Any]:
+    """An organisation; its contact only for itself, staff and services, and to a service (notify) the
+    confirmation link too while the contact address waits to be confirmed."""
+    organisation = get_organisation(org_id, repo)
+    if not may_read_contact(caller, organisation, repo):
+        return {k: v for k, v in organisation.items() if k != "contact"}
+    if caller.is_service and model.awaiting_confirmation(organisation):
+        return {**organisation, "links": {"confirm": confirm_url(config, organisation)}}
+    return organisation
+
+
+def confirm_url(config: Config, organisation: dict[str, Any]) -> str:
+    """The link that confirms the organisation's contact address."""
+    code = confirmation.make_code(config, CONFIRM_PURPOSE, organisation["_id"], organisation["confirmation"])
+    return confirmation.link(config.needs_public_url or config.needs_url, code)
+
+
+def _claimed_organisation(code: str, repo: NeedsRepository, config: Config, now: str) -> tuple[confirmation.Claim, dict[str, Any]]:
+    claim = confirmation.read_code(config, CONFIRM_PURPOSE, code, now)
+    organisation = repo.organisations.get(claim.subject_id)
+    if organisation is None or (organisation.get("confirmation") or {}).get("nonce") != claim.nonce:
+        raise confirmation.LinkSuperseded("This link no longer works.")
+    return claim, organisation
+
+
+def confirmation_state(code: str, repo: NeedsRepository, config: Config, now: Clock) -> str:
+    """What the page of a contact's confirmation link shows; opening it changes nothing."""
+    _, organisation = _claimed_organisation(code, repo, config, now())
+    return confirmation.ASK if model.awaiting_confirmation(organisation) else confirmation.ALREADY
+
+
+def confirm_contact(code: str, repo: NeedsRepository, config: Config, now: Clock) -> str:
+    """The contact pressed the button: the address is confirmed, and staff may now verify the organisation."""
+    def confirm() -> str:
+        claim, organisation = _claimed_organisation(code, repo, config, now())
+        change = model.confirm_contact(organisation, claim.nonce, now())
+        if change.doc is organisation:
+            return confirmation.ALREADY
+        repo.organisations.save(change.doc, change.events)
+        return confirmation.CONFIRMED
+    return retrying(confirm)
+
+
 def verify_organisation(org_id: str, repo: NeedsRepository, now: Clock) -> dict[str, Any]:
     """Staff verify an organisation; its needs that waited are published."""
     def verify() -> dict[str, Any]:
         organisation = get_organisation(org_id, repo)
         if organisation["verified"]:
             return organisation
+        model.check_verifiable(organisation)
         return repo.organisations.save({**organisation, "verified": True, "verified_at": now()})
 
     def publish(need_id: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid4
 
+from shared.confirmation import LinkSuperseded, new_request
 from shared.errors import Conflict, InvalidInput
 from shared.events import Change, Event, new_event
 from shared.orgnumber import is_valid_org_number, normalise_org_number
@@ -21,16 +22,48 @@ MATCHING_FIELDS = ("skills", "district", "schedule", "volunteers_needed", "requi
 EDITABLE_FIELDS = ("title", "description", *MATCHING_FIELDS)
 
 
-def new_organisation(data: dict[str, Any], api_key_hash: str, now: str) -> dict[str, Any]:
-    """A registered organisation, not yet verified by staff."""
+def new_organisation(data: dict[str, Any], api_key_hash: str, now: str) -> Change:
+    """A registered organisation, not yet verified by staff, whose contact is asked to confirm the address."""
     number = normalise_org_number(data["org_number"])
     if not is_valid_org_number(number):
         raise InvalidInput("Invalid organisation number.",
                            {"org_number": ["Not a valid Norwegian organisation number (9 digits, modulus-11 check digit)."]})
     if data["kind"] == "municipal_service" and not data.get("unit"):
         raise InvalidInput("A municipal service must name its unit.", {"unit": ["Required for a municipal service."]})
-    return {"_id": str(uuid4()), **data, "org_number": number, "verified": False,
-            "api_key_hash": api_key_hash, "created_at": now}
+    organisation = {"_id": str(uuid4()), **data, "org_number": number, "verified": False, "contact_confirmed": False,
+                    "confirmation": new_request(now), "api_key_hash": api_key_hash, "created_at": now}
+    return Change(organisation, (organisation_event("organisation.confirmation_requested", organisation),))
+
+
+def organisation_event(type_: str, organisation: dict[str, Any]) -> Event:
+    """An event about an organisation: its id, state and version, never its contact details."""
+    data = {"id": organisation["_id"], "verified": organisation["verified"],
+            "contact_confirmed": organisation.get("contact_confirmed", False),
+            "version": organisation.get("version", 0) + 1}
+    return new_event(SOURCE, type_, organisation["_id"], data)
+
+
+def awaiting_confirmation(organisation: dict[str, Any]) -> bool:
+    """True while the contact address waits to be confirmed."""
+    return not organisation.get("contact_confirmed", False) and "confirmation" in organisation
+
+
+def confirm_contact(organisation: dict[str, Any], nonce: str, now: str) -> Change:
+    """The contact pressed the button of a confirmation link; again changes nothing; an older link is LinkSuperseded."""
+    request = organisation.get("confirmation") or {}
+    if request.get("nonce") != nonce:
+        raise LinkSuperseded("This link no longer works.")
+    if organisation.get("contact_confirmed", False):
+        return Change(organisation)
+    return Change({**organisation, "contact_confirmed": True, "contact_confirmed_at": now,
+                   "confirmation": {**request, "confirmed_at": now}})
+
+
+def check_verifiable(organisation: dict[str, Any]) -> None:
+    """Staff may verify an organisation only once its contact has confirmed the address."""
+    if not organisation.get("contact_confirmed", False):
+        raise Conflict("The organisation's contact has not confirmed their e-mail address yet; "
+                       "they were sent a link to do so. Verify the organisation after that.")
 
 
 def need_event(type_: str, need: dict[str, Any]) -> Event:

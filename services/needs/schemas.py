@@ -29,8 +29,13 @@ class OrganisationOut(StrictSchema):
     kind = fields.String()
     unit = fields.String(allow_none=True)
     verified = fields.Boolean()
+    contact_confirmed = fields.Boolean(metadata={"description": "Whether the contact has confirmed the e-mail address "
+                                                               "through the link sent to it; staff verify only after."})
     created_at = fields.String()
     contact = fields.Nested(ContactSchema, metadata={"description": "Only for the organisation itself, staff and services."})
+    links = fields.Dict(keys=fields.String(), values=fields.String(),
+                        metadata={"description": "Only to the service token, while the contact address waits to be "
+                                                 "confirmed: {\"confirm\": url} for the confirmation message."})
 
 
 class OrganisationCreated(OrganisationOut):

@@ -1,4 +1,4 @@
-"""The needs service's worker: relays its outbox to Kafka (it consumes nothing)."""
+"""The needs service's worker: relays the outboxes of needs and organisations to Kafka (it consumes nothing)."""
 from __future__ import annotations
 
 from shared.config import load_config
@@ -12,7 +12,7 @@ def main() -> None:
     configure_logging()
     config = load_config()
     repo = NeedsRepository(connect(config, DB_NAME))
-    relay_only(config, repo, [repo.db.needs])
+    relay_only(config, repo, [repo.db.needs, repo.db.organisations])
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from flask import Flask
 
 from shared.config import Config, load_config
 from shared.http import Deps, create_service_app
-from shared.mongo import connect
+from shared.mongo import API_SELECTION_MS, connect
 from services.notify.api import blp
 from services.notify.repository import NotifyRepository
 
@@ -15,6 +15,6 @@ DB_NAME = "notify"
 def create_app(config: Config | None = None) -> Flask:
     """Build the app with its own MongoDB client (one per gunicorn worker)."""
     config = config or load_config()
-    repo = NotifyRepository(connect(config, DB_NAME))
+    repo = NotifyRepository(connect(config, DB_NAME, API_SELECTION_MS))
     return create_service_app("notify", Deps(config, repo), [blp],
                               "Tells volunteers and organisations about their matches.")

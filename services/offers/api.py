@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from functools import partial
 
+from shared import confirmation
 from shared.auth import caller_first, introspection, optional_caller, require_known, require_service, require_staff
+from shared.errors import InvalidLink
 from shared.http import ServiceBlueprint, deps
 from services.offers import handlers
 from shared.schemas import TokenIntrospectionIn, TokenIntrospectionOut
@@ -31,7 +33,7 @@ def list_offers(query):
 @blp.route("/offers/<offer_id>")
 @blp.response(200, OfferOut)
 def get_offer(offer_id):
-    return handlers.readable_offer(offer_id, optional_caller(deps().config), deps().repo)
+    return handlers.readable_offer(offer_id, optional_caller(deps().config), deps().repo, deps().config)
 
 
 @blp.route("/offers/<offer_id>", methods=["PATCH"])
@@ -46,6 +48,24 @@ def update_offer(changes, offer_id):
 @blp.response(200, OfferOut)
 def withdraw_offer(offer_id):
     return handlers.withdraw_offer(offer_id, optional_caller(deps().config), deps().repo, deps().now)
+
+
+@blp.route("/confirm/<code>")
+def confirmation_page(code):
+    """The page a confirmation link opens: it changes nothing; its button POSTs to the same address."""
+    try:
+        return confirmation.page("offer", handlers.confirmation_state(code, deps().repo, deps().config, deps().now))
+    except InvalidLink as error:
+        return confirmation.page("offer", confirmation.outcome_of(error))
+
+
+@blp.route("/confirm/<code>", methods=["POST"])
+def confirm_address(code):
+    """The confirmation page's button: the volunteer's address is confirmed and the offer opens."""
+    try:
+        return confirmation.page("offer", handlers.confirm_address(code, deps().repo, deps().config, deps().now))
+    except InvalidLink as error:
+        return confirmation.page("offer", confirmation.outcome_of(error))
 
 
 @blp.route("/tokens/introspect", methods=["POST"])

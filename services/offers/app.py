@@ -5,7 +5,7 @@ from flask import Flask
 
 from shared.config import Config, load_config
 from shared.http import Deps, create_service_app, reference_blueprint
-from shared.mongo import connect
+from shared.mongo import API_SELECTION_MS, connect
 from services.offers.api import blp
 from services.offers.repository import OffersRepository
 
@@ -15,6 +15,6 @@ DB_NAME = "offers"
 def create_app(config: Config | None = None) -> Flask:
     """Build the app with its own MongoDB client (one per gunicorn worker)."""
     config = config or load_config()
-    repo = OffersRepository(connect(config, DB_NAME))
+    repo = OffersRepository(connect(config, DB_NAME, API_SELECTION_MS))
     return create_service_app("offers", Deps(config, repo), [blp, reference_blueprint()],
                               "Citizens offer their time as volunteers.")

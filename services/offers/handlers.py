@@ -1,15 +1,19 @@
 """Use cases of the offers service: each takes its dependencies as parameters."""
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable
 
+from shared import confirmation
 from shared.auth import Caller, hash_token, new_token, token_matches
+from shared.config import Config
 from shared.errors import DomainError, Forbidden, NotFound, Unauthorized
 from shared.mongo import retrying
 from services.offers import model
 from services.offers.repository import OffersRepository
 
 Clock = Callable[[], str]
+CONFIRM_PURPOSE = "confirm-offer"
 
 
 def publish_offer(data: dict[str, Any], repo: OffersRepository, now: Clock) -> tuple[dict[str, Any], str]:
@@ -19,15 +23,71 @@ def publish_offer(data: dict[str, Any], repo: OffersRepository, now: Clock) -> t
     return repo.offers.insert(change.doc, change.events), token
 
 
-def readable_offer(offer_id: str, caller: Caller | None, repo: OffersRepository) -> dict[str, Any]:
-    """An offer for its volunteer, staff or a service; 404 for other volunteers (existence is private)."""
+def readable_offer(offer_id: str, caller: Caller | None, repo: OffersRepository, config: Config) -> dict[str, Any]:
+    """An offer for its volunteer, staff or a service; 404 for other volunteers (existence is private).
+    A service (notify) also gets the confirmation link while an address waits to be confirmed."""
     if caller is None:
         raise Unauthorized("This needs the offer's manage_token or the staff token.")
     offer = repo.offers.get(offer_id)
+    if offer is not None and caller.is_service and model.awaiting_confirmation(offer):
+        return {**offer, "links": {"confirm": confirm_url(config, offer)}}
     if offer is not None and (caller.is_staff or caller.is_service
                               or token_matches(caller.token, offer.get("manage_token_hash"))):
         return offer
     raise _refusal(offer, caller, repo)
+
+
+def confirm_url(config: Config, offer: dict[str, Any]) -> str:
+    """The link that confirms the offer's pending address request."""
+    code = confirmation.make_code(config, CONFIRM_PURPOSE, offer["_id"], offer["confirmation"])
+    return confirmation.link(config.offers_public_url or config.offers_url, code)
+
+
+def _claimed_offer(code: str, repo: OffersRepository, config: Config, now: str) -> tuple[confirmation.Claim, dict[str, Any]]:
+    claim = confirmation.read_code(config, CONFIRM_PURPOSE, code, now)
+    offer = repo.offers.get(claim.subject_id)
+    if offer is None:
+        raise confirmation.LinkSuperseded("This offer is gone.")
+    return claim, offer
+
+
+def confirmation_state(code: str, repo: OffersRepository, config: Config, now: Clock) -> str:
+    """What the page of a confirmation link shows; opening it changes nothing. InvalidLink when it does not work."""
+    claim, offer = _claimed_offer(code, repo, config, now())
+    request = offer.get("confirmation") or {}
+    if offer["status"] == model.WITHDRAWN or request.get("nonce") != claim.nonce:
+        raise confirmation.LinkSuperseded("This link no longer works.")
+    if "confirmed_at" in request:
+        return confirmation.ALREADY
+    return confirmation.ASK if model.awaiting_confirmation(offer) else confirmation.GONE
+
+
+def confirm_address(code: str, repo: OffersRepository, config: Config, now: Clock) -> str:
+    """The volunteer pressed the button: the address is confirmed (a pending offer opens); pressing again is harmless."""
+    def confirm() -> str:
+        claim, offer = _claimed_offer(code, repo, config, now())
+        change = model.confirm_address(offer, claim.nonce, now())
+        if change.doc is offer:
+            return confirmation.ALREADY
+        repo.offers.save(change.doc, change.events)
+        return confirmation.CONFIRMED
+    return retrying(confirm)
+
+
+def erase_if_unconfirmed(offer_id: str, repo: OffersRepository, now: Clock) -> bool:
+    """Erase one new offer if its address was not confirmed before its links expired."""
+    offer = repo.offers.get(offer_id)
+    if offer is None or not model.unconfirmed_too_long(offer, now()):
+        return False
+    change = model.withdraw_offer(offer, now(), reason=model.UNCONFIRMED)
+    repo.offers.save(change.doc, change.events)
+    return True
+
+
+def erase_unconfirmed(repo: OffersRepository, now: Clock) -> int:
+    """Erase every new offer whose address was not confirmed in time (a periodic task of the worker); how many."""
+    stale = repo.pending_requested_before(model.PENDING, confirmation.requested_before(now()))
+    return sum(retrying(partial(erase_if_unconfirmed, offer["_id"], repo, now)) for offer in stale)
 
 
 def owned_offer(offer_id: str, caller: Caller | None, repo: OffersRepository, staff_may: bool) -> dict[str, Any]:

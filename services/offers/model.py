@@ -1,16 +1,25 @@
-"""The offers service's rules: a volunteer's offer, its changes and withdrawal. No I/O."""
+"""The offers service's rules: a volunteer's offer, the confirmation of its address, its changes and withdrawal. No I/O.
+
+A new offer waits, `pending_confirmation`, until the volunteer confirms the address through the link
+sent to it; only then is it `open` and published to the matcher. A change of e-mail address asks for
+a new confirmation: on a pending offer the new address simply replaces the old one (older links stop
+working); on an open offer the confirmed address stays in use until the new one is confirmed.
+"""
 from __future__ import annotations
 
 from typing import Any
 from uuid import uuid4
 
+from shared.confirmation import LinkSuperseded, is_expired, new_request
 from shared.errors import Conflict, InvalidInput
 from shared.events import Change, Event, new_event
 
 SOURCE = "/services/offers"
+PENDING = "pending_confirmation"
 OPEN = "open"
 WITHDRAWN = "withdrawn"
-STATUSES = (OPEN, WITHDRAWN)
+STATUSES = (PENDING, OPEN, WITHDRAWN)
+UNCONFIRMED = "unconfirmed"  # why an offer whose address was never confirmed was erased
 
 # What the matcher needs to know about an offer. Names, e-mail and phone never leave this service;
 # the birth year travels because minimum-age rules need it.
@@ -30,31 +39,89 @@ def offer_event(type_: str, offer: dict[str, Any]) -> Event:
 
 
 def new_offer(data: dict[str, Any], token_hash: str, now: str) -> Change:
-    """A new open offer and its offer.published event."""
-    offer = {"_id": str(uuid4()), **data, "status": OPEN, "manage_token_hash": token_hash,
-             "created_at": now, "updated_at": now}
-    return Change(offer, (offer_event("offer.published", offer),))
+    """A new offer, waiting for its address to be confirmed: an offer.confirmation_requested event, nothing published."""
+    offer = {"_id": str(uuid4()), **data, "status": PENDING, "manage_token_hash": token_hash,
+             "confirmation": new_request(now), "created_at": now, "updated_at": now}
+    return Change(offer, (offer_event("offer.confirmation_requested", offer),))
+
+
+def awaiting_confirmation(offer: dict[str, Any]) -> bool:
+    """True while an address of the offer waits to be confirmed (a new offer's, or a changed one's)."""
+    request = offer.get("confirmation")
+    if not request or "confirmed_at" in request:
+        return False
+    return offer["status"] == PENDING or (offer["status"] == OPEN and "pending_email" in offer)
+
+
+def confirm_address(offer: dict[str, Any], nonce: str, now: str) -> Change:
+    """The volunteer pressed the button of a confirmation link: a pending offer opens and is published;
+    an open offer's new address replaces the old. Confirming again changes nothing; a link to an older
+    request, or to a withdrawn offer, is LinkSuperseded."""
+    request = offer.get("confirmation") or {}
+    if offer["status"] == WITHDRAWN or request.get("nonce") != nonce:
+        raise LinkSuperseded("This link no longer works.")
+    if "confirmed_at" in request:
+        return Change(offer)
+    if not awaiting_confirmation(offer):
+        raise LinkSuperseded("This link no longer works.")
+    confirmed = {**offer, "confirmation": {**request, "confirmed_at": now}, "updated_at": now}
+    if offer["status"] == PENDING:
+        confirmed.update(status=OPEN, published_at=now)
+        return Change(confirmed, (offer_event("offer.published", confirmed),))
+    confirmed["volunteer"] = {**offer["volunteer"], "email": offer.get("pending_email", offer["volunteer"]["email"])}
+    confirmed.pop("pending_email", None)
+    return Change(confirmed)
+
+
+def _with_address(offer: dict[str, Any], merged: dict[str, Any], now: str) -> tuple[dict[str, Any], bool]:
+    """The merged offer with its e-mail handled, and whether a new confirmation is asked for."""
+    old, new = offer["volunteer"]["email"], merged["volunteer"]["email"]
+    if offer["status"] == PENDING:
+        if new == old:
+            return merged, False
+        return {**merged, "confirmation": new_request(now)}, True
+    merged["volunteer"] = {**merged["volunteer"], "email": old}
+    if new == old:
+        merged.pop("pending_email", None)
+        return merged, False
+    if new == offer.get("pending_email") and awaiting_confirmation(offer):
+        return merged, False
+    return {**merged, "pending_email": new, "confirmation": new_request(now)}, True
 
 
 def update_offer(offer: dict[str, Any], changes: dict[str, Any], now: str) -> Change:
-    """Apply a partial update; the volunteer's sub-fields merge; matching changes are an event."""
-    if offer["status"] != OPEN:
+    """Apply a partial update; the volunteer's sub-fields merge; matching changes of an open offer are an event,
+    and a new e-mail address is a new confirmation request."""
+    if offer["status"] == WITHDRAWN:
         raise Conflict("A withdrawn offer cannot be changed.")
     merged = {**offer, **{k: v for k, v in changes.items() if k in EDITABLE_FIELDS}, "updated_at": now}
     merged["volunteer"] = {**offer["volunteer"], **changes.get("volunteer", {})}
     if "sms" in merged.get("contact_channels", []) and not merged["volunteer"].get("phone"):
         raise InvalidInput("SMS needs a phone number.", {"contact_channels": ["SMS needs volunteer.phone."]})
-    before, after = offer_event("offer.updated", offer).data, offer_event("offer.updated", merged).data
-    if before != after:
-        return Change(merged, (offer_event("offer.updated", merged),))
-    return Change(merged)
+    merged, reconfirm = _with_address(offer, merged, now)
+    events = [offer_event("offer.confirmation_requested", merged)] if reconfirm else []
+    if offer["status"] == OPEN:
+        before, after = offer_event("offer.updated", offer).data, offer_event("offer.updated", merged).data
+        if before != after:
+            events.append(offer_event("offer.updated", merged))
+    return Change(merged, tuple(events))
 
 
-def withdraw_offer(offer: dict[str, Any], now: str) -> Change:
-    """Withdraw an offer and erase the volunteer's personal data, leaving a tombstone."""
+def withdraw_offer(offer: dict[str, Any], now: str, reason: str | None = None) -> Change:
+    """Withdraw an offer and erase the volunteer's personal data, leaving a tombstone. An offer that was never
+    published is erased without an event: the matcher never heard of it."""
     if offer["status"] == WITHDRAWN:
         return Change(offer)
     # Events still waiting in the outbox carry the birth year; the withdrawal supersedes them.
     tombstone = {key: offer[key] for key in ("_id", "version", "created_at", "manage_token_hash") if key in offer}
     tombstone.update(status=WITHDRAWN, withdrawn_at=now, updated_at=now)
+    if reason:
+        tombstone["withdrawn_reason"] = reason
+    if offer["status"] == PENDING:
+        return Change(tombstone)
     return Change(tombstone, (offer_event("offer.withdrawn", tombstone),))
+
+
+def unconfirmed_too_long(offer: dict[str, Any], now: str) -> bool:
+    """True for a new offer whose address was not confirmed before its links expired."""
+    return offer["status"] == PENDING and is_expired(offer["confirmation"], now)

@@ -29,6 +29,10 @@ class OffersRepository(Repository):
         """True when some offer, withdrawn ones included, has a manage_token with this hash."""
         return self.db.offers.find_one({"manage_token_hash": token_hash}, {"_id": 1}) is not None
 
+    def pending_requested_before(self, status: str, before: str) -> list[dict[str, Any]]:
+        """Offers of a status whose confirmation was requested before an instant (ids only)."""
+        return list(self.db.offers.find({"status": status, "confirmation.requested_at": {"$lt": before}}, {"_id": 1}))
+
     def find_offers(self, query: dict[str, Any]) -> dict[str, Any]:
         """A page of offers matching the staff filters (status, skill, district; "all" serves every district)."""
         found: dict[str, Any] = {}

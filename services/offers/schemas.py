@@ -73,9 +73,17 @@ class OfferOut(StrictSchema):
     headcount = fields.Integer()
     contact_channels = fields.List(fields.String())
     note = fields.String(allow_none=True)
+    pending_email = fields.String(metadata={"description": "A new e-mail address waiting to be confirmed; "
+                                                           "the confirmed one stays in use until then."})
     created_at = fields.String()
     updated_at = fields.String()
+    published_at = fields.String(metadata={"description": "When the address was confirmed and the offer opened."})
     withdrawn_at = fields.String()
+    withdrawn_reason = fields.String(metadata={"description": "'unconfirmed' when erased because the address "
+                                                              "was not confirmed within 7 days."})
+    links = fields.Dict(keys=fields.String(), values=fields.String(),
+                        metadata={"description": "Only to the service token, while an address waits to be confirmed: "
+                                                 "{\"confirm\": url} for the confirmation message."})
 
 
 class OfferCreated(OfferOut):

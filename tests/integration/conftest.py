@@ -5,6 +5,7 @@ import re
 from copy import deepcopy
 from datetime import date, timedelta
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 from uuid import uuid4
 
 import pytest
@@ -19,6 +20,7 @@ from services.offers.app import DB_NAME as OFFERS_DB, create_app as create_offer
 
 ADMIN_TOKEN = "staff-token"
 SERVICE_TOKEN = "service-token"
+LINK_SIGNING_KEY = "integration-link-signing-key-" + "k" * 32
 VALID_ORG_NUMBER = "974760673"
 
 
@@ -28,6 +30,7 @@ def bearer(token: str | None) -> dict[str, str]:
 
 
 STAFF = bearer(ADMIN_TOKEN)
+SERVICE = bearer(SERVICE_TOKEN)
 
 
 def unique(prefix: str = "x") -> str:
@@ -120,18 +123,40 @@ def assert_contract_error(response, status: int) -> dict[str, Any]:
     return error
 
 
-def create_offer(client: FlaskClient, **changes: Any) -> dict[str, Any]:
-    """POST /offers; the created offer with its manage_token."""
+def confirmation_path(client: FlaskClient, path: str) -> str:
+    """The path of the confirmation link the service token reads at `path` (as notify puts it in the mail)."""
+    response = client.get(path, headers=SERVICE)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return urlsplit(response.get_json()["links"]["confirm"]).path
+
+
+def confirm_through_link(client: FlaskClient, path: str) -> None:
+    """Press the button of the confirmation link of the resource at `path`."""
+    response = client.post(confirmation_path(client, path))
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def create_offer(client: FlaskClient, confirmed: bool = True, **changes: Any) -> dict[str, Any]:
+    """POST /offers, its address confirmed through the link unless told otherwise; the offer with its manage_token."""
     response = client.post("/offers", json=offer_body(**changes))
     assert response.status_code == 201, response.get_data(as_text=True)
-    return response.get_json()
+    offer = response.get_json()
+    if confirmed:
+        confirm_through_link(client, f"/offers/{offer['id']}")
+        offer["status"] = "open"
+    return offer
 
 
-def register_organisation(client: FlaskClient, verified: bool = True, **changes: Any) -> dict[str, Any]:
-    """POST /organisations, verified by staff unless told otherwise; the organisation with its api_key."""
+def register_organisation(client: FlaskClient, verified: bool = True, confirmed: bool = True,
+                          **changes: Any) -> dict[str, Any]:
+    """POST /organisations, its contact confirmed through the link and verified by staff unless told otherwise;
+    the organisation with its api_key."""
     response = client.post("/organisations", json=organisation_body(**changes))
     assert response.status_code == 201, response.get_data(as_text=True)
     organisation = response.get_json()
+    if confirmed:
+        confirm_through_link(client, f"/organisations/{organisation['id']}")
+        organisation["contact_confirmed"] = True
     if verified:
         check = client.post(f"/organisations/{organisation['id']}/verify", headers=STAFF)
         assert check.status_code == 200, check.get_data(as_text=True)
@@ -148,7 +173,8 @@ def post_need(client: FlaskClient, api_key: str, **changes: Any) -> dict[str, An
 
 @pytest.fixture(scope="session")
 def service_config(mongo_uri: str) -> Config:
-    return Config(mongodb_uri=mongo_uri, admin_token=ADMIN_TOKEN, service_token=SERVICE_TOKEN, testing=True)
+    return Config(mongodb_uri=mongo_uri, admin_token=ADMIN_TOKEN, service_token=SERVICE_TOKEN,
+                  link_signing_keys=(LINK_SIGNING_KEY,), testing=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,116 @@
+"""Address-confirmation links: a signed code naming what is confirmed, which request it answers, and its expiry.
+
+The offers service confirms a volunteer's address and the needs service an organisation's contact
+address the same way, so the code and the page it opens are made here once. The code carries the
+subject's id, the nonce of the confirmation request it answers (a new request, e.g. after a change of
+address, makes older links worthless) and when it stops working; nothing is stored per link.
+"""
+from __future__ import annotations
+
+import secrets
+import struct
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import cache
+from pathlib import Path
+from uuid import UUID
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from shared import links
+from shared.clock import from_iso, to_iso
+from shared.config import Config
+from shared.errors import InvalidLink
+
+VALID_FOR = timedelta(days=7)
+NONCE_BYTES = 8
+_LAYOUT = struct.Struct(f">16s{NONCE_BYTES}sI")  # subject UUID, request nonce, expiry in Unix seconds
+
+# What a page says, by outcome: asking to confirm, confirmed now, confirmed before, or a link that does not work.
+ASK, CONFIRMED, ALREADY, INVALID, EXPIRED, GONE = "ask", "confirmed", "already", "invalid", "expired", "gone"
+PAGE_STATUS = {ASK: 200, CONFIRMED: 200, ALREADY: 200, INVALID: 404, EXPIRED: 410, GONE: 410}
+
+
+class LinkExpired(InvalidLink):
+    """A genuine confirmation link whose time is up."""
+
+    code = "link_expired"
+
+
+class LinkSuperseded(InvalidLink):
+    """A genuine link to a confirmation request that a newer one replaced, or to a subject that is gone."""
+
+    code = "link_superseded"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a valid code says: which subject, and which confirmation request it answers."""
+
+    subject_id: str
+    nonce: str
+
+
+def new_request(now: str) -> dict[str, str]:
+    """A fresh confirmation request, stored on the subject: its nonce and when it was made."""
+    return {"nonce": secrets.token_hex(NONCE_BYTES), "requested_at": now}
+
+
+def expires_at(request: dict[str, str]) -> datetime:
+    """When the links of a confirmation request stop working."""
+    return from_iso(request["requested_at"]) + VALID_FOR
+
+
+def is_expired(request: dict[str, str], now: str) -> bool:
+    """True when the request's links no longer work."""
+    return expires_at(request) <= from_iso(now)
+
+
+def requested_before(now: str) -> str:
+    """The stored instant before which a request's links have expired."""
+    return to_iso(from_iso(now) - VALID_FOR)
+
+
+def make_code(config: Config, purpose: str, subject_id: str, request: dict[str, str]) -> str:
+    """The signed code of a confirmation request (the same every time it is asked for)."""
+    expiry = int(expires_at(request).timestamp())
+    payload = _LAYOUT.pack(UUID(subject_id).bytes, bytes.fromhex(request["nonce"]), expiry)
+    return links.sign(config, purpose, payload)
+
+
+def read_code(config: Config, purpose: str, code: str, now: str) -> Claim:
+    """The claim of a code signed for this purpose; InvalidLink if forged or mangled, LinkExpired if too old."""
+    payload = links.verify(config, purpose, code)
+    if len(payload) != _LAYOUT.size:
+        raise InvalidLink("This link is not valid.")
+    subject, nonce, expiry = _LAYOUT.unpack(payload)
+    if datetime.fromtimestamp(expiry, timezone.utc) <= from_iso(now):
+        raise LinkExpired("This link has expired.")
+    return Claim(str(UUID(bytes=subject)), nonce.hex())
+
+
+def link(base_url: str, code: str) -> str:
+    """The address a person opens: the owning service's public URL and the code."""
+    return f"{base_url.rstrip('/')}/confirm/{code}"
+
+
+def outcome_of(error: InvalidLink) -> str:
+    """The page to show for a link that does not work."""
+    if isinstance(error, LinkExpired):
+        return EXPIRED
+    if isinstance(error, LinkSuperseded):
+        return GONE
+    return INVALID
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                       autoescape=select_autoescape(["html", "html.j2"]), trim_blocks=True, lstrip_blocks=True)
+
+
+def page(subject: str, outcome: str) -> tuple[str, int, dict[str, str]]:
+    """The confirmation page ("offer" or "contact") for an outcome, as a Flask response tuple."""
+    html = _environment().get_template("confirm_address.html.j2").render(subject=subject, outcome=outcome)
+    return html, PAGE_STATUS[outcome], {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
+                                        "Referrer-Policy": "no-referrer"}
