@@ -1,20 +1,25 @@
 """Bearer tokens: made random, shown once, stored only as a hash, compared in constant time."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from flask import request
 
 from shared.config import Config
 from shared.errors import Forbidden, Unauthorized
+from shared.http import deps
 
 STAFF = "staff"
 SERVICE = "service"
 BEARER = "bearer"
+View = TypeVar("View", bound=Callable[..., Any])
+Known = Callable[[str, Any], bool]
 
 
 def new_token() -> str:
@@ -87,3 +92,46 @@ def require_staff(config: Config, known: Callable[[str], bool] = _nobody) -> Cal
     if caller.is_service or known(caller.token):
         raise Forbidden("Only municipal staff may do this.")
     raise Unauthorized("This needs the staff token.")
+
+
+def require_service(config: Config, known: Callable[[str], bool] = _nobody) -> Caller:
+    """The caller if it is another service; else 403 for staff or a token `known` recognises, 401 for anyone else."""
+    caller = require_caller(config)
+    if caller.is_service:
+        return caller
+    if caller.is_staff or known(caller.token):
+        raise Forbidden("Only the other services may do this.")
+    raise Unauthorized("This needs the service token.")
+
+
+def require_known(config: Config, known: Callable[[str], bool]) -> Caller:
+    """The caller if it is staff, a service or a token `known` recognises; 401 for a missing or unknown token."""
+    caller = require_caller(config)
+    if caller.kind == BEARER and not known(caller.token):
+        raise Unauthorized("Unknown token.")
+    return caller
+
+
+def caller_first(check: Callable[[Config, Callable[[str], bool]], Caller], known: Known) -> Callable[[View], View]:
+    """A view decorator, placed above @blp.arguments: the caller is checked before the body is read, so a
+    stranger gets 401 rather than a list of field errors. `known(token, repo)` says whether the token is this
+    service's own."""
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            d = deps()
+            check(d.config, functools.partial(known, repo=d.repo))
+            return view(*args, **kwargs)
+        return checked  # type: ignore[return-value]
+    return decorate
+
+
+def introspection(config: Config, token: str, holder: Callable[[str], dict[str, Any] | None]) -> dict[str, Any]:
+    """RFC 7662's answer for a token: staff, a service, or what `holder` says of a token it issued (e.g.
+    {"kind": "volunteer", "offer_id": ...}); {"active": False} and nothing else for any other token."""
+    if _same(config.admin_token, token):
+        return {"active": True, "kind": STAFF}
+    if _same(config.service_token, token):
+        return {"active": True, "kind": SERVICE}
+    found = holder(token) if token else None
+    return {"active": True, **found} if found else {"active": False}

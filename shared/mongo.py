@@ -19,10 +19,14 @@ log = logging.getLogger(__name__)
 Document = dict[str, Any]
 
 
-def connect(config: Config, db_name: str) -> Database:
+WORKER_SELECTION_MS = 3000
+API_SELECTION_MS = 1000  # an API answers 503 within about a second while the database is away
+
+
+def connect(config: Config, db_name: str, selection_timeout_ms: int = WORKER_SELECTION_MS) -> Database:
     """A new client for this process and the service's own database (call after fork, never at import)."""
     client: MongoClient = MongoClient(
-        config.mongodb_uri, serverSelectionTimeoutMS=3000, connectTimeoutMS=3000, tz_aware=True,
+        config.mongodb_uri, serverSelectionTimeoutMS=selection_timeout_ms, connectTimeoutMS=3000, tz_aware=True,
     )
     return client[db_name]
 

@@ -207,3 +207,22 @@ class PageQuery(QuerySchema):
 
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
+
+
+class TokenIntrospectionIn(Schema):
+    """RFC 7662's request: the token to ask about (a `token_type_hint` is accepted and ignored)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    token = fields.String(required=True, validate=validate.Length(max=512))
+    token_type_hint = fields.String(validate=validate.Length(max=64))
+
+
+class TokenIntrospectionOut(Schema):
+    """RFC 7662's answer: `active`, and for an active token whose it is."""
+
+    active = fields.Boolean(required=True)
+    kind = fields.String(metadata={"description": "volunteer, organisation, staff or service"})
+    offer_id = fields.String(metadata={"description": "For a volunteer's manage_token: their offer."})
+    organisation_id = fields.String(metadata={"description": "For an organisation's api_key: the organisation."})
