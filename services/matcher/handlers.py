@@ -1,20 +1,25 @@
 """Use cases and event handlers of the matcher; the table at the bottom routes events to them."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any, Callable
 
 from shared.clock import to_iso
 from shared.config import Config
 from shared.errors import Conflict, NotFound
-from shared.events import Change, Event
+from shared.events import Change, Event, InvalidEvent
 from shared.mongo import retrying
+from shared.timeslots import oslo_date
 from services.matcher import lifecycle
 from services.matcher.index import CandidateIndex, NeedIndex
-from services.matcher.model import (IDLE, Load, NeedView, OfferView, alternatives_per_match, eligible, rank,
-                                    scarcest_first, wave)
+from services.matcher.model import (IDLE, OPEN, Load, NeedView, OfferView, alternatives_per_match, eligible,
+                                    not_to_ask, rank, scarcest_first, surplus_proposals, wave)
 from services.matcher.repository import MatcherRepository
+
+log = logging.getLogger(__name__)
 
 FAIRNESS_WINDOW = timedelta(days=30)
 HOLD_LEASE = timedelta(minutes=10)  # how long a confirmation under way may hold its slots before it counts as lost
@@ -29,30 +34,61 @@ class Matching:
     clock: Callable[[], datetime]
     offers: CandidateIndex = field(default_factory=CandidateIndex)
     needs: NeedIndex = field(default_factory=NeedIndex)
+    unreadable: list[str] = field(default_factory=list)
 
     def rebuild(self) -> None:
-        """Replace the indexes with fresh ones filled from the read model (whenever this worker takes over)."""
-        offers, needs = CandidateIndex(), NeedIndex()
-        for data in self.repo.open_offers():
-            offers.upsert(OfferView.from_data(data))
-        for data in self.repo.open_needs():
-            needs.upsert(NeedView.from_data(data))
-        self.offers, self.needs = offers, needs
+        """Replace the indexes with fresh ones filled from the read model (whenever this worker takes over).
+
+        A stored document that cannot be read is left out and named in `unreadable` (and the log), rather than
+        stopping every match.
+        """
+        offers, needs, unreadable = CandidateIndex(), NeedIndex(), []
+        for index, read, documents in ((offers, read_offer, self.repo.open_offers()),
+                                       (needs, read_need, self.repo.open_needs())):
+            for data in documents:
+                try:
+                    index.upsert(read(data))
+                except InvalidEvent as exc:
+                    log.error("left out of the index: %s", exc)
+                    unreadable.append(str(data.get("_id")))
+        self.offers, self.needs, self.unreadable = offers, needs, unreadable
 
     @property
     def ttl(self) -> timedelta:
         return timedelta(hours=self.config.proposal_ttl_hours)
+
+    def today(self) -> date:
+        """Today's date in Oslo, which every date rule counts from."""
+        return oslo_date(self.clock())
+
+
+def read_offer(data: dict[str, Any]) -> OfferView:
+    """The offer an event or stored document describes; InvalidEvent when it cannot be read."""
+    try:
+        return OfferView.from_data(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidEvent(f"offer {data.get('id')!r} cannot be read: {exc}") from exc
+
+
+def read_need(data: dict[str, Any]) -> NeedView:
+    """The need an event or stored document describes; InvalidEvent when it cannot be read."""
+    try:
+        return NeedView.from_data(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidEvent(f"need {data.get('id')!r} cannot be read: {exc}") from exc
 
 
 def _save(repo: MatcherRepository, change: Change) -> dict[str, Any]:
     return repo.matches.save(change.doc, change.events) if change.events else change.doc
 
 
-def _cancel_live(matches: list[dict[str, Any]], reason: str, m: Matching) -> None:
-    for match in matches:
-        def cancel(match_id: str = match["_id"]) -> None:
-            _save(m.repo, lifecycle.cancel(m.repo.matches.get(match_id), reason, m.clock()))
-        retrying(cancel)
+def _cancel_once(m: Matching, match_id: str, reason: str) -> None:
+    _save(m.repo, lifecycle.cancel(m.repo.matches.get(match_id), reason, m.clock()))
+
+
+def cancel_match(m: Matching, match_id: str, reason: str) -> None:
+    """Cancel a live match (a match no longer live is left as it is), again if another writer got there first."""
+    retrying(partial(_cancel_once, m, match_id, reason))
 
 
 def _history(m: Matching, ids: list[str], since: str) -> tuple[dict[str, Load], dict[str, int]]:
@@ -73,24 +109,41 @@ def _eligible_offers(need: NeedView, m: Matching, today: date) -> list[OfferView
     return [o for o in m.offers.candidates(need) if eligible(o, need, today)]
 
 
-def run_wave(need_id: str, m: Matching, candidates: list[OfferView] | None = None) -> int:
-    """Propose the need's open slots to the best candidates not yet asked; returns how many were proposed.
+def _trim(need: NeedView, matches: list[dict[str, Any]], m: Matching) -> bool:
+    """Cancel proposals a need no longer has room for; True when it has none left to fill.
 
-    A need that confirmed matches have filled gets its proposals still open cancelled instead. The caller may
-    pass the need's eligible offers when it has them already.
+    A need that confirmed matches have filled has its open proposals cancelled; one whose volunteers_needed was
+    lowered below its live matches loses its newest proposals first. Confirmed matches are never taken back.
+    """
+    proposed = [x for x in matches if x["status"] == lifecycle.PROPOSED]
+    confirmed = sum(x["slots"] for x in matches if x["status"] == lifecycle.CONFIRMED)
+    if confirmed >= need.volunteers_needed:
+        for match in proposed:
+            cancel_match(m, match["_id"], "need_filled")
+        return True
+    for match in surplus_proposals(proposed, need.volunteers_needed - confirmed):
+        cancel_match(m, match["_id"], "need_reduced")
+    return False
+
+
+def run_wave(need_id: str, m: Matching, candidates: list[OfferView] | None = None) -> int:
+    """Bring the need's proposals in line with its free slots: trim what is too many (see _trim), then propose
+    the open slots to the best candidates not yet asked; returns how many were proposed.
+
+    Idempotent by outcome: it works from the stored matches, so running it again proposes only what is still
+    missing. The caller may pass the need's eligible offers when it has them already.
     """
     need = m.needs.get(need_id)
     if need is None:
         return 0
     matches = m.repo.matches_for_need(need_id)
-    if sum(x["slots"] for x in matches if x["status"] == lifecycle.CONFIRMED) >= need.volunteers_needed:
-        _cancel_live([x for x in matches if x["status"] == lifecycle.PROPOSED], "need_filled", m)
+    if _trim(need, matches, m):
         return 0
     open_slots = need.volunteers_needed - sum(x["slots"] for x in matches if x["status"] in lifecycle.LIVE)
     if open_slots <= 0:
         return 0
     now = m.clock()
-    today = now.date()
+    today = oslo_date(now)
     if candidates is None:
         candidates = _eligible_offers(need, m, today)
     m.repo.record_candidates(need.id, len(candidates))
@@ -101,20 +154,22 @@ def run_wave(need_id: str, m: Matching, candidates: list[OfferView] | None = Non
     elsewhere = {o.id: alternatives_per_match(m.needs.demand(o, today), o, loads[o.id]) for o in candidates}
     ranked = rank(need, candidates, recent, today, elsewhere)
     by_id = {c.offer_id: c for c in ranked}
-    chosen = wave(need, ranked, open_slots, {x["offer_id"] for x in matches}, loads,
-                  {o.id: o for o in candidates}, m.config.max_open_proposals_per_volunteer)
+    offers = {o.id: o for o in candidates}
+    chosen = wave(need, ranked, open_slots, not_to_ask(matches, need, offers), loads, offers,
+                  m.config.max_open_proposals_per_volunteer)
     proposed = 0
     for offer_id, slots in chosen:
         candidate = by_id[offer_id]
         change = lifecycle.propose(need.id, need.organisation_id, offer_id, slots, candidate.score,
-                                   candidate.reasons, now, m.ttl)
+                                   candidate.reasons, now, m.ttl, need_version=need.version,
+                                   offer_version=offers[offer_id].version)
         proposed += m.repo.insert_match(change.doc, change.events) is not None
     return proposed
 
 
 def _refill_needs_of(offer: OfferView, m: Matching, skip: str | None = None) -> None:
     """Run waves for the open needs this offer is eligible for (others cannot gain from it), scarcest first."""
-    today = m.clock().date()
+    today = m.today()
     fitting = [need for need in m.needs.needs_for(offer) if need.id != skip and eligible(offer, need, today)]
     if not fitting:
         return
@@ -126,38 +181,82 @@ def _refill_needs_of(offer: OfferView, m: Matching, skip: str | None = None) -> 
         run_wave(need.id, m, candidates[need.id])
 
 
-def on_offer_event(event: Event, m: Matching) -> None:
-    """Keep the read model and index in step; a withdrawn offer's matches are cancelled and refilled."""
-    if not m.repo.upsert_offer(event.data):
-        return
-    offer = OfferView.from_data(event.data)
-    m.offers.upsert(offer)
-    if offer.status != "open":
-        live = [x for x in m.repo.matches_for_offer(offer.id) if x["status"] in lifecycle.LIVE]
-        _cancel_live(live, "offer_withdrawn", m)
+def settle_offer(offer: OfferView, m: Matching) -> None:
+    """What should follow from an offer as stored: one no longer open has no live matches; an open one is
+    proposed where it fits and is still missing."""
+    if offer.status != OPEN:
+        for match in m.repo.live_matches_of_offer(offer.id):
+            cancel_match(m, match["_id"], "offer_withdrawn")
         return
     _refill_needs_of(offer, m)
 
 
-def on_need_event(event: Event, m: Matching) -> None:
-    """Keep the read model and index in step; a closed need's matches are cancelled."""
-    if not m.repo.upsert_need(event.data):
-        return
-    need = NeedView.from_data(event.data)
-    m.needs.upsert(need)
-    if need.status != "open":
-        live = [x for x in m.repo.matches_for_need(need.id) if x["status"] in lifecycle.LIVE]
-        _cancel_live(live, "need_closed", m)
+def settle_need(need: NeedView, m: Matching) -> None:
+    """What should follow from a need as stored: one no longer open has no live matches; an open one has its
+    free slots proposed and no more proposals than it has room for."""
+    if need.status != OPEN:
+        for match in m.repo.live_matches_of_need(need.id):
+            cancel_match(m, match["_id"], "need_closed")
         return
     run_wave(need.id, m)
 
 
+def on_offer_event(event: Event, m: Matching) -> None:
+    """Read the event whole (unreadable data is refused before anything is stored), keep the newest version in
+    the read model, then act on the offer as stored: a redelivered or replayed event repeats only what is
+    still missing."""
+    read_offer(event.data)
+    m.repo.upsert_offer(event.data)
+    offer = read_offer(m.repo.offer(event.data["id"]))
+    m.offers.upsert(offer)
+    settle_offer(offer, m)
+
+
+def on_need_event(event: Event, m: Matching) -> None:
+    """As on_offer_event, for a need."""
+    read_need(event.data)
+    m.repo.upsert_need(event.data)
+    need = read_need(m.repo.need(event.data["id"]))
+    m.needs.upsert(need)
+    settle_need(need, m)
+
+
 def on_match_event(event: Event, m: Matching) -> None:
     """A slot or a volunteer's capacity was freed or taken: refill (or trim) the need, and the volunteer's other needs."""
-    run_wave(event.data["need_id"], m)
-    offer = m.offers.get(event.data["offer_id"])
+    need_id, offer_id = event.data.get("need_id"), event.data.get("offer_id")
+    if not isinstance(need_id, str) or not isinstance(offer_id, str):
+        raise InvalidEvent(f"match event {event.id} names no need_id and offer_id")
+    run_wave(need_id, m)
+    offer = m.offers.get(offer_id)
     if offer is not None:
-        _refill_needs_of(offer, m, skip=event.data["need_id"])
+        _refill_needs_of(offer, m, skip=need_id)
+
+
+def _orphan_reason(match: dict[str, Any], m: Matching) -> str | None:
+    """Why a live match should not be live any more (its offer or need is not open in the read model), or None."""
+    for kind, index, stored, reason in (("offer", m.offers, m.repo.offer, "offer_withdrawn"),
+                                        ("need", m.needs, m.repo.need, "need_closed")):
+        if index.get(match[f"{kind}_id"]) is None:
+            doc = stored(match[f"{kind}_id"])
+            if doc is None or doc.get("status") != OPEN:
+                return reason
+    return None
+
+
+def reconcile(m: Matching) -> int:
+    """Repair from stored state whatever lost or half-handled events left undone; returns the proposals made.
+
+    Live matches of offers or needs no longer open are cancelled, and every open need whose live matches are not
+    its volunteers_needed gets its wave (which also trims a surplus). The handlers make the same things happen
+    sooner; this makes sure they happen.
+    """
+    for match in m.repo.live_matches():
+        reason = _orphan_reason(match, m)
+        if reason:
+            cancel_match(m, match["_id"], reason)
+    needs = m.needs.all()
+    live = m.repo.live_slots_of_needs([need.id for need in needs])
+    return sum(run_wave(need.id, m) for need in needs if live.get(need.id, 0) != need.volunteers_needed)
 
 
 def expire_due(repo: MatcherRepository, now: datetime) -> int:

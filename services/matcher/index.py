@@ -175,6 +175,10 @@ class NeedIndex:
         """How many open needs are indexed."""
         return len(self._needs)
 
+    def all(self) -> list[NeedView]:
+        """Every indexed need, oldest published first, then by id."""
+        return sorted(self._needs.values(), key=lambda need: (need.published_at or "", need.id))
+
     def needs_for(self, offer: OfferView) -> list[NeedView]:
         """Open needs in the offer's districts (every need for 'all'), oldest published first, then by id."""
         if ALL_DISTRICTS in offer.districts:

@@ -26,12 +26,13 @@ def match_event(type_: str, match: dict[str, Any], **extra: Any) -> Event:
 
 
 def propose(need_id: str, organisation_id: str, offer_id: str, slots: int, score: float,
-            reasons: dict[str, Any], now: datetime, ttl: timedelta) -> Change:
-    """A new proposal that expires after the time-to-live."""
+            reasons: dict[str, Any], now: datetime, ttl: timedelta, need_version: int = 0,
+            offer_version: int = 0) -> Change:
+    """A new proposal that expires after the time-to-live, made from these versions of the need and offer."""
     match = {"_id": str(uuid4()), "need_id": need_id, "offer_id": offer_id, "organisation_id": organisation_id,
              "status": PROPOSED, "slots": slots, "score": score, "reasons": reasons,
              "accepted_by": [], "created_at": to_iso(now), "updated_at": to_iso(now),
-             "expires_at": to_iso(now + ttl)}
+             "expires_at": to_iso(now + ttl), "need_version": need_version, "offer_version": offer_version}
     return Change(match, (match_event("match.proposed", match, score=score),))
 
 

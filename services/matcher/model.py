@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from shared.reference import ALL_DISTRICTS
+from services.matcher.lifecycle import CONFIRMED, DECLINED, PROPOSED
 from shared.timeslots import (Schedule, Slot, WeeklySlot, first_date_from, fits, local_weekday_and_times,
                               parse_schedule, parse_slot, slot_minutes, spare_minutes, weekly_covers)
 
@@ -345,6 +346,35 @@ def scarcest_first(needs: Iterable[NeedView], supply: Mapping[str, int],
         scarcity = supply.get(need.id, 0) / slots if slots > 0 else math.inf
         return scarcity, need.published_at or "", need.id
     return sorted(needs, key=key)
+
+
+_NEVER_AGAIN = (PROPOSED, CONFIRMED, DECLINED)
+
+
+def not_to_ask(matches: Iterable[Mapping[str, Any]], need: NeedView, offers: Mapping[str, OfferView]) -> set[str]:
+    """The offers a need's wave must pass over: a pair that is live or was declined, ever; and a pair that expired
+    or was cancelled by the system while neither the need nor the offer has changed since (a change of either
+    may make the pair worth asking again)."""
+    asked = set()
+    for match in matches:
+        offer = offers.get(match["offer_id"])
+        if match["status"] in _NEVER_AGAIN or (
+                offer is not None and match.get("need_version") == need.version
+                and match.get("offer_version") == offer.version):
+            asked.add(match["offer_id"])
+    return asked
+
+
+def surplus_proposals(proposed: Sequence[Mapping[str, Any]], room: int) -> list[Mapping[str, Any]]:
+    """The newest proposals beyond the room a need has left, which are to be withdrawn (newest first)."""
+    surplus: list[Mapping[str, Any]] = []
+    taken = sum(match["slots"] for match in proposed)
+    for match in sorted(proposed, key=lambda x: (x["created_at"], x["_id"]), reverse=True):
+        if taken <= room:
+            break
+        surplus.append(match)
+        taken -= match["slots"]
+    return surplus
 
 
 def wave(need: NeedView, ranked: Sequence[Candidate], open_slots: int, asked: Set[str],

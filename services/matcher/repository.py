@@ -19,8 +19,12 @@ class MatcherRepository(Repository):
         self.matches = DocumentStore(db.matches)
 
     def ensure_indexes(self) -> None:
-        """One match per (need, offer) pair, ever: a declined pair can never come back."""
-        self.db.matches.create_index([("need_id", ASCENDING), ("offer_id", ASCENDING)], unique=True)
+        """One match per (need, offer) pair at the same versions of both: a pair can be asked again only after one
+        of them changed (and a declined pair never, which the wave decides)."""
+        if "need_id_1_offer_id_1" in self.db.matches.index_information():  # one pair, ever, before versions
+            self.db.matches.drop_index("need_id_1_offer_id_1")
+        self.db.matches.create_index([("need_id", ASCENDING), ("offer_id", ASCENDING),
+                                      ("need_version", ASCENDING), ("offer_version", ASCENDING)], unique=True)
         self.db.matches.create_index([("offer_id", ASCENDING)])
         self.db.matches.create_index([("status", ASCENDING)])
 
@@ -69,6 +73,17 @@ class MatcherRepository(Repository):
 
     def matches_for_offer(self, offer_id: str) -> list[dict[str, Any]]:
         return list(self.db.matches.find({"offer_id": offer_id}).sort("created_at", ASCENDING))
+
+    def live_matches(self) -> list[dict[str, Any]]:
+        """Every proposed or confirmed match: ids and status."""
+        return list(self.db.matches.find({"status": {"$in": list(LIVE)}},
+                                         {"need_id": 1, "offer_id": 1, "status": 1}))
+
+    def live_matches_of_offer(self, offer_id: str) -> list[dict[str, Any]]:
+        return list(self.db.matches.find({"offer_id": offer_id, "status": {"$in": list(LIVE)}}, {"status": 1}))
+
+    def live_matches_of_need(self, need_id: str) -> list[dict[str, Any]]:
+        return list(self.db.matches.find({"need_id": need_id, "status": {"$in": list(LIVE)}}, {"status": 1}))
 
     def matches_of_offers(self, offer_ids: list[str]) -> list[dict[str, Any]]:
         """Every match of these offers: status and creation time (for their load and fairness)."""

@@ -1,0 +1,174 @@
+"""The matcher loses no work: a handler that failed half-way, a crash after the read-model write, an event that
+never arrived, a poison event and a changed pair, on a real broker and database."""
+from __future__ import annotations
+
+import pytest
+from kafka import KafkaConsumer
+from pymongo.errors import AutoReconnect
+
+from deploy import standins
+from services.matcher.handlers import Matching, reconcile
+from services.matcher.lifecycle import VOLUNTEER
+from shared.events import OFFERS_TOPIC, NEEDS_TOPIC, dlq_topic
+from tests.conftest import wait_until
+from tests.integration.matcher_world import MatcherWorld, need_data, offer_data
+
+SNUG = {"availability": [{"weekday": 2, "start_time": "17:30", "end_time": "19:00"}]}
+
+
+@pytest.fixture
+def world(tmp_path, mongo_uri):
+    with standins.kafka(tmp_path) as kafka:
+        world = MatcherWorld(kafka, mongo_uri)
+        try:
+            yield world
+        finally:
+            world.stop()
+
+
+def _fails_once(world, method: str) -> list[int]:
+    """Make one repository method raise a database error on its first call; returns the call count."""
+    calls = [0]
+    real = getattr(world.repo, method)
+
+    def flaky(*args, **kwargs):
+        calls[0] += 1
+        if calls[0] == 1:
+            raise AutoReconnect("the database went away")
+        return real(*args, **kwargs)
+
+    setattr(world.repo, method, flaky)
+    return calls
+
+
+def _known(world, **ids) -> None:
+    wait_until(lambda: all(getattr(world.repo, kind)(i) for kind, i in ids.items()), timeout=30,
+               message=f"the matcher to know {ids}")
+
+
+def _statuses(world, need_id: str) -> list[tuple[str, str]]:
+    return sorted((m["offer_id"], m["status"]) for m in world.matches(need_id))
+
+
+def test_a_wave_that_failed_after_the_read_model_write_still_happens_exactly_once(world):
+    world.send("offer.published", offer_data("a", **SNUG))
+    _known(world, offer="a")
+    calls = _fails_once(world, "record_candidates")
+    world.send("need.published", need_data("n1"))
+    world.wait_for("n1", {"a": "proposed"})
+    assert calls[0] >= 2
+    world.send("need.published", need_data("n1"))
+    wait_until(lambda: world.handled["matcher"] >= 3, timeout=30, message="the redelivery handled")
+    wait_until(world.drained, timeout=10)
+    assert _statuses(world, "n1") == [("a", "proposed")]
+
+
+def test_a_redelivered_event_after_a_crash_does_the_wave_the_crash_cut_short(world):
+    world.send("offer.published", offer_data("a", **SNUG))
+    _known(world, offer="a")
+    world.repo.upsert_need(need_data("n1"))  # the crashed handler got this far; its offset was never committed
+    world.send("need.published", need_data("n1"))
+    world.wait_for("n1", {"a": "proposed"})
+
+
+def test_a_withdrawal_whose_cancellation_failed_still_cancels_and_backfills(world):
+    world.send("offer.published", offer_data("a", **SNUG))
+    world.send("offer.published", offer_data("b"))
+    _known(world, offer="a")
+    _known(world, offer="b")
+    world.send("need.published", need_data("n1"))
+    world.wait_for("n1", {"a": "proposed"})
+    _fails_once(world, "live_matches_of_offer")
+    world.send("offer.withdrawn", {"id": "a", "status": "withdrawn", "version": 2})
+    world.wait_for("n1", {"a": "cancelled", "b": "proposed"})
+
+
+def test_reconciliation_repairs_what_lost_events_left_undone(world):
+    """Events that never reached the matcher: a need closed and an offer that fits an open need."""
+    world.send("offer.published", offer_data("a", **SNUG))
+    _known(world, offer="a")
+    world.send("need.published", need_data("closed"))
+    world.wait_for("closed", {"a": "proposed"})
+    world.send("need.published", need_data("open", volunteers_needed=2))
+    world.wait_for("open", {"a": "proposed"})
+    wait_until(world.drained, timeout=10)
+    world.repo.upsert_need(need_data("closed", version=2, status="closed"))
+    world.repo.upsert_offer(offer_data("b", **SNUG))
+    matching = Matching(world.repo, world.config, world.clock)
+    matching.rebuild()
+    assert reconcile(matching) == 1
+    assert _statuses(world, "closed") == [("a", "cancelled")]
+    assert _statuses(world, "open") == [("a", "proposed"), ("b", "proposed")]
+    assert reconcile(matching) == 0
+    assert len(world.repo.all_matches()) == 3
+
+
+def _dead_letters(world, topic: str) -> list:
+    consumer = KafkaConsumer(dlq_topic(topic), bootstrap_servers=world.config.kafka_bootstrap_servers,
+                             auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=4000)
+    try:
+        return list(consumer)
+    finally:
+        consumer.close()
+
+
+def test_unreadable_events_are_dead_lettered_before_storing_and_matching_goes_on_after_a_restart(world):
+    world.send("offer.published", offer_data("poison-offer", availability=[{"weekday": "tuesday"}]))
+    world.send("need.published", need_data("poison-need", schedule={"weekday": 2, "start_time": "late"}))
+    wait_until(lambda: _dead_letters(world, OFFERS_TOPIC) and _dead_letters(world, NEEDS_TOPIC), timeout=40,
+               message="both poison events in their dead-letter topics")
+    assert world.repo.offer("poison-offer") is None and world.repo.need("poison-need") is None
+
+    world.stop_part(world.first)
+    world.start(name="restarted")
+    world.send("offer.published", offer_data("a", **SNUG))
+    _known(world, offer="a")
+    world.send("need.published", need_data("n1"))
+    world.wait_for("n1", {"a": "proposed"})
+
+
+def test_a_stored_document_that_cannot_be_read_is_left_out_of_the_index_and_named(world):
+    world.repo.db.offers.insert_one({"_id": "garbled", "id": "garbled", "status": "open", "version": 1,
+                                     "availability": "every day"})
+    world.repo.upsert_offer(offer_data("a", **SNUG))
+    matching = Matching(world.repo, world.config, world.clock)
+    matching.rebuild()
+    assert matching.unreadable == ["garbled"]
+    assert matching.offers.get("a") is not None
+
+
+def test_an_expired_pair_is_asked_again_once_the_volunteer_changed_the_offer_but_a_declined_pair_never(world):
+    world.send("offer.published", offer_data("a", **SNUG))
+    world.send("offer.published", offer_data("b", **SNUG))
+    _known(world, offer="a")
+    _known(world, offer="b")
+    world.send("need.published", need_data("n1", volunteers_needed=2))
+    matches = world.wait_for("n1", {"a": "proposed", "b": "proposed"})
+    declined = next(m for m in matches if m["offer_id"] == "b")
+    world.answer(declined["_id"], VOLUNTEER, accepted=False)
+    world.clock.advance(hours=49)
+    assert world.expire_due() == 1
+    wait_until(lambda: ("a", "expired") in _statuses(world, "n1"), timeout=30)
+    wait_until(world.drained, timeout=10)
+    assert _statuses(world, "n1") == [("a", "expired"), ("b", "declined")]
+
+    world.send("offer.updated", offer_data("a", version=2, availability=[
+        {"weekday": 2, "start_time": "17:00", "end_time": "19:30"}]))
+    world.send("offer.updated", offer_data("b", version=2, availability=[
+        {"weekday": 2, "start_time": "17:00", "end_time": "19:30"}]))
+    wait_until(lambda: ("a", "proposed") in _statuses(world, "n1"), timeout=30, message="a asked again")
+    wait_until(world.drained, timeout=10)
+    assert _statuses(world, "n1") == [("a", "expired"), ("a", "proposed"), ("b", "declined")]
+
+
+def test_lowering_volunteers_needed_cancels_the_newest_surplus_proposals(world):
+    for offer_id in ("a", "b", "c"):
+        world.send("offer.published", offer_data(offer_id, **SNUG))
+        _known(world, offer=offer_id)
+    world.send("need.published", need_data("n1", volunteers_needed=3))
+    world.wait_for("n1", {"a": "proposed", "b": "proposed", "c": "proposed"})
+    newest = max(world.matches("n1"), key=lambda m: (m["created_at"], m["_id"]))
+    world.send("need.updated", need_data("n1", version=2, volunteers_needed=2))
+    wait_until(lambda: world.repo.matches.get(newest["_id"])["status"] == "cancelled", timeout=30)
+    live = [m for m in world.matches("n1") if m["status"] == "proposed"]
+    assert len(live) == 2 and world.repo.matches.get(newest["_id"])["cancel_reason"] == "need_reduced"
