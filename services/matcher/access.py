@@ -1,28 +1,25 @@
 """Who may read or answer a match: staff, services, the volunteer and the organisation of the pair."""
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from shared import links
 from shared.auth import Caller
 from shared.config import Config
-from shared.directory import Directory
-from shared.errors import Forbidden, NotFound, Unauthorized
-from services.matcher.lifecycle import ORGANISATION, ROLES, VOLUNTEER
+from shared.directory import INACTIVE, SERVICE, STAFF, Directory, TokenInfo, is_uuid
+from shared.errors import Forbidden, InvalidLink, NotFound, Unauthorized
+from services.matcher.lifecycle import EXPIRED as EXPIRED_STATUS, ORGANISATION, PROPOSED, ROLES, VOLUNTEER, is_expired
 
-
-def _mac(config: Config, match_id: str, role: str) -> bytes:
-    message = f"respond:{match_id}:{role}".encode()
-    return hmac.new(config.service_token.encode(), message, hashlib.sha256).digest()[:16]
+RESPOND = "respond"
+READ, ANSWER, LIST = "read", "answer", "list"
+OPEN, DECIDED, EXPIRED = "open", "decided", "expired"
 
 
 def respond_code(config: Config, match_id: str, role: str) -> str:
-    """The short code of a notification link: match id, role and a MAC, so nothing is stored or sent in events."""
-    raw = UUID(match_id).bytes + bytes([ROLES.index(role)]) + _mac(config, match_id, role)
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    """The short code of an answer link: match id and role, signed, so nothing is stored or sent in events."""
+    return links.sign(config, RESPOND, UUID(match_id).bytes + bytes([ROLES.index(role)]))
 
 
 def respond_url(config: Config, match_id: str, role: str) -> str:
@@ -31,53 +28,68 @@ def respond_url(config: Config, match_id: str, role: str) -> str:
 
 
 def read_code(config: Config, code: str) -> tuple[str, str]:
-    """The match id and role a link code proves, or 404 for a code that was not made here."""
-    try:
-        raw = base64.urlsafe_b64decode(code + "=" * (-len(code) % 4))
-        match_id, role = str(UUID(bytes=raw[:16])), ROLES[raw[16]]
-    except (ValueError, IndexError):
-        raise NotFound("This link is not valid.") from None
-    if len(raw) != 33 or not hmac.compare_digest(_mac(config, match_id, role), raw[17:]):
-        raise NotFound("This link is not valid.")
-    return match_id, role
+    """The match id and role an answer link proves; InvalidLink (404) for a code that was not made here."""
+    payload = links.verify(config, RESPOND, code)
+    if len(payload) != 17 or payload[16] >= len(ROLES):
+        raise InvalidLink("This link is not valid.")
+    return str(UUID(bytes=payload[:16])), ROLES[payload[16]]
 
 
-def role_of(caller: Caller | None, match: dict[str, Any], directory: Directory) -> str:
-    """The side of the match the bearer token belongs to; staff and services are not a side."""
+def link_state(match: dict[str, Any], now: datetime) -> str:
+    """Whether an answer link still works: OPEN while the proposal waits, else DECIDED or EXPIRED."""
+    if match["status"] == PROPOSED and not is_expired(match, now):
+        return OPEN
+    return EXPIRED if match["status"] in (PROPOSED, EXPIRED_STATUS) else DECIDED
+
+
+def identify(caller: Caller | None, directory: Directory) -> TokenInfo:
+    """Who the caller is, resolved once: staff, a service, or the holder the issuer names; 401 for nobody."""
     if caller is None:
-        raise Unauthorized("This needs the volunteer's manage_token or the organisation's api_key.")
-    if caller.is_staff or caller.is_service:
-        raise Forbidden("Only the volunteer or the organisation can answer a proposal.")
-    if directory.holds_offer(match["offer_id"], caller.token):
+        raise Unauthorized("This needs the volunteer's manage_token, the organisation's api_key or the staff token.")
+    if caller.is_staff:
+        return TokenInfo(True, STAFF)
+    if caller.is_service:
+        return TokenInfo(True, SERVICE)
+    info = directory.introspect(caller.token)
+    if info is INACTIVE or not info.active:
+        raise Unauthorized("Unknown token.")
+    return info
+
+
+def side_of(who: TokenInfo, resource: dict[str, Any]) -> str | None:
+    """The side of a match (or of a need's or offer's listing) the token holder is, if any."""
+    if who.kind == VOLUNTEER and who.offer_id and who.offer_id == resource.get("offer_id"):
         return VOLUNTEER
-    if directory.organisation_id_of(caller.token) == match["organisation_id"]:
+    if who.kind == ORGANISATION and who.organisation_id and who.organisation_id == resource.get("organisation_id"):
         return ORGANISATION
-    raise NotFound("No such match.")
+    return None
 
 
-def check_reader(caller: Caller | None, match: dict[str, Any], directory: Directory) -> None:
-    """Staff, services and both sides may read a match; anyone else is refused."""
-    if caller is None:
-        raise Unauthorized("This needs a bearer token.")
-    if not (caller.is_staff or caller.is_service):
-        role_of(caller, match, directory)
+def authorize(who: TokenInfo, action: str, resource: dict[str, Any]) -> str | None:
+    """Refuse what this caller may not do; the side it acts for (None for staff and services).
+
+    READ a match: staff, services and both sides; 404 to anyone else, to whom it is private.
+    ANSWER a proposal: only the two sides (403 for staff and services, 404 for anyone else).
+    LIST one need's or one offer's matches: staff and the owner; 403 for everyone else.
+    """
+    side = side_of(who, resource)
+    if action == READ:
+        if who.kind in (STAFF, SERVICE) or side:
+            return side
+        raise NotFound("No such match.")
+    if action == ANSWER:
+        if who.kind in (STAFF, SERVICE):
+            raise Forbidden("Only the volunteer or the organisation can answer a proposal.")
+        if side:
+            return side
+        raise NotFound("No such match.")
+    if who.kind == STAFF or side:
+        return side
+    raise Forbidden("Only staff and the owner may list these matches.")
 
 
-def check_need_reader(caller: Caller | None, organisation_id: str | None, directory: Directory) -> None:
-    """Staff or the organisation that owns the need."""
-    if caller is None:
-        raise Unauthorized("This needs the organisation's api_key or the staff token.")
-    if caller.is_staff:
-        return
-    if organisation_id is None or directory.organisation_id_of(caller.token) != organisation_id:
-        raise Forbidden("Only the organisation that posted the need can list its matches.")
-
-
-def check_offer_reader(caller: Caller | None, offer_id: str, directory: Directory) -> None:
-    """Staff or the volunteer who holds the offer."""
-    if caller is None:
-        raise Unauthorized("This needs the offer's manage_token or the staff token.")
-    if caller.is_staff:
-        return
-    if caller.is_service or not directory.holds_offer(offer_id, caller.token):
-        raise Forbidden("Only the volunteer can list this offer's matches.")
+def match_id_of(value: str) -> str:
+    """A match id from a path, or 404 for anything that is not one."""
+    if not is_uuid(value):
+        raise NotFound("No such match.")
+    return value

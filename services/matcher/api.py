@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import render_template
 
 from shared.auth import optional_caller, require_staff
+from shared.directory import SERVICE, STAFF, TokenInfo
 from shared.clock import from_iso
 from shared.http import ServiceBlueprint, deps
 from shared.timeslots import OSLO
@@ -16,9 +17,10 @@ from services.matcher.schemas import AnswerForm, MatchesQuery, MatchList, MatchO
 blp = ServiceBlueprint("matches", __name__, description="Matches between offers and needs")
 
 
-def _view(match: dict, with_links: bool = False) -> dict:
+def _view(match: dict, who: TokenInfo | None = None) -> dict:
+    """What the contract shows of a match; the answer links of both sides go only to services (notify)."""
     view = public_view(match)
-    if with_links:
+    if who is not None and who.kind == SERVICE:
         view["links"] = {role: access.respond_url(deps().config, match["_id"], role) for role in ROLES}
     return view
 
@@ -28,13 +30,13 @@ def _view(match: dict, with_links: bool = False) -> dict:
 @blp.response(200, MatchList)
 def list_matches(query):
     d = deps()
-    caller = optional_caller(d.config)
+    who = access.identify(optional_caller(d.config), d.clients)
     if "need_id" in query:
-        need = d.repo.need(query["need_id"]) or d.clients.need(query["need_id"])
-        access.check_need_reader(caller, need and need["organisation_id"], d.clients)
+        need = d.repo.need(query["need_id"]) or (d.clients.need(query["need_id"]) if who.kind != STAFF else None)
+        access.authorize(who, access.LIST, {"organisation_id": need and need["organisation_id"]})
         items = d.repo.matches_for_need(query["need_id"])
     else:
-        access.check_offer_reader(caller, query["offer_id"], d.clients)
+        access.authorize(who, access.LIST, {"offer_id": query["offer_id"]})
         items = d.repo.matches_for_offer(query["offer_id"])
     return {"items": [_view(m) for m in items]}
 
@@ -43,10 +45,10 @@ def list_matches(query):
 @blp.response(200, MatchOut)
 def get_match(match_id):
     d = deps()
-    caller = optional_caller(d.config)
-    match = handlers.get_match(match_id, d.repo)
-    access.check_reader(caller, match, d.clients)
-    return _view(match, with_links=caller.is_service)
+    who = access.identify(optional_caller(d.config), d.clients)
+    match = handlers.get_match(access.match_id_of(match_id), d.repo)
+    access.authorize(who, access.READ, match)
+    return _view(match, who)
 
 
 def _ttl(config) -> timedelta:
@@ -55,9 +57,10 @@ def _ttl(config) -> timedelta:
 
 def _answer(match_id: str, accepted: bool) -> dict:
     d = deps()
-    match = handlers.get_match(match_id, d.repo)
-    role = access.role_of(optional_caller(d.config), match, d.clients)
-    return _view(handlers.respond(match_id, role, accepted, d.repo, deps().clock(), _ttl(d.config)))
+    who = access.identify(optional_caller(d.config), d.clients)
+    match = handlers.get_match(access.match_id_of(match_id), d.repo)
+    role = access.authorize(who, access.ANSWER, match)
+    return _view(handlers.respond(match_id, role, accepted, d.repo, d.clock(), _ttl(d.config)))
 
 
 @blp.route("/matches/<match_id>/accept", methods=["POST"])
@@ -105,5 +108,5 @@ def answer_from_page(form, code):
 @blp.route("/stats")
 @blp.response(200)
 def get_stats():
-    require_staff(deps().config)
+    require_staff(deps().config, lambda token: deps().clients.introspect(token).active)
     return stats.by_district(deps().repo)

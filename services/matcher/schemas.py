@@ -1,8 +1,9 @@
 """Marshmallow schemas for the matcher's HTTP boundary."""
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
+from shared.directory import is_uuid
 from shared.schemas import QuerySchema, StrictSchema
 from services.matcher.lifecycle import STATUSES
 
@@ -10,6 +11,11 @@ from services.matcher.lifecycle import STATUSES
 class MatchesQuery(QuerySchema):
     need_id = fields.String(validate=validate.Length(max=64))
     offer_id = fields.String(validate=validate.Length(max=64))
+
+    @validates("need_id", "offer_id")
+    def _an_id(self, value, data_key, **kwargs):
+        if not is_uuid(value):
+            raise ValidationError("Must be an id (a UUID such as 0b8e2a4c-5f1d-4c3a-9e7b-2d6f8a1c3e5b).")
 
     @validates_schema
     def _one_filter(self, data, **kwargs):
