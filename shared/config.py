@@ -32,6 +32,7 @@ class Config:
     matcher_url: str = "http://127.0.0.1:8003"
     proposal_ttl_hours: float = 48.0
     max_open_proposals_per_volunteer: int = 3
+    matcher_reconcile_seconds: float = 60.0
     notify_max_attempts: int = 6
     notify_retry_base_seconds: float = 30.0
     kafka_idempotent_producer: bool = False
@@ -83,6 +84,8 @@ def _check_ranges(config: Config) -> list[str]:
     problems = []
     if not config.proposal_ttl_hours > 0:
         problems.append("PROPOSAL_TTL_HOURS must be more than 0")
+    if not config.matcher_reconcile_seconds > 0:
+        problems.append("MATCHER_RECONCILE_SECONDS must be greater than 0")
     if config.max_open_proposals_per_volunteer < 1:
         problems.append("MAX_OPEN_PROPOSALS_PER_VOLUNTEER must be at least 1")
     if config.notify_max_attempts < 1:

