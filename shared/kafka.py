@@ -284,7 +284,6 @@ class ConsumeLoop:
     def _hold(self, consumer: KafkaConsumer, seconds: float) -> None:
         """Wait with every partition paused, polling so the group keeps this member, until the time is up, the
         loop stops or the assignment changes (a new assignment is prepared first, as always)."""
-        time.sleep(seconds); return
         consumer.pause(*consumer.assignment())
         deadline = time.monotonic() + seconds
         try:
