@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 import pytest
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
+from marshmallow import ValidationError
 from pymongo import MongoClient
+from pymongo.errors import AutoReconnect
 
 from deploy import standins
 from shared.config import Config
-from shared.events import NEEDS_TOPIC, OFFERS_TOPIC, dlq_topic, new_event, parse_event
+from shared.events import NEEDS_TOPIC, OFFERS_TOPIC, InvalidEvent, dlq_topic, new_event, parse_event
 from shared.kafka import ConsumeLoop, Publisher, Subscription, ensure_topics
 from shared.mongo import DocumentStore, OutboxRelay
 from tests.conftest import wait_until
@@ -173,3 +176,129 @@ def test_no_event_is_handled_before_the_member_has_prepared_for_its_partitions(c
     finally:
         running.stop()
     assert steps == ["prepare", "prepare", "o1"]
+
+
+def _read_now(config: Config, topic: str) -> list:
+    """Every message on the topic now (none is a valid answer)."""
+    consumer = KafkaConsumer(topic, bootstrap_servers=config.kafka_bootstrap_servers, auto_offset_reset="earliest",
+                             enable_auto_commit=False, consumer_timeout_ms=3000)
+    try:
+        return list(consumer)
+    finally:
+        consumer.close()
+
+
+def _committed(config: Config, group: str, topic: str) -> dict[int, int]:
+    """The group's committed offsets on the topic, by partition (absent where none was committed)."""
+    consumer = KafkaConsumer(bootstrap_servers=config.kafka_bootstrap_servers, group_id=group, enable_auto_commit=False)
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        offsets = {p: consumer.committed(TopicPartition(topic, p)) for p in partitions}
+        return {p: offset for p, offset in offsets.items() if offset is not None}
+    finally:
+        consumer.close()
+
+
+class Outage:
+    """A handler whose database is away for the first `seconds` after the first call."""
+
+    def __init__(self, seconds: float, error: Exception | None = None):
+        self.seconds = seconds
+        self.error = error or AutoReconnect("connection refused")
+        self.started: float | None = None
+        self.failed = 0
+        self.handled: list[str] = []
+
+    def __call__(self, event) -> None:
+        self.started = self.started or time.monotonic()
+        if time.monotonic() - self.started < self.seconds:
+            self.failed += 1
+            raise self.error
+        self.handled.append(event.subject)
+
+
+def test_an_outage_longer_than_the_old_retry_window_is_waited_out_not_dead_lettered_nor_committed(config):
+    group = f"test-{uuid.uuid4()}"
+    outage = Outage(8.0)
+    Publisher(config).publish(new_event("/test", "offer.published", "o-outage", {}))
+    running = Running(ConsumeLoop(config, Subscription(group, {"offer.published": outage}), Publisher(config),
+                                  backoff_seconds=0.1, max_backoff_seconds=1.0))
+    try:
+        wait_until(lambda: outage.started and time.monotonic() - outage.started > 5, timeout=30)
+        assert outage.failed >= 4 and outage.handled == []
+        assert _committed(config, group, OFFERS_TOPIC) == {}
+        wait_until(lambda: outage.handled, timeout=30)
+        wait_until(lambda: sum(_committed(config, group, OFFERS_TOPIC).values()) == 1, timeout=10)
+    finally:
+        running.stop()
+    assert outage.handled == ["o-outage"]
+    assert _read_now(config, dlq_topic(OFFERS_TOPIC)) == []
+
+
+@pytest.mark.parametrize("error", [InvalidEvent("availability[0] cannot be read"), ValidationError({"x": ["bad"]})],
+                         ids=type)
+def test_an_event_the_handler_cannot_read_is_dead_lettered_after_one_attempt(config, error):
+    group = f"test-{uuid.uuid4()}"
+    attempts: list[str] = []
+    handled: list[str] = []
+
+    def handler(event) -> None:
+        if event.subject == "unreadable":
+            attempts.append(event.id)
+            raise error
+        handled.append(event.subject)
+
+    publisher = Publisher(config)
+    publisher.publish(new_event("/test", "need.published", "unreadable", {}))
+    publisher.publish(new_event("/test", "need.published", "readable", {}))
+    running = Running(ConsumeLoop(config, Subscription(group, {"need.published": handler}), Publisher(config),
+                                  attempts=5, backoff_seconds=5.0))
+    try:
+        wait_until(lambda: handled == ["readable"], timeout=30)
+    finally:
+        running.stop()
+    assert len(attempts) == 1
+    [dead] = _read_all(config, dlq_topic(NEEDS_TOPIC), 1)
+    headers = dict(dead.headers)
+    assert headers["error_class"] == b"permanent" and headers["attempts"] == b"1"
+    assert headers["consumer_group"] == group.encode() and headers["origin_topic"] == NEEDS_TOPIC.encode()
+    assert type(error).__name__.encode() in headers["error"]
+    assert parse_event(dead.value).subject == "unreadable"
+
+
+def test_the_member_keeps_its_partitions_through_a_hold_longer_than_max_poll_interval(config):
+    assignments: list[int] = []
+    outage = Outage(1.0)
+    Publisher(config).publish(new_event("/test", "offer.published", "o-long-hold", {}))
+    subscription = Subscription(f"test-{uuid.uuid4()}", {"offer.published": outage},
+                                on_assigned=lambda: assignments.append(1))
+    loop = ConsumeLoop(config, subscription, Publisher(config), backoff_seconds=9.0,
+                       consumer_settings={"max_poll_interval_ms": 6000})
+    running = Running(loop)
+    try:
+        wait_until(lambda: outage.handled, timeout=40)
+    finally:
+        running.stop()
+    assert outage.failed == 1 and outage.handled == ["o-long-hold"]
+    assert len(assignments) == 1
+
+
+def test_a_record_held_through_a_rebalance_is_handled_by_whoever_has_its_partition_then(config):
+    group = f"test-{uuid.uuid4()}"
+    outage = Outage(3600.0)
+    healthy: list[str] = []
+    Publisher(config).publish(new_event("/test", "offer.published", "o-rebalanced", {}))
+    stalled = Running(ConsumeLoop(config, Subscription(group, {"offer.published": outage}), Publisher(config),
+                                  backoff_seconds=0.2, max_backoff_seconds=1.0))
+    wait_until(lambda: outage.failed >= 2, timeout=30)
+    other = Running(ConsumeLoop(config, Subscription(group, {"offer.published": lambda e: healthy.append(e.subject)}),
+                                Publisher(config)))
+    try:
+        wait_until(lambda: other.loop.assigned, timeout=30)
+        stalled.stop()
+        wait_until(lambda: healthy, timeout=30)
+    finally:
+        stalled.stop()
+        other.stop()
+    assert healthy == ["o-rebalanced"] and outage.handled == []
+    assert _read_now(config, dlq_topic(OFFERS_TOPIC)) == []
