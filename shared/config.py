@@ -36,6 +36,7 @@ class Config:
     notify_max_attempts: int = 6
     notify_retry_base_seconds: float = 30.0
     kafka_idempotent_producer: bool = False
+    metrics_port: int | None = None  # where a worker serves /healthz; unset = not served
     rate_limit_writes: str | None = None
     rate_limit_token_failures: str | None = None
     testing: bool = False
