@@ -14,6 +14,7 @@ from shared.clock import to_iso
 from shared.directory import DirectoryUnavailable
 from shared.events import Event
 from services.notify import model
+from services.notify.confirmations import on_confirmation_requested
 from services.notify.delivery import Notifier, deliver_each
 
 log = logging.getLogger(__name__)
@@ -85,4 +86,6 @@ EVENT_HANDLERS: dict[str, Callable[[Event, Notifier], None]] = {
     "match.declined": on_match_event,
     "match.expired": on_match_event,
     "match.cancelled": on_match_cancelled,
+    "offer.confirmation_requested": on_confirmation_requested,
+    "organisation.confirmation_requested": on_confirmation_requested,
 }

@@ -29,6 +29,9 @@ KINDS = (
     "reminder",
 )
 
+# Messages that ask a person to confirm their address; they are about no match, so they name no need.
+ADDRESS_KINDS = ("confirm_address",)
+
 _TEMPLATES = Path(__file__).parent / "templates"
 _NORWEGIAN = frozenset({"nb", "nn", "no"})
 
@@ -75,7 +78,7 @@ def language_for(languages: Iterable[str]) -> str:
 
 def render(kind: str, lang: str, context: Mapping[str, Any]) -> Message:
     """Render the message of `kind` in `lang` ("nb" or "en") from the caller's context."""
-    if kind not in KINDS:
+    if kind not in KINDS and kind not in ADDRESS_KINDS:
         raise ValueError(f"unknown message kind: {kind!r}")
     check_language(lang)
     values = _template_values(lang, context)

@@ -1,0 +1,180 @@
+"""Messages asking a person to confirm their address: a new volunteer's, or an organisation's contact's.
+
+One message per (event, channel): the notification's _id is that key, as for match messages. They are
+kept in their own collection, beside the match notifications, because they concern no match: the
+address and the link are fetched at send time from the owning service with the service token, and a
+link that is no longer offered (the address was confirmed, the offer erased) means nothing is sent.
+E-mail goes to the address being confirmed; an SMS with the link goes too where the volunteer chose
+SMS (and the gateway is on), but not for a changed e-mail address, which only the e-mail can prove.
+The person asked for this message a moment ago, so it is not held over quiet hours.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from jinja2 import TemplateError
+from pymongo.errors import DuplicateKeyError
+
+from shared.clock import to_iso
+from shared.confirmation import VALID_FOR
+from shared.directory import DirectoryUnavailable
+from shared.events import Event
+from shared.mongo import DocumentStore, VersionConflict
+from services.notify import model
+from services.notify.delivery import Notifier
+from services.notify.messages import Message, language_for, render
+from services.notify.senders import PermanentFailure, TransientFailure
+
+log = logging.getLogger(__name__)
+
+KIND = "confirm_address"
+COLLECTION = "confirmations"
+SEND_LEASE = timedelta(seconds=60)
+OFFER, ORGANISATION = "offer", "organisation"
+
+
+def store(n: Notifier) -> DocumentStore:
+    """The confirmation messages, in the notify database."""
+    return DocumentStore(n.repo.db[COLLECTION])
+
+
+def ensure_indexes(n: Notifier) -> None:
+    """Index what the retry round reads."""
+    n.repo.db[COLLECTION].create_index([("status", 1), ("next_attempt_at", 1)])
+
+
+def new_confirmation(event: Event, channel: str, now: str) -> dict[str, Any]:
+    """A confirmation message to be delivered: ids only, no address and no body."""
+    subject_type = OFFER if event.type.startswith("offer.") else ORGANISATION
+    role = model.VOLUNTEER if subject_type == OFFER else model.ORGANISATION
+    return {"_id": model.notification_id(event.id, role, channel), "subject_type": subject_type,
+            "subject_id": event.subject, "role": role, "kind": KIND, "channel": channel, "status": model.PENDING,
+            "attempts": 0, "event_id": event.id, "event_type": event.type, "created_at": now, "updated_at": now,
+            "next_attempt_at": now, "log": []}
+
+
+def on_confirmation_requested(event: Event, n: Notifier) -> None:
+    """Create the confirmation messages an event asks for (once per channel), then try to deliver them."""
+    now = to_iso(n.clock())
+    docs = [new_confirmation(event, channel, now) for channel in model.CHANNELS]
+    for doc in docs:
+        _create(n, doc)
+    for doc in docs:
+        deliver_one(doc["_id"], n)
+
+
+def _create(n: Notifier, doc: dict[str, Any]) -> bool:
+    """Store a new confirmation message; False when it exists already (a redelivered event)."""
+    try:
+        store(n).insert(doc)
+        return True
+    except DuplicateKeyError:
+        return False
+
+
+def deliver_due(n: Notifier) -> int:
+    """Retry the confirmation messages that are due (after backoff, or a send lease that ran out)."""
+    query = {"status": {"$in": [model.PENDING, model.RETRYING, model.SENDING]}, "next_attempt_at": {"$lte": to_iso(n.clock())}}
+    due = [doc["_id"] for doc in n.repo.db[COLLECTION].find(query, {"_id": 1}).limit(200)]
+    for notification_id in due:
+        deliver_one(notification_id, n)
+    return len(due)
+
+
+def deliver_one(notification_id: str, n: Notifier) -> None:
+    """One attempt; a lost race with another worker is fine, an unforeseen error leaves the message due."""
+    try:
+        _deliver(notification_id, n)
+    except VersionConflict:
+        return
+    except Exception:  # an unforeseen error in one delivery must not stop the others
+        log.exception("delivering confirmation %s failed; it stays due and is tried again", notification_id)
+
+
+def recipient(doc: dict[str, Any], subject: dict[str, Any] | None) -> tuple[dict[str, Any] | None, str | None]:
+    """The person to write to (address and chosen channels) and the link, or why nothing is to be sent."""
+    if subject is None or subject.get("status") == "withdrawn":
+        return None, "erased"
+    url = (subject.get("links") or {}).get("confirm")
+    if not url:
+        return None, "already_confirmed"
+    if doc["subject_type"] == ORGANISATION:
+        return {**(subject.get("contact") or {}), "organisation_name": subject.get("name", ""), "url": url}, None
+    person = model.person_of(model.VOLUNTEER, subject, None) or {}
+    if subject.get("pending_email"):
+        if doc["channel"] == model.SMS:
+            return None, "email_change"
+        person = {**person, "email": subject["pending_email"]}
+    return {**person, "url": url}, None
+
+
+def _fetch(doc: dict[str, Any], n: Notifier) -> dict[str, Any] | None:
+    if doc["subject_type"] == OFFER:
+        return n.directory.offer(doc["subject_id"])
+    return n.directory.organisation(doc["subject_id"])
+
+
+def _context(doc: dict[str, Any], person: dict[str, Any]) -> dict[str, Any]:
+    return {"subject_kind": doc["subject_type"], "person_name": person.get("name", ""), "confirm_url": person["url"],
+            "organisation_name": person.get("organisation_name", ""), "valid_days": VALID_FOR.days}
+
+
+def _save(n: Notifier, doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    return store(n).save({**doc, **changes, "updated_at": to_iso(n.clock())})
+
+
+def _logged(doc: dict[str, Any], now: datetime, outcome: str) -> list[dict[str, Any]]:
+    return [*doc.get("log", []), {"at": to_iso(now), "attempt": doc["attempts"], "outcome": outcome[:300]}]
+
+
+def _deliver(notification_id: str, n: Notifier) -> None:
+    doc = store(n).get(notification_id)
+    now = n.clock()
+    if doc is None or doc["status"] in model.FINAL or doc["next_attempt_at"] > to_iso(now):
+        return
+    try:
+        subject = _fetch(doc, n)
+    except DirectoryUnavailable as exc:
+        _retry_later(n, doc, now, f"address unavailable: {exc}", count_attempt=False)
+        return
+    person, reason = recipient(doc, subject)
+    address, unreachable = model.reach(doc["channel"], person, n.sms.enabled) if person else (None, reason)
+    if reason or unreachable:
+        _save(n, doc, status=model.SKIPPED, reason=reason or unreachable,
+              log=_logged(doc, now, f"skipped: {reason or unreachable}"))
+        return
+    lang = "nb" if doc["subject_type"] == ORGANISATION else language_for(person.get("languages", []))
+    try:
+        message = render(KIND, lang, _context(doc, person))
+    except (KeyError, ValueError, TemplateError) as exc:
+        _save(n, doc, status=model.FAILED, log=_logged(doc, now, f"cannot render: {exc!r}"))
+        return
+    doc = _save(n, doc, status=model.SENDING, attempts=doc["attempts"] + 1, next_attempt_at=to_iso(now + SEND_LEASE))
+    try:
+        _send(doc, address, message, n)
+    except PermanentFailure as exc:
+        _save(n, doc, status=model.FAILED, log=_logged(doc, now, f"failed: {exc}"))
+        return
+    except TransientFailure as exc:
+        _retry_later(n, doc, now, f"retry: {exc}")
+        return
+    _save(n, doc, status=model.SENT, sent_at=to_iso(n.clock()), lang=lang, log=_logged(doc, now, "sent"))
+
+
+def _send(doc: dict[str, Any], address: str, message: Message, n: Notifier) -> None:
+    if doc["channel"] == model.EMAIL:
+        domain = n.config.smtp_from.rpartition("@")[2] or "localhost"
+        n.smtp.send(address, message, model.message_id(doc["_id"], domain))
+    else:
+        n.sms.send(address, message.sms, doc["_id"])
+
+
+def _retry_later(n: Notifier, doc: dict[str, Any], now: datetime, outcome: str, count_attempt: bool = True) -> None:
+    if count_attempt and doc["attempts"] >= n.config.notify_max_attempts:
+        _save(n, doc, status=model.FAILED, log=_logged(doc, now, f"gave up: {outcome}"))
+        return
+    wait = model.backoff_seconds(max(1, doc["attempts"]), n.config.notify_retry_base_seconds)
+    _save(n, doc, status=model.RETRYING, next_attempt_at=to_iso(now + timedelta(seconds=wait)),
+          log=_logged(doc, now, outcome))
