@@ -49,12 +49,19 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Unavailable(DomainError):
+    """Something the request needs (the database, another service) is away for now; try again shortly."""
+
+    code = "unavailable"
+
+
 HTTP_STATUS: dict[type[DomainError], int] = {
     InvalidInput: 422,
     NotFound: 404,
     Unauthorized: 401,
     Forbidden: 403,
     Conflict: 409,
+    Unavailable: 503,
 }
 
 

@@ -1,26 +1,32 @@
 """The Flask side every service shares: app factory base, contract error body, health endpoints."""
 from __future__ import annotations
 
+import io
 import logging
 import socket
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
-from flask import Flask, Request, current_app, jsonify
+from flask import Flask, Request, current_app, jsonify, request
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
 from webargs.flaskparser import FlaskParser, abort
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from shared import reference
 from shared.clock import to_iso, utcnow
 from shared.config import Config
-from shared.errors import DomainError, status_of
+from shared.directory import DirectoryUnavailable
+from shared.errors import DomainError, Unavailable, status_of
+from shared.ratelimit import init_rate_limits, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
+BODY_TOO_LARGE = "frivillig.body_too_large"
+UNAVAILABLE_ERRORS = (ConnectionFailure, ExecutionTimeout, WTimeoutError, DirectoryUnavailable)
 
 HTTP_CODES = {
     400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -70,8 +76,12 @@ class ContractApi(Api):
             400: "The request body is not valid JSON.",
             413: f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB.",
             422: "Some fields are not valid.",
+            429: "Too many requests from this address; try again later.",
         }.get(status, error.description or error.name)
-        return error_response(status, HTTP_CODES.get(status, "error"), message, fields)
+        body, status = error_response(status, HTTP_CODES.get(status, "error"), message, fields)
+        if status == 429:
+            body.headers["Retry-After"] = str(retry_after_seconds(current_app))
+        return body, status
 
 
 class RequestParser(FlaskParser):
@@ -162,6 +172,29 @@ def _mongo_ok(ping: Callable[[], Any]) -> bool:
         return False
 
 
+class BoundedBody:
+    """WSGI middleware: a body sent without Content-Length (chunked) is read here up to the limit, so one over
+    it is refused with 413 instead of being cut short at the limit and read as broken JSON."""
+
+    def __init__(self, app: Callable, limit: int):
+        self.app = app
+        self.limit = limit
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable):
+        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            data = environ["wsgi.input"].read(self.limit + 1)
+            if len(data) > self.limit:
+                environ[BODY_TOO_LARGE], data = True, b""
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(data), str(len(data))
+            del environ["HTTP_TRANSFER_ENCODING"]
+        return self.app(environ, start_response)
+
+
+def _refuse_oversized_body() -> None:
+    if request.environ.get(BODY_TOO_LARGE):
+        raise RequestEntityTooLarge()
+
+
 def create_service_app(name: str, deps: Deps, blueprints: Iterable[Blueprint], description: str) -> Flask:
     """A Flask app with the contract's error handling, health endpoints and /openapi.json."""
     config = deps.config
@@ -178,15 +211,26 @@ def create_service_app(name: str, deps: Deps, blueprints: Iterable[Blueprint], d
         JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False
+    app.wsgi_app = BoundedBody(app.wsgi_app, MAX_BODY_BYTES)  # type: ignore[method-assign]
+    app.before_request(_refuse_oversized_body)
     api = ContractApi(app)
     app.extensions["deps"] = deps
     api.register_blueprint(health_blueprint(config, deps.repo.ping))
     for blp in blueprints:
         api.register_blueprint(blp)
+    if hasattr(deps.repo, "db"):
+        init_rate_limits(app, config, deps.repo.db["rate_limits"])
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         return error_response(status_of(error), error.code, error.message, error.fields or None)
+
+    def unavailable(error: Exception):
+        log.warning("unavailable: %s", error)
+        return domain_error(Unavailable("A service this needs is not reachable just now; try again shortly."))
+
+    for cls in UNAVAILABLE_ERRORS:
+        app.register_error_handler(cls, unavailable)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -9,6 +9,7 @@ from shared.auth import optional_caller, require_staff
 from shared.directory import SERVICE, STAFF, TokenInfo
 from shared.clock import from_iso
 from shared.http import ServiceBlueprint, deps
+from shared.ratelimit import limited_write
 from shared.timeslots import OSLO
 from services.matcher import access, handlers, stats
 from services.matcher.lifecycle import ROLES, public_view
@@ -97,6 +98,7 @@ ANSWERED = {
 
 
 @blp.route("/r/<code>", methods=["POST"])
+@limited_write
 @blp.arguments(AnswerForm, location="form")
 def answer_from_page(form, code):
     match_id, role = access.read_code(deps().config, code)

@@ -7,6 +7,7 @@ from shared import confirmation
 from shared.auth import caller_first, introspection, optional_caller, require_known, require_service, require_staff
 from shared.errors import InvalidLink
 from shared.http import ServiceBlueprint, deps
+from shared.ratelimit import limited_write
 from shared.schemas import TokenIntrospectionIn, TokenIntrospectionOut
 from services.needs import handlers
 from services.needs.schemas import (NeedIn, NeedOut, NeedPage, NeedPatch, NeedsQuery, OrganisationCreated,
@@ -16,6 +17,7 @@ blp = ServiceBlueprint("needs", __name__, description="Organisations and the nee
 
 
 @blp.route("/organisations", methods=["POST"])
+@limited_write
 @blp.arguments(OrganisationIn)
 @blp.response(201, OrganisationCreated)
 def register_organisation(data):
@@ -52,6 +54,7 @@ def confirmation_page(code):
 
 
 @blp.route("/confirm/<code>", methods=["POST"])
+@limited_write
 def confirm_contact(code):
     """The confirmation page's button: the contact's address is confirmed; staff may then verify."""
     try:

@@ -7,6 +7,7 @@ from shared import confirmation
 from shared.auth import caller_first, introspection, optional_caller, require_known, require_service, require_staff
 from shared.errors import InvalidLink
 from shared.http import ServiceBlueprint, deps
+from shared.ratelimit import limited_write
 from services.offers import handlers
 from shared.schemas import TokenIntrospectionIn, TokenIntrospectionOut
 from services.offers.schemas import OfferCreated, OfferIn, OfferOut, OfferPage, OfferPatch, OffersQuery
@@ -15,6 +16,7 @@ blp = ServiceBlueprint("offers", __name__, description="Volunteers' offers of th
 
 
 @blp.route("/offers", methods=["POST"])
+@limited_write
 @blp.arguments(OfferIn)
 @blp.response(201, OfferCreated)
 def publish_offer(data):
@@ -60,6 +62,7 @@ def confirmation_page(code):
 
 
 @blp.route("/confirm/<code>", methods=["POST"])
+@limited_write
 def confirm_address(code):
     """The confirmation page's button: the volunteer's address is confirmed and the offer opens."""
     try:
