@@ -113,7 +113,7 @@ def decline(match: dict[str, Any], role: str, now: datetime) -> Change:
     if match["status"] != PROPOSED:
         raise Conflict(f"This match is {match['status']} and can no longer be declined.")
     declined = _moved(match, DECLINED, now, declined_by=role)
-    return Change(declined, (match_event("match.declined", declined, by=role),))
+    return Change(declined, (match_event("match.declined", declined, by=role, accepted_by=declined["accepted_by"]),))
 
 
 def is_expired(match: dict[str, Any], now: datetime) -> bool:

@@ -68,8 +68,21 @@ def deliver_each(notification_ids: list[str], n: Notifier) -> None:
             _deliver(notification_id, n, parties)
         except VersionConflict:
             continue
-        except Exception:  # an unforeseen error in one delivery must not stop the rest
-            log.exception("delivering %s failed; it stays due and is tried again", notification_id)
+        except Exception as exc:  # an unforeseen error in one delivery must not stop the rest
+            log.exception("delivering %s failed; it counts as an attempt", notification_id)
+            _count_unexpected(notification_id, n, exc)
+
+
+def _count_unexpected(notification_id: str, n: Notifier, exc: Exception) -> None:
+    """An attempt that broke before the send: counted, retried after backoff, given up after the last."""
+    try:
+        doc = n.repo.notifications.get(notification_id)
+        if doc is None or doc["status"] in model.FINAL:
+            return
+        outcome = f"retry after an unexpected error: {type(exc).__name__}"
+        _retry_later(n, {**doc, "attempts": doc["attempts"] + 1}, n.clock(), outcome)
+    except Exception:  # the database itself may be what failed; the notification stays due
+        log.exception("could not record the failed attempt of %s", notification_id)
 
 
 def _parties(match_id: str, n: Notifier, fetched: dict[str, Parties]) -> Parties:
@@ -82,21 +95,23 @@ def _parties(match_id: str, n: Notifier, fetched: dict[str, Parties]) -> Parties
     return fetched[match_id]
 
 
-def _context(doc: dict[str, Any], p: Parties) -> dict[str, Any]:
-    """Template values, fetched at send time so that nothing personal is stored here."""
+def _context(doc: dict[str, Any], p: Parties, config: Config) -> dict[str, Any]:
+    """Template values, fetched at send time so that nothing personal is stored here. A value nobody has is left
+    out rather than made blank, so a message that needs it fails to render instead of going out without it."""
     need, organisation = p.need or {}, p.organisation or {}
     volunteer = model.person_of(model.VOLUNTEER, p.offer, None) or {}
     contact = organisation.get("contact") or {}
-    return {
-        "need_title": need.get("title", ""), "need_description": need.get("description") or None,
-        "district_name": district_name(need["district"]) if need.get("district") else "",
-        "schedule": need.get("schedule", {}), "organisation_name": organisation.get("name", ""),
-        "volunteer_name": volunteer.get("name", ""), "volunteer_email": volunteer.get("email", ""),
-        "volunteer_phone": volunteer.get("phone"), "contact_name": contact.get("name", ""),
-        "contact_email": contact.get("email", ""), "contact_phone": contact.get("phone"),
-        "respond_url": p.match.get("links", {}).get(model.VOLUNTEER, ""), "expires_at": p.match.get("expires_at", ""),
-        "occurrence_start": doc.get("occurrence_start", ""),
+    values = {
+        "need_title": need.get("title"), "need_description": need.get("description"),
+        "district_name": district_name(need["district"]) if need.get("district") else None,
+        "schedule": need.get("schedule"), "organisation_name": organisation.get("name"),
+        "volunteer_name": volunteer.get("name"), "volunteer_email": volunteer.get("email"),
+        "volunteer_phone": volunteer.get("phone"), "contact_name": contact.get("name"),
+        "contact_email": contact.get("email"), "contact_phone": contact.get("phone"),
+        "respond_url": (p.match.get("links") or {}).get(doc["role"]), "expires_at": p.match.get("expires_at"),
+        "occurrence_start": doc.get("occurrence_start"), "answer_hours": f"{config.proposal_ttl_hours:g}",
     }
+    return {key: value for key, value in values.items() if value not in (None, "", {})}
 
 
 def _save(n: Notifier, doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
@@ -131,7 +146,7 @@ def _deliver(notification_id: str, n: Notifier, fetched: dict[str, Parties]) -> 
         return
     lang = "nb" if doc["role"] == model.ORGANISATION else language_for(person.get("languages", []))
     try:
-        message = render(doc["kind"], lang, _context(doc, parties))
+        message = render(doc["kind"], lang, _context(doc, parties, n.config))
     except (KeyError, ValueError, TemplateError) as exc:
         _save(n, doc, status=model.FAILED, log=_logged(doc, now, f"cannot render: {exc!r}"))
         return
@@ -143,6 +158,10 @@ def _deliver(notification_id: str, n: Notifier, fetched: dict[str, Parties]) -> 
         return
     except TransientFailure as exc:
         _retry_later(n, doc, now, f"retry: {exc}")
+        return
+    except Exception as exc:  # a fault of ours or a library's: counted like a transient failure, then given up
+        log.exception("sending %s failed unexpectedly", doc["_id"])
+        _retry_later(n, doc, now, f"retry after an unexpected error: {type(exc).__name__}")
         return
     _save(n, doc, status=model.SENT, sent_at=to_iso(n.clock()), lang=lang, log=_logged(doc, now, "sent"))
 

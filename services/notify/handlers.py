@@ -30,6 +30,16 @@ def on_match_event(event: Event, n: Notifier) -> None:
     deliver_each([doc["_id"] for doc in docs], n)
 
 
+def on_match_accepted(event: Event, n: Notifier) -> None:
+    """The volunteer accepted: the organisation gets the volunteer's contact and its answer link now, and one
+    reminder at half its answer time, which is dropped at send time if it has answered by then."""
+    if event.data.get("by") == model.VOLUNTEER:
+        now = to_iso(n.clock())
+        for channel in model.CHANNELS:
+            n.repo.create(model.new_answer_reminder(event, channel, now))
+    on_match_event(event, n)
+
+
 def on_match_confirmed(event: Event, n: Notifier) -> None:
     """Remember the assignment for reminders, then tell both sides."""
     n.repo.record_assignment(model.new_assignment(event, to_iso(n.clock())))
@@ -82,6 +92,7 @@ def _plan(assignment: dict[str, Any], schedule: dict[str, Any], now: datetime, n
 
 EVENT_HANDLERS: dict[str, Callable[[Event, Notifier], None]] = {
     "match.proposed": on_match_event,
+    "match.accepted": on_match_accepted,
     "match.confirmed": on_match_confirmed,
     "match.declined": on_match_event,
     "match.expired": on_match_event,

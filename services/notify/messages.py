@@ -27,6 +27,11 @@ KINDS = (
     "cancelled_volunteer",
     "cancelled_organisation",
     "reminder",
+    "volunteer_accepted",
+    "answer_reminder",
+    "turned_down_volunteer",
+    "unconfirmed_volunteer",
+    "unconfirmed_organisation",
 )
 
 # Messages that ask a person to confirm their address; they are about no match, so they name no need.

@@ -6,7 +6,7 @@ import random
 from datetime import datetime, time, timedelta
 from typing import Any, NamedTuple
 
-from shared.clock import to_iso
+from shared.clock import from_iso, to_iso
 from shared.events import Event, new_event
 from shared.timeslots import OSLO, is_over, occurrences, parse_schedule
 
@@ -16,6 +16,8 @@ EMAIL, SMS = "email", "sms"
 CHANNELS = (EMAIL, SMS)
 REMINDER = "reminder"
 REMINDER_HORIZON = timedelta(hours=24)
+ANSWER_REMINDER = "answer_reminder"
+WAITING_FOR_ORGANISATION = ("volunteer_accepted", ANSWER_REMINDER)
 
 PENDING, HELD, RETRYING, SENT, FAILED, SKIPPED = "pending", "held", "retrying", "sent", "failed", "skipped"
 SENDING = "sending"  # sent under a lease: if the worker dies mid-send, it is due again when the lease runs out
@@ -28,19 +30,30 @@ def recipients(event: Event) -> list[tuple[str, str]]:
     """(role, message kind) for everyone who should hear about this match event.
 
     The side that acted is not told about its own act, except the volunteer who declines, who is
-    thanked for answering. A proposal the organisation turns down is off for the volunteer.
+    thanked for answering. Once the volunteer has accepted, the organisation is sent the volunteer's
+    contact and its answer link; if it then declines or lets the answer time run out, the volunteer is
+    told so. A proposal the organisation turns down before the volunteer answered is off for the volunteer.
     """
     by, reason = event.data.get("by"), event.data.get("reason")
+    volunteer_accepted = VOLUNTEER in event.data.get("accepted_by", [])
     table: dict[str, list[tuple[str, str]]] = {
         "match.proposed": [(VOLUNTEER, "proposal"), (ORGANISATION, "candidate_found")],
+        "match.accepted": [(ORGANISATION, "volunteer_accepted")] if by == VOLUNTEER else [],
         "match.confirmed": [(VOLUNTEER, "confirmed_volunteer"), (ORGANISATION, "confirmed_organisation")],
         "match.declined": [(VOLUNTEER, "declined_volunteer"), (ORGANISATION, "declined_organisation")]
-        if by == VOLUNTEER else [(VOLUNTEER, "cancelled_volunteer")],
-        "match.expired": [(VOLUNTEER, "expired_volunteer"), (ORGANISATION, "expired_organisation")],
+        if by == VOLUNTEER else [(VOLUNTEER, "turned_down_volunteer" if volunteer_accepted else "cancelled_volunteer")],
+        "match.expired": [(VOLUNTEER, "unconfirmed_volunteer"), (ORGANISATION, "unconfirmed_organisation")]
+        if volunteer_accepted else [(VOLUNTEER, "expired_volunteer"), (ORGANISATION, "expired_organisation")],
         "match.cancelled": [(ORGANISATION, "cancelled_organisation")] if reason == "offer_withdrawn"
         else [(VOLUNTEER, "cancelled_volunteer")],
     }
     return table.get(event.type, [])
+
+
+def answer_reminder_at(accepted_at: str, expires_at: str) -> str:
+    """When the organisation is reminded to answer: half its answer time after the volunteer accepted."""
+    start, end = from_iso(accepted_at), from_iso(expires_at)
+    return to_iso(start + (end - start) / 2)
 
 
 def notification_id(event_id: str, role: str, channel: str) -> str:
@@ -68,6 +81,14 @@ def new_notification(event: Event, role: str, kind: str, channel: str, now: str)
     """A notification to be delivered; it holds no contact details and no message body."""
     return _notification(notification_id(event.id, role, channel), event.subject, role, kind, channel, now,
                          event_id=event.id, event_type=event.type)
+
+
+def new_answer_reminder(event: Event, channel: str, now: str) -> dict[str, Any]:
+    """The one reminder to an organisation that has not answered a volunteer's acceptance, due at half time."""
+    due = answer_reminder_at(event.data.get("accepted_at") or event.time, event.data["expires_at"])
+    doc = _notification(f"answer-reminder:{event.subject}:{channel}", event.subject, ORGANISATION, ANSWER_REMINDER,
+                        channel, now, event_id=event.id, event_type=event.type)
+    return {**doc, "next_attempt_at": max(due, now)}
 
 
 def new_reminder(assignment: dict[str, Any], occurrence_start: datetime, channel: str, now: str) -> dict[str, Any]:
@@ -138,6 +159,11 @@ def skip_reason(notification: dict[str, Any], match: dict[str, Any] | None, need
             return "match_not_confirmed"
         if notification["occurrence_start"] <= to_iso(now):
             return "occurrence_started"
+    if notification["kind"] in WAITING_FOR_ORGANISATION:
+        if match.get("status") != "proposed" or ORGANISATION in match.get("accepted_by", []):
+            return "answered"
+        if "expires_at" in match and from_iso(match["expires_at"]) <= now:
+            return "answer_time_over"
     return None
 
 

@@ -11,6 +11,7 @@ from shared.timeslots import OSLO
 from services.notify.app import create_app
 from services.notify.delivery import deliver_due
 from services.notify.handlers import on_match_event
+from services.notify.senders import SmtpSender
 from tests.conftest import start_mail_catcher
 from tests.integration.notify_fixtures import STAFF_TOKEN, add_pair, match_event
 from tests.integration.notify_fixtures import (  # noqa: F401  (fixtures, found by name)
@@ -160,3 +161,53 @@ def test_sms_gateway_that_answers_503_is_tried_again_later(notifier, directory, 
     [sms] = sms_sink.to(pair.volunteer_phone)
     assert sms["key"] == _notification(notifier, pair, channel="sms")["_id"]
     assert _notification(notifier, pair, channel="sms")["attempts"] == 2
+
+
+class BrokenSmtp(SmtpSender):
+    """The real sender with a fault of our own inside: every send raises an error nobody foresaw."""
+
+    def send(self, to, message, message_id) -> None:
+        raise RuntimeError("a bug in the sender")
+
+
+def _break_sender(notifier) -> None:
+    notifier.smtp = BrokenSmtp(notifier.config)
+
+
+def _break_directory(notifier) -> None:
+    match = notifier.directory.matches[next(iter(notifier.directory.matches))]
+    del match["need_id"]
+
+
+@pytest.mark.parametrize("fault", [_break_sender, _break_directory], ids=["in-the-send", "before-the-send"])
+def test_an_unexpected_error_counts_as_an_attempt_and_is_given_up_after_the_last(fault, make_notifier, directory,
+                                                                                 clock):
+    notifier = make_notifier(notify_max_attempts=3)
+    directory.matches.clear()
+    pair = add_pair(directory)
+    fault(notifier)
+
+    on_match_event(match_event("match.proposed", pair), notifier)
+    for _ in range(5):
+        clock.advance(hours=2)
+        deliver_due(notifier)
+
+    failed = _notification(notifier, pair)
+    assert (failed["status"], failed["attempts"]) == ("failed", 3)
+    assert [entry["outcome"] for entry in failed["log"]][-1] == "gave up: retry after an unexpected error: " + (
+        "RuntimeError" if fault is _break_sender else "KeyError")
+    assert _pending_event_types(failed) == ["notification.failed"]
+
+
+def test_a_proposal_without_an_answer_link_fails_to_render_instead_of_going_out_with_an_empty_link(
+        notifier, directory, smtp_server):
+    pair = add_pair(directory)
+    del directory.matches[pair.match_id]["links"]
+
+    on_match_event(match_event("match.proposed", pair), notifier)
+
+    assert smtp_server.to(pair.volunteer_email) == []
+    failed = _notification(notifier, pair)
+    assert failed["status"] == "failed" and "cannot render" in failed["log"][-1]["outcome"]
+    assert "respond_url" in failed["log"][-1]["outcome"]
+    assert len(smtp_server.to(pair.contact_email)) == 1

@@ -1,14 +1,17 @@
 """Notify tells each side of a match what the event calls for, once, in their language, on the channels they chose."""
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 from types import SimpleNamespace
 
 import pytest
 
+from shared.clock import to_iso
 from shared.events import MATCHES_TOPIC, parse_event
 from shared.kafka import ConsumeLoop, Subscription
-from services.notify.handlers import EVENT_HANDLERS, on_match_event
+from services.notify.delivery import deliver_due
+from services.notify.handlers import EVENT_HANDLERS, on_match_accepted, on_match_event
 from services.notify.worker import GROUP_ID
 from tests.integration.notify_fixtures import NEED_TITLE, add_pair, match_event
 from tests.integration.notify_fixtures import (  # noqa: F401  (fixtures, found by name)
@@ -21,15 +24,24 @@ EVENTS = [
     pytest.param("match.proposed", {}, f"Kan du hjelpe Fjell bo- og omsorgssenter med {TITLE_NB}?",
                  f"Could you help Fjell bo- og omsorgssenter with {TITLE_EN}?",
                  f"Vi har funnet en mulig frivillig til {TITLE_NB}", id="proposed"),
+    pytest.param("match.accepted", {"by": "volunteer"}, None, None,
+                 f"Kari Nordmann har takket ja til {TITLE_NB} – bekreft innen ons. 4.3. kl. 12.00",
+                 id="accepted-by-volunteer"),
     pytest.param("match.confirmed", {}, f"Takk! Du er med på {TITLE_NB}", f"Thank you! You're on board for {TITLE_EN}",
-                 f"Kari Nordmann har takket ja til {TITLE_NB}", id="confirmed"),
+                 f"Bekreftet: Kari Nordmann hjelper dere med {TITLE_NB}", id="confirmed"),
     pytest.param("match.declined", {"by": "volunteer"}, "Takk for svaret ditt", "Thanks for your answer",
                  f"Vi leter videre etter en frivillig til {TITLE_NB}", id="declined-by-volunteer"),
     pytest.param("match.declined", {"by": "organisation"}, f"{TITLE_NB} er avlyst", f"{TITLE_EN} has been cancelled",
                  None, id="declined-by-organisation"),
+    pytest.param("match.declined", {"by": "organisation", "accepted_by": ["volunteer"]},
+                 f"{TITLE_NB} blir ikke noe av denne gangen", f"{TITLE_EN} won't go ahead this time", None,
+                 id="declined-by-organisation-after-the-volunteer-accepted"),
     pytest.param("match.expired", {}, f"Svarfristen for {TITLE_NB} har gått ut",
                  f"The deadline for {TITLE_EN} has passed",
                  f"Vi leter videre etter en frivillig til {TITLE_NB}", id="expired"),
+    pytest.param("match.expired", {"accepted_by": ["volunteer"]}, f"{TITLE_NB} ble ikke bekreftet i tide",
+                 f"{TITLE_EN} was not confirmed in time", f"Forslaget til {TITLE_NB} har falt bort",
+                 id="expired-waiting-for-the-organisation"),
     pytest.param("match.cancelled", {"reason": "offer_withdrawn"}, None, None, f"Avtalen om {TITLE_NB} er avlyst",
                  id="cancelled-offer-withdrawn"),
     pytest.param("match.cancelled", {"reason": "need_closed"}, f"{TITLE_NB} er avlyst",
@@ -147,3 +159,71 @@ def test_outcome_events_carry_no_address_phone_or_name(notifier, directory, smtp
     raw = [entry["value"] for doc in docs for entry in doc["outbox"]]
     assert [p for p in personal for value in raw if p in value] == []
     assert [p for p in personal for doc in docs if p in str(doc["log"])] == []
+
+
+def _accepted(pair, notifier, directory, clock, times: int = 1):
+    """The volunteer accepts: the match waits for the organisation, with a fresh answer time of 48 hours."""
+    expires_at = to_iso(clock.now + timedelta(hours=48))
+    directory.matches[pair.match_id].update(accepted_by=["volunteer"], expires_at=expires_at)
+    event = match_event("match.accepted", pair, status="proposed", by="volunteer", accepted_at=to_iso(clock.now),
+                        expires_at=expires_at)
+    for _ in range(times):
+        on_match_accepted(event, notifier)
+
+
+def test_once_the_volunteer_accepts_the_organisation_gets_the_contact_and_its_own_answer_link(
+        notifier, directory, clock, smtp_server):
+    pair = add_pair(directory)
+
+    _accepted(pair, notifier, directory, clock)
+
+    [mail] = smtp_server.to(pair.contact_email)
+    links = directory.matches[pair.match_id]["links"]
+    for fact in ("Kari Nordmann", pair.volunteer_email, pair.volunteer_phone, NEED_TITLE, links["organisation"],
+                 "onsdag 4. mars 2026 kl. 12.00"):
+        assert fact in mail.text()
+    assert links["volunteer"] not in mail.text()
+    assert smtp_server.to(pair.volunteer_email) == []
+
+
+def test_an_organisation_that_has_not_answered_is_reminded_once_at_half_time(notifier, directory, clock, smtp_server):
+    pair = add_pair(directory)
+    _accepted(pair, notifier, directory, clock)
+
+    clock.advance(hours=23, minutes=59)
+    deliver_due(notifier)
+    assert len(smtp_server.to(pair.contact_email)) == 1
+    clock.advance(minutes=1)
+    deliver_due(notifier)
+    clock.advance(hours=1)
+    deliver_due(notifier)
+
+    subjects = _subjects(smtp_server.to(pair.contact_email))
+    assert len(subjects) == 2 and subjects[1].startswith(f"Påminnelse: bekreft Kari Nordmann til {TITLE_NB}")
+    assert directory.matches[pair.match_id]["links"]["organisation"] in smtp_server.to(pair.contact_email)[1].text()
+
+
+@pytest.mark.parametrize("status, accepted_by", [("confirmed", ["organisation", "volunteer"]),
+                                                 ("declined", ["volunteer"]), ("cancelled", ["volunteer"])])
+def test_no_reminder_goes_to_an_organisation_that_has_answered_or_whose_match_is_off(
+        status, accepted_by, notifier, directory, clock, smtp_server):
+    pair = add_pair(directory)
+    _accepted(pair, notifier, directory, clock)
+    directory.matches[pair.match_id].update(status=status, accepted_by=accepted_by)
+
+    clock.advance(hours=25)
+    deliver_due(notifier)
+
+    assert len(smtp_server.to(pair.contact_email)) == 1
+    [reminder] = [n for n in notifier.repo.for_match(pair.match_id)
+                  if n["kind"] == "answer_reminder" and n["channel"] == "email"]
+    assert (reminder["status"], reminder["reason"]) == ("skipped", "answered")
+
+
+def test_the_acceptance_delivered_twice_gives_one_mail_and_one_reminder(notifier, directory, clock, smtp_server):
+    pair = add_pair(directory)
+    _accepted(pair, notifier, directory, clock, times=2)
+    clock.advance(hours=25)
+    deliver_due(notifier)
+
+    assert len(smtp_server.to(pair.contact_email)) == 2

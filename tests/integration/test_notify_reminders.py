@@ -56,7 +56,7 @@ def test_reminder_goes_on_every_channel_the_volunteer_chose_in_their_language(no
     assert [s.split(" starts ")[1] for s in _reminders(smtp_server.to(pair.volunteer_email))] == ["Tue 3 Mar 17:30"]
     texts = [sms["text"] for sms in sms_sink.to(pair.volunteer_phone)]
     assert [text for text in texts if text.startswith("Reminder")] == [texts[-1]]
-    assert smtp_server.to(pair.contact_email)[-1].message["subject"].startswith("Kari Nordmann har takket ja")
+    assert smtp_server.to(pair.contact_email)[-1].message["subject"].startswith("Bekreftet: Kari Nordmann")
 
 
 def test_no_reminder_until_the_occurrence_is_within_24_hours(notifier, directory, clock, smtp_server):

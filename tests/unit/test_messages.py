@@ -47,8 +47,8 @@ COMMON = {
     "organisation_name": "Røde Kors Drammen",
 }
 REQUIRED_BY_KIND: dict[str, dict[str, Any]] = {
-    "proposal": {"respond_url": RESPOND_URL, "expires_at": "2026-01-04T11:00:00Z"},
-    "candidate_found": {},
+    "proposal": {"respond_url": RESPOND_URL, "expires_at": "2026-01-04T11:00:00Z", "answer_hours": "48"},
+    "candidate_found": {"expires_at": "2026-01-04T11:00:00Z", "answer_hours": "48"},
     "confirmed_volunteer": {
         "volunteer_name": "Kari Nordmann",
         "contact_name": "Ola Hansen",
@@ -68,10 +68,28 @@ REQUIRED_BY_KIND: dict[str, dict[str, Any]] = {
         "volunteer_name": "Kari Nordmann",
         "occurrence_start": "2026-01-06T17:30:00+01:00",
     },
+    "volunteer_accepted": {
+        "volunteer_name": "Kari Nordmann",
+        "volunteer_email": "kari.nordmann@example.org",
+        "contact_name": "Ola Hansen",
+        "respond_url": RESPOND_URL,
+        "expires_at": "2026-01-04T11:00:00Z",
+    },
+    "answer_reminder": {
+        "volunteer_name": "Kari Nordmann",
+        "volunteer_email": "kari.nordmann@example.org",
+        "respond_url": RESPOND_URL,
+        "expires_at": "2026-01-04T11:00:00Z",
+    },
+    "turned_down_volunteer": {},
+    "unconfirmed_volunteer": {},
+    "unconfirmed_organisation": {},
 }
 OPTIONAL_BY_KIND: dict[str, dict[str, Any]] = {
     "confirmed_volunteer": {"contact_phone": "+47 98 76 54 32"},
     "confirmed_organisation": {"volunteer_phone": "+47 912 34 567"},
+    "volunteer_accepted": {"volunteer_phone": "+47 912 34 567"},
+    "answer_reminder": {"volunteer_phone": "+47 912 34 567"},
 }
 DESCRIPTION = "Vi hjelper elever i 1.–7. klasse med lekser."
 KIND_LANG = [(kind, lang) for kind in KINDS for lang in LANGS]
@@ -137,12 +155,44 @@ def test_a_missing_title_is_reported_instead_of_rendered_blank(kind: str, lang: 
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("key", ["respond_url", "expires_at", "organisation_name"])
-def test_a_proposal_without_a_required_key_is_an_error(lang: str, key: str) -> None:
-    context = minimal_context("proposal")
+@pytest.mark.parametrize(("kind", "key"), [("proposal", "respond_url"), ("proposal", "expires_at"),
+                                           ("proposal", "organisation_name"), ("proposal", "answer_hours"),
+                                           ("volunteer_accepted", "respond_url"), ("volunteer_accepted", "expires_at"),
+                                           ("volunteer_accepted", "volunteer_email"), ("answer_reminder", "respond_url")])
+def test_a_message_without_a_required_key_is_an_error(lang: str, kind: str, key: str) -> None:
+    context = minimal_context(kind)
     del context[key]
     with pytest.raises(UndefinedError):
-        render("proposal", lang, context)
+        render(kind, lang, context)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_proposal_says_what_happens_after_each_answer(lang: str) -> None:
+    text = render("proposal", lang, minimal_context("proposal")).text
+    expected = {"nb": ("Sier du ja, sender vi navnet ditt", "De har 48 timer på å bekrefte", "Sier du nei"),
+                "en": ("If you say yes, we send your name", "They have 48 hours to confirm", "If you say no")}[lang]
+    for words in expected:
+        assert words in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_candidate_found_says_the_volunteer_is_asked_first_and_what_comes_then(lang: str) -> None:
+    message = render("candidate_found", lang, minimal_context("candidate_found"))
+    expected = {"nb": ("frist til søndag 4. januar 2026 kl. 12.00", "en lenke der dere bekrefter", "48 timer"),
+                "en": ("until Sunday 4 January 2026 at 12:00", "a link where you confirm", "48 hours")}[lang]
+    for words in expected:
+        assert words in message.text and words in message.html
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("kind", ["volunteer_accepted", "answer_reminder"])
+def test_the_organisation_is_asked_with_the_volunteers_contact_its_link_and_its_deadline(kind: str, lang: str) -> None:
+    message = render(kind, lang, full_context(kind))
+    deadline = {"nb": "søndag 4. januar 2026 kl. 12.00", "en": "Sunday 4 January 2026 at 12:00"}[lang]
+    for fact in ("Kari Nordmann", "kari.nordmann@example.org", "+47 912 34 567", RESPOND_URL, deadline):
+        assert fact in message.text
+    assert f'<a href="{RESPOND_URL}"' in message.html
+    assert message.sms.endswith(" " + RESPOND_URL)
 
 
 @pytest.mark.parametrize(("kind", "lang"), [("nonsense", "nb"), ("proposal", "de")])

@@ -36,14 +36,29 @@ def offer(channels: tuple[str, ...] = ("email",), **volunteer: Any) -> dict[str,
     ("match.declined", {"by": "volunteer"}, [("volunteer", "declined_volunteer"),
                                              ("organisation", "declined_organisation")]),
     ("match.declined", {"by": "organisation"}, [("volunteer", "cancelled_volunteer")]),
+    ("match.declined", {"by": "organisation", "accepted_by": ["volunteer"]}, [("volunteer", "turned_down_volunteer")]),
     ("match.expired", {}, [("volunteer", "expired_volunteer"), ("organisation", "expired_organisation")]),
+    ("match.expired", {"accepted_by": ["volunteer"]}, [("volunteer", "unconfirmed_volunteer"),
+                                                       ("organisation", "unconfirmed_organisation")]),
     ("match.cancelled", {"reason": "offer_withdrawn"}, [("organisation", "cancelled_organisation")]),
     ("match.cancelled", {"reason": "need_closed"}, [("volunteer", "cancelled_volunteer")]),
     ("match.cancelled", {"reason": "need_filled"}, [("volunteer", "cancelled_volunteer")]),
-    ("match.accepted", {"by": "volunteer"}, []),
+    ("match.accepted", {"by": "volunteer"}, [("organisation", "volunteer_accepted")]),
+    ("match.accepted", {"by": "organisation"}, []),
 ])
 def test_each_event_tells_the_sides_that_did_not_act_themselves(type_, data, told):
     assert model.recipients(event(type_, **data)) == told
+
+
+def test_the_organisation_is_reminded_once_when_half_its_answer_time_has_passed():
+    accepted = event("match.accepted", by="volunteer", accepted_at="2026-03-02T09:00:00.000000+00:00",
+                     expires_at="2026-03-04T09:00:00.000000+00:00")
+
+    reminder = model.new_answer_reminder(accepted, "email", "2026-03-02T09:00:01.000000+00:00")
+
+    assert (reminder["role"], reminder["kind"]) == ("organisation", "answer_reminder")
+    assert reminder["next_attempt_at"] == "2026-03-03T09:00:00.000000+00:00"
+    assert reminder["_id"] == model.new_answer_reminder(event("match.accepted", **accepted.data), "email", "x")["_id"]
 
 
 def test_same_event_recipient_and_channel_always_give_the_same_key():
@@ -147,6 +162,14 @@ def reminder(start: datetime) -> dict[str, Any]:
     (reminder(oslo(3, 17, 30)), {"status": "confirmed"}, oslo(3, 17, 30), "occurrence_started"),
     (reminder(oslo(3, 17, 30)), None, oslo(3, 9, 0), "match_unknown"),
     ({"kind": "proposal"}, {"status": "declined"}, oslo(3, 9, 0), None),
+    ({"kind": "answer_reminder"}, {"status": "proposed", "accepted_by": ["volunteer"],
+                                   "expires_at": to_iso(oslo(4, 9, 0))}, oslo(3, 9, 0), None),
+    ({"kind": "answer_reminder"}, {"status": "confirmed", "accepted_by": ["organisation", "volunteer"]}, oslo(3, 9, 0),
+     "answered"),
+    ({"kind": "answer_reminder"}, {"status": "declined", "accepted_by": ["volunteer"]}, oslo(3, 9, 0), "answered"),
+    ({"kind": "answer_reminder"}, {"status": "proposed", "accepted_by": ["volunteer"],
+                                   "expires_at": to_iso(oslo(3, 9, 0))}, oslo(3, 9, 0), "answer_time_over"),
+    ({"kind": "volunteer_accepted"}, {"status": "cancelled", "accepted_by": ["volunteer"]}, oslo(3, 9, 0), "answered"),
 ])
 def test_a_notification_is_dropped_when_it_no_longer_makes_sense(notification, match, now, reason):
     assert model.skip_reason(notification, match, {"id": "n1"}, now) == reason
