@@ -1,10 +1,13 @@
 """Use cases of the needs service: each takes its dependencies as parameters."""
 from __future__ import annotations
 
+from datetime import datetime
+from functools import partial
 from typing import Any, Callable
 
 from shared import confirmation
 from shared.auth import Caller, hash_token, new_token
+from shared.clock import to_iso
 from shared.config import Config
 from shared.errors import Forbidden, NotFound, Unauthorized
 from shared.mongo import retrying
@@ -117,23 +120,57 @@ def verify_organisation(org_id: str, repo: NeedsRepository, now: Clock) -> dict[
         model.check_verifiable(organisation)
         return repo.organisations.save({**organisation, "verified": True, "verified_at": now()})
 
-    def publish(need_id: str) -> None:
-        change = model.publish_pending(repo.needs.get(need_id), now())
-        if change.events:
-            repo.needs.save(change.doc, change.events)
-
     organisation = retrying(verify)
-    for need in repo.needs_of(org_id, status=model.PENDING):
-        retrying(lambda need_id=need["_id"]: publish(need_id))
+    publish_waiting(org_id, repo, now)
     return organisation
+
+
+def _publish_once(need_id: str, repo: NeedsRepository, now: Clock) -> None:
+    change = model.publish_pending(repo.needs.get(need_id), now())
+    if change.events:
+        repo.needs.save(change.doc, change.events)
+
+
+def publish_waiting(org_id: str, repo: NeedsRepository, now: Clock) -> None:
+    """Publish every need of a verified organisation still waiting for its verification."""
+    for need in repo.needs_of(org_id, status=model.PENDING):
+        retrying(partial(_publish_once, need["_id"], repo, now))
+
+
+def publish_all_waiting(repo: NeedsRepository, now: Clock) -> None:
+    """Publish the waiting needs of every verified organisation: repairs a verification cut short."""
+    for org_id in {need["organisation_id"] for need in repo.needs_with_status(model.PENDING)}:
+        organisation = repo.organisations.get(org_id)
+        if organisation and organisation["verified"]:
+            publish_waiting(org_id, repo, now)
+
+
+def _close_once(need_id: str, repo: NeedsRepository, now: datetime) -> None:
+    need = repo.needs.get(need_id)
+    if need["status"] != model.CLOSED and model.is_over(need, now):
+        change = model.close_need(need, to_iso(now), reason="over")
+        repo.needs.save(change.doc, change.events)
+
+
+def close_over_needs(repo: NeedsRepository, clock: Callable[[], datetime]) -> None:
+    """Close, as "over", every open or waiting need whose last occurrence is past."""
+    now = clock()
+    for need in repo.needs_with_status(model.OPEN, model.PENDING):
+        if model.is_over(need, now):
+            retrying(partial(_close_once, need["_id"], repo, now))
 
 
 def post_need(data: dict[str, Any], caller: Caller | None, repo: NeedsRepository, now: Clock) -> dict[str, Any]:
     """An organisation posts a need."""
     if caller is not None and (caller.is_staff or caller.is_service):
         raise Forbidden("Needs are posted with an organisation's api_key.")
-    change = model.new_need(data, organisation_of(caller, repo), now())
-    return repo.needs.insert(change.doc, change.events)
+    organisation = organisation_of(caller, repo)
+    change = model.new_need(data, organisation, now())
+    need = repo.needs.insert(change.doc, change.events)
+    if need["status"] == model.PENDING and get_organisation(organisation["_id"], repo)["verified"]:
+        publish_waiting(organisation["_id"], repo, now)  # verified while this need was being stored
+        return repo.needs.get(need["_id"])
+    return need
 
 
 def _existing_need(need_id: str, repo: NeedsRepository) -> dict[str, Any]:

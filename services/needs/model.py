@@ -1,11 +1,13 @@
 """The needs service's rules: organisations, their needs and the events they record. No I/O."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
 from shared.confirmation import LinkSuperseded, new_request
 from shared.errors import Conflict, InvalidInput
+from shared import timeslots
 from shared.events import Change, Event, new_event
 from shared.orgnumber import is_valid_org_number, normalise_org_number
 
@@ -72,6 +74,8 @@ def need_event(type_: str, need: dict[str, Any]) -> Event:
             "version": need.get("version", 0) + 1, **{f: need[f] for f in MATCHING_FIELDS}}
     if need.get("published_at"):
         data["published_at"] = need["published_at"]
+    if need.get("close_reason"):
+        data["close_reason"] = need["close_reason"]
     return new_event(SOURCE, type_, need["_id"], data)
 
 
@@ -105,11 +109,17 @@ def update_need(need: dict[str, Any], changes: dict[str, Any], now: str) -> Chan
     return Change(updated)
 
 
-def close_need(need: dict[str, Any], now: str) -> Change:
-    """Close a need; closing twice changes nothing."""
+def is_over(need: dict[str, Any], now: datetime) -> bool:
+    """Whether no occurrence of the need starts from now on: its last date is past."""
+    return timeslots.is_over(timeslots.parse_schedule(need["schedule"]), now)
+
+
+def close_need(need: dict[str, Any], now: str, reason: str = "closed_by_owner") -> Change:
+    """Close a need (by its owner, or by the system once it is over: reason "over"); closing twice changes
+    nothing."""
     if need["status"] == CLOSED:
         return Change(need)
-    closed = {**need, "status": CLOSED, "closed_at": now, "close_reason": "closed_by_owner", "updated_at": now}
+    closed = {**need, "status": CLOSED, "closed_at": now, "close_reason": reason, "updated_at": now}
     if need["status"] == PENDING:
         return Change(closed)
     event = need_event("need.closed", closed)

@@ -34,6 +34,11 @@ class NeedsRepository(Repository):
             query["status"] = status
         return list(self.db.needs.find(query).sort("created_at", ASCENDING))
 
+    def needs_with_status(self, *statuses: str) -> list[dict[str, Any]]:
+        """Every need in one of these statuses: ids, organisation and schedule."""
+        return list(self.db.needs.find({"status": {"$in": list(statuses)}},
+                                       {"organisation_id": 1, "schedule": 1, "status": 1}))
+
     def find_needs(self, query: dict[str, Any]) -> dict[str, Any]:
         """A page of needs matching the filters ('skill' matches any of a need's skills)."""
         filters = {("skills" if k == "skill" else k): v for k, v in query.items()

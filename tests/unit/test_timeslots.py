@@ -11,11 +11,13 @@ from shared.timeslots import (
     Period,
     Schedule,
     WeeklySlot,
+    first_date_from,
     fits,
     fits_any,
     is_over,
     local_weekday_and_times,
     occurrences,
+    oslo_date,
     parse_schedule,
     parse_slot,
     schedule_to_dict,
@@ -615,3 +617,26 @@ def test_slots_round_trip_through_json(slot: WeeklySlot | Period) -> None:
 @given(st.one_of(weekly_schedules(), periods().map(Schedule)))
 def test_schedules_round_trip_through_json(schedule: Schedule) -> None:
     assert parse_schedule(schedule_to_dict(schedule)) == schedule
+
+
+@pytest.mark.parametrize("instant, day", [
+    ("2026-03-02T22:59:00+00:00", "2026-03-02"),
+    ("2026-03-02T23:00:00+00:00", "2026-03-03"),   # midnight in Oslo in winter (UTC+1)
+    ("2026-07-01T22:00:00+00:00", "2026-07-02"),   # midnight in Oslo in summer (UTC+2)
+])
+def test_today_is_the_oslo_date_not_the_utc_date(instant: str, day: str) -> None:
+    assert oslo_date(datetime.fromisoformat(instant)) == date.fromisoformat(day)
+
+
+@pytest.mark.parametrize("schedule, today, first", [
+    ({"weekday": 2, "start_time": "17:30", "end_time": "19:00"}, "2026-03-04", "2026-03-10"),
+    ({"weekday": 2, "start_time": "17:30", "end_time": "19:00"}, "2026-03-03", "2026-03-03"),
+    ({"weekday": 2, "start_time": "17:30", "end_time": "19:00", "from_date": "2026-04-01"}, "2026-03-03", "2026-04-07"),
+    ({"weekday": 2, "start_time": "17:30", "end_time": "19:00", "until_date": "2026-03-09"}, "2026-03-04", None),
+    ({"weekday": 7, "start_time": "02:10", "end_time": "02:50"}, "2026-03-29", "2026-04-05"),  # the skipped hour
+    ({"start": "2026-06-05T10:00:00+02:00", "end": "2026-06-05T16:00:00+02:00"}, "2026-06-05", "2026-06-05"),
+    ({"start": "2026-06-05T10:00:00+02:00", "end": "2026-06-05T16:00:00+02:00"}, "2026-06-06", None),
+])
+def test_the_first_date_a_need_takes_place_from_a_day_on(schedule: dict, today: str, first: str | None) -> None:
+    expected = date.fromisoformat(first) if first else None
+    assert first_date_from(parse_schedule(schedule), date.fromisoformat(today)) == expected
