@@ -61,11 +61,15 @@ def tansu_binary() -> str:
 
 @dataclass
 class Server:
-    """A stand-in server process on a fixed port that can be stopped and started again."""
+    """A stand-in server process on a fixed port that can be stopped and started again.
+
+    The database keeps its data in memory unless given a data_dir, where it survives a stop and a start.
+    """
 
     name: str
     port: int
     workdir: Path
+    data_dir: Path | None = None
     process: subprocess.Popen | None = None
     starts: int = field(default=0)
 
@@ -74,13 +78,16 @@ class Server:
             url = f"tcp://127.0.0.1:{self.port}"
             return [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url]
         pid_file = self.workdir / f"nx-{self.port}-{self.starts}.pid"
-        return [str(Path(sys.executable).with_name("nx-27017")), "--data-dir", "memory", "-p", str(self.port),
+        data = str(self.data_dir) if self.data_dir else "memory"
+        return [str(Path(sys.executable).with_name("nx-27017")), "--data-dir", data, "-p", str(self.port),
                 "--pid-file", str(pid_file), "--log-file", str(self.workdir / f"nx-{self.port}.log")]
 
     def start(self) -> "Server":
         """Start the process and wait until it accepts connections."""
         self.starts += 1
         self.workdir.mkdir(parents=True, exist_ok=True)
+        if self.data_dir:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.workdir / f"{self.name}-{self.port}.out", "ab")
         self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
                                         cwd=self.workdir, start_new_session=True)
