@@ -42,6 +42,7 @@ class Stack:
             str(bin_dir / "gunicorn"), "--bind", f"127.0.0.1:{self.ports[service]}",
             "--workers", str(self.api_workers), "--worker-class", "gthread", "--threads", "4",
             "--worker-connections", "16", "--graceful-timeout", "5", "--access-logfile", "-",
+            "--logger-class", "shared.accesslog.RedactingLogger",
             f"services.{service}.app:create_app()",
         ])
 

@@ -8,11 +8,11 @@ import pytest
 import yaml
 
 from deploy.stack import DEFAULT_PORTS, SERVICES
-from shared.config import Config
+from shared.config import Config, env_name
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT_VARIABLES = ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI", "SMTP_HOST", "SMTP_PORT", "SMTP_FROM",
-                      "SMS_GATEWAY_URL", "ADMIN_TOKEN", "SERVICE_TOKEN", "PUBLIC_BASE_URL",
+                      "SMS_GATEWAY_URL", "ADMIN_TOKEN", "SERVICE_TOKEN", "LINK_SIGNING_KEY", "PUBLIC_BASE_URL",
                       "OFFERS_URL", "NEEDS_URL", "MATCHER_URL")
 
 
@@ -43,6 +43,12 @@ def test_api_serves_the_app_factory_on_the_contract_port(compose, service):
     assert f"0.0.0.0:{DEFAULT_PORTS[service]}" in command
 
 
+@pytest.mark.parametrize("service", SERVICES)
+def test_api_access_log_redacts_link_codes(compose, service):
+    command = compose["services"][f"{service}-api"]["command"]
+    assert command[command.index("--logger-class") + 1] == "shared.accesslog.RedactingLogger"
+
+
 def test_contract_variables_are_all_read_by_the_config():
-    names = {f.name.upper() for f in fields(Config)}
+    names = {env_name(f.name) for f in fields(Config)}
     assert set(CONTRACT_VARIABLES) <= names
