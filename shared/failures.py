@@ -1,8 +1,6 @@
 """Which failures pass by themselves and which never will: the one place the consume loop and the worker ask."""
 from __future__ import annotations
 
-import threading
-import time
 from enum import Enum
 
 import requests
@@ -50,29 +48,3 @@ def classify(error: BaseException) -> Failure:
 def backoff(attempt: int, base: float, cap: float) -> float:
     """Seconds to wait after the given failed attempt (1, 2, ...): doubling from base, never above cap."""
     return min(cap, base * 2 ** min(attempt - 1, 30))
-
-
-class Stall:
-    """Since when a part of the worker has been failing to make progress, and why (thread-safe)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._since: float | None = None
-        self._reason = ""
-
-    def failing(self, reason: str) -> None:
-        """Note a failure; the stall dates from the first failure since the last progress."""
-        with self._lock:
-            if self._since is None:
-                self._since = time.monotonic()
-            self._reason = reason[:500]
-
-    def progressed(self) -> None:
-        """Note progress: whatever failed before has passed."""
-        with self._lock:
-            self._since, self._reason = None, ""
-
-    def stalled_for(self) -> tuple[float, str]:
-        """Seconds since the stall began (0 when making progress) and the latest reason."""
-        with self._lock:
-            return (0.0 if self._since is None else time.monotonic() - self._since), self._reason

@@ -16,7 +16,8 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from shared.config import Config
 from shared.events import ALL_TOPICS, TOPIC_OF_TYPE, Event, dlq_topic, parse_event
-from shared.failures import Failure, Stall, backoff, classify
+from shared.failures import Failure, backoff, classify
+from shared.worker_health import Stall
 
 log = logging.getLogger(__name__)
 

@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+import time
 from typing import Any, Iterable
 
 from kafka.errors import KafkaError
-from pymongo import ASCENDING, MongoClient
+from pymongo import ASCENDING, MongoClient, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import PyMongoError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from shared.config import Config
 from shared.events import Event
+from shared.worker_health import Stall
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +51,21 @@ class VersionConflict(Exception):
 
 
 def _outbox_entries(events: Iterable[Event]) -> list[Document]:
-    return [{"topic": e.topic, "key": e.subject, "value": e.to_json().decode()} for e in events]
+    return [{"id": e.id, "topic": e.topic, "key": e.subject, "value": e.to_json().decode()} for e in events]
+
+
+def _entry_id(entry: Document) -> str:
+    """An outbox entry's identity: its event id (entries written before ids were kept: the event itself)."""
+    return entry.get("id") or entry["value"]
 
 
 class DocumentStore:
-    """Whole-document writes with optimistic concurrency; pending events travel in the same write."""
+    """Whole-document writes with optimistic concurrency; pending events travel in the same write.
+
+    `version` counts the document's own changes. The outbox relay only ever removes sent entries from `outbox`
+    and lowers `outbox_pending`, without touching `version`, so a save guards on both: a save from a copy loaded
+    before the relay's clear keeps just the entries still pending (never republishing a sent one) and adds its own.
+    """
 
     def __init__(self, collection: Collection):
         self.collection = collection
@@ -76,54 +90,130 @@ class DocumentStore:
     def save(self, doc: Document, events: Iterable[Event] = ()) -> Document:
         """Replace a loaded document if nobody changed it meanwhile; VersionConflict otherwise."""
         version = doc["version"]
-        outbox = list(doc.get("outbox", [])) + _outbox_entries(events)
-        new = {**doc, "version": version + 1, "outbox": outbox, "outbox_pending": len(outbox)}
-        result = self.collection.replace_one({"_id": doc["_id"], "version": version}, new)
-        if result.matched_count != 1:
-            raise VersionConflict(f"{self.collection.name}/{doc['_id']} changed since version {version}")
-        return new
+        loaded = list(doc.get("outbox", []))
+        pending = doc.get("outbox_pending", len(loaded))
+        added = _outbox_entries(events)
+        for _ in range(5):
+            outbox = loaded + added
+            new = {**doc, "version": version + 1, "outbox": outbox, "outbox_pending": len(outbox)}
+            if self.collection.replace_one({"_id": doc["_id"], "version": version, "outbox_pending": pending},
+                                           new).matched_count == 1:
+                return new
+            current = self.collection.find_one({"_id": doc["_id"]}, {"version": 1, "outbox": 1, "outbox_pending": 1})
+            if current is None or current["version"] != version:
+                break
+            still_pending = {_entry_id(entry) for entry in current.get("outbox", [])}
+            loaded = [entry for entry in loaded if _entry_id(entry) in still_pending]
+            pending = current.get("outbox_pending")
+        raise VersionConflict(f"{self.collection.name}/{doc['_id']} changed since version {version}")
+
+
+LEASES = "outbox_leases"
+
+
+def _replica_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class OutboxRelay:
-    """Publishes pending events from the service's collections to Kafka, then marks them sent."""
+    """Publishes pending events from the service's collections to Kafka, then removes exactly those it sent.
 
-    def __init__(self, collections: Iterable[Collection], publisher, interval_seconds: float = 0.2):
+    Each collection is relayed by one replica at a time: a round first takes the collection's lease (a document in
+    `outbox_leases` with an owner and an expiry), and another replica takes over once a lease has lapsed. The
+    owner is the process, so relays within one process share a lease.
+    """
+
+    def __init__(self, collections: Iterable[Collection], publisher, interval_seconds: float = 0.2,
+                 owner: str | None = None, lease_seconds: float = 10.0):
         self.collections = list(collections)
         self.publisher = publisher
         self.interval_seconds = interval_seconds
+        self.owner = owner or _replica_id()
+        self.lease_seconds = lease_seconds
         self.stopping = threading.Event()
+        self.stall = Stall()
 
     def ensure_indexes(self) -> None:
         """Index the pending count, so that each round reads only documents with events to send."""
         for collection in self.collections:
             collection.create_index("outbox_pending")
 
+    def claim(self, collection: Collection) -> bool:
+        """Take or renew this collection's lease; False while another replica holds it."""
+        now = time.time()
+        try:
+            lease = collection.database[LEASES].find_one_and_update(
+                {"_id": collection.name, "$or": [{"owner": self.owner}, {"expires": {"$lt": now}}]},
+                {"$set": {"owner": self.owner, "expires": now + self.lease_seconds}},
+                upsert=True, return_document=ReturnDocument.AFTER)
+        except DuplicateKeyError:  # the lease exists and is another replica's (nx-27017 answers None instead)
+            return False
+        return lease is not None and lease["owner"] == self.owner
+
+    def release(self) -> None:
+        """Give up the leases this relay holds, so another replica takes over at once."""
+        for collection in self.collections:
+            collection.database[LEASES].update_one({"_id": collection.name, "owner": self.owner},
+                                                   {"$set": {"expires": 0}})
+
     def publish_pending(self) -> int:
-        """Publish what is pending once; returns how many events went out."""
+        """Publish what is pending once, in the collections whose lease this relay holds; returns how many went
+        out."""
         sent = 0
         for collection in self.collections:
-            for doc in collection.find({"outbox_pending": {"$gt": 0}}, {"outbox": 1, "version": 1}):
+            if not self.claim(collection):
+                continue
+            renew_at = time.monotonic() + self.lease_seconds / 2
+            for doc in collection.find({"outbox_pending": {"$gt": 0}}):
+                if time.monotonic() > renew_at:
+                    if not self.claim(collection):
+                        break
+                    renew_at = time.monotonic() + self.lease_seconds / 2
                 for entry in doc["outbox"]:
                     self.publisher.send_raw(entry["topic"], entry["key"], entry["value"].encode())
                     sent += 1
-                collection.update_one({"_id": doc["_id"], "version": doc["version"]},
-                                      {"$set": {"outbox": [], "outbox_pending": 0}})
+                _clear(collection, doc, {_entry_id(entry) for entry in doc["outbox"]})
         return sent
 
     def run(self) -> None:
         """Relay until stopped; while Kafka or MongoDB is away, keep trying."""
         while not self.stopping.is_set():
             try:
-                if self.publish_pending():
+                published = self.publish_pending()
+                self.stall.progressed()
+                if published:
                     continue
             except (KafkaError, PyMongoError) as exc:
+                self.stall.failing(f"cannot relay the outbox: {type(exc).__name__}: {exc}")
                 log.warning("outbox relay waiting: %s", exc)
                 self.stopping.wait(1.0)
             self.stopping.wait(self.interval_seconds)
+        try:
+            self.release()
+        except PyMongoError as exc:
+            log.warning("could not release the outbox lease (it lapses by itself): %s", exc)
 
     def stop(self) -> None:
         """Ask the relay to return."""
         self.stopping.set()
+
+
+def _clear(collection: Collection, doc: Document, sent: set[str]) -> None:
+    """Remove the sent entries from the document's outbox, keeping any a save added meanwhile; version unchanged."""
+    for _ in range(5):
+        remaining = [entry for entry in doc.get("outbox", []) if _entry_id(entry) not in sent]
+        guard = {"_id": doc["_id"], "version": doc["version"], "outbox_pending": doc.get("outbox_pending")}
+        if remaining:
+            written = collection.replace_one(guard, {**doc, "outbox": remaining, "outbox_pending": len(remaining)})
+        else:
+            written = collection.update_one(guard, {"$set": {"outbox": [], "outbox_pending": 0}})
+        if written.matched_count == 1:
+            return
+        doc = collection.find_one({"_id": doc["_id"]})
+        if doc is None:
+            return
+    log.warning("outbox of %s/%s changed during five clears; its sent events may go out again",
+                collection.name, doc["_id"])
 
 
 def retrying(operation, attempts: int = 5):

@@ -14,6 +14,7 @@ from pymongo.errors import PyMongoError
 from shared.config import Config
 from shared.kafka import ConsumeLoop, Publisher, Subscription, ensure_topics
 from shared.mongo import OutboxRelay
+from shared.worker_health import DEFAULT_HOST, STALL_THRESHOLD_SECONDS, Health, serve_health
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +54,28 @@ def _repeat(task: Periodic, stopping: threading.Event) -> None:
             log.exception("%s failed, will try again", task.name)
 
 
+def _serve_health(config: Config, health: Health, host: str):
+    """The health endpoint on METRICS_PORT, if set; a port already taken is logged, and the worker goes on."""
+    if config.metrics_port is None:
+        return None
+    try:
+        return serve_health(health, config.metrics_port, host)
+    except OSError as exc:
+        log.error("cannot serve /healthz on %s:%d: %s", host, config.metrics_port, exc)
+        return None
+
+
 def run_worker(config: Config, outbox: Iterable[Collection], subscription: Subscription | None = None,
-               periodic: Iterable[Periodic] = ()) -> None:
-    """Run until SIGTERM or SIGINT, then stop every part cleanly."""
+               periodic: Iterable[Periodic] = (), health_host: str = DEFAULT_HOST,
+               stall_threshold_seconds: float = STALL_THRESHOLD_SECONDS) -> None:
+    """Run until SIGTERM or SIGINT, then stop every part cleanly; /healthz says 503 while a part is stalled."""
     stopping = threading.Event()
     publisher = Publisher(config)
     relay = OutboxRelay(outbox, publisher)
     relay.ensure_indexes()
     loop = ConsumeLoop(config, subscription, publisher) if subscription else None
+    stalls = {"outbox": relay.stall, **({"consume": loop.stall} if loop else {})}
+    server = _serve_health(config, Health(stalls, stall_threshold_seconds), health_host)
 
     def stop(signum, frame) -> None:
         log.info("stopping on signal %s", signum)
@@ -83,6 +98,8 @@ def run_worker(config: Config, outbox: Iterable[Collection], subscription: Subsc
     for thread in threads:
         thread.join(timeout=5)
     publisher.close()
+    if server is not None:
+        server.shutdown()
     log.info("stopped")
 
 

@@ -10,8 +10,9 @@ from pymongo.errors import (AutoReconnect, ConnectionFailure, DuplicateKeyError,
 
 from shared.directory import DirectoryUnavailable
 from shared.events import InvalidEvent, MalformedEvent
-from shared.failures import Failure, Stall, backoff, classify
+from shared.failures import Failure, backoff, classify
 from shared.mongo import VersionConflict
+from shared.worker_health import Stall
 
 
 def _retryable_write_error() -> OperationFailure:
