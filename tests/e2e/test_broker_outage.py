@@ -5,8 +5,7 @@ import pytest
 import requests
 
 from tests.conftest import wait_until
-from tests.e2e import scenario
-from tests.e2e.test_walking_skeleton import _matches, _register_verified_organisation
+from tests.e2e import journeys, scenario
 
 RELAY_WAITING = "outbox relay waiting"
 
@@ -14,10 +13,10 @@ RELAY_WAITING = "outbox relay waiting"
 def test_need_posted_while_broker_is_down_is_accepted_and_matched_once_broker_is_back(system):
     if system.broker is None:
         pytest.skip("the broker is external to the tests and cannot be stopped here")
-    _, api_key = _register_verified_organisation(system, email="outage@fjell.example.no")
-    offer = requests.post(system.url("offers", "/offers"), json=scenario.offer("outage-volunteer@example.no"), timeout=10)
-    assert offer.status_code == 201
-    wait_until(lambda: system.matcher_record("offers", offer.json()["id"]), timeout=30,
+    organisation = journeys.register_verified_organisation(system, scenario.organisation(email="outage@fjell.example.no"))
+    api_key = organisation["api_key"]
+    offer = journeys.register_confirmed_offer(system, scenario.offer("outage-volunteer@example.no"))
+    wait_until(lambda: system.matcher_record("offers", offer["id"]), timeout=30,
                message="the matcher to know the offer")
 
     relay_log = system.stack.logdir / "needs-worker.log"
@@ -30,6 +29,6 @@ def test_need_posted_while_broker_is_down_is_accepted_and_matched_once_broker_is
                message="the needs worker's relay to fail to publish while the broker is down")
     system.broker.start()
 
-    proposals = wait_until(lambda: _matches(system, need.json()["id"], api_key), timeout=90,
+    proposals = wait_until(lambda: journeys.matches(system, need.json()["id"], api_key), timeout=90,
                            message="a proposal after the broker came back")
-    assert [m["offer_id"] for m in proposals] == [offer.json()["id"]]
+    assert [m["offer_id"] for m in proposals] == [offer["id"]]

@@ -14,8 +14,7 @@ import requests
 from pymongo import MongoClient
 
 from tests.conftest import wait_until
-from tests.e2e import scenario
-from tests.e2e.test_walking_skeleton import _matches, _register_verified_organisation
+from tests.e2e import journeys, scenario
 
 TITLE = "Turvenn på Fjell – krasjtest"
 CONTACT = "krasj-kontakt@fjell.example.no"
@@ -51,12 +50,8 @@ def _all_sent(system, match_ids: list[str]) -> bool:
 
 
 def test_notify_worker_killed_while_mail_goes_out_tells_every_recipient_exactly_once(system):
-    _, api_key = _register_verified_organisation(system, email=CONTACT)
-    offer_ids = []
-    for email in VOLUNTEERS:
-        created = requests.post(system.url("offers", "/offers"), json=scenario.offer(email), timeout=10)
-        assert created.status_code == 201, created.text
-        offer_ids.append(created.json()["id"])
+    api_key = journeys.register_verified_organisation(system, scenario.organisation(email=CONTACT))["api_key"]
+    offer_ids = [journeys.register_confirmed_offer(system, scenario.offer(email))["id"] for email in VOLUNTEERS]
     wait_until(lambda: _matcher_knows(system, offer_ids), timeout=45, message="the matcher to know every offer")
 
     need = requests.post(system.url("needs", "/needs"), json=scenario.need(title=TITLE, volunteers_needed=5),
@@ -68,7 +63,7 @@ def test_notify_worker_killed_while_mail_goes_out_tells_every_recipient_exactly_
     arrived_before_the_crash = len(_about_the_need(system))
     system.stack.start_worker("notify")
 
-    proposals = wait_until(lambda: _five(_matches(system, need.json()["id"], api_key)), timeout=30,
+    proposals = wait_until(lambda: _five(journeys.matches(system, need.json()["id"], api_key)), timeout=30,
                            message="five proposals")
     match_ids = [m["id"] for m in proposals]
     # bounded by the 60-second send lease: a mail caught mid-send by the crash waits for it to run out
