@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import render_template
+from flask import render_template, request
 
 from shared.auth import optional_caller, require_staff
-from shared.directory import SERVICE, STAFF, TokenInfo
-from shared.clock import from_iso
+from shared.directory import SERVICE, STAFF, DirectoryUnavailable, TokenInfo
+from shared.errors import Conflict, NotFound
 from shared.http import ServiceBlueprint, deps
 from shared.ratelimit import limited_write
-from shared.timeslots import OSLO
+from shared.reference import district_name
+from shared.wording import format_at, format_when, local_time
 from services.matcher import access, handlers, stats
-from services.matcher.lifecycle import ROLES, public_view
+from services.matcher.lifecycle import ORGANISATION, ROLES, VOLUNTEER, public_view, waiting_for
 from services.matcher.schemas import AnswerForm, MatchesQuery, MatchList, MatchOut
 
 blp = ServiceBlueprint("matches", __name__, description="Matches between offers and needs")
@@ -76,35 +77,117 @@ def decline(match_id):
     return _answer(match_id, False)
 
 
-def _page(match: dict, message: tuple[str, str] | None = None):
-    nb, en = message or (None, None)
-    return render_template("respond.html", match=match,
-                           expires_at=from_iso(match["expires_at"]).astimezone(OSLO).strftime("%d.%m.%Y %H.%M"),
-                           message=nb, message_en=en)
+ANSWERED = {
+    ("volunteer", "proposed"): ("Takk! Vi har sendt navnet og kontaktinformasjonen din til organisasjonen. Den bekrefter "
+                                "innen svarfristen, og du får en e-post når det er bekreftet.",
+                                "Thank you! We have sent your name and contact details to the organisation. It confirms "
+                                "by the deadline, and you will get an e-mail once it is confirmed."),
+    ("volunteer", "declined"): ("Takk for svaret. Vi spør noen andre.",
+                                "Thanks for letting us know. We will ask someone else."),
+    ("organisation", "confirmed"): ("Takk! Oppdraget er bekreftet. Den frivillige får beskjed med kontaktinformasjonen "
+                                    "deres, og dere får en bekreftelse på e-post.",
+                                    "Thank you! The assignment is confirmed. The volunteer is sent your contact "
+                                    "details, and you get a confirmation by e-mail."),
+    ("organisation", "declined"): ("Takk for svaret. Vi gir den frivillige beskjed og spør neste kandidat.",
+                                   "Thanks for letting us know. We will tell the volunteer and ask the next candidate."),
+}
+DECIDED = {
+    "confirmed": ("Oppdraget er bekreftet.", "The assignment is confirmed."),
+    "declined": ("Forespørselen er avslått.", "The request was declined."),
+    "cancelled": ("Forespørselen er avlyst.", "The request was cancelled."),
+}
+PROBLEMS = {
+    "invalid": (404, "Lenken virker ikke", "This link does not work",
+                "Denne lenken er ikke gyldig. Sjekk at du har kopiert hele lenken fra e-posten.",
+                "This link is not valid. Check that you copied the whole link from the e-mail."),
+    "unknown": (404, "Forespørselen finnes ikke", "No such request",
+                "Vi finner ikke denne forespørselen.", "We cannot find this request."),
+    "expired": (410, "Svarfristen har gått ut", "The answer time is over",
+                "Svarfristen for denne forespørselen har gått ut, så den kan ikke besvares lenger.",
+                "The deadline for this request has passed, so it can no longer be answered."),
+    "unanswerable": (422, "Velg et svar", "Choose an answer",
+                     "Trykk på en av knappene på siden for å svare.", "Press one of the buttons on the page to answer."),
+}
+
+
+def _problem(kind: str, nb: str | None = None, en: str | None = None):
+    status, title, title_en, default_nb, default_en = PROBLEMS.get(kind) or (409, "Allerede besvart",
+                                                                              "Already answered", "", "")
+    return render_template("problem.html", title=title, title_en=title_en, nb=nb or default_nb,
+                           en=en or default_en), status
+
+
+def _facts(match: dict, role: str) -> dict | None:
+    """What the page says about the assignment, fetched from its owners; None while they cannot be reached.
+    The volunteer's name and contact are shown to the organisation only once the volunteer has accepted."""
+    clients = deps().clients
+    try:
+        need = clients.need(match["need_id"]) or {}
+        organisation = clients.organisation(match["organisation_id"]) or {}
+        volunteer = {}
+        if role == ORGANISATION and VOLUNTEER in match["accepted_by"]:
+            volunteer = (clients.offer(match["offer_id"]) or {}).get("volunteer") or {}
+    except DirectoryUnavailable:
+        return None
+    schedule = need.get("schedule")
+    deadline = local_time(match["expires_at"])
+    return {"title": need.get("title", ""), "organisation": organisation.get("name", ""),
+            "district": district_name(need["district"]) if need.get("district") else "",
+            "when_nb": format_when(schedule, "nb") if schedule else "",
+            "when_en": format_when(schedule, "en") if schedule else "",
+            "deadline_nb": format_at(deadline, "nb"), "deadline_en": format_at(deadline, "en"),
+            "volunteer_name": volunteer.get("name"), "volunteer_email": volunteer.get("email"),
+            "volunteer_phone": volunteer.get("phone")}
+
+
+def _page(match: dict, role: str, outcome: tuple[str, str] | None = None):
+    """The answer page of one side: what, where, when, for whom and by when, and the buttons if it is asked."""
+    asked = outcome is None and waiting_for(match) == role
+    nb, en = outcome or (None, None)
+    return render_template("respond.html", role=role, asked=asked, facts=_facts(match, role),
+                           outcome={"nb": nb, "en": en} if outcome else None, action=request.path)
+
+
+def _open_match(code: str) -> tuple[dict | None, str | None, object | None]:
+    """The match and side a link proves, or the problem page to show instead."""
+    try:
+        match_id, role = access.read_code(deps().config, code)
+    except NotFound:
+        return None, None, _problem("invalid")
+    match = deps().repo.matches.get(match_id)
+    if match is None:
+        return None, None, _problem("unknown")
+    state = access.link_state(match, deps().clock())
+    if state == access.EXPIRED:
+        return None, None, _problem("expired")
+    if state != access.OPEN:
+        nb, en = DECIDED.get(match["status"], ("Forespørselen er ikke lenger åpen.", "The request is no longer open."))
+        return None, None, _problem("decided", nb, en)
+    return match, role, None
 
 
 @blp.route("/r/<code>")
 def answer_page(code):
     """The page a notification link opens: opening it changes nothing; the buttons POST."""
-    match_id, _ = access.read_code(deps().config, code)
-    return _page(handlers.get_match(match_id, deps().repo))
-
-
-ANSWERED = {
-    "confirmed": ("Takk! Oppdraget er bekreftet.", "Thank you! The assignment is confirmed."),
-    "proposed": ("Takk for svaret! Vi gir beskjed når begge har takket ja.", "Thanks! We will let you know once both sides have accepted."),
-    "declined": ("Takk for svaret. Vi spør noen andre.", "Thanks for letting us know. We will ask someone else."),
-}
+    match, role, problem = _open_match(code)
+    return problem or _page(match, role)
 
 
 @blp.route("/r/<code>", methods=["POST"])
 @limited_write
-@blp.arguments(AnswerForm, location="form")
-def answer_from_page(form, code):
-    match_id, role = access.read_code(deps().config, code)
-    match = handlers.respond(match_id, role, form["answer"] == "accept", deps().repo, deps().clock(),
-                             _ttl(deps().config))
-    return _page(match, ANSWERED.get(match["status"]))
+def answer_from_page(code):
+    """A press of one of the page's buttons: the answer, then the page saying what happens next."""
+    match, role, problem = _open_match(code)
+    if problem:
+        return problem
+    if AnswerForm().validate(request.form):
+        return _problem("unanswerable")
+    try:
+        match = handlers.respond(match["_id"], role, request.form["answer"] == "accept", deps().repo, deps().clock(),
+                                 _ttl(deps().config))
+    except Conflict as refused:
+        return _problem("decided", "Svaret ble ikke registrert.", refused.message)
+    return _page(match, role, ANSWERED.get((role, match["status"])))
 
 
 @blp.route("/stats")

@@ -90,10 +90,11 @@ def hold_slots(capacity: dict[str, Any], states: dict[str, dict[str, Any]], matc
 
     `states` gives the status and slots of each of the need's matches. Confirmed matches count from there, so
     a hold matters only while its confirmation is being saved: holds whose match is no longer proposed, and
-    stale holds (a crash mid-confirmation), are dropped.
+    stale holds (a crash mid-confirmation), are dropped. A match confirmed already (by a racing answer of the
+    same side) needs no hold.
     """
     holds = _under_way(capacity.get("holds", []), states, now)
-    if any(h["match_id"] == match["_id"] for h in holds):
+    if any(h["match_id"] == match["_id"] for h in holds) or states.get(match["_id"], {}).get("status") == CONFIRMED:
         return {**capacity, "holds": holds}
     if slots_taken(states, holds, now) + match["slots"] > needed:
         raise Conflict("This need already has all the volunteers it asked for.")

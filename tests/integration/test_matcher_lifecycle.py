@@ -153,15 +153,18 @@ def test_racing_confirmations_of_one_match_end_in_one_confirmed_match_with_one_e
     slow.matches = PausingStore(world.repo.db.matches)
     barrier = threading.Barrier(2)
 
+    answers: list[str] = []
+
     def accept(repo):
         barrier.wait()
-        respond(match["_id"], ORGANISATION, True, repo, world.clock(), world.ttl)
+        answers.append(respond(match["_id"], ORGANISATION, True, repo, world.clock(), world.ttl)["status"])
 
     threads = [threading.Thread(target=accept, args=(slow,)), threading.Thread(target=accept, args=(world.repo,))]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert answers == ["confirmed", "confirmed"]
     world.wait_for("n1", {"a": "confirmed"})
     wait_until(world.drained, timeout=10)
     types = [e.type for e in _match_events(world) if e.subject == match["_id"]]

@@ -156,6 +156,13 @@ def test_a_hold_whose_lease_ran_out_no_longer_counts():
     assert [h["match_id"] for h in capacity["holds"]] == [match["_id"]]
 
 
+def test_a_match_a_racing_answer_has_confirmed_already_needs_no_hold_even_when_it_filled_the_need():
+    match = accepted()
+    capacity = lifecycle.hold_slots({"_id": "need-1", "holds": []}, {match["_id"]: {"status": "confirmed", "slots": 1}},
+                                    match, 1, NOW, LEASE)
+    assert capacity["holds"] == []
+
+
 def test_holding_again_for_the_same_match_changes_nothing_and_releasing_gives_the_slot_back():
     match = accepted()
     once = lifecycle.hold_slots({"_id": "need-1", "holds": []}, states(match), match, 1, NOW, LEASE)

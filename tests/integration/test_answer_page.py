@@ -1,0 +1,235 @@
+"""The page an answer link opens, on the real database: it says what is asked, where, when, for whom and by when;
+opening it changes nothing; its buttons answer; a link that cannot be answered gets a plain page, never JSON."""
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from shared.directory import DirectoryUnavailable
+from services.matcher import access, lifecycle
+from services.matcher.app import create_app
+from services.matcher.handlers import respond
+from services.matcher.lifecycle import ORGANISATION, VOLUNTEER
+from tests.integration.matcher_world import Clock, need_data
+from tests.integration.notify_fixtures import Directory
+
+TTL = timedelta(hours=48)
+TITLE = "Besøksvenn på Fjell bo- og omsorgssenter"
+
+
+@dataclasses.dataclass
+class Page:
+    """One matcher app with a clock the test moves and the needs and offers services' answers in memory."""
+
+    client: Any
+    repo: Any
+    config: Any
+    clock: Clock
+    directory: Directory
+
+    def proposal(self, volunteers_needed: int = 1) -> dict[str, Any]:
+        """A match the matcher's wave proposed, with its need, organisation and volunteer known to the directory."""
+        need_id, organisation_id, offer_id = str(uuid4()), str(uuid4()), str(uuid4())
+        self.repo.upsert_need(need_data(need_id, organisation_id=organisation_id, volunteers_needed=volunteers_needed))
+        self.directory.needs[need_id] = {"id": need_id, "title": TITLE, "district": "fjell",
+                                         "schedule": need_data(need_id)["schedule"]}
+        self.directory.organisations[organisation_id] = {"id": organisation_id, "name": "Fjell bo- og omsorgssenter"}
+        self.directory.offers[offer_id] = {"id": offer_id, "status": "open", "volunteer": {
+            "name": "Kari Nordmann", "email": "kari@example.no", "phone": "+4791234567"}}
+        change = lifecycle.propose(need_id, organisation_id, offer_id, 1, 0.9, {}, self.clock(), TTL)
+        return self.repo.insert_match(change.doc, change.events)
+
+    def link(self, match: dict[str, Any], role: str) -> str:
+        return "/r/" + access.respond_code(self.config, match["_id"], role)
+
+    def answer(self, match: dict[str, Any], role: str, answer: str = "accept"):
+        """Open the page and press the button with this answer, as a browser would submit the form."""
+        page = self.client.get(self.link(match, role))
+        [form] = _forms(page.get_data(as_text=True))
+        [button] = [b for b in form["buttons"] if b.get("value") == answer]
+        return self.client.post(form["action"], data={button["name"]: button["value"]})
+
+    def match(self, match: dict[str, Any]) -> dict[str, Any]:
+        return self.repo.matches.get(match["_id"])
+
+
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, Any]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "form":
+            self.forms.append({**values, "buttons": []})
+        elif tag == "button" and self.forms:
+            self.forms[-1]["buttons"].append(values)
+
+
+def _forms(html: str) -> list[dict[str, Any]]:
+    parser = _FormParser()
+    parser.feed(html)
+    return parser.forms
+
+
+def _text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+@pytest.fixture
+def page(service_config) -> Page:
+    clock = Clock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+    app = create_app(service_config, clock=clock)
+    directory = Directory()
+    deps = app.extensions["deps"]
+    app.extensions["deps"] = dataclasses.replace(deps, clients=directory)
+    return Page(app.test_client(), deps.repo, service_config, clock, directory)
+
+
+def test_the_volunteers_page_says_what_where_when_for_whom_and_by_when(page):
+    response = page.client.get(page.link(page.proposal(), VOLUNTEER))
+
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    text = _text(response)
+    for fact in (TITLE, "Strømsø overfor Vestfoldbanen; Danvik, Austad og Fjell",
+                 "tirsdager kl. 17.30–19.00 (fra 6. januar til 31. desember 2026)",
+                 "Tuesdays 17:30–19:00 (from 6 January to 31 December 2026)", "Fjell bo- og omsorgssenter",
+                 "onsdag 4. mars 2026 kl. 10.00", "Wednesday 4 March 2026 at 10:00"):
+        assert fact in text
+    assert "Kari Nordmann" not in text
+    assert '<html lang="nb">' in response.get_data(as_text=True) and 'lang="en"' in response.get_data(as_text=True)
+    [form] = _forms(response.get_data(as_text=True))
+    assert form["method"] == "post" and {b["value"] for b in form["buttons"]} == {"accept", "decline"}
+
+
+def test_opening_the_page_twice_changes_nothing(page):
+    match = page.proposal()
+    for role in (VOLUNTEER, ORGANISATION, VOLUNTEER):
+        assert page.client.get(page.link(match, role)).status_code == 200
+    assert page.match(match) == match
+
+
+def test_the_organisation_sees_no_buttons_and_nothing_of_the_volunteer_before_the_volunteer_accepts(page):
+    response = page.client.get(page.link(page.proposal(), ORGANISATION))
+
+    assert response.status_code == 200
+    assert _forms(response.get_data(as_text=True)) == []
+    text = _text(response)
+    assert "ikke svart ennå" in text and "Kari Nordmann" not in text and "kari@example.no" not in text
+
+
+def test_the_volunteer_accepts_through_the_button_and_the_organisation_then_sees_who_it_is_and_confirms(page):
+    match = page.proposal()
+
+    accepted = page.answer(match, VOLUNTEER)
+    assert accepted.status_code == 200 and "Vi har sendt navnet og kontaktinformasjonen din" in _text(accepted)
+    assert page.match(match)["accepted_by"] == [VOLUNTEER]
+    assert _forms(accepted.get_data(as_text=True)) == []
+
+    asked = _text(page.client.get(page.link(match, ORGANISATION)))
+    for fact in ("Kari Nordmann", "kari@example.no", "+4791234567", TITLE):
+        assert fact in asked
+    confirmed = page.answer(match, ORGANISATION, "accept")
+    assert confirmed.status_code == 200 and "Oppdraget er bekreftet" in _text(confirmed)
+    assert page.match(match)["status"] == "confirmed"
+
+
+def test_the_organisation_declines_through_its_button(page):
+    match = page.proposal()
+    page.answer(match, VOLUNTEER)
+
+    declined = page.answer(match, ORGANISATION, "decline")
+
+    assert declined.status_code == 200 and "spør neste kandidat" in _text(declined)
+    assert (page.match(match)["status"], page.match(match)["declined_by"]) == ("declined", ORGANISATION)
+
+
+def _assert_plain_page(response, status: int, words: str) -> None:
+    assert response.status_code == status
+    assert response.mimetype == "text/html"
+    assert words in _text(response)
+    assert '"error"' not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("code", ["not-a-code", "A" * 46, "x" * 2000], ids=["garbage", "forged", "long"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_invalid_or_forged_link_gets_a_plain_page_404(page, code, method):
+    response = getattr(page.client, method)(f"/r/{code}", data={"answer": "accept"})
+    _assert_plain_page(response, 404, "Denne lenken er ikke gyldig")
+
+
+def test_a_link_to_a_match_that_does_not_exist_gets_a_plain_page_404(page):
+    response = page.client.get("/r/" + access.respond_code(page.config, str(uuid4()), VOLUNTEER))
+    _assert_plain_page(response, 404, "Vi finner ikke denne forespørselen")
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_expired_proposal_gets_a_plain_page_410_and_stays_as_it_was(page, method):
+    match = page.proposal()
+    page.clock.advance(hours=49)
+
+    response = getattr(page.client, method)(page.link(match, VOLUNTEER), data={"answer": "accept"})
+
+    _assert_plain_page(response, 410, "Svarfristen for denne forespørselen har gått ut")
+    assert page.match(match) == match
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_answered_match_gets_a_plain_page_409_and_answering_again_changes_nothing(page, method):
+    match = page.proposal()
+    page.answer(match, VOLUNTEER)
+    page.answer(match, ORGANISATION)
+    before = page.match(match)
+
+    response = getattr(page.client, method)(page.link(match, ORGANISATION), data={"answer": "decline"})
+
+    _assert_plain_page(response, 409, "Oppdraget er bekreftet")
+    assert page.match(match) == before
+
+
+@pytest.mark.parametrize("form", [{}, {"answer": "maybe"}], ids=["no-answer", "unknown-answer"])
+def test_a_post_without_a_valid_answer_gets_a_plain_page_422(page, form):
+    match = page.proposal()
+    response = page.client.post(page.link(match, VOLUNTEER), data=form)
+    _assert_plain_page(response, 422, "Trykk på en av knappene")
+    assert page.match(match) == match
+
+
+def test_confirming_when_the_need_is_full_gets_a_plain_page_409_and_leaves_the_proposal_waiting(page):
+    first = page.proposal()
+    second = page.repo.insert_match(*_another_proposal_of(page, first))
+    for match in (first, second):
+        respond(match["_id"], VOLUNTEER, True, page.repo, page.clock(), TTL)
+    page.answer(first, ORGANISATION)
+
+    response = page.answer(second, ORGANISATION)
+
+    _assert_plain_page(response, 409, "Svaret ble ikke registrert")
+    assert lifecycle.waiting_for(page.match(second)) == ORGANISATION
+
+
+def test_the_page_still_opens_and_answers_while_the_needs_and_offers_services_are_away(page):
+    match = page.proposal()
+
+    class Away(Directory):
+        def need(self, need_id):
+            raise DirectoryUnavailable("needs service down")
+
+    page.client.application.extensions["deps"] = dataclasses.replace(page.client.application.extensions["deps"],
+                                                                     clients=Away())
+    response = page.client.get(page.link(match, VOLUNTEER))
+    assert response.status_code == 200 and "Vi får ikke hentet detaljene" in _text(response)
+    assert page.answer(match, VOLUNTEER).status_code == 200
+
+
+def _another_proposal_of(page: Page, match: dict[str, Any]):
+    offer_id = str(uuid4())
+    page.directory.offers[offer_id] = page.directory.offers[match["offer_id"]]
+    change = lifecycle.propose(match["need_id"], match["organisation_id"], offer_id, 1, 0.8, {}, page.clock(), TTL)
+    return change.doc, change.events
