@@ -229,7 +229,7 @@ class ConsumeLoop:
                     if not self._prepared_for_assignment():
                         return
                 if assignments.current is None:
-                    self.stall.failing("not yet a member of the consumer group")
+                    self.stall.waiting("not yet a member of the consumer group")
                 elif self._failed is None:
                     self.stall.progressed()
                 wait = self._consume(consumer, batches)

@@ -30,6 +30,12 @@ class Stall:
                 self._since = time.monotonic()
             self._reason = reason[:500]
 
+    def waiting(self, reason: str) -> None:
+        """Note a wait (e.g. to join the group): starts a stall if none, keeps the reason of one under way."""
+        with self._lock:
+            if self._since is None:
+                self._since, self._reason = time.monotonic(), reason[:500]
+
     def progressed(self) -> None:
         """Note progress: whatever failed before has passed."""
         with self._lock:
