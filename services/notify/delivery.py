@@ -136,7 +136,8 @@ def _deliver(notification_id: str, n: Notifier, fetched: dict[str, Parties]) -> 
         return
     person = model.person_of(doc["role"], parties.offer, parties.organisation)
     address, unreachable = model.reach(doc["channel"], person, n.sms.enabled)
-    reason = model.skip_reason(doc, parties.match, parties.need, now) or unreachable
+    volunteer_known = model.person_of(model.VOLUNTEER, parties.offer, None) is not None
+    reason = model.skip_reason(doc, parties.match, parties.need, now, volunteer_known) or unreachable
     if reason:
         _save(n, doc, status=model.SKIPPED, reason=reason, log=_logged(doc, now, f"skipped: {reason}"))
         return

@@ -18,6 +18,7 @@ REMINDER = "reminder"
 REMINDER_HORIZON = timedelta(hours=24)
 ANSWER_REMINDER = "answer_reminder"
 WAITING_FOR_ORGANISATION = ("volunteer_accepted", ANSWER_REMINDER)
+SHOWS_THE_VOLUNTEER = ("volunteer_accepted", ANSWER_REMINDER, "confirmed_organisation")
 
 PENDING, HELD, RETRYING, SENT, FAILED, SKIPPED = "pending", "held", "retrying", "sent", "failed", "skipped"
 SENDING = "sending"  # sent under a lease: if the worker dies mid-send, it is due again when the lease runs out
@@ -148,12 +149,14 @@ def reach(channel: str, person: dict[str, Any] | None, sms_enabled: bool) -> Rea
 
 
 def skip_reason(notification: dict[str, Any], match: dict[str, Any] | None, need: dict[str, Any] | None,
-                now: datetime) -> str | None:
+                now: datetime, volunteer_known: bool = True) -> str | None:
     """Why a notification should not go out at all any more, or None."""
     if match is None:
         return "match_unknown"
     if need is None:
         return "need_unknown"
+    if notification["kind"] in SHOWS_THE_VOLUNTEER and not volunteer_known:
+        return "volunteer_erased"
     if notification["kind"] == REMINDER:
         if match.get("status") != "confirmed":
             return "match_not_confirmed"

@@ -227,3 +227,15 @@ def test_the_acceptance_delivered_twice_gives_one_mail_and_one_reminder(notifier
     deliver_due(notifier)
 
     assert len(smtp_server.to(pair.contact_email)) == 2
+
+
+def test_an_organisation_is_not_sent_a_volunteer_erased_before_the_mail_went_out(notifier, directory, clock,
+                                                                                  smtp_server):
+    pair = add_pair(directory)
+    directory.offers[pair.offer_id] = {"id": pair.offer_id, "status": "withdrawn"}
+
+    _accepted(pair, notifier, directory, clock)
+
+    assert smtp_server.to(pair.contact_email) == []
+    told = [n for n in notifier.repo.for_match(pair.match_id) if n["kind"] == "volunteer_accepted"]
+    assert {(n["status"], n.get("reason")) for n in told} == {("skipped", "volunteer_erased")}

@@ -175,6 +175,13 @@ def test_a_notification_is_dropped_when_it_no_longer_makes_sense(notification, m
     assert model.skip_reason(notification, match, {"id": "n1"}, now) == reason
 
 
+@pytest.mark.parametrize("kind", ["volunteer_accepted", "answer_reminder", "confirmed_organisation"])
+def test_the_organisation_is_not_sent_a_volunteer_who_has_been_erased_meanwhile(kind):
+    match = {"status": "proposed", "accepted_by": ["volunteer"], "expires_at": to_iso(oslo(4, 9, 0))}
+    assert model.skip_reason({"kind": kind}, match, {"id": "n1"}, oslo(3, 9, 0), volunteer_known=False) == \
+        "volunteer_erased"
+
+
 @pytest.mark.parametrize("status, type_", [("sent", "notification.sent"), ("failed", "notification.failed")])
 def test_outcome_event_carries_ids_and_counts_only(status, type_):
     notification = {**model.new_notification(event("match.proposed"), "volunteer", "proposal", "email", "now"),
