@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import wraps
 
-from flask import render_template, request
+from flask import g, render_template, request
 
 from shared.auth import optional_caller, require_staff
 from shared.directory import SERVICE, STAFF, DirectoryUnavailable, TokenInfo
@@ -27,12 +28,29 @@ def _view(match: dict, who: TokenInfo | None = None) -> dict:
     return view
 
 
+def _who() -> TokenInfo:
+    """Who the caller is, resolved once per request (its token's issuer is asked at most once)."""
+    if "who" not in g:
+        g.who = access.identify(optional_caller(deps().config), deps().clients)
+    return g.who
+
+
+def _caller_first(view):
+    """Placed above @blp.arguments: the caller is checked before the query is read (401 before 422)."""
+    @wraps(view)
+    def checked(*args, **kwargs):
+        _who()
+        return view(*args, **kwargs)
+    return checked
+
+
 @blp.route("/matches")
+@_caller_first
 @blp.arguments(MatchesQuery, location="query")
 @blp.response(200, MatchList)
 def list_matches(query):
     d = deps()
-    who = access.identify(optional_caller(d.config), d.clients)
+    who = _who()
     if "need_id" in query:
         need = d.repo.need(query["need_id"]) or (d.clients.need(query["need_id"]) if who.kind != STAFF else None)
         access.authorize(who, access.LIST, {"organisation_id": need and need["organisation_id"]})
@@ -47,7 +65,7 @@ def list_matches(query):
 @blp.response(200, MatchOut)
 def get_match(match_id):
     d = deps()
-    who = access.identify(optional_caller(d.config), d.clients)
+    who = _who()
     match = handlers.get_match(access.match_id_of(match_id), d.repo)
     access.authorize(who, access.READ, match)
     return _view(match, who)
@@ -59,7 +77,7 @@ def _ttl(config) -> timedelta:
 
 def _answer(match_id: str, accepted: bool) -> dict:
     d = deps()
-    who = access.identify(optional_caller(d.config), d.clients)
+    who = _who()
     match = handlers.get_match(access.match_id_of(match_id), d.repo)
     role = access.authorize(who, access.ANSWER, match)
     return _view(handlers.respond(match_id, role, accepted, d.repo, d.clock(), _ttl(d.config)))
