@@ -1,60 +1,84 @@
-"""One need and three offers travel the whole way: HTTP in, Kafka between services, MongoDB underneath, e-mail out."""
+"""Needs and offers travel the whole way: HTTP in, Kafka between services, MongoDB underneath, e-mail out, and
+people answering through the links in their mail and the buttons on the pages those links open."""
 from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urljoin
 
 import requests
 
 from shared.events import ALL_TOPICS, dlq_topic
-from tests.conftest import wait_until
+from tests.conftest import CapturedMail, wait_until
 from tests.e2e import scenario
+from tests.e2e.journeys import forms_of, link_in, matches, register_confirmed_offer, register_verified_organisation
+
+ANSWER_PATH = "/r/"
+PROPOSAL_SUBJECTS = ("Kan du hjelpe", "Could you help")
 
 
-def _register_verified_organisation(system, **kwargs) -> tuple[str, str]:
-    created = requests.post(system.url("needs", "/organisations"), json=scenario.organisation(**kwargs), timeout=10)
-    assert created.status_code == 201, created.text
-    org = created.json()
-    verified = requests.post(system.url("needs", f"/organisations/{org['id']}/verify"), headers=system.staff(), timeout=10)
-    assert verified.status_code == 200, verified.text
-    return org["id"], org["api_key"]
+def _subjects_of(system, email: str) -> list[str]:
+    return [str(m.message["Subject"]) for m in system.mail.to(email)]
 
 
-def _matches(system, need_id: str, api_key: str) -> list[dict]:
-    response = requests.get(system.url("matcher", "/matches"), params={"need_id": need_id},
-                            headers={"Authorization": f"Bearer {api_key}"}, timeout=10)
-    assert response.status_code == 200, response.text
-    return response.json()["items"]
+def _mail(system, email: str, starts: tuple[str, ...] | str, contains: str = "", count: int = 1,
+          timeout: float = 45) -> list[CapturedMail]:
+    """Wait until `count` mails whose subject starts so (and contains `contains`) reached this address."""
+    def found():
+        mails = [m for m in system.mail.to(email) if str(m.message["Subject"]).startswith(starts)
+                 and contains in str(m.message["Subject"])]
+        return mails if len(mails) >= count else None
+    return wait_until(found, timeout=timeout, message=lambda: f"{count} mail(s) '{starts}' to {email}, have "
+                      f"{_subjects_of(system, email)}")
+
+
+def _press(link: str, answer: str) -> requests.Response:
+    """Open the page a link leads to and press the button with this answer, as a browser submits the form."""
+    page = requests.get(link, timeout=10)
+    assert page.status_code == 200, page.text
+    [form] = [f for f in forms_of(page.text) if f["method"] == "post"]
+    [button] = [b for b in form["buttons"] if b.get("value") == answer]
+    return requests.post(urljoin(link, form["action"]), data={button["name"]: button["value"]}, timeout=10)
+
+
+def _organisation(system, email: str) -> dict[str, Any]:
+    return register_verified_organisation(system, scenario.organisation(email=email))
+
+
+def _post_need(system, api_key: str, **changes: Any) -> dict[str, Any]:
+    body = {**scenario.need(), **changes}
+    response = requests.post(system.url("needs", "/needs"), json=body, headers={"Authorization": f"Bearer {api_key}"},
+                             timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()
 
 
 def test_fitting_offer_is_proposed_and_both_sides_get_mail_without_personal_data_on_topics(system):
-    org_id, api_key = _register_verified_organisation(system)
+    organisation = _organisation(system, "kontakt@fjell.example.no")
     offers = {
         "fits": scenario.offer("kari@example.no", phone="91234567"),
         "other_district": scenario.offer("per@example.no", phone="92345678", districts=("svelvik",)),
         "other_time": scenario.offer("lise@example.no", phone="93456789", weekday=4),
     }
-    ids = {}
-    for label, body in offers.items():
-        response = requests.post(system.url("offers", "/offers"), json=body, timeout=10)
-        assert response.status_code == 201, response.text
-        ids[label] = response.json()["id"]
+    ids = {label: register_confirmed_offer(system, body)["id"] for label, body in offers.items()}
     wait_until(lambda: all(system.matcher_record("offers", i) for i in ids.values()), timeout=45,
                message="the matcher to know all three offers")
 
-    need = requests.post(system.url("needs", "/needs"), json=scenario.need(volunteers_needed=3),
-                         headers={"Authorization": f"Bearer {api_key}"}, timeout=10)
-    assert need.status_code == 201, need.text
-    need_id = need.json()["id"]
+    need = _post_need(system, organisation["api_key"], volunteers_needed=3)
 
-    proposals = wait_until(lambda: _matches(system, need_id, api_key), timeout=45, message="a proposal")
-    assert system.matcher_record("need_candidates", need_id)["count"] == 1
+    proposals = wait_until(lambda: matches(system, need["id"], organisation["api_key"]), timeout=45,
+                           message="a proposal")
+    assert system.matcher_record("need_candidates", need["id"])["count"] == 1
     assert [m["offer_id"] for m in proposals] == [ids["fits"]]
     assert proposals[0]["status"] == "proposed"
 
-    volunteer_mail = wait_until(lambda: system.mail.to("kari@example.no"), timeout=30, message="mail to volunteer")
-    org_mail = wait_until(lambda: system.mail.to("kontakt@fjell.example.no"), timeout=30, message="mail to organisation")
-    assert len(volunteer_mail) == 1 and len(org_mail) == 1
-    assert scenario.NEED_TITLE in volunteer_mail[0].text()
-    assert scenario.NEED_TITLE in org_mail[0].text()
-    assert not system.mail.to("per@example.no") and not system.mail.to("lise@example.no")
+    [proposal] = _mail(system, "kari@example.no", PROPOSAL_SUBJECTS)
+    [candidate] = _mail(system, "kontakt@fjell.example.no", "Vi har funnet en mulig frivillig")
+    assert scenario.NEED_TITLE in proposal.text() and scenario.NEED_TITLE in candidate.text()
+    assert "Sier du ja, sender vi navnet ditt" in proposal.text()
+    assert "Sier den frivillige ja, får dere en e-post med navn" in candidate.text()
+    assert ANSWER_PATH not in candidate.text() and "kari@example.no" not in candidate.text()
+    for email in ("per@example.no", "lise@example.no"):
+        assert not [s for s in _subjects_of(system, email) if s.startswith(PROPOSAL_SUBJECTS)]
 
     personal = [b["volunteer"][k] for b in offers.values() for k in ("email", "phone", "name")]
     personal += ["kontakt@fjell.example.no", "+4798765432", "+4791234567", "Ola Hansen"]
@@ -64,37 +88,76 @@ def test_fitting_offer_is_proposed_and_both_sides_get_mail_without_personal_data
     assert leaks == []
 
 
-def test_volunteer_answers_through_the_link_and_organisation_with_its_key_then_both_are_confirmed(system):
-    _, api_key = _register_verified_organisation(system, email="leder@konnerud.example.no")
-    body = scenario.need(title="Leksehjelp på Konnerud", district="konnerud")
-    body["requirements"]["languages"] = ["nb", "en"]
-    body["skills"] = ["homework_help"]
-    need = requests.post(system.url("needs", "/needs"), json=body,
-                         headers={"Authorization": f"Bearer {api_key}"}, timeout=10).json()
+def test_volunteer_accepts_through_the_mail_then_the_organisation_confirms_through_its_own_and_both_are_told(system):
+    organisation = _organisation(system, "leder@konnerud.example.no")
     body = scenario.offer("ida@example.no", phone="94567890", districts=("konnerud",), languages=("en", "ar"))
     body["skills"] = ["homework_help"]
-    offer = requests.post(system.url("offers", "/offers"), json=body, timeout=10).json()
-    [match] = wait_until(lambda: _matches(system, need["id"], api_key), timeout=45, message="a proposal")
-    assert match["offer_id"] == offer["id"]
-    [proposal] = wait_until(lambda: system.mail.to("ida@example.no"), timeout=30, message="the proposal mail")
+    offer = register_confirmed_offer(system, body)
+    wait_until(lambda: system.matcher_record("offers", offer["id"]), timeout=45, message="the matcher to know the offer")
+    need = _post_need(system, organisation["api_key"], title="Leksehjelp på Konnerud", district="konnerud",
+                      skills=["homework_help"], requirements={"police_certificate": True, "min_age": 18,
+                                                              "languages": ["nb", "en"]})
+
+    [proposal] = _mail(system, "ida@example.no", PROPOSAL_SUBJECTS)
     assert proposal.message["Subject"].startswith("Could you help")
-    link = next(word for word in proposal.text().split() if "/r/" in word)
+    volunteer_link = link_in(proposal, ANSWER_PATH)
+    for _ in range(2):
+        page = requests.get(volunteer_link, timeout=10)
+        assert page.status_code == 200 and "Leksehjelp på Konnerud" in page.text
+    [match] = matches(system, need["id"], organisation["api_key"])
+    assert (match["status"], match["accepted_by"]) == ("proposed", [])
 
-    stranger = requests.post(system.url("matcher", f"/matches/{match['id']}/accept"),
-                             headers={"Authorization": "Bearer not-a-token"}, timeout=10)
-    assert stranger.status_code == 404
-    assert requests.get(link, timeout=10).status_code == 200
-    assert requests.get(link, timeout=10).status_code == 200
-    assert _matches(system, need["id"], api_key)[0]["accepted_by"] == []
+    accepted = _press(volunteer_link, "accept")
+    assert accepted.status_code == 200, accepted.text
 
-    assert requests.post(link, data={"answer": "accept"}, timeout=10).status_code == 200
-    accepted = requests.post(system.url("matcher", f"/matches/{match['id']}/accept"),
-                             headers={"Authorization": f"Bearer {api_key}"}, timeout=10)
-    assert accepted.status_code == 200 and accepted.json()["status"] == "confirmed"
+    [asked] = _mail(system, "leder@konnerud.example.no", "Frivillig ida har takket ja til")
+    for fact in ("Frivillig ida", "ida@example.no", "+4794567890", "Leksehjelp på Konnerud", "bekreft", "innen"):
+        assert fact in asked.text()
+    organisation_link = link_in(asked, ANSWER_PATH)
+    assert organisation_link != volunteer_link
+    page = requests.get(organisation_link, timeout=10)
+    assert page.status_code == 200 and "ida@example.no" in page.text
+    assert matches(system, need["id"], organisation["api_key"])[0]["status"] == "proposed"
 
-    wait_until(lambda: len(system.mail.to("ida@example.no")) == 2, timeout=30, message="the confirmation")
-    confirmation = system.mail.to("ida@example.no")[1]
-    assert "Ola Hansen" in confirmation.text()
-    to_organisation = wait_until(lambda: [m for m in system.mail.to("leder@konnerud.example.no")
-                                          if "ida@example.no" in m.text()], timeout=30, message="contact details")
-    assert "+4794567890" in to_organisation[0].text()
+    confirmed = _press(organisation_link, "accept")
+    assert confirmed.status_code == 200 and "Oppdraget er bekreftet" in confirmed.text
+
+    [to_volunteer] = _mail(system, "ida@example.no", "Thank you! You're on board")
+    assert "Ola Hansen" in to_volunteer.text() and "leder@konnerud.example.no" in to_volunteer.text()
+    [to_organisation] = _mail(system, "leder@konnerud.example.no", "Bekreftet: Frivillig ida")
+    assert "+4794567890" in to_organisation.text()
+    assert matches(system, need["id"], organisation["api_key"])[0]["status"] == "confirmed"
+    assert requests.get(organisation_link, timeout=10).status_code == 409
+    assert requests.post(system.url("matcher", f"/matches/{match['id']}/decline"),
+                         headers={"Authorization": "Bearer not-a-token"}, timeout=10).status_code == 401
+
+
+def test_organisation_declines_through_its_link_and_the_next_candidate_is_asked(system):
+    organisation = _organisation(system, "kontakt@gulskogen.example.no")
+    volunteers = ("anne@example.no", "bjorn@example.no")
+    for n, email in enumerate(volunteers):
+        body = scenario.offer(email, phone=f"9500000{n}", districts=("gulskogen",))
+        body["skills"] = ["driving"]
+        offer = register_confirmed_offer(system, body)
+        wait_until(lambda: system.matcher_record("offers", offer["id"]), timeout=45, message=f"the offer of {email}")
+    _post_need(system, organisation["api_key"], title="Sjåfør på Gulskogen", district="gulskogen", skills=["driving"])
+
+    first = wait_until(lambda: [e for e in volunteers if _has_proposal(system, e)], timeout=45,
+                       message="a proposal to one of the two")
+    [asked_first] = first
+    [asked_next] = [e for e in volunteers if e != asked_first]
+    [proposal] = _mail(system, asked_first, PROPOSAL_SUBJECTS)
+    assert _press(link_in(proposal, ANSWER_PATH), "accept").status_code == 200
+    [asked] = _mail(system, "kontakt@gulskogen.example.no", f"Frivillig {asked_first.split('@')[0]} har takket ja")
+
+    declined = _press(link_in(asked, ANSWER_PATH), "decline")
+    assert declined.status_code == 200 and "spør neste kandidat" in declined.text
+
+    [told] = _mail(system, asked_first, "«Sjåfør på Gulskogen» blir ikke noe av")
+    assert "Fjell bo- og omsorgssenter" in told.text()
+    [next_proposal] = _mail(system, asked_next, PROPOSAL_SUBJECTS)
+    assert "Sjåfør på Gulskogen" in next_proposal.text()
+
+
+def _has_proposal(system, email: str) -> bool:
+    return any(s.startswith(PROPOSAL_SUBJECTS) for s in _subjects_of(system, email))
