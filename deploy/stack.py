@@ -13,6 +13,7 @@ import requests
 
 SERVICES = ("offers", "needs", "matcher", "notify")
 DEFAULT_PORTS = {"offers": 8001, "needs": 8002, "matcher": 8003, "notify": 8004}
+DEFAULT_METRICS_PORTS = {"offers": 9101, "needs": 9102, "matcher": 9103, "notify": 9104}  # workers' /healthz
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -30,10 +31,11 @@ class Stack:
     logdir: Path
     api_workers: int = 1
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    metrics_ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_METRICS_PORTS))
 
-    def _spawn(self, name: str, args: list[str]) -> None:
+    def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
         with open(self.logdir / f"{name}.log", "ab") as log:
-            self.processes[name] = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log,
+            self.processes[name] = subprocess.Popen(args, cwd=ROOT, env=env or self.env, stdout=log,
                                                     stderr=subprocess.STDOUT, start_new_session=True)
 
     def start_api(self, service: str) -> None:
@@ -47,7 +49,8 @@ class Stack:
         ])
 
     def start_worker(self, service: str) -> None:
-        self._spawn(f"{service}-worker", [sys.executable, "-m", f"services.{service}.worker"])
+        self._spawn(f"{service}-worker", [sys.executable, "-m", f"services.{service}.worker"],
+                    {**self.env, "METRICS_PORT": str(self.metrics_ports[service])})
 
     def start(self) -> "Stack":
         """Start every API and worker."""
