@@ -62,6 +62,8 @@ ENDPOINTS = {
     "POST /needs/{need}/close": ("needs", "POST", "/needs/{need}/close", None),
     "POST /organisations/{org}/verify": ("needs", "POST", "/organisations/{organisation}/verify", None),
     "GET /organisations/{org}": ("needs", "GET", "/organisations/{organisation}", None),
+    "POST /tokens/introspect (offers)": ("offers", "POST", "/tokens/introspect", {"token": "someone's"}),
+    "POST /tokens/introspect (needs)": ("needs", "POST", "/tokens/introspect", {"token": "someone's"}),
 }
 
 #                                    volunteer other_vol  org  other_org staff service stranger garbage
@@ -76,6 +78,8 @@ EXPECTED = {
     "POST /needs/{need}/close":         (401, 401, 200, 403, 200, 403, 401, 401),
     "POST /organisations/{org}/verify": (401, 401, 403, 403, 200, 403, 401, 401),
     "GET /organisations/{org}":         (200, 200, 200, 200, 200, 200, 200, 200),
+    "POST /tokens/introspect (offers)": (403, 403, 401, 401, 403, 200, 401, 401),
+    "POST /tokens/introspect (needs)":  (401, 401, 403, 403, 403, 200, 401, 401),
 }
 
 MATRIX = [(role, endpoint, statuses[i]) for endpoint, statuses in EXPECTED.items() for i, role in enumerate(ROLES)]
@@ -207,3 +211,81 @@ def test_tokens_are_shown_once_and_never_read_back(offers_client, needs_client):
         assert offer["manage_token"] not in text and organisation["api_key"] not in text
         assert "manage_token" not in response.get_json() and "api_key" not in response.get_json()
         assert "hash" not in text
+
+
+# --- the caller before the body -------------------------------------------------------------------
+
+GARBAGE_BODIES = [{"volunteers_needed": "many", "skills": 7, "unknown": True}, ["not", "an", "object"], "[1, 2",
+                  {"volunteer": {"email": "not-an-e-mail"}, "note": 5}]
+PROTECTED_WRITES = [("offers", "PATCH", "/offers/{offer}"), ("needs", "POST", "/needs"),
+                    ("needs", "PATCH", "/needs/{need}"), ("offers", "POST", "/tokens/introspect"),
+                    ("needs", "POST", "/tokens/introspect")]
+
+
+@pytest.mark.parametrize("body", GARBAGE_BODIES, ids=["wrong_fields", "array", "broken_json", "bad_nested"])
+@pytest.mark.parametrize(("service", "method", "template"), PROTECTED_WRITES, ids=[f"{m} {t}" for _, m, t in PROTECTED_WRITES])
+@pytest.mark.parametrize("role", ["stranger", "garbage"])
+def test_a_stranger_is_refused_before_the_body_is_read(world, offers_client, needs_client, role, service, method,
+                                                        template, body):
+    client = offers_client if service == "offers" else needs_client
+    path = template.format(offer=world.offer_id, need=world.need_id)
+    data = body if isinstance(body, str) else json.dumps(body)
+    response = client.open(path, method=method, data=data, content_type="application/json",
+                           headers=bearer(world.tokens[role]))
+    assert_contract_error(response, 401)
+
+
+# --- token introspection --------------------------------------------------------------------------
+
+SERVICE = bearer(SERVICE_TOKEN)
+
+
+def introspect(client, token: str):
+    response = client.post("/tokens/introspect", json={"token": token}, headers=SERVICE)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def test_a_manage_token_introspects_as_its_volunteer_and_nothing_more(world, offers_client, needs_client):
+    token = world.tokens["volunteer"]
+    assert introspect(offers_client, token) == {"active": True, "kind": "volunteer", "offer_id": world.offer_id}
+    assert introspect(needs_client, token) == {"active": False}
+
+
+def test_an_api_key_introspects_as_its_organisation_verified_or_not(world, offers_client, needs_client):
+    assert introspect(needs_client, world.tokens["organisation"]) == {
+        "active": True, "kind": "organisation", "organisation_id": world.organisation_id}
+    assert introspect(offers_client, world.tokens["organisation"]) == {"active": False}
+    waiting = register_organisation(needs_client, verified=False, confirmed=False)
+    assert introspect(needs_client, waiting["api_key"]) == {
+        "active": True, "kind": "organisation", "organisation_id": waiting["id"]}
+
+
+def test_a_pending_offers_token_is_active_so_its_volunteer_can_still_edit_it(offers_client):
+    pending = create_offer(offers_client, confirmed=False)
+    assert pending["status"] == "pending_confirmation"
+    assert introspect(offers_client, pending["manage_token"]) == {
+        "active": True, "kind": "volunteer", "offer_id": pending["id"]}
+
+
+def test_a_withdrawn_offers_token_is_inactive(offers_client):
+    offer = create_offer(offers_client)
+    assert offers_client.delete(f"/offers/{offer['id']}", headers=bearer(offer["manage_token"])).status_code == 200
+    assert introspect(offers_client, offer["manage_token"]) == {"active": False}
+
+
+@pytest.mark.parametrize("token", ["", "x", "h6X0lZ3o0m2Kq9yTt1cV8bN4rS7uW5eA2dF6gJ0kL3p", ADMIN_TOKEN[:-1], " " * 3])
+def test_a_token_nobody_holds_is_inactive_and_nothing_else(world, offers_client, needs_client, token):
+    assert introspect(offers_client, token) == {"active": False}
+    assert introspect(needs_client, token) == {"active": False}
+
+
+def test_the_staff_and_service_tokens_introspect_as_what_they_are(offers_client, needs_client):
+    for client in (offers_client, needs_client):
+        assert introspect(client, ADMIN_TOKEN) == {"active": True, "kind": "staff"}
+        assert introspect(client, SERVICE_TOKEN) == {"active": True, "kind": "service"}
+
+
+@pytest.mark.parametrize("body", [{}, {"token": 5}, {"token": "x" * 600}, {"token": None}])
+def test_introspection_without_a_readable_token_is_422_for_the_service(offers_client, body):
+    assert_contract_error(offers_client.post("/tokens/introspect", json=body, headers=SERVICE), 422)
