@@ -95,44 +95,14 @@ def decline(match_id):
     return _answer(match_id, False)
 
 
-ANSWERED = {
-    ("volunteer", "proposed"): ("Takk! Vi har sendt navnet og kontaktinformasjonen din til organisasjonen. Den bekrefter "
-                                "innen svarfristen, og du får en e-post når det er bekreftet.",
-                                "Thank you! We have sent your name and contact details to the organisation. It confirms "
-                                "by the deadline, and you will get an e-mail once it is confirmed."),
-    ("volunteer", "declined"): ("Takk for svaret. Vi spør noen andre.",
-                                "Thanks for letting us know. We will ask someone else."),
-    ("organisation", "confirmed"): ("Takk! Oppdraget er bekreftet. Den frivillige får beskjed med kontaktinformasjonen "
-                                    "deres, og dere får en bekreftelse på e-post.",
-                                    "Thank you! The assignment is confirmed. The volunteer is sent your contact "
-                                    "details, and you get a confirmation by e-mail."),
-    ("organisation", "declined"): ("Takk for svaret. Vi gir den frivillige beskjed og spør neste kandidat.",
-                                   "Thanks for letting us know. We will tell the volunteer and ask the next candidate."),
-}
-DECIDED = {
-    "confirmed": ("Oppdraget er bekreftet.", "The assignment is confirmed."),
-    "declined": ("Forespørselen er avslått.", "The request was declined."),
-    "cancelled": ("Forespørselen er avlyst.", "The request was cancelled."),
-}
-PROBLEMS = {
-    "invalid": (404, "Lenken virker ikke", "This link does not work",
-                "Denne lenken er ikke gyldig. Sjekk at du har kopiert hele lenken fra e-posten.",
-                "This link is not valid. Check that you copied the whole link from the e-mail."),
-    "unknown": (404, "Forespørselen finnes ikke", "No such request",
-                "Vi finner ikke denne forespørselen.", "We cannot find this request."),
-    "expired": (410, "Svarfristen har gått ut", "The answer time is over",
-                "Svarfristen for denne forespørselen har gått ut, så den kan ikke besvares lenger.",
-                "The deadline for this request has passed, so it can no longer be answered."),
-    "unanswerable": (422, "Velg et svar", "Choose an answer",
-                     "Trykk på en av knappene på siden for å svare.", "Press one of the buttons on the page to answer."),
-}
+ANSWERED = {("volunteer", "proposed"): "accepted", ("volunteer", "declined"): "declined",
+            ("organisation", "confirmed"): "confirmed", ("organisation", "declined"): "declined"}
+PROBLEM_STATUS = {"invalid": 404, "unknown": 404, "expired": 410, "decided": 409, "refused": 409, "unanswerable": 422}
 
 
-def _problem(kind: str, nb: str | None = None, en: str | None = None):
-    status, title, title_en, default_nb, default_en = PROBLEMS.get(kind) or (409, "Allerede besvart",
-                                                                              "Already answered", "", "")
-    return render_template("problem.html", title=title, title_en=title_en, nb=nb or default_nb,
-                           en=en or default_en), status
+def _problem(problem: str, **details: str):
+    """A plain page saying why this link cannot be answered (its texts are in problem.html)."""
+    return render_template("problem.html", problem=problem, **details), PROBLEM_STATUS[problem]
 
 
 def _facts(match: dict, role: str) -> dict | None:
@@ -158,12 +128,11 @@ def _facts(match: dict, role: str) -> dict | None:
             "volunteer_phone": volunteer.get("phone")}
 
 
-def _page(match: dict, role: str, outcome: tuple[str, str] | None = None):
+def _page(match: dict, role: str, outcome: str | None = None):
     """The answer page of one side: what, where, when, for whom and by when, and the buttons if it is asked."""
     asked = outcome is None and waiting_for(match) == role
-    nb, en = outcome or (None, None)
-    return render_template("respond.html", role=role, asked=asked, facts=_facts(match, role),
-                           outcome={"nb": nb, "en": en} if outcome else None, action=request.path)
+    return render_template("respond.html", role=role, asked=asked, facts=_facts(match, role), outcome=outcome,
+                           action=request.path)
 
 
 def _open_match(code: str) -> tuple[dict | None, str | None, object | None]:
@@ -179,8 +148,7 @@ def _open_match(code: str) -> tuple[dict | None, str | None, object | None]:
     if state == access.EXPIRED:
         return None, None, _problem("expired")
     if state != access.OPEN:
-        nb, en = DECIDED.get(match["status"], ("Forespørselen er ikke lenger åpen.", "The request is no longer open."))
-        return None, None, _problem("decided", nb, en)
+        return None, None, _problem("decided", status=match["status"])
     return match, role, None
 
 
@@ -204,7 +172,7 @@ def answer_from_page(code):
         match = handlers.respond(match["_id"], role, request.form["answer"] == "accept", deps().repo, deps().clock(),
                                  _ttl(deps().config))
     except Conflict as refused:
-        return _problem("decided", "Svaret ble ikke registrert.", refused.message)
+        return _problem("refused", reason=refused.message)
     return _page(match, role, ANSWERED.get((role, match["status"])))
 
 

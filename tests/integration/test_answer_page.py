@@ -189,7 +189,7 @@ def test_an_answered_match_gets_a_plain_page_409_and_answering_again_changes_not
 
     response = getattr(page.client, method)(page.link(match, ORGANISATION), data={"answer": "decline"})
 
-    _assert_plain_page(response, 409, "Oppdraget er bekreftet")
+    _assert_plain_page(response, 409, "Oppdraget er bekreftet, så det er ikke noe mer å svare på")
     assert page.match(match) == before
 
 
@@ -210,7 +210,7 @@ def test_confirming_when_the_need_is_full_gets_a_plain_page_409_and_leaves_the_p
 
     response = page.answer(second, ORGANISATION)
 
-    _assert_plain_page(response, 409, "Svaret ble ikke registrert")
+    _assert_plain_page(response, 409, "This need already has all the volunteers it asked for")
     assert lifecycle.waiting_for(page.match(second)) == ORGANISATION
 
 
