@@ -85,7 +85,9 @@ def confirm_url(config: Config, organisation: dict[str, Any]) -> str:
     return confirmation.link(config.needs_public_url or config.needs_url, code)
 
 
-def _claimed_organisation(code: str, repo: NeedsRepository, config: Config, now: str) -> tuple[confirmation.Claim, dict[str, Any]]:
+def _claimed_organisation(code: str, repo: NeedsRepository, config: Config,
+                          now: str) -> tuple[confirmation.Claim, dict[str, Any]]:
+    """What a code claims and the organisation it names, if the code answers its current request."""
     claim = confirmation.read_code(config, CONFIRM_PURPOSE, code, now)
     organisation = repo.organisations.get(claim.subject_id)
     if organisation is None or (organisation.get("confirmation") or {}).get("nonce") != claim.nonce:

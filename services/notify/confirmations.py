@@ -76,7 +76,8 @@ def _create(n: Notifier, doc: dict[str, Any]) -> bool:
 
 def deliver_due(n: Notifier) -> int:
     """Retry the confirmation messages that are due (after backoff, or a send lease that ran out)."""
-    query = {"status": {"$in": [model.PENDING, model.RETRYING, model.SENDING]}, "next_attempt_at": {"$lte": to_iso(n.clock())}}
+    query = {"status": {"$in": [model.PENDING, model.RETRYING, model.SENDING]},
+             "next_attempt_at": {"$lte": to_iso(n.clock())}}
     due = [doc["_id"] for doc in n.repo.db[COLLECTION].find(query, {"_id": 1}).limit(200)]
     for notification_id in due:
         deliver_one(notification_id, n)

@@ -43,7 +43,9 @@ def confirm_url(config: Config, offer: dict[str, Any]) -> str:
     return confirmation.link(config.offers_public_url or config.offers_url, code)
 
 
-def _claimed_offer(code: str, repo: OffersRepository, config: Config, now: str) -> tuple[confirmation.Claim, dict[str, Any]]:
+def _claimed_offer(code: str, repo: OffersRepository, config: Config,
+                   now: str) -> tuple[confirmation.Claim, dict[str, Any]]:
+    """What a code claims and the offer it names; LinkSuperseded when that offer is gone."""
     claim = confirmation.read_code(config, CONFIRM_PURPOSE, code, now)
     offer = repo.offers.get(claim.subject_id)
     if offer is None:
@@ -63,7 +65,7 @@ def confirmation_state(code: str, repo: OffersRepository, config: Config, now: C
 
 
 def confirm_address(code: str, repo: OffersRepository, config: Config, now: Clock) -> str:
-    """The volunteer pressed the button: the address is confirmed (a pending offer opens); pressing again is harmless."""
+    """The volunteer pressed the button: the address is confirmed (a pending offer opens); again is harmless."""
     def confirm() -> str:
         claim, offer = _claimed_offer(code, repo, config, now())
         change = model.confirm_address(offer, claim.nonce, now())

@@ -39,7 +39,7 @@ def offer_event(type_: str, offer: dict[str, Any]) -> Event:
 
 
 def new_offer(data: dict[str, Any], token_hash: str, now: str) -> Change:
-    """A new offer, waiting for its address to be confirmed: an offer.confirmation_requested event, nothing published."""
+    """A new offer, waiting for its address to be confirmed: offer.confirmation_requested, nothing published."""
     offer = {"_id": str(uuid4()), **data, "status": PENDING, "manage_token_hash": token_hash,
              "confirmation": new_request(now), "created_at": now, "updated_at": now}
     return Change(offer, (offer_event("offer.confirmation_requested", offer),))

@@ -1,4 +1,4 @@
-"""What people do, step by step, as end-to-end tests drive it: sign up, open the mail, follow its link, press the button.
+"""What people do, step by step, as end-to-end tests drive it: sign up, open the mail, follow its link, press.
 
 Nothing here uses a token a person would not have: a volunteer's or contact's address is confirmed only
 through the link in the mail the running system sent; staff verify with the staff token, which they hold.

@@ -43,8 +43,10 @@ def test_an_offer_is_published_to_the_matcher_only_once_the_volunteer_presses_th
     pressed = journeys.press_the_button(link)
     assert pressed.status_code == 200 and "bekreftet" in pressed.text
 
-    wait_until(lambda: system.matcher_record("offers", offer["id"]), timeout=45, message="the matcher to know the offer")
-    assert requests.get(system.url("offers", f"/offers/{offer['id']}"), headers=owner, timeout=10).json()["status"] == "open"
+    wait_until(lambda: system.matcher_record("offers", offer["id"]), timeout=45,
+               message="the matcher to know the offer")
+    opened = requests.get(system.url("offers", f"/offers/{offer['id']}"), headers=owner, timeout=10).json()
+    assert opened["status"] == "open"
     for again in (requests.get(link, timeout=10), requests.post(link, timeout=10)):
         assert again.status_code == 200 and "allerede bekreftet" in again.text
         assert journeys.forms_of(again.text) == []
