@@ -133,4 +133,4 @@ def retry_after_seconds(app: Flask) -> int:
     limit = limiter.current_limit if limiter else None
     if limit is None:
         return 60
-    return max(1, math.ceil(limit.reset_at - time.time()))
+    return max(1, min(math.ceil(limit.reset_at - time.time()), limit.limit.get_expiry()))
