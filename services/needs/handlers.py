@@ -87,18 +87,18 @@ def confirm_url(config: Config, organisation: dict[str, Any]) -> str:
 
 def _claimed_organisation(code: str, repo: NeedsRepository, config: Config,
                           now: str) -> tuple[confirmation.Claim, dict[str, Any]]:
-    """What a code claims and the organisation it names, if the code answers its current request."""
+    """What a code claims and the organisation it names; LinkSuperseded when that organisation is gone."""
     claim = confirmation.read_code(config, CONFIRM_PURPOSE, code, now)
     organisation = repo.organisations.get(claim.subject_id)
-    if organisation is None or (organisation.get("confirmation") or {}).get("nonce") != claim.nonce:
-        raise confirmation.LinkSuperseded("This link no longer works.")
+    if organisation is None:
+        raise confirmation.LinkSuperseded("This organisation is gone.")
     return claim, organisation
 
 
 def confirmation_state(code: str, repo: NeedsRepository, config: Config, now: Clock) -> str:
     """What the page of a contact's confirmation link shows; opening it changes nothing."""
-    _, organisation = _claimed_organisation(code, repo, config, now())
-    return confirmation.ASK if model.awaiting_confirmation(organisation) else confirmation.ALREADY
+    claim, organisation = _claimed_organisation(code, repo, config, now())
+    return model.link_state(organisation, claim.nonce)
 
 
 def confirm_contact(code: str, repo: NeedsRepository, config: Config, now: Clock) -> str:

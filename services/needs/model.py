@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
-from shared.confirmation import LinkSuperseded, new_request
+from shared.confirmation import ALREADY, ASK, LinkSuperseded, new_request
 from shared.errors import Conflict, InvalidInput
 from shared import timeslots
 from shared.events import Change, Event, new_event
@@ -50,13 +50,18 @@ def awaiting_confirmation(organisation: dict[str, Any]) -> bool:
     return not organisation.get("contact_confirmed", False) and "confirmation" in organisation
 
 
-def confirm_contact(organisation: dict[str, Any], nonce: str, now: str) -> Change:
-    """The contact pressed the button of a confirmation link; again changes nothing; an older link is LinkSuperseded."""
-    request = organisation.get("confirmation") or {}
-    if request.get("nonce") != nonce:
+def link_state(organisation: dict[str, Any], nonce: str) -> str:
+    """What the contact's confirmation link does now: ASK, or ALREADY once used; LinkSuperseded for another request."""
+    if (organisation.get("confirmation") or {}).get("nonce") != nonce:
         raise LinkSuperseded("This link no longer works.")
-    if organisation.get("contact_confirmed", False):
+    return ASK if awaiting_confirmation(organisation) else ALREADY
+
+
+def confirm_contact(organisation: dict[str, Any], nonce: str, now: str) -> Change:
+    """The contact pressed the button of a confirmation link; pressing again changes nothing."""
+    if link_state(organisation, nonce) == ALREADY:
         return Change(organisation)
+    request = organisation["confirmation"]
     return Change({**organisation, "contact_confirmed": True, "contact_confirmed_at": now,
                    "confirmation": {**request, "confirmed_at": now}})
 

@@ -56,12 +56,7 @@ def _claimed_offer(code: str, repo: OffersRepository, config: Config,
 def confirmation_state(code: str, repo: OffersRepository, config: Config, now: Clock) -> str:
     """What the page of a confirmation link shows; opening it changes nothing. InvalidLink when it does not work."""
     claim, offer = _claimed_offer(code, repo, config, now())
-    request = offer.get("confirmation") or {}
-    if offer["status"] == model.WITHDRAWN or request.get("nonce") != claim.nonce:
-        raise confirmation.LinkSuperseded("This link no longer works.")
-    if "confirmed_at" in request:
-        return confirmation.ALREADY
-    return confirmation.ASK if model.awaiting_confirmation(offer) else confirmation.GONE
+    return model.link_state(offer, claim.nonce)
 
 
 def confirm_address(code: str, repo: OffersRepository, config: Config, now: Clock) -> str:

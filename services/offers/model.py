@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid4
 
-from shared.confirmation import LinkSuperseded, is_expired, new_request
+from shared.confirmation import ALREADY, ASK, LinkSuperseded, is_expired, new_request
 from shared.errors import Conflict, InvalidInput
 from shared.events import Change, Event, new_event
 
@@ -53,17 +53,25 @@ def awaiting_confirmation(offer: dict[str, Any]) -> bool:
     return offer["status"] == PENDING or (offer["status"] == OPEN and "pending_email" in offer)
 
 
-def confirm_address(offer: dict[str, Any], nonce: str, now: str) -> Change:
-    """The volunteer pressed the button of a confirmation link: a pending offer opens and is published;
-    an open offer's new address replaces the old. Confirming again changes nothing; a link to an older
-    request, or to a withdrawn offer, is LinkSuperseded."""
+def link_state(offer: dict[str, Any], nonce: str) -> str:
+    """What the link of a confirmation request does now: ASK, or ALREADY once used; LinkSuperseded for a link
+    to an older request, a cancelled one, or a withdrawn offer."""
     request = offer.get("confirmation") or {}
     if offer["status"] == WITHDRAWN or request.get("nonce") != nonce:
         raise LinkSuperseded("This link no longer works.")
     if "confirmed_at" in request:
-        return Change(offer)
+        return ALREADY
     if not awaiting_confirmation(offer):
         raise LinkSuperseded("This link no longer works.")
+    return ASK
+
+
+def confirm_address(offer: dict[str, Any], nonce: str, now: str) -> Change:
+    """The volunteer pressed the button of a confirmation link: a pending offer opens and is published;
+    an open offer's new address replaces the old. Confirming again changes nothing."""
+    if link_state(offer, nonce) == ALREADY:
+        return Change(offer)
+    request = offer["confirmation"]
     confirmed = {**offer, "confirmation": {**request, "confirmed_at": now}, "updated_at": now}
     if offer["status"] == PENDING:
         confirmed.update(status=OPEN, published_at=now)

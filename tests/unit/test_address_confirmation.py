@@ -178,3 +178,12 @@ def test_a_code_made_under_another_key_is_invalid():
     code = confirmation.make_code(other, "confirm-offer", str(uuid4()), confirmation.new_request(NOW))
     with pytest.raises(InvalidLink):
         confirmation.read_code(CONFIG, "confirm-offer", code, LATER)
+
+
+def test_a_link_asks_until_used_and_then_says_so():
+    offer = _new_offer()
+    nonce = offer["confirmation"]["nonce"]
+    assert offers.link_state(offer, nonce) == confirmation.ASK
+    assert offers.link_state(_stored(offers.confirm_address(offer, nonce, LATER)), nonce) == confirmation.ALREADY
+    with pytest.raises(confirmation.LinkSuperseded):
+        offers.link_state(_stored(offers.withdraw_offer(offer, LATER)), nonce)
