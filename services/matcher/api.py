@@ -152,7 +152,19 @@ def _open_match(code: str) -> tuple[dict | None, str | None, object | None]:
     return match, role, None
 
 
+PAGE_RESPONSES = {str(status): {"description": text, "content": {"text/html": {"schema": {"type": "string"}}}}
+                  for status, text in ((200, "The answer page"), (404, "An invalid or forged link, or no such match"),
+                                       (409, "The match is decided already, or the need is full"),
+                                       (410, "The answer time is over"), (422, "No valid answer was pressed"))}
+
+
+ANSWER_FORM = {"content": {"application/x-www-form-urlencoded": {"schema": {
+    "type": "object", "required": ["answer"],
+    "properties": {"answer": {"type": "string", "enum": ["accept", "decline"]}}}}}}
+
+
 @blp.route("/r/<code>")
+@blp.doc(responses=PAGE_RESPONSES)
 def answer_page(code):
     """The page a notification link opens: opening it changes nothing; the buttons POST."""
     match, role, problem = _open_match(code)
@@ -161,6 +173,7 @@ def answer_page(code):
 
 @blp.route("/r/<code>", methods=["POST"])
 @limited_write
+@blp.doc(responses=PAGE_RESPONSES, requestBody=ANSWER_FORM)
 def answer_from_page(code):
     """A press of one of the page's buttons: the answer, then the page saying what happens next."""
     match, role, problem = _open_match(code)
