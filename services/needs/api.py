@@ -44,6 +44,13 @@ def verify_organisation(org_id):
     return handlers.verify_organisation(org_id, deps().repo, deps().now)
 
 
+@blp.route("/organisations/<org_id>/confirmation", methods=["POST"])
+@blp.response(200, OrganisationOut)
+def renew_contact_confirmation(org_id):
+    """A new confirmation link to the contact, when the first expired or got lost (the organisation or staff)."""
+    return handlers.renew_contact_confirmation(org_id, optional_caller(deps().config), deps().repo, deps().now)
+
+
 @blp.route("/confirm/<code>")
 def confirmation_page(code):
     """The page a contact's confirmation link opens: it changes nothing; its button POSTs to the same address."""

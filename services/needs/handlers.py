@@ -113,6 +113,21 @@ def confirm_contact(code: str, repo: NeedsRepository, config: Config, now: Clock
     return retrying(confirm)
 
 
+def renew_contact_confirmation(org_id: str, caller: Caller | None, repo: NeedsRepository, now: Clock) -> dict[str, Any]:
+    """The organisation or staff ask for a new confirmation link to the contact."""
+    if caller is None:
+        raise Unauthorized(OWNER_OR_STAFF)
+    if caller.is_service:
+        raise Forbidden("Services may read organisations, not change them.")
+    if not caller.is_staff and organisation_of(caller, repo)["_id"] != get_organisation(org_id, repo)["_id"]:
+        raise Forbidden("This is another organisation.")
+
+    def renew() -> dict[str, Any]:
+        change = model.renew_confirmation(get_organisation(org_id, repo), now())
+        return repo.organisations.save(change.doc, change.events)
+    return retrying(renew)
+
+
 def verify_organisation(org_id: str, repo: NeedsRepository, now: Clock) -> dict[str, Any]:
     """Staff verify an organisation; its needs that waited are published."""
     def verify() -> dict[str, Any]:

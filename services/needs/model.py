@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from datetime import timedelta
 from typing import Any
 from uuid import uuid4
 
+from shared.clock import from_iso
 from shared.confirmation import ALREADY, ASK, LinkSuperseded, new_request
 from shared.errors import Conflict, InvalidInput
 from shared import timeslots
@@ -18,6 +20,7 @@ OPEN = "open"
 PENDING = "pending_verification"
 CLOSED = "closed"
 NEED_STATUSES = (OPEN, PENDING, CLOSED)
+RESEND_AFTER = timedelta(minutes=10)  # a new confirmation link for the same contact at most this often
 
 # Fields of a need that the matcher needs; none of them is personal data.
 MATCHING_FIELDS = ("skills", "district", "schedule", "volunteers_needed", "requirements")
@@ -64,6 +67,18 @@ def confirm_contact(organisation: dict[str, Any], nonce: str, now: str) -> Chang
     request = organisation["confirmation"]
     return Change({**organisation, "contact_confirmed": True, "contact_confirmed_at": now,
                    "confirmation": {**request, "confirmed_at": now}})
+
+
+def renew_confirmation(organisation: dict[str, Any], now: str) -> Change:
+    """A new confirmation link for the contact (the old one expired or got lost); older links stop working."""
+    if organisation.get("contact_confirmed", False):
+        raise Conflict("The contact has already confirmed the e-mail address.")
+    requested = (organisation.get("confirmation") or {}).get("requested_at")
+    if requested and from_iso(now) - from_iso(requested) < RESEND_AFTER:
+        raise Conflict(f"A confirmation link was sent less than {RESEND_AFTER.seconds // 60} minutes ago; "
+                       "please look for it, or ask again later.")
+    renewed = {**organisation, "confirmation": new_request(now)}
+    return Change(renewed, (organisation_event("organisation.confirmation_requested", renewed),))
 
 
 def check_verifiable(organisation: dict[str, Any]) -> None:

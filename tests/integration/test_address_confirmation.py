@@ -314,3 +314,31 @@ def test_a_mail_server_that_is_down_is_waited_out_and_the_mail_sent_once(make_no
     assert confirmations.deliver_due(make_notifier()) >= 1
     confirmations.deliver_due(make_notifier())
     assert len(smtp_server.to(offer["volunteer"]["email"])) == 1
+
+
+def test_an_organisation_whose_link_expired_asks_for_a_new_one_and_confirms_with_it(needs_client, needs_db):
+    organisation = register_organisation(needs_client, verified=False, confirmed=False)
+    path = f"/organisations/{organisation['id']}"
+    _age_request(needs_db, "organisations", organisation["id"], days=8)
+    old_link = confirmation_path(needs_client, path)
+    _is_page(needs_client.post(old_link), 410, "for gammel")
+
+    renewed = needs_client.post(f"{path}/confirmation", headers=bearer(organisation["api_key"]))
+    assert renewed.status_code == 200 and renewed.get_json()["contact_confirmed"] is False
+    assert _outbox_types(needs_db, "organisations", organisation["id"])[-1] == "organisation.confirmation_requested"
+    assert_contract_error(needs_client.post(f"{path}/confirmation", headers=STAFF), 409)
+    _is_page(needs_client.post(old_link), 410, "for gammel")
+    _is_page(needs_client.post(confirmation_path(needs_client, path)), 200, "er bekreftet")
+    assert_contract_error(needs_client.post(f"{path}/confirmation", headers=bearer(organisation["api_key"])), 409)
+
+
+@pytest.mark.parametrize("who, status", [("nobody", 401), ("service", 403), ("other organisation", 403),
+                                         ("unknown token", 401)])
+def test_only_the_organisation_and_staff_may_ask_for_a_new_contact_link(needs_client, needs_db, who, status):
+    organisation = register_organisation(needs_client, verified=False, confirmed=False)
+    _age_request(needs_db, "organisations", organisation["id"], days=1)
+    headers = {"nobody": {}, "service": SERVICE, "unknown token": bearer("not-a-token"),
+               "other organisation": bearer(register_organisation(needs_client, verified=False)["api_key"])}[who]
+    before = needs_db.organisations.find_one({"_id": organisation["id"]})
+    assert_contract_error(needs_client.post(f"/organisations/{organisation['id']}/confirmation", headers=headers), status)
+    assert needs_db.organisations.find_one({"_id": organisation["id"]}) == before
