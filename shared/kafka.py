@@ -9,7 +9,7 @@ from typing import Callable, Iterable, Mapping
 
 from kafka import (ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata,
                    TopicPartition)
-from kafka.admin import NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.coordinator.assignors.abstract import (AbstractPartitionAssignor, ConsumerProtocolAssignment,
                                                   ConsumerProtocolSubscription)
 from kafka.errors import KafkaError, TopicAlreadyExistsError
@@ -25,19 +25,49 @@ Handler = Callable[[Event], None]
 PARTITIONS = 4
 
 
+DEAD_LETTER_RETENTION_MS = 14 * 24 * 3600 * 1000  # dead letters carry what their events carry (an offer's birth year)
+
+
+def _dead_letter_configs() -> dict[str, str]:
+    return {"retention.ms": str(DEAD_LETTER_RETENTION_MS)}
+
+
 def ensure_topics(config: Config, topics: Iterable[str] = ALL_TOPICS) -> None:
-    """Create the topics and their dead-letter topics if they do not exist yet."""
+    """Create the topics and their dead-letter topics if they do not exist yet; dead-letter topics are kept
+    for DEAD_LETTER_RETENTION_MS, also when they were created before that was set."""
     admin = KafkaAdminClient(bootstrap_servers=config.kafka_bootstrap_servers, request_timeout_ms=10000)
     try:
         existing = set(admin.list_topics())
-        wanted = [t for topic in topics for t in (topic, dlq_topic(topic)) if t not in existing]
-        for name in wanted:
-            try:
-                admin.create_topics([NewTopic(name, PARTITIONS, 1)])
-            except TopicAlreadyExistsError:
-                pass
+        for topic in topics:
+            if topic not in existing:
+                _create(admin, NewTopic(topic, PARTITIONS, 1))
+            if dlq_topic(topic) not in existing:
+                _create(admin, NewTopic(dlq_topic(topic), PARTITIONS, 1, topic_configs=_dead_letter_configs()))
+        _keep_dead_letters_limited(admin, [dlq_topic(t) for t in topics if dlq_topic(t) in existing])
     finally:
         admin.close()
+
+
+def _create(admin: KafkaAdminClient, topic: NewTopic) -> None:
+    try:
+        admin.create_topics([topic])
+    except TopicAlreadyExistsError:
+        pass
+
+
+def _keep_dead_letters_limited(admin: KafkaAdminClient, names: list[str]) -> None:
+    """Give dead-letter topics made without a retention ours (one set by hand is left as it is)."""
+    if not names:
+        return
+    try:
+        described = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name) for name in names])
+        configured = described.get("topic", {})
+        unlimited = [name for name in names if "retention.ms" not in configured.get(name, {})]
+        if unlimited:
+            admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name, configs=_dead_letter_configs())
+                                 for name in unlimited], raise_on_unknown=False)
+    except (KafkaError, ValueError) as exc:
+        log.warning("could not set the retention of %s: %s", ", ".join(names), exc)
 
 
 class Publisher:
