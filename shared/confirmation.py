@@ -29,6 +29,10 @@ _LAYOUT = struct.Struct(f">16s{NONCE_BYTES}sI")  # subject UUID, request nonce, 
 # What a page says, by outcome: asking to confirm, confirmed now, confirmed before, or a link that does not work.
 ASK, CONFIRMED, ALREADY, INVALID, EXPIRED, GONE = "ask", "confirmed", "already", "invalid", "expired", "gone"
 PAGE_STATUS = {ASK: 200, CONFIRMED: 200, ALREADY: 200, INVALID: 404, EXPIRED: 410, GONE: 410}
+PAGE_RESPONSES = {str(status): {"description": text, "content": {"text/html": {"schema": {"type": "string"}}}}
+                  for status, text in ((200, "The page: asking to confirm, confirmed now, or confirmed before"),
+                                       (404, "An invalid or forged link"),
+                                       (410, "The link expired, or a newer one replaced it, or the subject is gone"))}
 
 
 class LinkExpired(InvalidLink):

@@ -52,6 +52,7 @@ def renew_contact_confirmation(org_id):
 
 
 @blp.route("/confirm/<code>")
+@blp.doc(responses=confirmation.PAGE_RESPONSES)
 def confirmation_page(code):
     """The page a contact's confirmation link opens: it changes nothing; its button POSTs to the same address."""
     try:
@@ -62,6 +63,7 @@ def confirmation_page(code):
 
 @blp.route("/confirm/<code>", methods=["POST"])
 @limited_write
+@blp.doc(responses=confirmation.PAGE_RESPONSES)
 def confirm_contact(code):
     """The confirmation page's button: the contact's address is confirmed; staff may then verify."""
     try:

@@ -53,6 +53,7 @@ def withdraw_offer(offer_id):
 
 
 @blp.route("/confirm/<code>")
+@blp.doc(responses=confirmation.PAGE_RESPONSES)
 def confirmation_page(code):
     """The page a confirmation link opens: it changes nothing; its button POSTs to the same address."""
     try:
@@ -63,6 +64,7 @@ def confirmation_page(code):
 
 @blp.route("/confirm/<code>", methods=["POST"])
 @limited_write
+@blp.doc(responses=confirmation.PAGE_RESPONSES)
 def confirm_address(code):
     """The confirmation page's button: the volunteer's address is confirmed and the offer opens."""
     try:
