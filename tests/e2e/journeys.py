@@ -15,6 +15,7 @@ from tests.conftest import CapturedMail, wait_until
 
 CONFIRM_PATH = "/confirm/"
 CONFIRM_SUBJECTS = ("Bekreft e-postadressen din", "Please confirm your e-mail address")
+CONFIRMED = "Takk! E-postadressen din er bekreftet."
 
 
 class _Forms(HTMLParser):
@@ -67,7 +68,7 @@ def confirm_address(system, email: str, already: int = 0, timeout: float = 45) -
     link = link_in(mails[0])
     confirmed = press_the_button(link)
     assert confirmed.status_code == 200, confirmed.text
-    assert "bekreftet" in confirmed.text, confirmed.text
+    assert CONFIRMED in confirmed.text, confirmed.text
     return link
 
 

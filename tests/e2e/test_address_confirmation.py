@@ -41,7 +41,7 @@ def test_an_offer_is_published_to_the_matcher_only_once_the_volunteer_presses_th
     assert system.matcher_record("offers", offer["id"]) is None
 
     pressed = journeys.press_the_button(link)
-    assert pressed.status_code == 200 and "bekreftet" in pressed.text
+    assert pressed.status_code == 200 and journeys.CONFIRMED in pressed.text
 
     wait_until(lambda: system.matcher_record("offers", offer["id"]), timeout=45,
                message="the matcher to know the offer")

@@ -22,6 +22,8 @@ from tests.integration.conftest import (SERVICE, STAFF, assert_contract_error, b
 from tests.integration.notify_fixtures import (  # noqa: F401  (fixtures, found by name)
     clock, notify_config, notify_db, sms_sink)
 
+CONFIRMED = "Takk! E-postadressen din er bekreftet."
+
 
 def _outbox_types(db, collection: str, doc_id: str) -> list[str]:
     return [parse_event(entry["value"]).type for entry in db[collection].find_one({"_id": doc_id})["outbox"]]
@@ -75,7 +77,7 @@ def test_opening_the_link_shows_the_page_and_changes_nothing(offers_client, offe
 def test_pressing_the_button_opens_the_offer_and_publishes_it_once(offers_client, offers_db):
     offer = create_offer(offers_client, confirmed=False)
     link = confirmation_path(offers_client, f"/offers/{offer['id']}")
-    _is_page(offers_client.post(link), 200, "er bekreftet")
+    _is_page(offers_client.post(link), 200, CONFIRMED)
     _is_page(offers_client.post(link), 200, "allerede bekreftet")
     _is_page(offers_client.get(link), 200, "allerede bekreftet")
     stored = offers_db.offers.find_one({"_id": offer["id"]})
@@ -121,7 +123,7 @@ def test_a_new_address_makes_the_old_link_worthless_and_the_new_one_confirms(off
     assert _outbox_types(offers_db, "offers", offer["id"]) == ["offer.confirmation_requested"] * 2
     _is_page(offers_client.post(old_link), 410, "virker ikke lenger")
     assert offers_db.offers.find_one({"_id": offer["id"]})["status"] == "pending_confirmation"
-    _is_page(offers_client.post(confirmation_path(offers_client, f"/offers/{offer['id']}")), 200, "er bekreftet")
+    _is_page(offers_client.post(confirmation_path(offers_client, f"/offers/{offer['id']}")), 200, CONFIRMED)
     assert offers_db.offers.find_one({"_id": offer["id"]})["status"] == "open"
 
 
@@ -179,7 +181,7 @@ def test_staff_cannot_verify_an_organisation_whose_contact_has_not_confirmed(nee
     link = confirmation_path(needs_client, f"/organisations/{organisation['id']}")
     _is_page(needs_client.get(link), 200, "kontaktperson")
     assert needs_client.post(verify, headers=STAFF).status_code == 409
-    _is_page(needs_client.post(link), 200, "er bekreftet")
+    _is_page(needs_client.post(link), 200, CONFIRMED)
     verified = needs_client.post(verify, headers=STAFF)
     assert verified.status_code == 200 and verified.get_json()["verified"] is True
     assert verified.get_json()["contact_confirmed"] is True
@@ -243,7 +245,7 @@ def test_the_volunteer_gets_one_mail_and_one_sms_with_the_link_however_often_the
     assert link == confirmation_path(offers_client, f"/offers/{offer['id']}")
     [sms] = sms_sink.to(offer["volunteer"]["phone"])
     assert _link_in(sms["text"]) == link
-    _is_page(offers_client.post(link), 200, "er bekreftet")
+    _is_page(offers_client.post(link), 200, CONFIRMED)
 
 
 def test_without_an_sms_gateway_the_volunteer_is_asked_by_mail_only(make_notifier, offers_client, offers_db,
@@ -300,7 +302,7 @@ def test_the_contact_of_a_new_organisation_gets_one_mail_with_its_link(make_noti
     [mail] = smtp_server.to(organisation["contact"]["email"])
     assert organisation["name"] in mail.text()
     link = _link_in(mail.text())
-    _is_page(needs_client.post(link), 200, "er bekreftet")
+    _is_page(needs_client.post(link), 200, CONFIRMED)
     assert needs_client.post(f"/organisations/{organisation['id']}/verify", headers=STAFF).status_code == 200
 
 
@@ -328,7 +330,7 @@ def test_an_organisation_whose_link_expired_asks_for_a_new_one_and_confirms_with
     assert _outbox_types(needs_db, "organisations", organisation["id"])[-1] == "organisation.confirmation_requested"
     assert_contract_error(needs_client.post(f"{path}/confirmation", headers=STAFF), 409)
     _is_page(needs_client.post(old_link), 410, "for gammel")
-    _is_page(needs_client.post(confirmation_path(needs_client, path)), 200, "er bekreftet")
+    _is_page(needs_client.post(confirmation_path(needs_client, path)), 200, CONFIRMED)
     assert_contract_error(needs_client.post(f"{path}/confirmation", headers=bearer(organisation["api_key"])), 409)
 
 
