@@ -157,14 +157,14 @@ class OutboxRelay:
                                                    {"$set": {"expires": 0}})
 
     def publish_pending(self) -> int:
-        """Publish what is pending once, in the collections whose lease this relay holds; returns how many went
-        out."""
+        """Publish what is pending once where this relay holds the lease; returns how many events went out."""
         sent = 0
         for collection in self.collections:
             if not self.claim(collection):
                 continue
             renew_at = time.monotonic() + self.lease_seconds / 2
-            for doc in collection.find({"outbox_pending": {"$gt": 0}}):
+            pending = collection.find({"outbox_pending": {"$gt": 0}}, {"outbox": 1, "version": 1, "outbox_pending": 1})
+            for doc in pending:
                 if time.monotonic() > renew_at:
                     if not self.claim(collection):
                         break

@@ -14,7 +14,7 @@ from pymongo.errors import PyMongoError
 from shared.config import Config
 from shared.kafka import ConsumeLoop, Publisher, Subscription, ensure_topics
 from shared.mongo import OutboxRelay
-from shared.worker_health import DEFAULT_HOST, STALL_THRESHOLD_SECONDS, Health, serve_health
+from shared.worker_health import DEFAULT_HOST, STALL_THRESHOLD_SECONDS, Health, Stall, serve_health
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +34,14 @@ def configure_logging() -> None:
     logging.getLogger("kafka").setLevel(logging.WARNING)
 
 
-def _wait_for_topics(config: Config, stopping: threading.Event) -> None:
+def _wait_for_topics(config: Config, stopping: threading.Event, stall: Stall) -> None:
     while not stopping.is_set():
         try:
             ensure_topics(config)
+            stall.progressed()
             return
         except KafkaError as exc:
+            stall.failing(f"waiting for the broker: {exc}")
             log.warning("waiting for the broker: %s", exc)
             stopping.wait(1.0)
 
@@ -74,7 +76,8 @@ def run_worker(config: Config, outbox: Iterable[Collection], subscription: Subsc
     relay = OutboxRelay(outbox, publisher)
     relay.ensure_indexes()
     loop = ConsumeLoop(config, subscription, publisher) if subscription else None
-    stalls = {"outbox": relay.stall, **({"consume": loop.stall} if loop else {})}
+    startup = Stall()
+    stalls = {"startup": startup, "outbox": relay.stall, **({"consume": loop.stall} if loop else {})}
     server = _serve_health(config, Health(stalls, stall_threshold_seconds), health_host)
 
     def stop(signum, frame) -> None:
@@ -86,7 +89,7 @@ def run_worker(config: Config, outbox: Iterable[Collection], subscription: Subsc
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    _wait_for_topics(config, stopping)
+    _wait_for_topics(config, stopping, startup)
     threads = [threading.Thread(target=relay.run, name="outbox-relay", daemon=True)]
     threads += [threading.Thread(target=_repeat, args=(task, stopping), name=task.name, daemon=True) for task in periodic]
     for thread in threads:

@@ -22,7 +22,8 @@ def _retryable_write_error() -> OperationFailure:
 @pytest.mark.parametrize("error", [
     AutoReconnect("primary stepped down"), ServerSelectionTimeoutError("no servers"), NetworkTimeout("slow"),
     ConnectionFailure("refused"), ExecutionTimeout("maxTimeMS"), _retryable_write_error(),
-    KafkaTimeoutError("metadata"), KafkaConnectionError("gone"), ConnectionRefusedError("refused"), TimeoutError("slow"),
+    KafkaTimeoutError("metadata"), KafkaConnectionError("gone"), ConnectionRefusedError("refused"),
+    TimeoutError("slow"),
     DirectoryUnavailable("http://offers/offers/x: HTTP 503"), VersionConflict("matches/m1 changed"),
     requests.ConnectionError("refused"), requests.Timeout("slow"),
 ], ids=type)
