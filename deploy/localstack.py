@@ -5,6 +5,7 @@ KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI or SMTP_HOST/SMTP_PORT means that part is n
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -30,6 +31,23 @@ def _port_or_free(preferred: int) -> int:
     return port
 
 
+SECRETS = ("ADMIN_TOKEN", "SERVICE_TOKEN", "LINK_SIGNING_KEY")
+
+
+def _local_secrets(state: Path) -> dict[str, str]:
+    """This machine's random secrets (32 bytes each), kept beside the data so links mailed earlier still work."""
+    path = state / "secrets.json"
+    if path.exists():
+        kept = json.loads(path.read_text())
+        if all(kept.get(name) for name in SECRETS):
+            return kept
+    made = {name: secrets.token_urlsafe(32) for name in SECRETS}
+    state.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(made))
+    return made
+
+
 def main() -> None:
     env = dict(os.environ)
     stop = threading.Event()
@@ -52,9 +70,8 @@ def main() -> None:
             cleanup.callback(web.shutdown)
             env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
             mail_line = f"mail:    SMTP 127.0.0.1:{smtp_port}, read it at http://127.0.0.1:{MAIL_WEB_PORT}/"
-        env.setdefault("ADMIN_TOKEN", secrets.token_urlsafe(32))
-        env.setdefault("SERVICE_TOKEN", secrets.token_urlsafe(32))
-        env.setdefault("LINK_SIGNING_KEY", secrets.token_urlsafe(32))
+        for name, value in _local_secrets(STATE).items():
+            env.setdefault(name, value)
         env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{DEFAULT_PORTS['matcher']}")
         for key, value in service_urls(DEFAULT_PORTS).items():
             env.setdefault(key, value)
