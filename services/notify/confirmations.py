@@ -4,8 +4,9 @@ One message per (event, channel): the notification's _id is that key, as for mat
 kept in their own collection, beside the match notifications, because they concern no match: the
 address and the link are fetched at send time from the owning service with the service token, and a
 link that is no longer offered (the address was confirmed, the offer erased) means nothing is sent.
-E-mail goes to the address being confirmed; an SMS with the link goes too where the volunteer chose
-SMS (and the gateway is on), but not for a changed e-mail address, which only the e-mail can prove.
+E-mail goes to the address being confirmed, even to a volunteer who chose only SMS; an SMS with the
+link goes too where the volunteer chose SMS (and the gateway is on), but not for a changed e-mail
+address, which only the e-mail can prove.
 The person asked for this message a moment ago, so it is not held over quiet hours.
 """
 from __future__ import annotations
@@ -104,6 +105,8 @@ def recipient(doc: dict[str, Any], subject: dict[str, Any] | None) -> tuple[dict
     if doc["subject_type"] == ORGANISATION:
         return {**(subject.get("contact") or {}), "organisation_name": subject.get("name", ""), "url": url}, None
     person = model.person_of(model.VOLUNTEER, subject, None) or {}
+    # The e-mail address is what is being confirmed, so it is written to whichever channels were chosen.
+    person["contact_channels"] = [model.EMAIL, *(c for c in person.get("contact_channels", []) if c != model.EMAIL)]
     if subject.get("pending_email"):
         if doc["channel"] == model.SMS:
             return None, "email_change"

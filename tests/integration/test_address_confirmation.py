@@ -248,6 +248,14 @@ def test_the_volunteer_gets_one_mail_and_one_sms_with_the_link_however_often_the
     _is_page(offers_client.post(link), 200, CONFIRMED)
 
 
+def test_a_volunteer_who_chose_only_sms_is_asked_by_mail_as_well(make_notifier, offers_client, offers_db,
+                                                                   smtp_server, sms_sink):
+    offer = create_offer(offers_client, confirmed=False, contact_channels=["sms"])
+    confirmations.on_confirmation_requested(_requested(offers_db, "offers", offer["id"]), make_notifier())
+    assert len(smtp_server.to(offer["volunteer"]["email"])) == 1
+    assert len(sms_sink.to(offer["volunteer"]["phone"])) == 1
+
+
 def test_without_an_sms_gateway_the_volunteer_is_asked_by_mail_only(make_notifier, offers_client, offers_db,
                                                                      smtp_server, sms_sink, notify_db):
     offer = create_offer(offers_client, confirmed=False, contact_channels=["email", "sms"])
