@@ -10,6 +10,7 @@ from shared.config import Config
 from shared.errors import Conflict, InvalidLink
 from services.needs import model as needs
 from services.offers import model as offers
+from services.offers.handlers import confirm_url
 
 NOW = "2026-12-01T08:00:00.000000+00:00"
 LATER = "2026-12-02T08:00:00.000000+00:00"
@@ -187,3 +188,12 @@ def test_a_link_asks_until_used_and_then_says_so():
     assert offers.link_state(_stored(offers.confirm_address(offer, nonce, LATER)), nonce) == confirmation.ALREADY
     with pytest.raises(confirmation.LinkSuperseded):
         offers.link_state(_stored(offers.withdraw_offer(offer, LATER)), nonce)
+
+
+@pytest.mark.parametrize("public, expected", [
+    (None, "http://127.0.0.1:8001/confirm/"),
+    ("https://frivillig.example.no/tilbud/", "https://frivillig.example.no/tilbud/confirm/"),
+])
+def test_a_link_points_at_the_public_address_of_the_offers_service_when_one_is_set(public, expected):
+    config = CONFIG.with_overrides(offers_public_url=public)
+    assert confirm_url(config, _new_offer()).startswith(expected)
