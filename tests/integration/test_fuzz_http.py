@@ -1,14 +1,16 @@
-"""Whatever a client sends, the offers and needs services answer below 500, and every 4xx in the contract's shape."""
+"""Whatever a client sends, the offers, needs and matcher services answer below 500, and every 4xx in the contract's shape."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.integration.conftest import (STAFF, assert_contract_error, bearer, create_offer, need_body, offer_body,
-                                        post_need, replaced)
+from services.matcher.app import create_app as create_matcher_app
+from tests.integration.conftest import (SERVICE_TOKEN, STAFF, assert_contract_error, bearer, create_offer, need_body,
+                                        offer_body, post_need, replaced)
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -127,4 +129,59 @@ def test_public_needs_listing_answers_any_query_within_the_contract(needs_client
 def test_staff_offers_listing_answers_any_query_within_the_contract(offers_client, pairs, raw):
     for response in (offers_client.get("/offers", query_string=pairs, headers=STAFF),
                      offers_client.get("/offers", environ_overrides={"QUERY_STRING": raw}, headers=STAFF)):
+        assert_answered_within_contract(response)
+
+
+# --- introspection, the matcher's ids and links, and whatever comes as a bearer token ------------------
+
+SERVICE = bearer(SERVICE_TOKEN)
+id_like = (st.uuids().map(str) | st.sampled_from(["../healthz", "..%2Fhealthz", "%2e%2e/stats", "a/b", "?", "#", ""])
+           | st.text(max_size=40))
+
+
+@pytest.fixture(scope="module")
+def matcher_client(service_config):
+    return create_matcher_app(service_config).test_client()
+
+
+@FUZZ
+@given(body=json_values | json_objects | st.fixed_dictionaries({"token": json_values}))
+def test_introspection_answers_any_json_within_the_contract(offers_client, needs_client, body):
+    for client in (offers_client, needs_client):
+        response = client.post("/tokens/introspect", json=body, headers=SERVICE)
+        assert_answered_within_contract(response)
+        if response.status_code == 200:
+            assert response.get_json() == {"active": False}
+
+
+@FUZZ
+@given(key=st.sampled_from(["need_id", "offer_id", "x"]), value=id_like, raw=raw_query_strings)
+def test_match_listing_answers_any_query_within_the_contract(matcher_client, key, value, raw):
+    for response in (matcher_client.get("/matches", query_string={key: value}, headers=STAFF),
+                     matcher_client.get("/matches", environ_overrides={"QUERY_STRING": raw}, headers=STAFF)):
+        assert_answered_within_contract(response)
+
+
+@FUZZ
+@given(match_id=id_like, verb=st.sampled_from(["", "/accept", "/decline"]))
+def test_match_paths_answer_any_id_within_the_contract(matcher_client, match_id, verb):
+    response = matcher_client.open(f"/matches/{quote(match_id, safe='')}{verb}", method="POST" if verb else "GET",
+                                   headers=STAFF)
+    assert_answered_within_contract(response)
+
+
+@FUZZ
+@given(code=st.text(max_size=120) | st.binary(max_size=60).map(lambda b: b.hex()), method=st.sampled_from(["GET", "POST"]))
+def test_any_answer_link_code_is_a_page_never_an_error(matcher_client, code, method):
+    response = matcher_client.open(f"/r/{quote(code, safe='')}", method=method, data={"answer": "accept"})
+    assert response.status_code < 500, response.get_data(as_text=True)
+
+
+@FUZZ
+@given(header=st.text(st.characters(max_codepoint=255, exclude_characters="\r\n"), max_size=80)
+       | st.text(st.characters(max_codepoint=255, exclude_characters="\r\n"), max_size=40).map(lambda t: f"Bearer {t}"))
+def test_any_authorization_header_is_answered_within_the_contract(offers_client, offer, header):
+    for response in (offers_client.get(f"/offers/{offer['id']}", headers={"Authorization": header}),
+                     offers_client.patch(f"/offers/{offer['id']}", json={"note": "x"},
+                                         headers={"Authorization": header})):
         assert_answered_within_contract(response)
