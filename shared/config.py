@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Mapping
 
+from limits import parse_many
+
 
 class ConfigError(SystemExit):
     """A required setting is missing or malformed; stops start-up with a message naming it."""
@@ -103,8 +105,6 @@ def _check_ranges(config: Config) -> list[str]:
 def _check_limit(name: str, value: str | None) -> list[str]:
     if value is None or value.strip().lower() in ("", "off"):
         return []
-    from limits import parse_many  # the rate-limit grammar ("20/minute;100/hour"); imported only when one is set
-
     try:
         parse_many(value)
     except ValueError:
