@@ -52,6 +52,13 @@ def withdraw_offer(offer_id):
     return handlers.withdraw_offer(offer_id, optional_caller(deps().config), deps().repo, deps().now)
 
 
+@blp.route("/offers/<offer_id>/confirmation", methods=["POST"])
+@blp.response(200, OfferOut)
+def renew_confirmation(offer_id):
+    """A new confirmation link to the address waiting to be confirmed, when the first got lost (the volunteer)."""
+    return handlers.renew_confirmation(offer_id, optional_caller(deps().config), deps().repo, deps().now)
+
+
 @blp.route("/confirm/<code>")
 @blp.doc(responses=confirmation.PAGE_RESPONSES)
 def confirmation_page(code):

@@ -71,6 +71,14 @@ def confirm_address(code: str, repo: OffersRepository, config: Config, now: Cloc
     return retrying(confirm)
 
 
+def renew_confirmation(offer_id: str, caller: Caller | None, repo: OffersRepository, now: Clock) -> dict[str, Any]:
+    """The volunteer asks for a new confirmation link."""
+    def renew() -> dict[str, Any]:
+        change = model.renew_confirmation(owned_offer(offer_id, caller, repo, staff_may=False), now())
+        return repo.offers.save(change.doc, change.events)
+    return retrying(renew)
+
+
 def erase_if_unconfirmed(offer_id: str, repo: OffersRepository, now: Clock) -> bool:
     """Erase one new offer if its address was not confirmed before its links expired."""
     offer = repo.offers.get(offer_id)

@@ -7,9 +7,11 @@ working); on an open offer the confirmed address stays in use until the new one 
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import uuid4
 
+from shared.clock import from_iso
 from shared.confirmation import ALREADY, ASK, LinkSuperseded, is_expired, new_request
 from shared.errors import Conflict, InvalidInput
 from shared.events import Change, Event, new_event
@@ -20,6 +22,7 @@ OPEN = "open"
 WITHDRAWN = "withdrawn"
 STATUSES = (PENDING, OPEN, WITHDRAWN)
 UNCONFIRMED = "unconfirmed"  # why an offer whose address was never confirmed was erased
+RESEND_AFTER = timedelta(minutes=10)  # a new confirmation link for the same offer at most this often
 
 # What the matcher needs to know about an offer. Names, e-mail and phone never leave this service;
 # the birth year travels because minimum-age rules need it.
@@ -79,6 +82,17 @@ def confirm_address(offer: dict[str, Any], nonce: str, now: str) -> Change:
     confirmed["volunteer"] = {**offer["volunteer"], "email": offer.get("pending_email", offer["volunteer"]["email"])}
     confirmed.pop("pending_email", None)
     return Change(confirmed)
+
+
+def renew_confirmation(offer: dict[str, Any], now: str) -> Change:
+    """A new link for the address waiting to be confirmed (the first got lost); older links stop working."""
+    if not awaiting_confirmation(offer):
+        raise Conflict("No address of this offer is waiting to be confirmed.")
+    if from_iso(now) - from_iso(offer["confirmation"]["requested_at"]) < RESEND_AFTER:
+        raise Conflict(f"A confirmation link was sent less than {RESEND_AFTER.seconds // 60} minutes ago; "
+                       "please look for it, or ask again later.")
+    renewed = {**offer, "confirmation": new_request(now), "updated_at": now}
+    return Change(renewed, (offer_event("offer.confirmation_requested", renewed),))
 
 
 def _with_address(offer: dict[str, Any], merged: dict[str, Any], now: str) -> tuple[dict[str, Any], bool]:

@@ -350,5 +350,32 @@ def test_only_the_organisation_and_staff_may_ask_for_a_new_contact_link(needs_cl
     headers = {"nobody": {}, "service": SERVICE, "unknown token": bearer("not-a-token"),
                "other organisation": bearer(register_organisation(needs_client, verified=False)["api_key"])}[who]
     before = needs_db.organisations.find_one({"_id": organisation["id"]})
-    assert_contract_error(needs_client.post(f"/organisations/{organisation['id']}/confirmation", headers=headers), status)
+    response = needs_client.post(f"/organisations/{organisation['id']}/confirmation", headers=headers)
+    assert_contract_error(response, status)
     assert needs_db.organisations.find_one({"_id": organisation["id"]}) == before
+
+
+def test_a_volunteer_asks_for_a_new_link_and_only_the_new_one_confirms(offers_client, offers_db):
+    offer = create_offer(offers_client, confirmed=False)
+    path, token = f"/offers/{offer['id']}", bearer(offer["manage_token"])
+    assert_contract_error(offers_client.post(f"{path}/confirmation", headers=token), 409)
+    _age_request(offers_db, "offers", offer["id"], days=0.01)
+    old_link = confirmation_path(offers_client, path)
+
+    renewed = offers_client.post(f"{path}/confirmation", headers=token)
+
+    assert renewed.status_code == 200 and renewed.get_json()["status"] == "pending_confirmation"
+    assert _outbox_types(offers_db, "offers", offer["id"]) == ["offer.confirmation_requested"] * 2
+    _is_page(offers_client.post(old_link), 410, "virker ikke lenger")
+    _is_page(offers_client.post(confirmation_path(offers_client, path)), 200, CONFIRMED)
+    assert_contract_error(offers_client.post(f"{path}/confirmation", headers=token), 409)
+
+
+@pytest.mark.parametrize("who, status", [("nobody", 401), ("staff", 403), ("service", 403), ("unknown token", 401)])
+def test_only_the_volunteer_may_ask_for_a_new_link(offers_client, offers_db, who, status):
+    offer = create_offer(offers_client, confirmed=False)
+    _age_request(offers_db, "offers", offer["id"], days=1)
+    headers = {"nobody": {}, "staff": STAFF, "service": SERVICE, "unknown token": bearer("not-a-token")}[who]
+    before = offers_db.offers.find_one({"_id": offer["id"]})
+    assert_contract_error(offers_client.post(f"/offers/{offer['id']}/confirmation", headers=headers), status)
+    assert offers_db.offers.find_one({"_id": offer["id"]}) == before
