@@ -197,3 +197,19 @@ def test_a_link_asks_until_used_and_then_says_so():
 def test_a_link_points_at_the_public_address_of_the_offers_service_when_one_is_set(public, expected):
     config = CONFIG.with_overrides(offers_public_url=public)
     assert confirm_url(config, _new_offer()).startswith(expected)
+
+
+def test_a_new_link_is_given_only_while_an_address_waits_and_not_twice_within_ten_minutes():
+    offer = _new_offer()
+    with pytest.raises(Conflict):
+        offers.renew_confirmation(offer, "2026-12-01T08:05:00.000000+00:00")
+    renewed = offers.renew_confirmation(offer, "2026-12-01T08:10:00.000000+00:00")
+    assert renewed.doc["confirmation"]["nonce"] != offer["confirmation"]["nonce"]
+    assert [e.type for e in renewed.events] == ["offer.confirmation_requested"]
+    with pytest.raises(Conflict):
+        offers.renew_confirmation(_open_offer(), WEEK_LATER)
+    organisation = _organisation()
+    assert needs.renew_confirmation(organisation, LATER).events[0].type == "organisation.confirmation_requested"
+    confirmed = _stored(needs.confirm_contact(organisation, organisation["confirmation"]["nonce"], LATER))
+    with pytest.raises(Conflict):
+        needs.renew_confirmation(confirmed, WEEK_LATER)
