@@ -8,7 +8,7 @@ from uuid import UUID
 from shared import links
 from shared.auth import Caller
 from shared.config import Config
-from shared.directory import INACTIVE, SERVICE, STAFF, Directory, TokenInfo, is_uuid
+from shared.directory import SERVICE, STAFF, Directory, TokenInfo, is_uuid
 from shared.errors import Forbidden, InvalidLink, NotFound, Unauthorized
 from services.matcher.lifecycle import EXPIRED as EXPIRED_STATUS, ORGANISATION, PROPOSED, ROLES, VOLUNTEER, is_expired
 
@@ -51,7 +51,7 @@ def identify(caller: Caller | None, directory: Directory) -> TokenInfo:
     if caller.is_service:
         return TokenInfo(True, SERVICE)
     info = directory.introspect(caller.token)
-    if info is INACTIVE or not info.active:
+    if not info.active:
         raise Unauthorized("Unknown token.")
     return info
 
