@@ -6,7 +6,9 @@ import os
 import socket
 import threading
 import time
+from functools import lru_cache
 from typing import Any, Iterable
+from uuid import uuid4
 
 from kafka.errors import KafkaError
 from pymongo import ASCENDING, MongoClient, ReturnDocument
@@ -111,8 +113,10 @@ class DocumentStore:
 LEASES = "outbox_leases"
 
 
-def _replica_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+@lru_cache(maxsize=None)
+def _replica_id(pid: int) -> str:
+    """This process among the replicas: host, process id and a random part (hosts and pids repeat in containers)."""
+    return f"{socket.gethostname()}:{pid}:{uuid4().hex[:8]}"
 
 
 class OutboxRelay:
@@ -128,10 +132,11 @@ class OutboxRelay:
         self.collections = list(collections)
         self.publisher = publisher
         self.interval_seconds = interval_seconds
-        self.owner = owner or _replica_id()
+        self.owner = owner or _replica_id(os.getpid())
         self.lease_seconds = lease_seconds
         self.stopping = threading.Event()
         self.stall = Stall()
+        self._renew_after: dict[str, float] = {}  # by collection: when the lease this relay holds needs renewing
 
     def ensure_indexes(self) -> None:
         """Index the pending count, so that each round reads only documents with events to send."""
@@ -139,7 +144,10 @@ class OutboxRelay:
             collection.create_index("outbox_pending")
 
     def claim(self, collection: Collection) -> bool:
-        """Take or renew this collection's lease; False while another replica holds it."""
+        """Take or renew this collection's lease (renewed once half of it has passed); False while another
+        replica holds it."""
+        if time.monotonic() < self._renew_after.get(collection.name, 0.0):
+            return True
         now = time.time()
         try:
             lease = collection.database[LEASES].find_one_and_update(
@@ -148,10 +156,14 @@ class OutboxRelay:
                 upsert=True, return_document=ReturnDocument.AFTER)
         except DuplicateKeyError:  # the lease exists and is another replica's (nx-27017 answers None instead)
             return False
-        return lease is not None and lease["owner"] == self.owner
+        if lease is None or lease["owner"] != self.owner:
+            return False
+        self._renew_after[collection.name] = time.monotonic() + self.lease_seconds / 2
+        return True
 
     def release(self) -> None:
         """Give up the leases this relay holds, so another replica takes over at once."""
+        self._renew_after.clear()
         for collection in self.collections:
             collection.database[LEASES].update_one({"_id": collection.name, "owner": self.owner},
                                                    {"$set": {"expires": 0}})
@@ -162,13 +174,10 @@ class OutboxRelay:
         for collection in self.collections:
             if not self.claim(collection):
                 continue
-            renew_at = time.monotonic() + self.lease_seconds / 2
             pending = collection.find({"outbox_pending": {"$gt": 0}}, {"outbox": 1, "version": 1, "outbox_pending": 1})
             for doc in pending:
-                if time.monotonic() > renew_at:
-                    if not self.claim(collection):
-                        break
-                    renew_at = time.monotonic() + self.lease_seconds / 2
+                if not self.claim(collection):
+                    break
                 for entry in doc["outbox"]:
                     self.publisher.send_raw(entry["topic"], entry["key"], entry["value"].encode())
                     sent += 1
