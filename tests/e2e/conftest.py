@@ -70,7 +70,8 @@ def system(tmp_path_factory) -> System:
         env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka, "MONGODB_URI": mongo_uri,
                "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mail.port), "ADMIN_TOKEN": ADMIN,
                "SERVICE_TOKEN": SERVICE, "LINK_SIGNING_KEY": LINK_KEYS, "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['matcher']}",
-               "NOTIFY_RETRY_BASE_SECONDS": "0.5", "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+               "NOTIFY_RETRY_BASE_SECONDS": "0.5", "RATE_LIMIT_WRITES": "1000/minute",
+               "RATE_LIMIT_TOKEN_FAILURES": "1000/minute", "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
                **service_urls(ports)}
         stack = Stack(env, ports, workdir / "logs").start()
         try:
