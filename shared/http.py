@@ -100,6 +100,12 @@ class RequestParser(FlaskParser):
             self._handle_invalid_json_error(exc, req)
         return data
 
+    def load_json(self, req: Request, schema: Schema) -> Any:
+        """JSON; a schema with `accepts_form = True` also takes a form-encoded body (as RFC 7662 sends)."""
+        if getattr(schema, "accepts_form", False) and req.mimetype == "application/x-www-form-urlencoded":
+            return self.load_form(req, schema)
+        return super().load_json(req, schema)
+
     def load_querystring(self, req: Request, schema: Schema) -> Any:
         try:
             return super().load_querystring(req, schema)

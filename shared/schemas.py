@@ -210,7 +210,9 @@ class PageQuery(QuerySchema):
 
 
 class TokenIntrospectionIn(Schema):
-    """RFC 7662's request: the token to ask about (a `token_type_hint` is accepted and ignored)."""
+    """RFC 7662's request, as JSON or form-encoded: the token to ask about (a `token_type_hint` is ignored)."""
+
+    accepts_form = True
 
     class Meta:
         unknown = EXCLUDE

@@ -289,3 +289,16 @@ def test_the_staff_and_service_tokens_introspect_as_what_they_are(offers_client,
 @pytest.mark.parametrize("body", [{}, {"token": 5}, {"token": "x" * 600}, {"token": None}])
 def test_introspection_without_a_readable_token_is_422_for_the_service(offers_client, body):
     assert_contract_error(offers_client.post("/tokens/introspect", json=body, headers=SERVICE), 422)
+
+
+def test_introspection_also_takes_a_form_encoded_body_as_rfc_7662_sends_it(world, offers_client, needs_client):
+    response = offers_client.post("/tokens/introspect", data={"token": world.tokens["volunteer"],
+                                                             "token_type_hint": "access_token"}, headers=SERVICE)
+    assert response.get_json() == {"active": True, "kind": "volunteer", "offer_id": world.offer_id}
+    response = needs_client.post("/tokens/introspect", data={"token": "nobody's"}, headers=SERVICE)
+    assert response.get_json() == {"active": False}
+
+
+def test_other_endpoints_still_take_only_json(needs_client, organisation):
+    response = needs_client.post("/needs", data={"title": "Besøksvenn"}, headers=bearer(organisation["api_key"]))
+    assert_contract_error(response, 422)
