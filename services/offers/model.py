@@ -95,20 +95,24 @@ def renew_confirmation(offer: dict[str, Any], now: str) -> Change:
     return Change(renewed, (offer_event("offer.confirmation_requested", renewed),))
 
 
-def _with_address(offer: dict[str, Any], merged: dict[str, Any], now: str) -> tuple[dict[str, Any], bool]:
-    """The merged offer with its e-mail handled, and whether a new confirmation is asked for."""
-    old, new = offer["volunteer"]["email"], merged["volunteer"]["email"]
+def _with_address(offer: dict[str, Any], merged: dict[str, Any], email: str | None,
+                  now: str) -> tuple[dict[str, Any], bool]:
+    """The merged offer with a change of e-mail (None: no change named one) handled, and whether a new
+    confirmation is asked for."""
+    old = offer["volunteer"]["email"]
+    if email is None:
+        return merged, False
     if offer["status"] == PENDING:
-        if new == old:
+        if email == old:
             return merged, False
         return {**merged, "confirmation": new_request(now)}, True
     merged["volunteer"] = {**merged["volunteer"], "email": old}
-    if new == old:
+    if email == old:
         merged.pop("pending_email", None)
         return merged, False
-    if new == offer.get("pending_email") and awaiting_confirmation(offer):
+    if email == offer.get("pending_email") and awaiting_confirmation(offer):
         return merged, False
-    return {**merged, "pending_email": new, "confirmation": new_request(now)}, True
+    return {**merged, "pending_email": email, "confirmation": new_request(now)}, True
 
 
 def update_offer(offer: dict[str, Any], changes: dict[str, Any], now: str) -> Change:
@@ -120,7 +124,7 @@ def update_offer(offer: dict[str, Any], changes: dict[str, Any], now: str) -> Ch
     merged["volunteer"] = {**offer["volunteer"], **changes.get("volunteer", {})}
     if "sms" in merged.get("contact_channels", []) and not merged["volunteer"].get("phone"):
         raise InvalidInput("SMS needs a phone number.", {"contact_channels": ["SMS needs volunteer.phone."]})
-    merged, reconfirm = _with_address(offer, merged, now)
+    merged, reconfirm = _with_address(offer, merged, changes.get("volunteer", {}).get("email"), now)
     events = [offer_event("offer.confirmation_requested", merged)] if reconfirm else []
     if offer["status"] == OPEN:
         before, after = offer_event("offer.updated", offer).data, offer_event("offer.updated", merged).data

@@ -213,3 +213,12 @@ def test_a_new_link_is_given_only_while_an_address_waits_and_not_twice_within_te
     confirmed = _stored(needs.confirm_contact(organisation, organisation["confirmation"]["nonce"], LATER))
     with pytest.raises(Conflict):
         needs.renew_confirmation(confirmed, WEEK_LATER)
+
+
+def test_other_changes_leave_a_new_address_waiting_for_confirmation():
+    offer = _open_offer()
+    changed = _stored(offers.update_offer(offer, {"volunteer": {"email": "kari.ny@example.no"}}, LATER))
+    later = offers.update_offer(changed, {"skills": ["cooking"], "volunteer": {"name": "Kari N."}}, LATER)
+    assert later.doc["pending_email"] == "kari.ny@example.no" and later.doc["volunteer"]["email"] == "kari@example.no"
+    assert later.doc["confirmation"] == changed["confirmation"]
+    assert [e.type for e in later.events] == ["offer.updated"]
