@@ -70,7 +70,8 @@ def env_name(field_name: str) -> str:
 def _convert(name: str, raw: str, kind: str) -> object:
     if kind == "bool":
         if raw.strip().lower() not in BOOLEANS:
-            raise ConfigError(f"configuration: {env_name(name)}={raw!r} is not a boolean (true/false, 1/0, yes/no, on/off)")
+            raise ConfigError(f"configuration: {env_name(name)}={raw!r} is not a boolean "
+                              "(true/false, 1/0, yes/no, on/off)")
         return BOOLEANS[raw.strip().lower()]
     if kind.startswith("tuple"):
         return tuple(part.strip() for part in raw.split(","))

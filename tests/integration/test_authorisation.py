@@ -223,7 +223,8 @@ PROTECTED_WRITES = [("offers", "PATCH", "/offers/{offer}"), ("needs", "POST", "/
 
 
 @pytest.mark.parametrize("body", GARBAGE_BODIES, ids=["wrong_fields", "array", "broken_json", "bad_nested"])
-@pytest.mark.parametrize(("service", "method", "template"), PROTECTED_WRITES, ids=[f"{m} {t}" for _, m, t in PROTECTED_WRITES])
+@pytest.mark.parametrize(("service", "method", "template"), PROTECTED_WRITES,
+                         ids=[f"{m} {t}" for _, m, t in PROTECTED_WRITES])
 @pytest.mark.parametrize("role", ["stranger", "garbage"])
 def test_a_stranger_is_refused_before_the_body_is_read(world, offers_client, needs_client, role, service, method,
                                                         template, body):

@@ -1,4 +1,5 @@
-"""Whatever a client sends, the offers, needs and matcher services answer below 500, and every 4xx in the contract's shape."""
+"""Whatever a client sends, the offers, needs and matcher services answer below 500, every 4xx in the contract's
+shape."""
 from __future__ import annotations
 
 from typing import Any
@@ -171,7 +172,8 @@ def test_match_paths_answer_any_id_within_the_contract(matcher_client, match_id,
 
 
 @FUZZ
-@given(code=st.text(max_size=120) | st.binary(max_size=60).map(lambda b: b.hex()), method=st.sampled_from(["GET", "POST"]))
+@given(code=st.text(max_size=120) | st.binary(max_size=60).map(lambda b: b.hex()),
+       method=st.sampled_from(["GET", "POST"]))
 def test_any_answer_link_code_is_a_page_never_an_error(matcher_client, code, method):
     response = matcher_client.open(f"/r/{quote(code, safe='')}", method=method, data={"answer": "accept"})
     assert response.status_code < 500, response.get_data(as_text=True)

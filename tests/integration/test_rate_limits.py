@@ -55,7 +55,8 @@ def test_another_address_has_its_own_count(limited):
 def test_new_organisations_are_limited(limited):
     client = address()
     for i in range(3):
-        assert limited["needs"][i % 2].post("/organisations", json=organisation_body(), environ_base=client).status_code == 201
+        response = limited["needs"][i % 2].post("/organisations", json=organisation_body(), environ_base=client)
+        assert response.status_code == 201
     assert_too_many(limited["needs"][0].post("/organisations", json=organisation_body(), environ_base=client))
 
 
