@@ -39,10 +39,19 @@ class CounterStorage(Storage):
 
     STORAGE_SCHEME = [STORAGE_SCHEME]
 
+    PURGE_EVERY = 600.0  # seconds between sweeps of windows that ended (per process)
+
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, *, collection: Collection,
                  **options: Any):
         super().__init__(uri, wrap_exceptions=wrap_exceptions)
         self.collection = collection
+        self._next_purge = time.monotonic() + self.PURGE_EVERY
+
+    def _purge_ended(self, now: float) -> None:
+        """Now and then, forget the counters of clients whose window ended long ago, so they do not pile up."""
+        if time.monotonic() >= self._next_purge:
+            self._next_purge = time.monotonic() + self.PURGE_EVERY
+            self.collection.delete_many({"ends": {"$lt": now - self.PURGE_EVERY}})
 
     @property
     def base_exceptions(self) -> type[Exception]:
@@ -64,6 +73,7 @@ class CounterStorage(Storage):
                 return int(renewed["count"])
             try:
                 self.collection.insert_one({"_id": key, "count": amount, "ends": now + expiry})
+                self._purge_ended(now)
                 return amount
             except DuplicateKeyError:
                 continue  # another worker opened the window first: count in it

@@ -8,6 +8,7 @@ import pytest
 from services.matcher.app import create_app as create_matcher_app
 from services.needs.app import create_app as create_needs_app
 from services.offers.app import create_app as create_offers_app
+from shared.ratelimit import CounterStorage
 from tests.integration.conftest import (SERVICE_TOKEN, assert_contract_error, bearer, create_offer, offer_body,
                                         organisation_body)
 
@@ -121,3 +122,24 @@ def test_tests_run_without_limits_unless_they_set_them(offers_client):
     client = address()
     assert all(offers_client.post("/offers", json=offer_body(), environ_base=client).status_code == 201
                for _ in range(25))
+
+
+def test_counters_of_windows_that_ended_long_ago_are_swept_away(mongo):
+    collection = mongo.offers["rate_limits_sweep_test"]
+    collection.delete_many({})
+    collection.insert_one({"_id": "LIMITER/old-client", "count": 3, "ends": 1.0})
+    storage = CounterStorage(collection=collection)
+    storage._next_purge = 0.0
+    assert storage.incr("LIMITER/new-client", 60) == 1
+    assert collection.find_one({"_id": "LIMITER/old-client"}) is None
+    assert storage.get("LIMITER/new-client") == 1
+
+
+def test_a_window_that_ended_starts_again_from_one(mongo):
+    collection = mongo.offers["rate_limits_window_test"]
+    collection.delete_many({})
+    storage = CounterStorage(collection=collection)
+    assert [storage.incr("k", 60) for _ in range(3)] == [1, 2, 3]
+    collection.update_one({"_id": "k"}, {"$set": {"ends": 1.0}})
+    assert storage.get("k") == 0
+    assert storage.incr("k", 60) == 1
