@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
+from typing import Callable
 from uuid import UUID
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -118,3 +119,11 @@ def page(subject: str, outcome: str) -> tuple[str, int, dict[str, str]]:
     html = _environment().get_template("confirm_address.html.j2").render(subject=subject, outcome=outcome)
     return html, PAGE_STATUS[outcome], {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
                                         "Referrer-Policy": "no-referrer"}
+
+
+def respond(subject: str, use_case: Callable[..., str], *args: object) -> tuple[str, int, dict[str, str]]:
+    """The page for what use_case(*args) says of a link, or for why the link does not work."""
+    try:
+        return page(subject, use_case(*args))
+    except InvalidLink as error:
+        return page(subject, outcome_of(error))

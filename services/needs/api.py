@@ -5,7 +5,6 @@ from functools import partial
 
 from shared import confirmation
 from shared.auth import caller_first, introspection, optional_caller, require_known, require_service, require_staff
-from shared.errors import InvalidLink
 from shared.http import ServiceBlueprint, deps
 from shared.ratelimit import limited_write
 from shared.schemas import TokenIntrospectionIn, TokenIntrospectionOut
@@ -55,10 +54,7 @@ def renew_contact_confirmation(org_id):
 @blp.doc(responses=confirmation.PAGE_RESPONSES)
 def confirmation_page(code):
     """The page a contact's confirmation link opens: it changes nothing; its button POSTs to the same address."""
-    try:
-        return confirmation.page("contact", handlers.confirmation_state(code, deps().repo, deps().config, deps().now))
-    except InvalidLink as error:
-        return confirmation.page("contact", confirmation.outcome_of(error))
+    return confirmation.respond("contact", handlers.confirmation_state, code, deps().repo, deps().config, deps().now)
 
 
 @blp.route("/confirm/<code>", methods=["POST"])
@@ -66,10 +62,7 @@ def confirmation_page(code):
 @blp.doc(responses=confirmation.PAGE_RESPONSES)
 def confirm_contact(code):
     """The confirmation page's button: the contact's address is confirmed; staff may then verify."""
-    try:
-        return confirmation.page("contact", handlers.confirm_contact(code, deps().repo, deps().config, deps().now))
-    except InvalidLink as error:
-        return confirmation.page("contact", confirmation.outcome_of(error))
+    return confirmation.respond("contact", handlers.confirm_contact, code, deps().repo, deps().config, deps().now)
 
 
 @blp.route("/needs", methods=["POST"])

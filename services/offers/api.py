@@ -5,7 +5,6 @@ from functools import partial
 
 from shared import confirmation
 from shared.auth import caller_first, introspection, optional_caller, require_known, require_service, require_staff
-from shared.errors import InvalidLink
 from shared.http import ServiceBlueprint, deps
 from shared.ratelimit import limited_write
 from services.offers import handlers
@@ -63,10 +62,7 @@ def renew_confirmation(offer_id):
 @blp.doc(responses=confirmation.PAGE_RESPONSES)
 def confirmation_page(code):
     """The page a confirmation link opens: it changes nothing; its button POSTs to the same address."""
-    try:
-        return confirmation.page("offer", handlers.confirmation_state(code, deps().repo, deps().config, deps().now))
-    except InvalidLink as error:
-        return confirmation.page("offer", confirmation.outcome_of(error))
+    return confirmation.respond("offer", handlers.confirmation_state, code, deps().repo, deps().config, deps().now)
 
 
 @blp.route("/confirm/<code>", methods=["POST"])
@@ -74,10 +70,7 @@ def confirmation_page(code):
 @blp.doc(responses=confirmation.PAGE_RESPONSES)
 def confirm_address(code):
     """The confirmation page's button: the volunteer's address is confirmed and the offer opens."""
-    try:
-        return confirmation.page("offer", handlers.confirm_address(code, deps().repo, deps().config, deps().now))
-    except InvalidLink as error:
-        return confirmation.page("offer", confirmation.outcome_of(error))
+    return confirmation.respond("offer", handlers.confirm_address, code, deps().repo, deps().config, deps().now)
 
 
 @blp.route("/tokens/introspect", methods=["POST"])
