@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 from uuid import UUID
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -22,6 +22,7 @@ from shared import links
 from shared.clock import from_iso, to_iso
 from shared.config import Config
 from shared.errors import InvalidLink
+from shared.events import Change, Event
 
 VALID_FOR = timedelta(days=7)
 NONCE_BYTES = 8
@@ -92,6 +93,25 @@ def read_code(config: Config, purpose: str, code: str, now: str) -> Claim:
     if datetime.fromtimestamp(expiry, timezone.utc) <= from_iso(now):
         raise LinkExpired("This link has expired.")
     return Claim(str(UUID(bytes=subject)), nonce.hex())
+
+
+def claimed(config: Config, purpose: str, code: str, now: str, load: Callable[[str], dict[str, Any] | None],
+            gone: str) -> tuple[Claim, dict[str, Any]]:
+    """What a code claims and the subject load() finds by its id; LinkSuperseded saying gone when there is none."""
+    claim = read_code(config, purpose, code, now)
+    subject = load(claim.subject_id)
+    if subject is None:
+        raise LinkSuperseded(gone)
+    return claim, subject
+
+
+def settle(subject: dict[str, Any], change: Change,
+           save: Callable[[dict[str, Any], tuple[Event, ...]], object]) -> str:
+    """Save a confirming change: CONFIRMED, or ALREADY when it leaves the subject as it was and nothing is saved."""
+    if change.doc is subject:
+        return ALREADY
+    save(change.doc, change.events)
+    return CONFIRMED
 
 
 def link(base_url: str, code: str) -> str:

@@ -88,11 +88,8 @@ def confirm_url(config: Config, organisation: dict[str, Any]) -> str:
 def _claimed_organisation(code: str, repo: NeedsRepository, config: Config,
                           now: str) -> tuple[confirmation.Claim, dict[str, Any]]:
     """What a code claims and the organisation it names; LinkSuperseded when that organisation is gone."""
-    claim = confirmation.read_code(config, CONFIRM_PURPOSE, code, now)
-    organisation = repo.organisations.get(claim.subject_id)
-    if organisation is None:
-        raise confirmation.LinkSuperseded("This organisation is gone.")
-    return claim, organisation
+    return confirmation.claimed(config, CONFIRM_PURPOSE, code, now, repo.organisations.get,
+                                "This organisation is gone.")
 
 
 def confirmation_state(code: str, repo: NeedsRepository, config: Config, now: Clock) -> str:
@@ -105,11 +102,8 @@ def confirm_contact(code: str, repo: NeedsRepository, config: Config, now: Clock
     """The contact pressed the button: the address is confirmed, and staff may now verify the organisation."""
     def confirm() -> str:
         claim, organisation = _claimed_organisation(code, repo, config, now())
-        change = model.confirm_contact(organisation, claim.nonce, now())
-        if change.doc is organisation:
-            return confirmation.ALREADY
-        repo.organisations.save(change.doc, change.events)
-        return confirmation.CONFIRMED
+        return confirmation.settle(organisation, model.confirm_contact(organisation, claim.nonce, now()),
+                                   repo.organisations.save)
     return retrying(confirm)
 
 

@@ -46,11 +46,7 @@ def confirm_url(config: Config, offer: dict[str, Any]) -> str:
 def _claimed_offer(code: str, repo: OffersRepository, config: Config,
                    now: str) -> tuple[confirmation.Claim, dict[str, Any]]:
     """What a code claims and the offer it names; LinkSuperseded when that offer is gone."""
-    claim = confirmation.read_code(config, CONFIRM_PURPOSE, code, now)
-    offer = repo.offers.get(claim.subject_id)
-    if offer is None:
-        raise confirmation.LinkSuperseded("This offer is gone.")
-    return claim, offer
+    return confirmation.claimed(config, CONFIRM_PURPOSE, code, now, repo.offers.get, "This offer is gone.")
 
 
 def confirmation_state(code: str, repo: OffersRepository, config: Config, now: Clock) -> str:
@@ -63,11 +59,7 @@ def confirm_address(code: str, repo: OffersRepository, config: Config, now: Cloc
     """The volunteer pressed the button: the address is confirmed (a pending offer opens); again is harmless."""
     def confirm() -> str:
         claim, offer = _claimed_offer(code, repo, config, now())
-        change = model.confirm_address(offer, claim.nonce, now())
-        if change.doc is offer:
-            return confirmation.ALREADY
-        repo.offers.save(change.doc, change.events)
-        return confirmation.CONFIRMED
+        return confirmation.settle(offer, model.confirm_address(offer, claim.nonce, now()), repo.offers.save)
     return retrying(confirm)
 
 
