@@ -5,6 +5,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+from uuid import UUID
 
 from shared.config import Config
 from shared.errors import InvalidLink
@@ -53,3 +54,22 @@ def verify(config: Config, purpose: str, code: str) -> bytes:
     if not matched:
         raise InvalidLink("This link is not valid.")
     return payload
+
+
+ANSWER = "respond"
+SIDES = ("volunteer", "organisation")
+
+
+def answer_url(config: Config, match_id: str, side: str) -> str:
+    """The link that opens one side's answer page of a proposal: match id and side, signed, short enough for an
+    SMS. Notify makes it when it writes the message, so no service hands answer links out."""
+    code = sign(config, ANSWER, UUID(match_id).bytes + bytes([SIDES.index(side)]))
+    return f"{config.public_base_url}/r/{code}"
+
+
+def read_answer_code(config: Config, code: str) -> tuple[str, str]:
+    """The match id and side an answer link proves; InvalidLink for a code not signed here for that purpose."""
+    payload = verify(config, ANSWER, code)
+    if len(payload) != 17 or payload[16] >= len(SIDES):
+        raise InvalidLink("This link is not valid.")
+    return str(UUID(bytes=payload[:16])), SIDES[payload[16]]

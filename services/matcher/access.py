@@ -3,36 +3,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
-from shared import links
 from shared.auth import Caller
-from shared.config import Config
 from shared.directory import SERVICE, STAFF, Directory, TokenInfo, is_uuid
-from shared.errors import Forbidden, InvalidLink, NotFound, Unauthorized
-from services.matcher.lifecycle import EXPIRED as EXPIRED_STATUS, ORGANISATION, PROPOSED, ROLES, VOLUNTEER, is_expired
+from shared.errors import Forbidden, NotFound, Unauthorized
+from services.matcher.lifecycle import EXPIRED as EXPIRED_STATUS, ORGANISATION, PROPOSED, VOLUNTEER, is_expired
 
-RESPOND = "respond"
 READ, ANSWER, LIST = "read", "answer", "list"
 OPEN, DECIDED, EXPIRED = "open", "decided", "expired"
-
-
-def respond_code(config: Config, match_id: str, role: str) -> str:
-    """The short code of an answer link: match id and role, signed, so nothing is stored or sent in events."""
-    return links.sign(config, RESPOND, UUID(match_id).bytes + bytes([ROLES.index(role)]))
-
-
-def respond_url(config: Config, match_id: str, role: str) -> str:
-    """The link a person gets to open the answer page of a proposal (short enough for an SMS)."""
-    return f"{config.public_base_url}/r/{respond_code(config, match_id, role)}"
-
-
-def read_code(config: Config, code: str) -> tuple[str, str]:
-    """The match id and role an answer link proves; InvalidLink (404) for a code that was not made here."""
-    payload = links.verify(config, RESPOND, code)
-    if len(payload) != 17 or payload[16] >= len(ROLES):
-        raise InvalidLink("This link is not valid.")
-    return str(UUID(bytes=payload[:16])), ROLES[payload[16]]
 
 
 def link_state(match: dict[str, Any], now: datetime) -> str:

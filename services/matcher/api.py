@@ -6,26 +6,24 @@ from functools import wraps
 
 from flask import g, render_template, request
 
+from shared import links
 from shared.auth import optional_caller, require_staff
-from shared.directory import SERVICE, STAFF, DirectoryUnavailable, TokenInfo
+from shared.directory import STAFF, DirectoryUnavailable, TokenInfo
 from shared.errors import Conflict, NotFound
 from shared.http import ServiceBlueprint, deps
 from shared.ratelimit import limited_write
 from shared.reference import district_name
 from shared.wording import format_at, format_when, local_time
 from services.matcher import access, handlers, stats
-from services.matcher.lifecycle import ORGANISATION, ROLES, VOLUNTEER, public_view, waiting_for
+from services.matcher.lifecycle import ORGANISATION, VOLUNTEER, public_view, waiting_for
 from services.matcher.schemas import AnswerForm, MatchesQuery, MatchList, MatchOut
 
 blp = ServiceBlueprint("matches", __name__, description="Matches between offers and needs")
 
 
-def _view(match: dict, who: TokenInfo | None = None) -> dict:
-    """What the contract shows of a match; the answer links of both sides go only to services (notify)."""
-    view = public_view(match)
-    if who is not None and who.kind == SERVICE:
-        view["links"] = {role: access.respond_url(deps().config, match["_id"], role) for role in ROLES}
-    return view
+def _view(match: dict) -> dict:
+    """What the contract shows of a match (never its answer links: notify signs those itself)."""
+    return public_view(match)
 
 
 def _who() -> TokenInfo:
@@ -68,7 +66,7 @@ def get_match(match_id):
     who = _who()
     match = handlers.get_match(access.match_id_of(match_id), d.repo)
     access.authorize(who, access.READ, match)
-    return _view(match, who)
+    return _view(match)
 
 
 def _ttl(config) -> timedelta:
@@ -138,7 +136,7 @@ def _page(match: dict, role: str, outcome: str | None = None):
 def _open_match(code: str) -> tuple[dict | None, str | None, object | None]:
     """The match and side a link proves, or the problem page to show instead."""
     try:
-        match_id, role = access.read_code(deps().config, code)
+        match_id, role = links.read_answer_code(deps().config, code)
     except NotFound:
         return None, None, _problem("invalid")
     match = deps().repo.matches.get(match_id)

@@ -40,7 +40,6 @@ class MatchOut(StrictSchema):
     confirmed_at = fields.String()
     declined_by = fields.String()
     cancel_reason = fields.String()
-    links = fields.Dict(metadata={"description": "Answer-page links per side; only for services (notify)."})
 
 
 class MatchList(StrictSchema):

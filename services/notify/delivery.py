@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from jinja2 import TemplateError
 
+from shared import links
 from shared.clock import to_iso
 from shared.config import Config
 from shared.directory import Directory, DirectoryUnavailable
@@ -108,7 +109,7 @@ def _context(doc: dict[str, Any], p: Parties, config: Config) -> dict[str, Any]:
         "volunteer_name": volunteer.get("name"), "volunteer_email": volunteer.get("email"),
         "volunteer_phone": volunteer.get("phone"), "contact_name": contact.get("name"),
         "contact_email": contact.get("email"), "contact_phone": contact.get("phone"),
-        "respond_url": (p.match.get("links") or {}).get(doc["role"]), "expires_at": p.match.get("expires_at"),
+        "respond_url": links.answer_url(config, doc["match_id"], doc["role"]), "expires_at": p.match.get("expires_at"),
         "occurrence_start": doc.get("occurrence_start"), "answer_hours": f"{config.proposal_ttl_hours:g}",
     }
     return {key: value for key, value in values.items() if value not in (None, "", {})}

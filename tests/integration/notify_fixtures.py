@@ -15,6 +15,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from deploy import standins
+from shared import links
 from shared.config import Config
 from shared.events import Event, new_event
 from shared.timeslots import OSLO
@@ -155,9 +156,13 @@ def add_pair(directory: Directory, languages: tuple[str, ...] = ("nb",), channel
                       "languages": list(languages)}}
     directory.matches[pair.match_id] = {
         "id": pair.match_id, "need_id": pair.need_id, "offer_id": pair.offer_id,
-        "organisation_id": organisation_id, "status": status, "expires_at": "2026-03-04T11:00:00+00:00",
-        "links": {"volunteer": f"http://127.0.0.1:8003/r/v-{tag}", "organisation": f"http://127.0.0.1:8003/r/o-{tag}"}}
+        "organisation_id": organisation_id, "status": status, "expires_at": "2026-03-04T11:00:00+00:00"}
     return pair
+
+
+def answer_link(notifier: Notifier, pair: Pair, side: str) -> str:
+    """The answer link notify signs for one side of the pair's match."""
+    return links.answer_url(notifier.config, pair.match_id, side)
 
 
 def match_event(type_: str, pair: Pair, **extra: Any) -> Event:
@@ -189,7 +194,7 @@ def directory() -> Directory:
 def notify_config(mongo_uri: str, smtp_server: MailCatcher, sms_sink: SmsSink) -> Config:
     return Config(mongodb_uri=mongo_uri, smtp_port=smtp_server.port, sms_gateway_url=sms_sink.url,
                   admin_token=STAFF_TOKEN, service_token="notify-service-token", notify_retry_base_seconds=1.0,
-                  testing=True)
+                  link_signing_keys=("notify-test-link-key-of-32-bytes-or-more",), testing=True)
 
 
 @pytest.fixture

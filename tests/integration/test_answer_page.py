@@ -7,12 +7,14 @@ import re
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import uuid4
 
 import pytest
 
+from shared import links
 from shared.directory import DirectoryUnavailable
-from services.matcher import access, lifecycle
+from services.matcher import lifecycle
 from services.matcher.app import create_app
 from services.matcher.handlers import respond
 from services.matcher.lifecycle import ORGANISATION, VOLUNTEER
@@ -46,7 +48,7 @@ class Page:
         return self.repo.insert_match(change.doc, change.events)
 
     def link(self, match: dict[str, Any], role: str) -> str:
-        return "/r/" + access.respond_code(self.config, match["_id"], role)
+        return urlsplit(links.answer_url(self.config, match["_id"], role)).path
 
     def answer(self, match: dict[str, Any], role: str, answer: str = "accept"):
         """Open the page and press the button with this answer, as a browser would submit the form."""
@@ -165,7 +167,7 @@ def test_an_invalid_or_forged_link_gets_a_plain_page_404(page, code, method):
 
 
 def test_a_link_to_a_match_that_does_not_exist_gets_a_plain_page_404(page):
-    response = page.client.get("/r/" + access.respond_code(page.config, str(uuid4()), VOLUNTEER))
+    response = page.client.get(urlsplit(links.answer_url(page.config, str(uuid4()), VOLUNTEER)).path)
     _assert_plain_page(response, 404, "Vi finner ikke denne forespørselen")
 
 

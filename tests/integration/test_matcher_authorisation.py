@@ -175,28 +175,26 @@ def test_the_listings_show_each_side_only_its_own_matches(world, matcher, matche
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_answer_links_go_only_to_services(world, matcher, role):
+def test_no_caller_is_handed_answer_links_not_even_a_service(world, matcher, role):
+    """Notify signs the links it sends, so the service token alone cannot answer for anyone."""
     response = matcher.get(f"/matches/{world.match_id}", headers=bearer(world.tokens[role]))
     if response.status_code != 200:
         return
-    body = response.get_json()
-    assert ("links" in body) is (role == "service")
-    assert "/r/" not in response.get_data(as_text=True) or role == "service"
+    assert "links" not in response.get_json()
+    assert "/r/" not in response.get_data(as_text=True)
 
 
-def test_answer_links_are_signed_with_the_link_key_not_the_service_token(world, matcher, matcher_config):
-    links_given = matcher.get(f"/matches/{world.match_id}", headers=bearer(SERVICE_TOKEN)).get_json()["links"]
-    for role, url in links_given.items():
-        code = url.rsplit("/r/", 1)[1]
-        assert access.read_code(matcher_config, code) == (world.match_id, role)
-        payload = links.verify(matcher_config, access.RESPOND, code)
-        assert payload[:16] == UUID(world.match_id).bytes
+def test_answer_links_carry_the_match_and_side_signed_with_the_link_key(world, matcher_config):
+    for role in lifecycle.ROLES:
+        code = _code(matcher_config, world.match_id, role)
+        assert links.read_answer_code(matcher_config, code) == (world.match_id, role)
+        assert links.verify(matcher_config, links.ANSWER, code)[:16] == UUID(world.match_id).bytes
 
 
 # --- answer links ------------------------------------------------------------------------------------
 
 def _code(config: Config, match_id: str, role: str = "volunteer") -> str:
-    return access.respond_code(config, match_id, role)
+    return links.answer_url(config, match_id, role).rsplit("/r/", 1)[1]
 
 
 def _service_token_code(match_id: str, role: str = "volunteer") -> str:
@@ -227,7 +225,7 @@ def test_a_link_not_signed_for_this_answer_opens_nothing_and_answers_nothing(wor
         "other_purpose": lambda: links.sign(matcher_config, "confirm-offer", payload),
         "service_token_key": lambda: _service_token_code(world.match_id),
         "retired_key": lambda: links.sign(matcher_config.with_overrides(link_signing_keys=(OLD_KEY,)),
-                                          access.RESPOND, payload),
+                                          links.ANSWER, payload),
         "truncated": lambda: _code(matcher_config, world.match_id)[:30],
         "garbage": lambda: "not-a-code!",
         "other_match": lambda: "x" + _code(matcher_config, world.match_id)[1:],
@@ -252,9 +250,9 @@ def test_a_link_signed_under_a_key_still_listed_for_rotation_works(world, matche
 def test_new_links_are_signed_with_the_first_key(world, matcher_config):
     rotating = matcher_config.with_overrides(link_signing_keys=(NEW_KEY, OLD_KEY))
     code = _code(rotating, world.match_id)
-    assert access.read_code(matcher_config.with_overrides(link_signing_keys=(NEW_KEY,)), code)[0] == world.match_id
+    assert links.read_answer_code(matcher_config.with_overrides(link_signing_keys=(NEW_KEY,)), code)[0] == world.match_id
     with pytest.raises(links.InvalidLink):
-        access.read_code(matcher_config.with_overrides(link_signing_keys=(OLD_KEY,)), code)
+        links.read_answer_code(matcher_config.with_overrides(link_signing_keys=(OLD_KEY,)), code)
 
 
 def test_a_link_stops_answering_once_its_match_is_decided(world, matcher, matcher_config, matches):

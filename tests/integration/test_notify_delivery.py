@@ -199,15 +199,15 @@ def test_an_unexpected_error_counts_as_an_attempt_and_is_given_up_after_the_last
     assert _pending_event_types(failed) == ["notification.failed"]
 
 
-def test_a_proposal_without_an_answer_link_fails_to_render_instead_of_going_out_with_an_empty_link(
+def test_a_proposal_without_its_answer_time_fails_to_render_instead_of_going_out_with_a_blank(
         notifier, directory, smtp_server):
     pair = add_pair(directory)
-    del directory.matches[pair.match_id]["links"]
+    del directory.matches[pair.match_id]["expires_at"]
 
     on_match_event(match_event("match.proposed", pair), notifier)
 
     assert smtp_server.to(pair.volunteer_email) == []
     failed = _notification(notifier, pair)
     assert failed["status"] == "failed" and "cannot render" in failed["log"][-1]["outcome"]
-    assert "respond_url" in failed["log"][-1]["outcome"]
-    assert len(smtp_server.to(pair.contact_email)) == 1
+    assert "'expires' is undefined" in failed["log"][-1]["outcome"]
+    assert smtp_server.to(pair.contact_email) == []  # the organisation's message names the deadline too

@@ -13,7 +13,7 @@ from shared.kafka import ConsumeLoop, Subscription
 from services.notify.delivery import deliver_due
 from services.notify.handlers import EVENT_HANDLERS, on_match_accepted, on_match_event
 from services.notify.worker import GROUP_ID
-from tests.integration.notify_fixtures import NEED_TITLE, add_pair, match_event
+from tests.integration.notify_fixtures import NEED_TITLE, add_pair, answer_link, match_event
 from tests.integration.notify_fixtures import (  # noqa: F401  (fixtures, found by name)
     clock, directory, make_notifier, notifier, notify_config, notify_db, sms_sink)
 
@@ -74,7 +74,7 @@ def test_proposal_to_the_volunteer_carries_the_answer_link(notifier, directory, 
     on_match_event(match_event("match.proposed", pair), notifier)
 
     [mail] = smtp_server.to(pair.volunteer_email)
-    assert directory.matches[pair.match_id]["links"]["volunteer"] in mail.text()
+    assert answer_link(notifier, pair, "volunteer") in mail.text()
 
 
 @pytest.mark.parametrize("channels, phone, gateway, email_expected, sms_expected", [
@@ -178,11 +178,10 @@ def test_once_the_volunteer_accepts_the_organisation_gets_the_contact_and_its_ow
     _accepted(pair, notifier, directory, clock)
 
     [mail] = smtp_server.to(pair.contact_email)
-    links = directory.matches[pair.match_id]["links"]
-    for fact in ("Kari Nordmann", pair.volunteer_email, pair.volunteer_phone, NEED_TITLE, links["organisation"],
-                 "onsdag 4. mars 2026 kl. 12.00"):
+    for fact in ("Kari Nordmann", pair.volunteer_email, pair.volunteer_phone, NEED_TITLE,
+                 answer_link(notifier, pair, "organisation"), "onsdag 4. mars 2026 kl. 12.00"):
         assert fact in mail.text()
-    assert links["volunteer"] not in mail.text()
+    assert answer_link(notifier, pair, "volunteer") not in mail.text()
     assert smtp_server.to(pair.volunteer_email) == []
 
 
@@ -200,7 +199,7 @@ def test_an_organisation_that_has_not_answered_is_reminded_once_at_half_time(not
 
     subjects = _subjects(smtp_server.to(pair.contact_email))
     assert len(subjects) == 2 and subjects[1].startswith(f"Påminnelse: bekreft Kari Nordmann til {TITLE_NB}")
-    assert directory.matches[pair.match_id]["links"]["organisation"] in smtp_server.to(pair.contact_email)[1].text()
+    assert answer_link(notifier, pair, "organisation") in smtp_server.to(pair.contact_email)[1].text()
 
 
 @pytest.mark.parametrize("status, accepted_by", [("confirmed", ["organisation", "volunteer"]),
