@@ -19,7 +19,8 @@ from shared import reference
 from shared.clock import to_iso, utcnow
 from shared.config import Config
 from shared.directory import DirectoryUnavailable
-from shared.errors import DomainError, Unavailable, status_of
+from shared.errors import Conflict, DomainError, Unavailable, status_of
+from shared.mongo import VersionConflict
 from shared.ratelimit import init_rate_limits, retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -237,6 +238,11 @@ def create_service_app(name: str, deps: Deps, blueprints: Iterable[Blueprint], d
 
     for cls in UNAVAILABLE_ERRORS:
         app.register_error_handler(cls, unavailable)
+
+    @app.errorhandler(VersionConflict)
+    def contended(error: VersionConflict):
+        log.warning("gave up after repeated concurrent changes: %s", error)
+        return domain_error(Conflict("Someone else changed this at the same moment; try again."))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -13,6 +13,7 @@ import requests
 
 from deploy import standins
 from deploy.stack import ROOT, Stack
+from shared.mongo import VersionConflict
 from services.matcher.app import create_app as create_matcher_app
 from services.needs.app import create_app as create_needs_app
 from services.offers.app import create_app as create_offers_app
@@ -171,3 +172,19 @@ def test_a_patch_in_chunks_by_its_owner_works(gunicorn_apis, offers_client):
                               data=chunked(json.dumps({"note": "Har bil."}).encode(), 3),
                               headers={"Content-Type": "application/json", **bearer(offer["manage_token"])})
     assert response.status_code == 200 and response.json()["note"] == "Har bil."
+
+
+def test_a_change_that_keeps_losing_to_concurrent_writers_answers_409_not_500(offers_client):
+    offer = create_offer(offers_client)
+    store = offers_client.application.extensions["deps"].repo.offers
+
+    def always_changed_meanwhile(doc, events=()):
+        raise VersionConflict(f"offers/{doc['_id']} changed since version {doc['version']}")
+
+    store.save = always_changed_meanwhile
+    try:
+        response = offers_client.patch(f"/offers/{offer['id']}", json={"note": "Kan også lørdager."},
+                                       headers=bearer(offer["manage_token"]))
+    finally:
+        del store.save
+    assert assert_contract_error(response, 409)["code"] == "conflict"
