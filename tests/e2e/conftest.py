@@ -73,7 +73,8 @@ def system(tmp_path_factory) -> System:
                "NOTIFY_RETRY_BASE_SECONDS": "0.5", "RATE_LIMIT_WRITES": "1000/minute",
                "RATE_LIMIT_TOKEN_FAILURES": "1000/minute", "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
                **service_urls(ports)}
-        stack = Stack(env, ports, workdir / "logs").start()
+        worker_ports = {name: standins.free_port() for name in SERVICES}
+        stack = Stack(env, ports, workdir / "logs", metrics_ports=worker_ports).start()
         try:
             stack.wait_ready()
             yield System(stack, {n: f"http://127.0.0.1:{p}" for n, p in ports.items()}, mail, kafka, broker)

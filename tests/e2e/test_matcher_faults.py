@@ -42,7 +42,7 @@ class Faulty:
         env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": self.broker.address, "MONGODB_URI": self.uri,
                "ADMIN_TOKEN": ADMIN, "SERVICE_TOKEN": SERVICE, "LINK_SIGNING_KEY": LINK_KEYS,
                "MATCHER_RECONCILE_SECONDS": "5", "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-        self.stack = Stack(env, {}, workdir / "logs")
+        self.stack = Stack(env, {}, workdir / "logs", metrics_ports={"matcher": standins.free_port()})
         self.stack.logdir.mkdir(parents=True, exist_ok=True)
         self.stack.start_worker("matcher")
         self.publisher = Publisher(self.config)
