@@ -12,7 +12,6 @@ The person asked for this message a moment ago, so it is not held over quiet hou
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
 from typing import Any
 
 from jinja2 import TemplateError
@@ -24,15 +23,13 @@ from shared.directory import DirectoryUnavailable
 from shared.events import Event
 from shared.mongo import DocumentStore, VersionConflict
 from services.notify import model
-from services.notify.delivery import Notifier
-from services.notify.messages import Message, language_for, render
-from services.notify.senders import PermanentFailure, TransientFailure
+from services.notify.delivery import Notifier, logged, retry_later, send_and_record
+from services.notify.messages import language_for, render
 
 log = logging.getLogger(__name__)
 
 KIND = "confirm_address"
 COLLECTION = "confirmations"
-SEND_LEASE = timedelta(seconds=60)
 OFFER, ORGANISATION = "offer", "organisation"
 
 
@@ -129,10 +126,6 @@ def _save(n: Notifier, doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return store(n).save({**doc, **changes, "updated_at": to_iso(n.clock())})
 
 
-def _logged(doc: dict[str, Any], now: datetime, outcome: str) -> list[dict[str, Any]]:
-    return [*doc.get("log", []), {"at": to_iso(now), "attempt": doc["attempts"], "outcome": outcome[:300]}]
-
-
 def _deliver(notification_id: str, n: Notifier) -> None:
     doc = store(n).get(notification_id)
     now = n.clock()
@@ -141,44 +134,18 @@ def _deliver(notification_id: str, n: Notifier) -> None:
     try:
         subject = _fetch(doc, n)
     except DirectoryUnavailable as exc:
-        _retry_later(n, doc, now, f"address unavailable: {exc}", count_attempt=False)
+        retry_later(n, doc, now, f"address unavailable: {exc}", count_attempt=False, save=_save)
         return
     person, reason = recipient(doc, subject)
     address, unreachable = model.reach(doc["channel"], person, n.sms.enabled) if person else (None, reason)
     if reason or unreachable:
         _save(n, doc, status=model.SKIPPED, reason=reason or unreachable,
-              log=_logged(doc, now, f"skipped: {reason or unreachable}"))
+              log=logged(doc, now, f"skipped: {reason or unreachable}"))
         return
     lang = "nb" if doc["subject_type"] == ORGANISATION else language_for(person.get("languages", []))
     try:
         message = render(KIND, lang, _context(doc, person))
     except (KeyError, ValueError, TemplateError) as exc:
-        _save(n, doc, status=model.FAILED, log=_logged(doc, now, f"cannot render: {exc!r}"))
+        _save(n, doc, status=model.FAILED, log=logged(doc, now, f"cannot render: {exc!r}"))
         return
-    doc = _save(n, doc, status=model.SENDING, attempts=doc["attempts"] + 1, next_attempt_at=to_iso(now + SEND_LEASE))
-    try:
-        _send(doc, address, message, n)
-    except PermanentFailure as exc:
-        _save(n, doc, status=model.FAILED, log=_logged(doc, now, f"failed: {exc}"))
-        return
-    except TransientFailure as exc:
-        _retry_later(n, doc, now, f"retry: {exc}")
-        return
-    _save(n, doc, status=model.SENT, sent_at=to_iso(n.clock()), lang=lang, log=_logged(doc, now, "sent"))
-
-
-def _send(doc: dict[str, Any], address: str, message: Message, n: Notifier) -> None:
-    if doc["channel"] == model.EMAIL:
-        domain = n.config.smtp_from.rpartition("@")[2] or "localhost"
-        n.smtp.send(address, message, model.message_id(doc["_id"], domain))
-    else:
-        n.sms.send(address, message.sms, doc["_id"])
-
-
-def _retry_later(n: Notifier, doc: dict[str, Any], now: datetime, outcome: str, count_attempt: bool = True) -> None:
-    if count_attempt and doc["attempts"] >= n.config.notify_max_attempts:
-        _save(n, doc, status=model.FAILED, log=_logged(doc, now, f"gave up: {outcome}"))
-        return
-    wait = model.backoff_seconds(max(1, doc["attempts"]), n.config.notify_retry_base_seconds)
-    _save(n, doc, status=model.RETRYING, next_attempt_at=to_iso(now + timedelta(seconds=wait)),
-          log=_logged(doc, now, outcome))
+    send_and_record(n, doc, address, message, lang, now, save=_save, retry_unexpected=False)

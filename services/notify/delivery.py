@@ -29,6 +29,7 @@ from services.notify.senders import PermanentFailure, SmsSender, SmtpSender, Tra
 log = logging.getLogger(__name__)
 
 SEND_LEASE = timedelta(seconds=60)
+Save = Callable[..., dict[str, Any]]  # save(n, doc, **changes) -> the stored document
 
 
 @dataclass
@@ -81,7 +82,7 @@ def _count_unexpected(notification_id: str, n: Notifier, exc: Exception) -> None
         if doc is None or doc["status"] in model.FINAL:
             return
         outcome = f"retry after an unexpected error: {type(exc).__name__}"
-        _retry_later(n, {**doc, "attempts": doc["attempts"] + 1}, n.clock(), outcome)
+        retry_later(n, {**doc, "attempts": doc["attempts"] + 1}, n.clock(), outcome)
     except Exception:  # the database itself may be what failed; the notification stays due
         log.exception("could not record the failed attempt of %s", notification_id)
 
@@ -121,7 +122,8 @@ def _save(n: Notifier, doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return n.repo.notifications.save(updated, events)
 
 
-def _logged(doc: dict[str, Any], now: datetime, outcome: str) -> list[dict[str, Any]]:
+def logged(doc: dict[str, Any], now: datetime, outcome: str) -> list[dict[str, Any]]:
+    """The notification's log with this attempt's outcome added."""
     return [*doc.get("log", []), {"at": to_iso(now), "attempt": doc["attempts"], "outcome": outcome[:300]}]
 
 
@@ -133,42 +135,52 @@ def _deliver(notification_id: str, n: Notifier, fetched: dict[str, Parties]) -> 
     try:
         parties = _parties(doc["match_id"], n, fetched)
     except DirectoryUnavailable as exc:
-        _retry_later(n, doc, now, f"contact details unavailable: {exc}", count_attempt=False)
+        retry_later(n, doc, now, f"contact details unavailable: {exc}", count_attempt=False)
         return
     person = model.person_of(doc["role"], parties.offer, parties.organisation)
     address, unreachable = model.reach(doc["channel"], person, n.sms.enabled)
     volunteer_known = model.person_of(model.VOLUNTEER, parties.offer, None) is not None
     reason = model.skip_reason(doc, parties.match, parties.need, now, volunteer_known) or unreachable
     if reason:
-        _save(n, doc, status=model.SKIPPED, reason=reason, log=_logged(doc, now, f"skipped: {reason}"))
+        _save(n, doc, status=model.SKIPPED, reason=reason, log=logged(doc, now, f"skipped: {reason}"))
         return
     if doc["channel"] == model.SMS and model.in_quiet_hours(now):
         until = to_iso(model.end_of_quiet_hours(now))
-        _save(n, doc, status=model.HELD, next_attempt_at=until, log=_logged(doc, now, f"held until {until}"))
+        _save(n, doc, status=model.HELD, next_attempt_at=until, log=logged(doc, now, f"held until {until}"))
         return
     lang = "nb" if doc["role"] == model.ORGANISATION else language_for(person.get("languages", []))
     try:
         message = render(doc["kind"], lang, _context(doc, parties, n.config))
     except (KeyError, ValueError, TemplateError) as exc:
-        _save(n, doc, status=model.FAILED, log=_logged(doc, now, f"cannot render: {exc!r}"))
+        _save(n, doc, status=model.FAILED, log=logged(doc, now, f"cannot render: {exc!r}"))
         return
-    doc = _save(n, doc, status=model.SENDING, attempts=doc["attempts"] + 1, next_attempt_at=to_iso(now + SEND_LEASE))
+    send_and_record(n, doc, address, message, lang, now)
+
+
+def send_and_record(n: Notifier, doc: dict[str, Any], address: str, message: Message, lang: str, now: datetime,
+                    save: Save = _save, retry_unexpected: bool = True) -> None:
+    """Send once under a lease and record the outcome: sent, failed, or retried after backoff. An unforeseen
+    error while sending counts as a transient failure, or is raised when retry_unexpected is False."""
+    doc = save(n, doc, status=model.SENDING, attempts=doc["attempts"] + 1, next_attempt_at=to_iso(now + SEND_LEASE))
     try:
-        _send(doc, address, message, n)
+        send(doc, address, message, n)
     except PermanentFailure as exc:
-        _save(n, doc, status=model.FAILED, log=_logged(doc, now, f"failed: {exc}"))
+        save(n, doc, status=model.FAILED, log=logged(doc, now, f"failed: {exc}"))
         return
     except TransientFailure as exc:
-        _retry_later(n, doc, now, f"retry: {exc}")
+        retry_later(n, doc, now, f"retry: {exc}", save=save)
         return
     except Exception as exc:  # a fault of ours or a library's: counted like a transient failure, then given up
+        if not retry_unexpected:
+            raise
         log.exception("sending %s failed unexpectedly", doc["_id"])
-        _retry_later(n, doc, now, f"retry after an unexpected error: {type(exc).__name__}")
+        retry_later(n, doc, now, f"retry after an unexpected error: {type(exc).__name__}", save=save)
         return
-    _save(n, doc, status=model.SENT, sent_at=to_iso(n.clock()), lang=lang, log=_logged(doc, now, "sent"))
+    save(n, doc, status=model.SENT, sent_at=to_iso(n.clock()), lang=lang, log=logged(doc, now, "sent"))
 
 
-def _send(doc: dict[str, Any], address: str, message: Message, n: Notifier) -> None:
+def send(doc: dict[str, Any], address: str, message: Message, n: Notifier) -> None:
+    """Hand the message to the mail server or the SMS gateway, keyed so that a receiver can drop a resend."""
     if doc["channel"] == model.EMAIL:
         domain = n.config.smtp_from.rpartition("@")[2] or "localhost"
         n.smtp.send(address, message, model.message_id(doc["_id"], domain))
@@ -176,10 +188,12 @@ def _send(doc: dict[str, Any], address: str, message: Message, n: Notifier) -> N
         n.sms.send(address, message.sms, doc["_id"])
 
 
-def _retry_later(n: Notifier, doc: dict[str, Any], now: datetime, outcome: str, count_attempt: bool = True) -> None:
+def retry_later(n: Notifier, doc: dict[str, Any], now: datetime, outcome: str, count_attempt: bool = True,
+                save: Save = _save) -> None:
+    """Try again after backoff; give up once the last counted attempt has failed."""
     if count_attempt and doc["attempts"] >= n.config.notify_max_attempts:
-        _save(n, doc, status=model.FAILED, log=_logged(doc, now, f"gave up: {outcome}"))
+        save(n, doc, status=model.FAILED, log=logged(doc, now, f"gave up: {outcome}"))
         return
     wait = model.backoff_seconds(max(1, doc["attempts"]), n.config.notify_retry_base_seconds)
-    _save(n, doc, status=model.RETRYING, next_attempt_at=to_iso(now + timedelta(seconds=wait)),
-          log=_logged(doc, now, outcome))
+    save(n, doc, status=model.RETRYING, next_attempt_at=to_iso(now + timedelta(seconds=wait)),
+          log=logged(doc, now, outcome))
