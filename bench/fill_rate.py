@@ -109,8 +109,8 @@ class FlowNetwork:
 class Simulation:
     """What the worker does on each event, on in-memory state, with every proposal confirmed as soon as it is made.
 
-    A need's arrival runs waves for it (handlers.run_wave); an offer's runs waves for the open needs it fits,
-    scarcest first (handlers._refill_needs_of), or oldest first as the worker did before. With instant answers
+    A need's arrival runs waves for it (waves.run_wave); an offer's runs waves for the open needs it fits,
+    scarcest first (waves.refill_needs_of), or oldest first as the worker did before. With instant answers
     a confirmation frees the volunteer's one open proposal at once, so waves repeat until none is chosen.
     Scarcity is the worker's estimate from the needs seen so far, off, or known: each volunteer's exact count
     of eligible needs still to come, which no matcher can know, to show what ranking could reach at best.

@@ -18,9 +18,11 @@ from pymongo import MongoClient
 from bench.scenario import scenario
 from deploy import standins
 from shared.config import Config
+from shared.consume import ConsumeLoop
 from shared.events import new_event
-from shared.kafka import ConsumeLoop, Publisher, Subscription, ensure_topics
-from services.matcher.handlers import EVENT_HANDLERS, Matching
+from shared.kafka import Publisher, Subscription, ensure_topics
+from services.matcher.handlers import EVENT_HANDLERS
+from services.matcher.waves import Matching
 from services.matcher.repository import MatcherRepository
 
 OFFERS, NEEDS = 1000, 250

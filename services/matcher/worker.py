@@ -9,7 +9,8 @@ from shared.kafka import Subscription
 from shared.mongo import connect
 from shared.worker import Periodic, configure_logging, run_worker
 from services.matcher.app import DB_NAME
-from services.matcher.handlers import EVENT_HANDLERS, Matching, expire_due, reconcile
+from services.matcher.handlers import EVENT_HANDLERS, expire_due, reconcile
+from services.matcher.waves import Matching
 from services.matcher.repository import MatcherRepository
 
 GROUP_ID = "matcher"

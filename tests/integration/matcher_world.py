@@ -10,10 +10,12 @@ from typing import Any
 from pymongo import MongoClient
 
 from shared.config import Config
+from shared.consume import ConsumeLoop
 from shared.events import new_event
-from shared.kafka import ConsumeLoop, Publisher, ensure_topics
+from shared.kafka import Publisher, ensure_topics
 from shared.mongo import OutboxRelay
-from services.matcher.handlers import Matching, expire_due, respond
+from services.matcher.handlers import expire_due, respond
+from services.matcher.waves import Matching
 from services.matcher.repository import MatcherRepository
 from services.matcher.worker import subscription
 from tests.conftest import wait_until

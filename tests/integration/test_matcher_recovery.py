@@ -7,7 +7,8 @@ from kafka import KafkaConsumer
 from pymongo.errors import AutoReconnect
 
 from deploy import standins
-from services.matcher.handlers import Matching, reconcile
+from services.matcher.handlers import reconcile
+from services.matcher.waves import Matching
 from services.matcher.lifecycle import VOLUNTEER
 from shared.events import OFFERS_TOPIC, NEEDS_TOPIC, dlq_topic
 from tests.conftest import wait_until
