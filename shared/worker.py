@@ -12,7 +12,8 @@ from pymongo.collection import Collection
 from pymongo.errors import PyMongoError
 
 from shared.config import Config
-from shared.kafka import ConsumeLoop, Publisher, Subscription, ensure_topics
+from shared.consume import ConsumeLoop
+from shared.kafka import Publisher, Subscription, ensure_topics
 from shared.mongo import OutboxRelay
 from shared.worker_health import DEFAULT_HOST, STALL_THRESHOLD_SECONDS, Health, Stall, serve_health
 
@@ -104,9 +105,3 @@ def run_worker(config: Config, outbox: Iterable[Collection], subscription: Subsc
     if server is not None:
         server.shutdown()
     log.info("stopped")
-
-
-def relay_only(config: Config, repository, outbox: Iterable[Collection]) -> None:
-    """A worker that only relays a service's outbox (the offers and needs services consume nothing)."""
-    repository.ensure_indexes()
-    run_worker(config, outbox=outbox)

@@ -13,8 +13,9 @@ from pymongo.errors import AutoReconnect
 
 from deploy import standins
 from shared.config import Config
+from shared.consume import ConsumeLoop
 from shared.events import NEEDS_TOPIC, OFFERS_TOPIC, InvalidEvent, dlq_topic, new_event, parse_event
-from shared.kafka import ConsumeLoop, Publisher, Subscription, ensure_topics
+from shared.kafka import Publisher, Subscription, ensure_topics
 from shared.mongo import DocumentStore, OutboxRelay
 from tests.conftest import wait_until
 

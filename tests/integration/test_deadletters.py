@@ -9,8 +9,9 @@ from kafka import KafkaConsumer
 
 from deploy import deadletters, standins
 from shared.config import Config
+from shared.consume import ConsumeLoop
 from shared.events import MATCHES_TOPIC, OFFERS_TOPIC, InvalidEvent, dlq_topic, new_event
-from shared.kafka import ConsumeLoop, Publisher, Subscription, ensure_topics
+from shared.kafka import Publisher, Subscription, ensure_topics
 from tests.conftest import wait_until
 
 

@@ -8,8 +8,9 @@ from types import SimpleNamespace
 import pytest
 
 from shared.clock import to_iso
+from shared.consume import ConsumeLoop
 from shared.events import MATCHES_TOPIC, parse_event
-from shared.kafka import ConsumeLoop, Subscription
+from shared.kafka import Subscription
 from services.notify.delivery import deliver_due
 from services.notify.handlers import EVENT_HANDLERS, on_match_accepted, on_match_event
 from services.notify.worker import GROUP_ID

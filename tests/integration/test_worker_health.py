@@ -16,8 +16,9 @@ from pymongo.errors import AutoReconnect
 
 from deploy import standins
 from shared.config import Config
+from shared.consume import ConsumeLoop
 from shared.events import new_event
-from shared.kafka import ConsumeLoop, Publisher, Subscription, ensure_topics
+from shared.kafka import Publisher, Subscription, ensure_topics
 from shared.worker_health import Health, serve_health
 from tests.conftest import wait_until
 

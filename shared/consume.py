@@ -1,0 +1,229 @@
+"""The one consume loop every service uses: poll, dispatch, commit after success, retry, dead-letter."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Mapping
+
+from kafka import ConsumerRebalanceListener, KafkaConsumer, OffsetAndMetadata, TopicPartition
+from kafka.errors import KafkaError
+
+from shared.config import Config
+from shared.events import dlq_topic, parse_event
+from shared.failures import Failure, backoff, classify
+from shared.kafka import Publisher, SingleActiveAssignor, Subscription
+from shared.worker_health import Stall
+
+log = logging.getLogger(__name__)
+
+
+class _Assignments(ConsumerRebalanceListener):
+    """This member's partitions (None while it joins the group), and whether it was just handed some: the
+    consume loop acts on that outside the consumer's I/O."""
+
+    def __init__(self) -> None:
+        self.current: frozenset[TopicPartition] | None = None
+        self.fresh = threading.Event()
+
+    def on_partitions_revoked(self, revoked) -> None:
+        """Nothing to hand over, as offsets are committed after each event; just note the rejoining."""
+        self.current = None
+
+    def on_partitions_assigned(self, assigned) -> None:
+        self.current = frozenset(assigned)
+        if assigned:
+            self.fresh.set()
+
+
+def _consumer(config: Config, subscription: Subscription, listener: ConsumerRebalanceListener,
+              settings: Mapping[str, object]) -> KafkaConsumer:
+    strategy = {"partition_assignment_strategy": (SingleActiveAssignor,)} if subscription.single_active else {}
+    options = dict(enable_auto_commit=False, auto_offset_reset="earliest", session_timeout_ms=6000,
+                   heartbeat_interval_ms=1500, max_poll_records=100, **strategy)
+    consumer = KafkaConsumer(bootstrap_servers=config.kafka_bootstrap_servers, group_id=subscription.group_id,
+                             **{**options, **settings})
+    consumer.subscribe(subscription.topics, listener=listener)
+    return consumer
+
+
+class ConsumeLoop:
+    """Poll, dispatch, commit after success.
+
+    A transient failure (see shared.failures) holds the partitions: paused, rewound to the failed record, nothing
+    committed, polled all the while so the member keeps its place in the group, and tried again after a backoff
+    that doubles up to max_backoff_seconds, for as long as it takes. A permanent failure goes to the dead-letter
+    topic at once; an unexpected one after `attempts` tries. `stall` says since when the loop has made no progress.
+    """
+
+    def __init__(self, config: Config, subscription: Subscription, publisher: Publisher,
+                 attempts: int = 3, backoff_seconds: float = 0.2, max_backoff_seconds: float = 30.0,
+                 consumer_settings: Mapping[str, object] | None = None):
+        self.config = config
+        self.subscription = subscription
+        self.publisher = publisher
+        self.attempts = attempts
+        self.backoff_seconds = backoff_seconds
+        self.max_backoff_seconds = max_backoff_seconds
+        self.consumer_settings = dict(consumer_settings or {})
+        self.stopping = threading.Event()
+        self.stall = Stall()
+        self._assignments = _Assignments()
+        self._failed: tuple[tuple[str, int, int], int] | None = None  # the record being retried, failed attempts
+        self._idle_due = 0.0  # when on_idle runs next (monotonic seconds); at once after each new assignment
+
+    @property
+    def assigned(self) -> frozenset[TopicPartition] | None:
+        """The partitions this member consumes now (empty while it stands by), or None while it joins."""
+        return self._assignments.current
+
+    def stop(self) -> None:
+        """Ask the loop to finish the current message and return."""
+        self.stopping.set()
+
+    def run(self) -> None:
+        """Consume until stopped; a lost broker connection rebuilds the consumer and goes on."""
+        while not self.stopping.is_set():
+            try:
+                self._run_once()
+            except KafkaError as exc:
+                self.stall.failing(f"broker unavailable: {exc}")
+                log.warning("consumer lost the broker (%s); reconnecting", exc)
+                self.stopping.wait(1.0)
+
+    def _run_once(self) -> None:
+        self._assignments = assignments = _Assignments()
+        consumer = _consumer(self.config, self.subscription, assignments, self.consumer_settings)
+        log.info("consuming %s as group %s", self.subscription.topics, self.subscription.group_id)
+        try:
+            while not self.stopping.is_set():
+                batches = consumer.poll(timeout_ms=500)
+                if assignments.fresh.is_set():
+                    assignments.fresh.clear()
+                    self._failed = None
+                    self._idle_due = 0.0
+                    if not self._prepared_for_assignment():
+                        return
+                if assignments.current is None:
+                    self.stall.waiting("not yet a member of the consumer group")
+                elif self._failed is None:
+                    self.stall.progressed()
+                wait = self._consume(consumer, batches)
+                if wait is not None:
+                    self._hold(consumer, wait)
+                elif assignments.current:
+                    self._idle()
+        finally:
+            consumer.close(autocommit=False)
+
+    def _idle(self) -> None:
+        """Run the subscription's on_idle when it is due; a failing round is logged and tried at the next."""
+        task = self.subscription.on_idle
+        if task is None or time.monotonic() < self._idle_due:
+            return
+        self._idle_due = time.monotonic() + self.subscription.idle_every_seconds
+        try:
+            task()
+        except Exception:  # a periodic repair must not stop the consuming; the next round tries again
+            log.exception("the periodic task between polls failed; it runs again in %.0f s",
+                          self.subscription.idle_every_seconds)
+
+    def _prepared_for_assignment(self) -> bool:
+        """Run the subscription's on_assigned; False (after a pause) when it failed, so the member rejoins."""
+        if self.subscription.on_assigned is None:
+            return True
+        try:
+            self.subscription.on_assigned()
+            return True
+        except Exception as exc:  # stale state must not handle events: leave the group and join again
+            self.stall.failing(f"cannot prepare for the assigned partitions: {type(exc).__name__}: {exc}")
+            log.exception("preparing for the assigned partitions failed; rejoining the group")
+            self.stopping.wait(1.0)
+            return False
+
+    def _consume(self, consumer: KafkaConsumer, batches) -> float | None:
+        """Handle and commit each record in turn; when one is to be tried again, rewind every partition of the
+        batch to its first unhandled record and return how long to hold off."""
+        pending = list(batches.items())
+        for index, (tp, records) in enumerate(pending):
+            for record in records:
+                if self.stopping.is_set():
+                    return None
+                wait = self.attempt(record)
+                if wait is not None:
+                    consumer.seek(tp, record.offset)
+                    for later, later_records in pending[index + 1:]:
+                        consumer.seek(later, later_records[0].offset)
+                    return wait
+                consumer.commit({tp: OffsetAndMetadata(record.offset + 1, None, -1)})
+        return None
+
+    def _hold(self, consumer: KafkaConsumer, seconds: float) -> None:
+        """Wait with every partition paused, polling so the group keeps this member, until the time is up, the
+        loop stops or the assignment changes (a new assignment is prepared first, as always)."""
+        consumer.pause(*consumer.assignment())
+        deadline = time.monotonic() + seconds
+        try:
+            while not self.stopping.is_set() and not self._assignments.fresh.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                for tp, records in consumer.poll(timeout_ms=max(1, int(min(remaining, 0.5) * 1000))).items():
+                    consumer.seek(tp, records[0].offset)  # assigned meanwhile: read again once prepared
+        finally:
+            consumer.resume(*consumer.paused())
+
+    def process(self, record) -> None:
+        """Handle one record to the end outside a consumer: try again while it should be, else dead-letter."""
+        while (wait := self.attempt(record)) is not None and not self.stopping.wait(wait):
+            pass
+
+    def attempt(self, record) -> float | None:
+        """Try one record once: None when it is done with (handled, not ours, or dead-lettered), else the
+        seconds to wait before trying it again."""
+        try:
+            event = parse_event(record.value)
+            handler = self.subscription.handlers.get(event.type)
+            if handler is not None:
+                handler(event)
+        except Exception as exc:  # whatever a handler raises is classified, never allowed to stop the loop
+            return self._failed_attempt(record, exc)
+        self._failed = None
+        self.stall.progressed()
+        return None
+
+    def _failed_attempt(self, record, error: Exception) -> float | None:
+        key = (record.topic, record.partition, record.offset)
+        attempts = self._failed[1] + 1 if self._failed and self._failed[0] == key else 1
+        failure = classify(error)
+        if failure is Failure.PERMANENT or (failure is Failure.UNEXPECTED and attempts >= self.attempts):
+            try:
+                self.dead_letter(record, error, attempts)
+            except KafkaError as exc:  # the dead-letter topic is out of reach too: keep the record for later
+                failure, error = Failure.TRANSIENT, exc
+            else:
+                self._failed = None
+                self.stall.progressed()
+                return None
+        self._failed = (key, attempts)
+        wait = backoff(attempts, self.backoff_seconds, self.max_backoff_seconds)
+        if failure is Failure.TRANSIENT:
+            self.stall.failing(f"{record.topic}[{record.partition}]@{record.offset}: {type(error).__name__}: {error}")
+        log.warning("%s failure on %s[%d]@%d (attempt %d), trying again in %.1f s: %s", failure.value, record.topic,
+                    record.partition, record.offset, attempts, wait, error)
+        return wait
+
+    def dead_letter(self, record, error: Exception, attempts: int = 1) -> None:
+        """Send the original message to <topic>.dlq with the error, its class and its origin in headers."""
+        headers = [
+            ("error", f"{type(error).__name__}: {error}"[:1000].encode()),
+            ("error_class", Failure.PERMANENT.value.encode()),
+            ("attempts", str(attempts).encode()),
+            ("origin_topic", record.topic.encode()),
+            ("origin_partition", str(record.partition).encode()),
+            ("origin_offset", str(record.offset).encode()),
+            ("consumer_group", self.subscription.group_id.encode()),
+        ]
+        key = record.key.decode(errors="replace") if record.key else ""
+        log.error("dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, error)
+        self.publisher.send_raw(dlq_topic(record.topic), key, record.value or b"", headers)
