@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 import time
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
 import requests
 
 from deploy import standins
-from deploy.stack import ROOT, Stack
 from shared.mongo import VersionConflict
 from services.matcher.app import create_app as create_matcher_app
 from services.needs.app import create_app as create_needs_app
@@ -21,6 +17,7 @@ from tests.conftest import wait_until
 from tests.integration.conftest import (ADMIN_TOKEN, LINK_SIGNING_KEY, SERVICE_TOKEN, STAFF, assert_contract_error,
                                         bearer, create_offer, need_body, offer_body, organisation_body,
                                         register_organisation)
+from tests.integration.live_apis import running_apis
 
 MAX_BODY = 64 * 1024
 
@@ -98,27 +95,9 @@ def test_staff_need_no_issuer_to_be_known(matcher_without_issuers):
 
 @pytest.fixture(scope="module")
 def gunicorn_apis(tmp_path_factory, mongo_uri):
-    logs = tmp_path_factory.mktemp("gunicorn")
-    ports = {"offers": standins.free_port(), "needs": standins.free_port()}
-    env = {**os.environ, "MONGODB_URI": mongo_uri, "TESTING": "1", "LINK_SIGNING_KEY": LINK_SIGNING_KEY,
-           "ADMIN_TOKEN": ADMIN_TOKEN, "SERVICE_TOKEN": SERVICE_TOKEN, "PYTHONPATH": str(ROOT),
-           "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
-    stack = Stack(env, ports, logs)
-    for service in ports:
-        stack.start_api(service)
-    urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
-    try:
-        wait_until(lambda: all(_answers(url + "/healthz") for url in urls.values()), timeout=30)
+    with running_apis(["offers", "needs"], tmp_path_factory.mktemp("gunicorn"), mongo_uri,
+                      LINK_SIGNING_KEY=LINK_SIGNING_KEY, ADMIN_TOKEN=ADMIN_TOKEN, SERVICE_TOKEN=SERVICE_TOKEN) as urls:
         yield urls
-    finally:
-        stack.stop()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=1).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 def chunked(body: bytes, size: int = 4096):
