@@ -18,6 +18,7 @@ from shared.events import NEEDS_TOPIC, OFFERS_TOPIC, InvalidEvent, dlq_topic, ne
 from shared.kafka import Publisher, Subscription, ensure_topics
 from shared.mongo import DocumentStore, OutboxRelay
 from tests.conftest import wait_until
+from tests.integration.topics import read_now
 
 
 @pytest.fixture
@@ -179,16 +180,6 @@ def test_no_event_is_handled_before_the_member_has_prepared_for_its_partitions(c
     assert steps == ["prepare", "prepare", "o1"]
 
 
-def _read_now(config: Config, topic: str) -> list:
-    """Every message on the topic now (none is a valid answer)."""
-    consumer = KafkaConsumer(topic, bootstrap_servers=config.kafka_bootstrap_servers, auto_offset_reset="earliest",
-                             enable_auto_commit=False, consumer_timeout_ms=3000)
-    try:
-        return list(consumer)
-    finally:
-        consumer.close()
-
-
 def _committed(config: Config, group: str, topic: str) -> dict[int, int]:
     """The group's committed offsets on the topic, by partition (absent where none was committed)."""
     consumer = KafkaConsumer(bootstrap_servers=config.kafka_bootstrap_servers, group_id=group, enable_auto_commit=False)
@@ -233,7 +224,7 @@ def test_an_outage_longer_than_the_old_retry_window_is_waited_out_not_dead_lette
     finally:
         running.stop()
     assert outage.handled == ["o-outage"]
-    assert _read_now(config, dlq_topic(OFFERS_TOPIC)) == []
+    assert read_now(config, dlq_topic(OFFERS_TOPIC)) == []
 
 
 @pytest.mark.parametrize("error", [InvalidEvent("availability[0] cannot be read"), ValidationError({"x": ["bad"]})],
@@ -302,4 +293,4 @@ def test_a_record_held_through_a_rebalance_is_handled_by_whoever_has_its_partiti
         stalled.stop()
         other.stop()
     assert healthy == ["o-rebalanced"] and outage.handled == []
-    assert _read_now(config, dlq_topic(OFFERS_TOPIC)) == []
+    assert read_now(config, dlq_topic(OFFERS_TOPIC)) == []

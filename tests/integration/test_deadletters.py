@@ -5,7 +5,6 @@ import threading
 import uuid
 
 import pytest
-from kafka import KafkaConsumer
 
 from deploy import deadletters, standins
 from shared.config import Config
@@ -13,6 +12,7 @@ from shared.consume import ConsumeLoop
 from shared.events import MATCHES_TOPIC, OFFERS_TOPIC, InvalidEvent, dlq_topic, new_event
 from shared.kafka import Publisher, Subscription, ensure_topics
 from tests.conftest import wait_until
+from tests.integration.topics import read_now
 
 
 @pytest.fixture
@@ -102,18 +102,9 @@ def test_a_redriven_dead_letter_goes_back_to_its_topic_marked_as_such_and_is_han
         consumer.stop()
     assert sorted(consumer.handled) == ["offer-rd-0", "offer-rd-1", "offer-rd-1", "offer-rd-2"]
     assert len(deadletters.read_dead_letters(config.kafka_bootstrap_servers, [OFFERS_TOPIC])) == 3
-    redriven = [dict(r.headers) for r in _all(config, OFFERS_TOPIC) if "redriven_from" in dict(r.headers)]
+    redriven = [dict(r.headers) for r in read_now(config, OFFERS_TOPIC) if "redriven_from" in dict(r.headers)]
     assert len(redriven) == 4
     assert f"{dlq_topic(OFFERS_TOPIC)}:{chosen.position}".encode() in [h["redriven_from"] for h in redriven]
-
-
-def _all(config: Config, topic: str) -> list:
-    consumer = KafkaConsumer(topic, bootstrap_servers=config.kafka_bootstrap_servers, auto_offset_reset="earliest",
-                             enable_auto_commit=False, consumer_timeout_ms=3000)
-    try:
-        return list(consumer)
-    finally:
-        consumer.close()
 
 
 def test_a_redrive_of_a_dead_letter_that_is_not_there_says_so_and_sends_nothing(config, capsys):
