@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from shared import reference
-from shared.timeslots import OSLO
+from shared.timeslots import oslo_instant
 
 TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -118,7 +118,7 @@ class Instant(fields.DateTime):
         moment = super()._deserialize(value, attr, data, **kwargs)
         if moment.year not in PLAUSIBLE_YEARS:
             raise ValidationError("Give a time between the years 2000 and 2100.")
-        return moment if moment.tzinfo else moment.replace(tzinfo=OSLO)
+        return moment if moment.tzinfo else oslo_instant(moment)
 
     def _serialize(self, value, attr, obj, **kwargs):
         return value if isinstance(value, str) else super()._serialize(value, attr, obj, **kwargs)

@@ -196,6 +196,11 @@ def is_over(schedule: Schedule, now: datetime) -> bool:
     return not occurrences(schedule, moment, _start_of_day(schedule.until_date + _DAY))
 
 
+def oslo_instant(wall: datetime) -> datetime:
+    """The instant a naive Oslo wall-clock time means (see the module docstring for the daylight-saving jumps)."""
+    return _first_instant_showing(wall)
+
+
 def oslo_date(moment: datetime) -> date:
     """The Oslo calendar date of an instant: what "today" means for every rule."""
     return _local(_require_aware(moment, "moment")).date()
