@@ -10,7 +10,7 @@ from shared.errors import Conflict, NotFound
 from shared.events import Event, InvalidEvent
 from shared.mongo import retrying
 from services.matcher import lifecycle
-from services.matcher.model import OPEN, NeedView, OfferView
+from services.matcher.model import OPEN, NeedView, OfferView, eligible
 from services.matcher.repository import MatcherRepository
 from services.matcher.waves import (Matching, cancel_match, read_need, read_offer, refill_needs_of, run_wave,
                                     save_change)
@@ -18,23 +18,37 @@ from services.matcher.waves import (Matching, cancel_match, read_need, read_offe
 HOLD_LEASE = timedelta(minutes=10)  # how long a confirmation under way may hold its slots before it counts as lost
 
 
+def _cancel_unfit_proposals(matches: list[dict[str, Any]], m: Matching, reason: str) -> None:
+    """Cancel the open proposals whose pair breaks a hard rule now that one side changed (a confirmed match is an
+    agreement and stays)."""
+    today = m.today()
+    for match in matches:
+        offer, need = m.offers.get(match["offer_id"]), m.needs.get(match["need_id"])
+        if match["status"] == lifecycle.PROPOSED and offer and need and not eligible(offer, need, today):
+            cancel_match(m, match["_id"], reason)
+
+
 def settle_offer(offer: OfferView, m: Matching) -> None:
-    """What should follow from an offer as stored: one no longer open has no live matches; an open one is
-    proposed where it fits and is still missing."""
+    """What should follow from an offer as stored: one no longer open has no live matches; an open one keeps
+    only proposals it still fits and is proposed where it fits and is still missing."""
+    live = m.repo.live_matches_of_offer(offer.id)
     if offer.status != OPEN:
-        for match in m.repo.live_matches_of_offer(offer.id):
+        for match in live:
             cancel_match(m, match["_id"], "offer_withdrawn")
         return
+    _cancel_unfit_proposals(live, m, "offer_changed")
     refill_needs_of(offer, m)
 
 
 def settle_need(need: NeedView, m: Matching) -> None:
-    """What should follow from a need as stored: one no longer open has no live matches; an open one has its
-    free slots proposed and no more proposals than it has room for."""
+    """What should follow from a need as stored: one no longer open has no live matches; an open one keeps only
+    proposals that still fit, has its free slots proposed and no more proposals than it has room for."""
+    live = m.repo.live_matches_of_need(need.id)
     if need.status != OPEN:
-        for match in m.repo.live_matches_of_need(need.id):
+        for match in live:
             cancel_match(m, match["_id"], "need_closed")
         return
+    _cancel_unfit_proposals(live, m, "need_changed")
     run_wave(need.id, m)
 
 

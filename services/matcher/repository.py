@@ -11,6 +11,9 @@ from shared.mongo import DocumentStore, Repository, VersionConflict
 from services.matcher.lifecycle import LIVE, PROPOSED
 
 
+_PAIR = {"need_id": 1, "offer_id": 1, "status": 1}
+
+
 class MatcherRepository(Repository):
     """Read model documents are the event data with their version; matches carry their outbox."""
 
@@ -76,14 +79,13 @@ class MatcherRepository(Repository):
 
     def live_matches(self) -> list[dict[str, Any]]:
         """Every proposed or confirmed match: ids and status."""
-        return list(self.db.matches.find({"status": {"$in": list(LIVE)}},
-                                         {"need_id": 1, "offer_id": 1, "status": 1}))
+        return list(self.db.matches.find({"status": {"$in": list(LIVE)}}, _PAIR))
 
     def live_matches_of_offer(self, offer_id: str) -> list[dict[str, Any]]:
-        return list(self.db.matches.find({"offer_id": offer_id, "status": {"$in": list(LIVE)}}, {"status": 1}))
+        return list(self.db.matches.find({"offer_id": offer_id, "status": {"$in": list(LIVE)}}, _PAIR))
 
     def live_matches_of_need(self, need_id: str) -> list[dict[str, Any]]:
-        return list(self.db.matches.find({"need_id": need_id, "status": {"$in": list(LIVE)}}, {"status": 1}))
+        return list(self.db.matches.find({"need_id": need_id, "status": {"$in": list(LIVE)}}, _PAIR))
 
     def matches_of_offers(self, offer_ids: list[str]) -> list[dict[str, Any]]:
         """Every match of these offers: status and creation time (for their load and fairness)."""

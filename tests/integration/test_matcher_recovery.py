@@ -191,3 +191,31 @@ def test_the_active_worker_reconciles_between_polls_so_a_slot_freed_without_an_e
             world.wait_for("n1", {"a": "expired", "b": "proposed"})
         finally:
             world.stop()
+
+
+def test_a_proposal_the_volunteer_no_longer_fits_after_changing_the_offer_is_withdrawn_and_refilled(world):
+    world.send("offer.published", offer_data("a", **SNUG))
+    world.send("offer.published", offer_data("b"))
+    _known(world, offer="a")
+    _known(world, offer="b")
+    world.send("need.published", need_data("n1"))
+    world.wait_for("n1", {"a": "proposed"})
+    world.send("offer.updated", offer_data("a", version=2, districts=["svelvik"], **SNUG))
+    [cancelled, _] = world.wait_for("n1", {"a": "cancelled", "b": "proposed"})
+    assert world.repo.matches.get(cancelled["_id"])["cancel_reason"] == "offer_changed"
+
+
+def test_a_proposal_that_no_longer_fits_the_changed_need_is_withdrawn_but_a_confirmed_match_stays(world):
+    for offer_id in ("a", "b"):
+        world.send("offer.published", offer_data(offer_id, **SNUG))
+        _known(world, offer=offer_id)
+    world.send("need.published", need_data("n1", volunteers_needed=2))
+    matches = world.wait_for("n1", {"a": "proposed", "b": "proposed"})
+    confirmed = next(m for m in matches if m["offer_id"] == "a")
+    world.answer(confirmed["_id"], VOLUNTEER)
+    world.answer(confirmed["_id"], "organisation")
+    world.send("need.updated", need_data("n1", version=2, volunteers_needed=2,
+                                         requirements={"police_certificate": True, "languages": ["pl"]}))
+    world.wait_for("n1", {"a": "confirmed", "b": "cancelled"})
+    cancelled = next(m for m in world.matches("n1") if m["offer_id"] == "b")
+    assert cancelled["cancel_reason"] == "need_changed"
