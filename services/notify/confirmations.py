@@ -137,7 +137,7 @@ def _deliver(notification_id: str, n: Notifier) -> None:
         retry_later(n, doc, now, f"address unavailable: {exc}", count_attempt=False, save=_save)
         return
     person, reason = recipient(doc, subject)
-    address, unreachable = model.reach(doc["channel"], person, n.sms.enabled) if person else (None, reason)
+    address, unreachable = model.reach(doc["channel"], person, n.sms.enabled)[:2] if person else (None, reason)
     if reason or unreachable:
         _save(n, doc, status=model.SKIPPED, reason=reason or unreachable,
               log=logged(doc, now, f"skipped: {reason or unreachable}"))

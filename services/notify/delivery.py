@@ -138,7 +138,7 @@ def _deliver(notification_id: str, n: Notifier, fetched: dict[str, Parties]) -> 
         retry_later(n, doc, now, f"contact details unavailable: {exc}", count_attempt=False)
         return
     person = model.person_of(doc["role"], parties.offer, parties.organisation)
-    address, unreachable = model.reach(doc["channel"], person, n.sms.enabled)
+    address, unreachable, fallback = model.reach(doc["channel"], person, n.sms.enabled)
     volunteer_known = model.person_of(model.VOLUNTEER, parties.offer, None) is not None
     reason = model.skip_reason(doc, parties.match, parties.need, now, volunteer_known) or unreachable
     if reason:
@@ -154,6 +154,8 @@ def _deliver(notification_id: str, n: Notifier, fetched: dict[str, Parties]) -> 
     except (KeyError, ValueError, TemplateError) as exc:
         _save(n, doc, status=model.FAILED, log=logged(doc, now, f"cannot render: {exc!r}"))
         return
+    if fallback:
+        doc = {**doc, "reason": fallback, "log": logged(doc, now, f"{fallback}: no chosen channel can be used")}
     send_and_record(n, doc, address, message, lang, now)
 
 

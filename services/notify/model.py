@@ -125,10 +125,12 @@ def person_of(role: str, offer: dict[str, Any] | None, organisation: dict[str, A
 
 
 class Reach(NamedTuple):
-    """Where to send on one channel, or why the person cannot be reached there."""
+    """Where to send on one channel, or why the person cannot be reached there; fallback names why a channel
+    the person did not choose is used all the same."""
 
     address: str | None
     reason: str | None = None
+    fallback: str | None = None
 
 
 def reach(channel: str, person: dict[str, Any] | None, sms_enabled: bool) -> Reach:
@@ -136,16 +138,27 @@ def reach(channel: str, person: dict[str, Any] | None, sms_enabled: bool) -> Rea
     'channel_not_chosen', 'no_address', or 'sms_off' (no SMS gateway is configured).
 
     Channels are opt-in: e-mail unless the person chose otherwise; SMS only when chosen, with a phone
-    number, and with a gateway configured.
+    number, and with a gateway configured. A person none of whose chosen channels can be used is written
+    to by e-mail (fallback 'email_fallback'), so that exactly one channel still reaches them.
     """
     if person is None:
         return Reach(None, "erased")
-    if channel not in person.get("contact_channels", [EMAIL]):
+    chosen = person.get("contact_channels", [EMAIL])
+    if channel not in chosen:
+        if channel == EMAIL and person.get("email") and not any(_usable(c, person, sms_enabled) for c in chosen):
+            return Reach(person["email"], fallback="email_fallback")
         return Reach(None, "channel_not_chosen")
     if channel == SMS and not sms_enabled:
         return Reach(None, "sms_off")
     address = person.get("email" if channel == EMAIL else "phone")
     return Reach(address) if address else Reach(None, "no_address")
+
+
+def _usable(channel: str, person: dict[str, Any], sms_enabled: bool) -> bool:
+    """True when a chosen channel has an address and, for SMS, a gateway."""
+    if channel == SMS:
+        return sms_enabled and bool(person.get("phone"))
+    return channel == EMAIL and bool(person.get("email"))
 
 
 def skip_reason(notification: dict[str, Any], match: dict[str, Any] | None, need: dict[str, Any] | None,

@@ -84,6 +84,8 @@ def test_proposal_to_the_volunteer_carries_the_answer_link(notifier, directory, 
     pytest.param(("sms",), True, True, False, True, id="sms-only"),
     pytest.param(("email", "sms"), False, True, True, False, id="sms-without-phone"),
     pytest.param(("email", "sms"), True, False, True, False, id="sms-without-gateway"),
+    pytest.param(("sms",), True, False, True, False, id="sms-only-without-gateway-falls-back-to-email"),
+    pytest.param(("sms",), False, True, True, False, id="sms-only-without-phone-falls-back-to-email"),
 ])
 def test_messages_go_only_on_channels_the_person_chose_and_can_be_reached_on(
         channels, phone, gateway, email_expected, sms_expected, make_notifier, directory, smtp_server, sms_sink):
@@ -98,6 +100,20 @@ def test_messages_go_only_on_channels_the_person_chose_and_can_be_reached_on(
     assert len(sms_sink.to(pair.volunteer_phone)) == int(sms_expected)
     statuses = {n["channel"]: n["status"] for n in notifier.repo.for_match(pair.match_id) if n["role"] == "volunteer"}
     assert statuses == {"email": "sent" if email_expected else "skipped", "sms": "sent" if sms_expected else "skipped"}
+
+
+def test_a_volunteer_whose_only_chosen_channel_is_off_gets_one_mail_recorded_as_a_fallback(
+        make_notifier, directory, smtp_server, sms_sink):
+    notifier = make_notifier(sms_gateway_url=None)
+    pair = add_pair(directory, channels=("sms",))
+
+    on_match_event(match_event("match.proposed", pair), notifier)
+    on_match_event(match_event("match.confirmed", pair), notifier)
+
+    assert len(smtp_server.to(pair.volunteer_email)) == 2
+    mails = [n for n in notifier.repo.for_match(pair.match_id) if n["role"] == "volunteer" and n["channel"] == "email"]
+    assert [(n["status"], n["reason"]) for n in mails] == [("sent", "email_fallback")] * 2
+    assert all(any(entry["outcome"].startswith("email_fallback") for entry in n["log"]) for n in mails)
 
 
 def test_organisation_gets_email_only_as_it_chose_no_other_channel(notifier, directory, smtp_server, sms_sink):

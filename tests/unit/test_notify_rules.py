@@ -86,22 +86,26 @@ def test_reminder_key_is_match_occurrence_and_channel():
     (("email", "sms"), "sms", "+4791234567", True, ("+4791234567", None)),
     (("email", "sms"), "sms", None, True, (None, "no_address")),
     (("email", "sms"), "sms", "+4791234567", False, (None, "sms_off")),
+    (("email", "sms"), "email", "+4791234567", False, ("kari@example.no", None)),
+    (("sms",), "sms", "+4791234567", False, (None, "sms_off")),
+    (("sms",), "email", "+4791234567", False, ("kari@example.no", None, "email_fallback")),
+    (("sms",), "email", None, True, ("kari@example.no", None, "email_fallback")),
 ])
 def test_a_volunteer_is_reached_only_on_a_chosen_channel_with_an_address(channels, channel, phone, gateway, reached):
     person = model.person_of("volunteer", offer(channels, phone=phone), None)
 
-    assert model.reach(channel, person, sms_enabled=gateway) == reached
+    assert model.reach(channel, person, sms_enabled=gateway) == model.Reach(*reached)
 
 
 def test_a_person_who_is_gone_cannot_be_reached():
-    assert model.reach("email", None, sms_enabled=True) == (None, "erased")
+    assert model.reach("email", None, sms_enabled=True) == model.Reach(None, "erased")
 
 
 @pytest.mark.parametrize("channel, reached", [("email", ("ola@example.no", None)), ("sms", (None, "channel_not_chosen"))])
 def test_an_organisation_is_reached_by_email_as_it_chose_no_other_channel(channel, reached):
     organisation = {"contact": {"name": "Ola", "email": "ola@example.no", "phone": "+4798765432"}}
 
-    assert model.reach(channel, model.person_of("organisation", None, organisation), True) == reached
+    assert model.reach(channel, model.person_of("organisation", None, organisation), True) == model.Reach(*reached)
 
 
 @pytest.mark.parametrize("erased", [None, {"id": "o1", "status": "withdrawn"}, {"id": "o1", "status": "open"},
