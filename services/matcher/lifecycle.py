@@ -135,7 +135,8 @@ def cancel(match: dict[str, Any], reason: str, now: datetime) -> Change:
     if match["status"] not in LIVE:
         return Change(match)
     cancelled = _moved(match, CANCELLED, now, cancel_reason=reason)
-    return Change(cancelled, (match_event("match.cancelled", cancelled, reason=reason),))
+    was_confirmed = bool(match.get("confirmed_at"))
+    return Change(cancelled, (match_event("match.cancelled", cancelled, reason=reason, was_confirmed=was_confirmed),))
 
 
 def public_view(match: dict[str, Any]) -> dict[str, Any]:

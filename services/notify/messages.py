@@ -26,6 +26,8 @@ KINDS = (
     "expired_organisation",
     "cancelled_volunteer",
     "cancelled_organisation",
+    "withdrawn_volunteer",
+    "withdrawn_organisation",
     "reminder",
     "volunteer_accepted",
     "answer_reminder",

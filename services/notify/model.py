@@ -34,19 +34,21 @@ def recipients(event: Event) -> list[tuple[str, str]]:
     thanked for answering. Once the volunteer has accepted, the organisation is sent the volunteer's
     contact and its answer link; if it then declines or lets the answer time run out, the volunteer is
     told so. A proposal the organisation turns down before the volunteer answered is off for the volunteer.
+    A cancelled match is an agreement called off once confirmed, and a request withdrawn before that.
     """
     by, reason = event.data.get("by"), event.data.get("reason")
     volunteer_accepted = VOLUNTEER in event.data.get("accepted_by", [])
+    confirmed = event.data.get("was_confirmed", True)  # events from before the field was added: as before
     table: dict[str, list[tuple[str, str]]] = {
         "match.proposed": [(VOLUNTEER, "proposal"), (ORGANISATION, "candidate_found")],
         "match.accepted": [(ORGANISATION, "volunteer_accepted")] if by == VOLUNTEER else [],
         "match.confirmed": [(VOLUNTEER, "confirmed_volunteer"), (ORGANISATION, "confirmed_organisation")],
         "match.declined": [(VOLUNTEER, "declined_volunteer"), (ORGANISATION, "declined_organisation")]
-        if by == VOLUNTEER else [(VOLUNTEER, "turned_down_volunteer" if volunteer_accepted else "cancelled_volunteer")],
+        if by == VOLUNTEER else [(VOLUNTEER, "turned_down_volunteer" if volunteer_accepted else "withdrawn_volunteer")],
         "match.expired": [(VOLUNTEER, "unconfirmed_volunteer"), (ORGANISATION, "unconfirmed_organisation")]
         if volunteer_accepted else [(VOLUNTEER, "expired_volunteer"), (ORGANISATION, "expired_organisation")],
-        "match.cancelled": [(ORGANISATION, "cancelled_organisation")] if reason == "offer_withdrawn"
-        else [(VOLUNTEER, "cancelled_volunteer")],
+        "match.cancelled": [(ORGANISATION, "cancelled_organisation" if confirmed else "withdrawn_organisation")]
+        if reason == "offer_withdrawn" else [(VOLUNTEER, "cancelled_volunteer" if confirmed else "withdrawn_volunteer")],
     }
     return table.get(event.type, [])
 

@@ -107,6 +107,14 @@ def test_only_live_matches_are_cancelled(status, cancellable):
     assert [e.data.get("reason") for e in change.events] == (["need_closed"] if cancellable else [])
 
 
+@pytest.mark.parametrize("match, was_confirmed", [
+    (proposal(), False), (accepted(), False),
+    (lifecycle.accept(accepted(), ORGANISATION, NOW, TTL).doc, True)], ids=["proposed", "accepted", "confirmed"])
+def test_a_cancellation_says_whether_an_agreement_or_a_proposal_was_called_off(match, was_confirmed):
+    [event] = lifecycle.cancel(match, "need_closed", NOW).events
+    assert event.data["was_confirmed"] is was_confirmed
+
+
 def test_match_events_carry_ids_and_numbers_only():
     event = lifecycle.propose("need-1", "org-1", "offer-1", 1, 0.9, {}, NOW, TTL).events[0]
     assert set(event.data) == {"id", "need_id", "offer_id", "organisation_id", "status", "slots", "expires_at", "score"}

@@ -64,6 +64,8 @@ REQUIRED_BY_KIND: dict[str, dict[str, Any]] = {
     "expired_organisation": {},
     "cancelled_volunteer": {},
     "cancelled_organisation": {},
+    "withdrawn_volunteer": {},
+    "withdrawn_organisation": {},
     "reminder": {
         "volunteer_name": "Kari Nordmann",
         "occurrence_start": "2026-01-06T17:30:00+01:00",
