@@ -74,6 +74,15 @@ def test_opening_the_link_shows_the_page_and_changes_nothing(offers_client, offe
     assert offers_db.offers.find_one({"_id": offer["id"]}) == before
 
 
+def test_the_volunteer_is_told_that_only_a_yes_gives_an_organisation_their_details(offers_client):
+    offer = create_offer(offers_client, confirmed=False)
+    link = confirmation_path(offers_client, f"/offers/{offer['id']}")
+    for page in (offers_client.get(link), offers_client.post(link)):
+        text = page.get_data(as_text=True)
+        assert "synlig for organisasjonene" not in text and "shown to organisations" not in text
+        assert "før du har takket ja" in text and "unless you say yes" in text
+
+
 def test_pressing_the_button_opens_the_offer_and_publishes_it_once(offers_client, offers_db):
     offer = create_offer(offers_client, confirmed=False)
     link = confirmation_path(offers_client, f"/offers/{offer['id']}")
@@ -273,6 +282,15 @@ def test_a_volunteer_without_norwegian_is_asked_in_english(make_notifier, offers
     confirmations.on_confirmation_requested(_requested(offers_db, "offers", offer["id"]), make_notifier())
     [mail] = smtp_server.to(body["email"])
     assert mail.message["Subject"].startswith("Please confirm your e-mail address")
+    assert "shown to organisations" not in mail.text() and "unless you say yes" in mail.text()
+
+
+def test_the_volunteer_mail_does_not_promise_what_organisations_see(make_notifier, offers_client, offers_db,
+                                                                    smtp_server):
+    offer = create_offer(offers_client, confirmed=False, contact_channels=["email"])
+    confirmations.on_confirmation_requested(_requested(offers_db, "offers", offer["id"]), make_notifier())
+    [mail] = smtp_server.to(offer["volunteer"]["email"])
+    assert "synlig for organisasjonene" not in mail.text() and "før du har takket ja" in mail.text()
 
 
 def test_nothing_is_sent_once_the_address_is_confirmed_or_the_offer_erased(make_notifier, offers_client, offers_db,
