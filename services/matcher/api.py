@@ -117,7 +117,9 @@ def _facts(match: dict, role: str) -> dict | None:
         return None
     schedule = need.get("schedule")
     deadline = local_time(match["expires_at"])
-    return {"title": need.get("title", ""), "organisation": organisation.get("name", ""),
+    name, unit = organisation.get("name", ""), organisation.get("unit")  # a municipal service: its unit first
+    shown = f"{unit} ({name})" if unit and name and unit != name else name
+    return {"title": need.get("title", ""), "organisation": shown,
             "district": district_name(need["district"]) if need.get("district") else "",
             "when_nb": format_when(schedule, "nb") if schedule else "",
             "when_en": format_when(schedule, "en") if schedule else "",

@@ -106,7 +106,7 @@ def _context(doc: dict[str, Any], p: Parties, config: Config) -> dict[str, Any]:
     values = {
         "need_title": need.get("title"), "need_description": need.get("description"),
         "district_name": district_name(need["district"]) if need.get("district") else None,
-        "schedule": need.get("schedule"), "organisation_name": organisation.get("name"),
+        "schedule": need.get("schedule"), "organisation_name": _organisation_name(organisation),
         "volunteer_name": volunteer.get("name"), "volunteer_email": volunteer.get("email"),
         "volunteer_phone": volunteer.get("phone"), "contact_name": contact.get("name"),
         "contact_email": contact.get("email"), "contact_phone": contact.get("phone"),
@@ -114,6 +114,13 @@ def _context(doc: dict[str, Any], p: Parties, config: Config) -> dict[str, Any]:
         "occurrence_start": doc.get("occurrence_start"), "answer_hours": f"{config.proposal_ttl_hours:g}",
     }
     return {key: value for key, value in values.items() if value not in (None, "", {})}
+
+
+def _organisation_name(organisation: dict[str, Any]) -> str | None:
+    """The name people know the organisation by: a municipal service's unit first, e.g.
+    "Fjell bo- og omsorgssenter (Drammen kommune)"."""
+    name, unit = organisation.get("name"), organisation.get("unit")
+    return f"{unit} ({name})" if unit and name and unit != name else name
 
 
 def _save(n: Notifier, doc: dict[str, Any], **changes: Any) -> dict[str, Any]:

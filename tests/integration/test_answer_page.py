@@ -110,6 +110,15 @@ def test_the_volunteers_page_says_what_where_when_for_whom_and_by_when(page):
     assert form["method"] == "post" and {b["value"] for b in form["buttons"]} == {"accept", "decline"}
 
 
+def test_a_municipal_service_is_named_by_its_unit_and_the_municipality(page):
+    match = page.proposal()
+    page.directory.organisations[match["organisation_id"]] = {
+        "id": match["organisation_id"], "name": "Drammen kommune", "unit": "Fjell bo- og omsorgssenter"}
+
+    for role in (VOLUNTEER, ORGANISATION):
+        assert "Fjell bo- og omsorgssenter (Drammen kommune)" in _text(page.client.get(page.link(match, role)))
+
+
 def test_opening_the_page_twice_changes_nothing(page):
     match = page.proposal()
     for role in (VOLUNTEER, ORGANISATION, VOLUNTEER):

@@ -107,6 +107,17 @@ def test_messages_go_only_on_channels_the_person_chose_and_can_be_reached_on(
     assert statuses == {"email": "sent" if email_expected else "skipped", "sms": "sent" if sms_expected else "skipped"}
 
 
+def test_a_municipal_service_is_named_by_its_unit_and_the_municipality(notifier, directory, smtp_server):
+    pair = add_pair(directory)
+    directory.organisations[pair.organisation_id].update(name="Drammen kommune", unit="Fjell bo- og omsorgssenter")
+
+    on_match_event(match_event("match.proposed", pair), notifier)
+
+    [mail] = smtp_server.to(pair.volunteer_email)
+    assert "".join(mail.message["subject"].split()).startswith("KanduhjelpeFjellbo-ogomsorgssenter(Drammenkommune)")
+    assert "Fjell bo- og omsorgssenter (Drammen kommune)" in mail.text()
+
+
 def test_a_volunteer_whose_only_chosen_channel_is_off_gets_one_mail_recorded_as_a_fallback(
         make_notifier, directory, smtp_server, sms_sink):
     notifier = make_notifier(sms_gateway_url=None)
