@@ -107,6 +107,16 @@ def test_messages_go_only_on_channels_the_person_chose_and_can_be_reached_on(
     assert statuses == {"email": "sent" if email_expected else "skipped", "sms": "sent" if sms_expected else "skipped"}
 
 
+def test_a_volunteer_who_gave_no_phone_is_not_told_the_organisation_gets_one(notifier, directory, smtp_server):
+    pair = add_pair(directory, languages=("en",))
+    directory.offers[pair.offer_id]["volunteer"]["phone"] = None
+
+    on_match_event(match_event("match.proposed", pair), notifier)
+
+    [mail] = smtp_server.to(pair.volunteer_email)
+    assert "phone" not in mail.text() and "your name and e-mail address to" in mail.text()
+
+
 def test_a_municipal_service_is_named_by_its_unit_and_the_municipality(notifier, directory, smtp_server):
     pair = add_pair(directory)
     directory.organisations[pair.organisation_id].update(name="Drammen kommune", unit="Fjell bo- og omsorgssenter")

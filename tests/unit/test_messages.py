@@ -445,3 +445,18 @@ def test_fit_sms_respects_the_given_limit(limit: int) -> None:
     sms = fit_sms(text, limit)
     assert septets(sms) <= limit
     assert is_gsm7(sms)
+
+
+@pytest.mark.parametrize("lang, with_phone, without_phone", [
+    ("nb", "navnet ditt, e-postadressen din og telefonnummeret ditt", "navnet ditt og e-postadressen din til"),
+    ("en", "your name, e-mail address and phone number", "your name and e-mail address to"),
+])
+def test_a_proposal_names_only_the_contact_details_the_volunteer_gave(lang: str, with_phone: str,
+                                                                      without_phone: str) -> None:
+    given = render("proposal", lang, minimal_context("proposal", volunteer_phone="+47 912 34 567"))
+    not_given = render("proposal", lang, minimal_context("proposal"))
+
+    for message in (given, not_given):
+        assert (with_phone in message.text) is (message is given) and (with_phone in message.html) is (message is given)
+    assert without_phone in not_given.text and without_phone in not_given.html
+    assert "telefon" not in not_given.text and "phone" not in not_given.text
