@@ -9,8 +9,9 @@ from shared.clock import to_iso
 from shared.errors import Conflict, NotFound
 from shared.events import Event, InvalidEvent
 from shared.mongo import retrying
+from shared.timeslots import parse_schedule
 from services.matcher import lifecycle
-from services.matcher.model import OPEN, NeedView, OfferView, eligible
+from services.matcher.model import MIN_ANSWER_TIME, OPEN, NeedView, OfferView, answer_time, eligible
 from services.matcher.repository import MatcherRepository
 from services.matcher.waves import (Matching, cancel_match, read_need, read_offer, refill_needs_of, run_wave,
                                     save_change)
@@ -131,7 +132,10 @@ def respond(match_id: str, role: str, accepted: bool, repo: MatcherRepository, n
     """
     def answer() -> dict[str, Any]:
         match = get_match(match_id, repo)
-        change = lifecycle.accept(match, role, now, ttl) if accepted else lifecycle.decline(match, role, now)
+        if accepted:
+            change = lifecycle.accept(match, role, now, _answer_time(repo, match, now, ttl))
+        else:
+            change = lifecycle.decline(match, role, now)
         if not lifecycle.confirms(change):
             return save_change(repo, change)
         held = retrying(partial(_hold_slots, repo, match, now))
@@ -142,6 +146,14 @@ def respond(match_id: str, role: str, accepted: bool, repo: MatcherRepository, n
                 retrying(partial(_release_slots, repo, match))
             raise
     return retrying(answer)
+
+
+def _answer_time(repo: MatcherRepository, match: dict[str, Any], now: datetime, ttl: timedelta) -> timedelta:
+    """The organisation's answer time once the volunteer accepts: as long as the volunteer had, or until the need
+    starts (at least a moment, so the acceptance itself is never refused for it)."""
+    need = repo.need(match["need_id"]) or {}
+    schedule = parse_schedule(need["schedule"]) if need.get("schedule") else None
+    return answer_time(schedule, now, ttl) or min(ttl, MIN_ANSWER_TIME)
 
 
 def _hold_slots(repo: MatcherRepository, match: dict[str, Any], now: datetime) -> bool:

@@ -20,13 +20,13 @@ import math
 
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from shared.reference import ALL_DISTRICTS
 from services.matcher.lifecycle import CONFIRMED, DECLINED, PROPOSED
-from shared.timeslots import (Schedule, Slot, WeeklySlot, first_date_from, fits, local_weekday_and_times,
+from shared.timeslots import (Period, Schedule, Slot, WeeklySlot, first_date_from, fits, local_weekday_and_times,
                               parse_schedule, parse_slot, slot_minutes, spare_minutes, weekly_covers)
 
 OPEN = "open"
@@ -173,6 +173,19 @@ class NeedView:
             languages=_strings(requirements, "languages"),
             published_at=data.get("published_at"),
         )
+
+
+MIN_ANSWER_TIME = timedelta(hours=1)
+
+
+def answer_time(schedule: Schedule | None, now: datetime, ttl: timedelta) -> timedelta:
+    """How long a side has to answer: the time-to-live, but no longer than until a single-period need starts
+    (nobody is asked to say yes to something already under way); zero when less than MIN_ANSWER_TIME is left,
+    and then nobody is asked."""
+    if schedule is not None and isinstance(schedule.slot, Period):
+        left = schedule.slot.start - now
+        return min(ttl, left) if left >= MIN_ANSWER_TIME else timedelta(0)
+    return ttl
 
 
 def first_day(need: NeedView, today: date) -> date | None:

@@ -17,8 +17,8 @@ from shared.mongo import retrying
 from shared.timeslots import oslo_date
 from services.matcher import lifecycle
 from services.matcher.index import CandidateIndex, NeedIndex
-from services.matcher.model import (IDLE, Load, NeedView, OfferView, alternatives_per_match, eligible, not_to_ask,
-                                    rank, scarcest_first, surplus_proposals, wave)
+from services.matcher.model import (IDLE, Load, NeedView, OfferView, alternatives_per_match, answer_time, eligible,
+                                    not_to_ask, rank, scarcest_first, surplus_proposals, wave)
 from services.matcher.repository import MatcherRepository
 
 log = logging.getLogger(__name__)
@@ -146,6 +146,9 @@ def run_wave(need_id: str, m: Matching, candidates: list[OfferView] | None = Non
         return 0
     now = m.clock()
     today = oslo_date(now)
+    window = answer_time(need.schedule, now, m.ttl)
+    if not window:
+        return 0
     if candidates is None:
         candidates = _eligible_offers(need, m, today)
     m.repo.record_candidates(need.id, len(candidates))
@@ -163,7 +166,7 @@ def run_wave(need_id: str, m: Matching, candidates: list[OfferView] | None = Non
     for offer_id, slots in chosen:
         candidate = by_id[offer_id]
         change = lifecycle.propose(need.id, need.organisation_id, offer_id, slots, candidate.score,
-                                   candidate.reasons, now, m.ttl, need_version=need.version,
+                                   candidate.reasons, now, window, need_version=need.version,
                                    offer_version=offers[offer_id].version)
         proposed += m.repo.insert_match(change.doc, change.events) is not None
     return proposed

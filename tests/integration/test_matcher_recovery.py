@@ -219,3 +219,17 @@ def test_a_proposal_that_no_longer_fits_the_changed_need_is_withdrawn_but_a_conf
     world.wait_for("n1", {"a": "confirmed", "b": "cancelled"})
     cancelled = next(m for m in world.matches("n1") if m["offer_id"] == "b")
     assert cancelled["cancel_reason"] == "need_changed"
+
+
+def test_a_proposal_for_a_single_period_must_be_answered_before_the_period_starts(world):
+    world.send("offer.published", offer_data("a", availability=[{"weekday": 1, "start_time": "08:00",
+                                                                  "end_time": "20:00"}]))
+    _known(world, offer="a")
+    soon = {"start": "2026-03-02T15:00:00+01:00", "end": "2026-03-02T17:00:00+01:00"}  # the clock says 10:00 Oslo
+    world.send("need.published", need_data("n1", schedule=soon))
+    [match] = world.wait_for("n1", {"a": "proposed"})
+    assert match["expires_at"] == "2026-03-02T14:00:00.000000+00:00"
+    world.send("need.published", need_data("too_soon", schedule={"start": "2026-03-02T10:30:00+01:00",
+                                                                 "end": "2026-03-02T12:00:00+01:00"}))
+    wait_until(lambda: world.handled["matcher"] >= 3, timeout=30, message="the second need handled")
+    assert world.matches("too_soon") == []

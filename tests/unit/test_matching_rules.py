@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.matcher.model import (FAIRNESS_WEIGHT, SCARCITY_WEIGHT, SKILL_WEIGHT, TIGHTNESS_WEIGHT, Candidate,
-                                    Load, NeedView, OfferView, Window, alternatives_per_match, eligible, rank,
-                                    rule_failures, scarcest_first, score, skill_cover, wave)
+                                    Load, NeedView, OfferView, Window, alternatives_per_match, answer_time, eligible,
+                                    rank, rule_failures, scarcest_first, score, skill_cover, wave)
 from shared.timeslots import OSLO, Period, Schedule, WeeklySlot, fits_any
 
 TODAY = date(2026, 6, 1)
@@ -447,3 +447,19 @@ def test_eligible_and_the_time_rule_agree_with_rule_failures_and_shared_timeslot
         failures = rule_failures(view, wanted, TODAY)
         assert eligible(view, wanted, TODAY) is (failures == [])
         assert ("time" in failures) is (wanted.schedule is None or not fits_any(view.availability, wanted.schedule))
+
+
+@pytest.mark.parametrize("starts_in, expected", [
+    (timedelta(hours=100), timedelta(hours=48)),
+    (timedelta(hours=5), timedelta(hours=5)),
+    (timedelta(minutes=59), timedelta(0)),
+])
+def test_the_answer_time_ends_no_later_than_a_single_period_starts(starts_in: timedelta, expected: timedelta) -> None:
+    now = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
+    period = Schedule(Period(now + starts_in, now + starts_in + timedelta(hours=2)))
+    assert answer_time(period, now, timedelta(hours=48)) == expected
+
+
+def test_a_weekly_need_gives_the_whole_answer_time() -> None:
+    weekly = Schedule(WeeklySlot(2, time(17), time(19)))
+    assert answer_time(weekly, datetime(2026, 6, 1, 10, tzinfo=UTC), timedelta(hours=48)) == timedelta(hours=48)
