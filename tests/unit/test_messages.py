@@ -460,3 +460,9 @@ def test_a_proposal_names_only_the_contact_details_the_volunteer_gave(lang: str,
         assert (with_phone in message.text) is (message is given) and (with_phone in message.html) is (message is given)
     assert without_phone in not_given.text and without_phone in not_given.html
     assert "telefon" not in not_given.text and "phone" not in not_given.text
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_the_organisation_is_not_promised_a_phone_number_the_volunteer_may_not_have(lang: str) -> None:
+    message = render("candidate_found", lang, full_context("candidate_found"))
+    assert "telefon" not in message.text + message.html and "phone" not in message.text + message.html
