@@ -2,6 +2,15 @@
 
 Every contract variable set in the environment wins over the local default; a given
 KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI or SMTP_HOST/SMTP_PORT means that part is not started here.
+
+What it keeps lives under `.localstack/`, so the next run finds it: the database in `db/`, caught mail in
+`mail/`, the local secrets (tokens, link key) in `secrets.json`, and the logs in `logs/`. The broker keeps
+nothing: each run starts it empty, every worker creates the topics at start-up, and the outbox and the
+matcher's periodic reconciliation bring back what was in flight. To start from empty, stop the stack and
+delete `.localstack/` (`make clean` does, and removes the virtualenv too).
+
+A process that exits is reported at once with its exit status and log, and started again after a backoff
+that doubles while it keeps dying at start-up; a stand-in broker or database that dies is started again too.
 """
 from __future__ import annotations
 
@@ -11,11 +20,13 @@ import secrets
 import signal
 import sys
 import threading
+import time
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Callable
 
 from deploy import mailcatcher, standins
-from deploy.stack import DEFAULT_PORTS, ROOT, Stack, service_urls
+from deploy.stack import DEFAULT_PORTS, ROOT, SERVICES, Backoff, Stack, describe_exit, service_urls
 
 STATE = ROOT / ".localstack"
 MAIL_WEB_PORT = 8025
@@ -48,18 +59,68 @@ def _local_secrets(state: Path) -> dict[str, str]:
     return made
 
 
+class ServerWatch:
+    """Starts a stand-in broker or database again when it dies (each start has a fresh pid file)."""
+
+    def __init__(self, backoff: Backoff):
+        self.backoff = backoff
+        self.servers: dict[str, tuple[standins.Server, Callable[[], None]]] = {}
+        self.started_at: dict[str, float] = {}
+        self.due: dict[str, float] = {}
+
+    def watch(self, server: standins.Server, then: Callable[[], None] = lambda: None) -> None:
+        """Watch a started server; `then` runs after each restart."""
+        self.servers[server.name] = (server, then)
+        self.started_at[server.name] = time.monotonic()
+
+    def restart_exited(self) -> list[str]:
+        """Like Stack.restart_exited, for the servers."""
+        now, lines = time.monotonic(), []
+        for name, (server, then) in self.servers.items():
+            status = server.exited()
+            if name not in self.due and status is not None:
+                delay = self.backoff.delay(name, now - self.started_at[name])
+                self.due[name] = now + delay
+                lines.append(f"{name} {server.address} exited ({describe_exit(status)}); starting it again in "
+                             f"{delay:.0f} s; log: {server.workdir / f'{name}-{server.port}.out'}")
+            elif name in self.due and self.due[name] <= now:
+                del self.due[name]
+                self.started_at[name] = now
+                try:
+                    server.start()
+                except (RuntimeError, TimeoutError) as error:
+                    lines.append(f"{name} did not come back: {error}")
+                    continue
+                lines.append(f"{name} started again at {server.address}")
+                then()
+        return lines
+
+
+def _restart_workers(stack: Stack) -> None:
+    """After the broker came back empty: workers start again, create the topics and rejoin their groups."""
+    for service in SERVICES:
+        if f"{service}-worker" in stack.processes:
+            stack.restart(f"{service}-worker")
+
+
+def _say(lines: list[str]) -> None:
+    for line in lines:
+        print(f"[local] {line}", flush=True)
+
+
 def main() -> None:
     env = dict(os.environ)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    broker = database = None
     with ExitStack() as cleanup:
         if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
             broker = standins.Server("kafka", _port_or_free(9092), STATE).start()
             cleanup.callback(broker.stop)
             env["KAFKA_BOOTSTRAP_SERVERS"] = broker.address
         if not env.get("MONGODB_URI"):
-            database = standins.Server("mongodb", _port_or_free(27017), STATE).start()
+            database = standins.Server("mongodb", _port_or_free(27017), STATE, data_dir=STATE / "db").start()
             cleanup.callback(database.stop)
             env["MONGODB_URI"] = f"mongodb://{database.address}"
         mail_line = f"mail:    SMTP {env.get('SMTP_HOST')}:{env.get('SMTP_PORT', 1025)} (yours)"
@@ -79,14 +140,22 @@ def main() -> None:
         stack = Stack(env, dict(DEFAULT_PORTS), STATE / "logs", api_workers=2).start()
         cleanup.callback(stack.stop)
         stack.wait_ready()
+        servers = ServerWatch(stack.backoff)
+        if broker:
+            servers.watch(broker, then=lambda: _restart_workers(stack))
+        if database:
+            servers.watch(database)
         print("\nFrivillig i Drammen is running:")
         for name, port in DEFAULT_PORTS.items():
-            print(f"  {name:8} http://127.0.0.1:{port}  (/readyz, /openapi.json)")
-        print(f"  kafka:   {env['KAFKA_BOOTSTRAP_SERVERS']}\n  mongodb: {env['MONGODB_URI']}\n  {mail_line}")
+            print(f"  {name:8} http://127.0.0.1:{port}  (/readyz, /openapi.json);"
+                  f" worker http://127.0.0.1:{stack.metrics_ports[name]}/healthz")
+        print(f"  kafka:   {env['KAFKA_BOOTSTRAP_SERVERS']} (empty at each start)\n  mongodb: {env['MONGODB_URI']}"
+              + (f" (data in {database.data_dir})" if database else "") + f"\n  {mail_line}")
         print(f"  staff token (ADMIN_TOKEN): {env['ADMIN_TOKEN']}\n  logs:    {STATE / 'logs'}")
-        print("Press Ctrl-C to stop everything.", flush=True)
+        print("Processes that exit are reported and started again. Press Ctrl-C to stop everything.", flush=True)
         while not stop.wait(1.0):
-            pass
+            _say(servers.restart_exited())
+            _say(stack.restart_exited())
         print("\nstopping...", flush=True)
     print("stopped.")
     sys.exit(0)

@@ -1,4 +1,5 @@
-"""Starts the four services (gunicorn APIs and their workers) as processes, and stops them cleanly."""
+"""Starts the four services (gunicorn APIs and their workers) as processes, restarts those that exited when
+asked, and stops them cleanly."""
 from __future__ import annotations
 
 import os
@@ -8,6 +9,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import requests
 
@@ -22,6 +24,39 @@ def service_urls(ports: dict[str, int]) -> dict[str, str]:
     return {f"{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}" for name in ("offers", "needs", "matcher")}
 
 
+def describe_exit(returncode: int) -> str:
+    """An exit status as a person reads it: "exit code 1" or "killed by SIGKILL"."""
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit code {returncode}"
+
+
+@dataclass
+class Backoff:
+    """Seconds to wait before starting again what exited: doubling while it keeps dying soon after a start."""
+
+    first: float = 1.0
+    longest: float = 30.0
+    settled: float = 30.0  # it ran at least this long: the next wait starts over at `first`
+    failures: dict[str, int] = field(default_factory=dict)
+
+    def delay(self, name: str, ran_for: float) -> float:
+        failures = 0 if ran_for >= self.settled else self.failures.get(name, -1) + 1
+        self.failures[name] = failures
+        return min(self.longest, self.first * 2 ** failures)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL what is left of an exited process's session (a gunicorn master's orphaned workers)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 @dataclass
 class Stack:
     """The processes of the four services, sharing one environment."""
@@ -32,11 +67,20 @@ class Stack:
     api_workers: int = 1
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     metrics_ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_METRICS_PORTS))
+    backoff: Backoff = field(default_factory=Backoff)
+    _starters: dict[str, Callable[[], None]] = field(default_factory=dict, repr=False)
+    _started_at: dict[str, float] = field(default_factory=dict, repr=False)
+    _due: dict[str, float] = field(default_factory=dict, repr=False)
+
+    def log_of(self, name: str) -> Path:
+        return self.logdir / f"{name}.log"
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
-        with open(self.logdir / f"{name}.log", "ab") as log:
+        with open(self.log_of(name), "ab") as log:
             self.processes[name] = subprocess.Popen(args, cwd=ROOT, env=env or self.env, stdout=log,
                                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self._starters[name] = lambda: self._spawn(name, args, env)
+        self._started_at[name] = time.monotonic()
 
     def start_api(self, service: str) -> None:
         bin_dir = Path(sys.executable).parent
@@ -79,12 +123,40 @@ class Stack:
     def _check_alive(self) -> None:
         for name, process in self.processes.items():
             if process.poll() is not None:
-                raise RuntimeError(f"{name} exited with {process.returncode}; see {self.logdir / (name + '.log')}")
+                raise RuntimeError(f"{name} exited with {process.returncode}; see {self.log_of(name)}")
+
+    def restart_exited(self) -> list[str]:
+        """Reap the processes that exited and start each again once its backoff has passed; what happened,
+        one line each. Nothing restarts unless this is called: tests that kill a process keep control."""
+        now = time.monotonic()
+        lines = []
+        for name, process in self.processes.items():
+            if name not in self._due and process.poll() is not None:
+                delay = self.backoff.delay(name, now - self._started_at[name])
+                self._due[name] = now + delay
+                lines.append(f"{name} exited ({describe_exit(process.returncode)}); starting it again in "
+                             f"{delay:.0f} s; log: {self.log_of(name)}")
+        for name, due in list(self._due.items()):
+            if due <= now:
+                del self._due[name]
+                _kill_group(self.processes[name])
+                self._starters[name]()
+                lines.append(f"{name} started again (pid {self.processes[name].pid})")
+        return lines
+
+    def restart(self, name: str) -> None:
+        """Stop one process gracefully and start it again as it was started."""
+        self.stop_process(name)
+        self._starters[name]()
 
     def stop_process(self, name: str, sig: int = signal.SIGTERM) -> None:
         """Stop one process (SIGKILL to simulate a crash) and wait for it."""
         process = self.processes.pop(name, None)
-        if process is None or process.poll() is not None:
+        self._due.pop(name, None)
+        if process is None:
+            return
+        if process.poll() is not None:
+            _kill_group(process)
             return
         os.killpg(process.pid, sig)
         try:

@@ -77,10 +77,14 @@ class Server:
         if self.name == "kafka":
             url = f"tcp://127.0.0.1:{self.port}"
             return [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url]
-        pid_file = self.workdir / f"nx-{self.port}-{self.starts}.pid"
         data = str(self.data_dir) if self.data_dir else "memory"
         return [str(Path(sys.executable).with_name("nx-27017")), "--data-dir", data, "-p", str(self.port),
-                "--pid-file", str(pid_file), "--log-file", str(self.workdir / f"nx-{self.port}.log")]
+                "--pid-file", str(self.pid_file), "--log-file", str(self.workdir / f"nx-{self.port}.log")]
+
+    @property
+    def pid_file(self) -> Path:
+        """A pid file of this start's own, as one a killed server left behind blocks the next start."""
+        return self.workdir / f"nx-{self.port}-{self.starts}.pid"
 
     def start(self) -> "Server":
         """Start the process and wait until it accepts connections."""
@@ -88,18 +92,28 @@ class Server:
         self.workdir.mkdir(parents=True, exist_ok=True)
         if self.data_dir:
             self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.workdir / f"{self.name}-{self.port}.out", "ab")
-        self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
-                                        cwd=self.workdir, start_new_session=True)
+        if self.name != "kafka":
+            self.pid_file.unlink(missing_ok=True)  # the numbering restarts with each run of the caller
+        with open(self.workdir / f"{self.name}-{self.port}.out", "ab") as log:
+            self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
+                                            cwd=self.workdir, start_new_session=True)
         wait_for_port(self.port, process=self.process)
         return self
 
     def stop(self) -> None:
-        """Kill the process (the stand-ins keep nothing worth a graceful stop)."""
+        """Stop the process: SIGTERM (so the database closes its files), then SIGKILL after five seconds."""
         if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
         self.process = None
+
+    def exited(self) -> int | None:
+        """The exit status if the process has exited (it is reaped), else None."""
+        return self.process.poll() if self.process else None
 
     @property
     def address(self) -> str:
