@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -38,13 +39,30 @@ class QuerySchema(Schema):
 
 
 class Text(fields.String):
-    """A string that is trimmed, must not be blank, and has a length limit."""
+    """A string that is trimmed, must not be blank, and has a length limit.
 
-    def __init__(self, max_length: int = 200, min_length: int = 1, **kwargs: Any):
+    Single-line by default (names, titles): no line breaks or other control characters, which would put
+    made-up lines into mail headers and bodies. A multi-line text (a description, a note) keeps line
+    breaks, stored as \\n, but no other control characters.
+    """
+
+    def __init__(self, max_length: int = 200, min_length: int = 1, multiline: bool = False, **kwargs: Any):
         super().__init__(validate=validate.Length(min=min_length, max=max_length), **kwargs)
+        self.multiline = multiline
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if self.multiline:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if any(_is_control(char) and not (self.multiline and char == "\n") for char in text):
+            raise ValidationError("Must not contain control characters; line breaks are fine." if self.multiline
+                                  else "Must be one line, without line breaks or other control characters.")
+        return text
+
+
+def _is_control(char: str) -> bool:
+    """Control characters (tab, CR, LF, NUL, ...) and the Unicode line and paragraph separators."""
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp")
 
 
 class Phone(fields.String):

@@ -50,7 +50,7 @@ class RequirementsSchema(StrictSchema):
 
 class NeedIn(StrictSchema):
     title = Text(required=True, max_length=140)
-    description = Text(max_length=4000, min_length=0, load_default="")
+    description = Text(max_length=4000, min_length=0, multiline=True, load_default="")
     skills = skills_field(load_default=list)
     district = district_field(required=True)
     schedule = fields.Nested(ScheduleSchema, required=True)

@@ -41,7 +41,7 @@ class OfferIn(StrictSchema):
     headcount = fields.Integer(strict=True, load_default=1, validate=validate.Range(1, 200))
     contact_channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), load_default=lambda: ["email"],
                                    validate=validate.Length(min=1, max=2))
-    note = Text(max_length=2000, min_length=0, allow_none=True)
+    note = Text(max_length=2000, min_length=0, multiline=True, allow_none=True)
 
     @validates("districts")
     def _districts(self, value, **kwargs):

@@ -417,3 +417,55 @@ def test_body_just_under_64_kib_is_read_and_validated(offers_client):
     raw = json.dumps({**offer_body(), "padding": "x" * (63 * 1024)}).encode()
     assert len(raw) < 64 * 1024
     assert_rejected_at(offers_client.post("/offers", data=raw, content_type="application/json"), "padding")
+
+
+# --- control characters: single-line fields none, multi-line fields line breaks only ---------------
+
+INJECTED = ["Hei\r\nBcc: evil@example.com", "Hei\ndu", "Hei\rdu", "Hei\tdu", "Hei\x00du", "Hei\x1bdu",
+            "Hei\u2028du", "Hei\x85du"]
+
+
+@pytest.mark.parametrize("value", INJECTED)
+@pytest.mark.parametrize("path", ["volunteer.name"])
+def test_offer_single_line_field_with_control_characters_is_rejected_and_says_why(offers_client, path, value):
+    error = assert_rejected_at(offers_client.post("/offers", json=replaced(offer_body(), path, value)), path)
+    assert any("one line" in reason for reason in error["fields"][path])
+
+
+@pytest.mark.parametrize("value", INJECTED)
+def test_need_title_with_control_characters_is_rejected_and_says_why(needs_client, organisation, value):
+    response = needs_client.post("/needs", json=replaced(need_body(), "title", value),
+                                 headers=bearer(organisation["api_key"]))
+    assert any("one line" in reason for reason in assert_rejected_at(response, "title")["fields"]["title"])
+
+
+def test_need_title_patch_with_a_line_break_is_rejected(needs_client, organisation):
+    need = needs_client.post("/needs", json=need_body(), headers=bearer(organisation["api_key"])).get_json()
+    response = needs_client.patch(f"/needs/{need['id']}", json={"title": "Hei\r\nBcc: evil@example.com"},
+                                  headers=bearer(organisation["api_key"]))
+    assert_rejected_at(response, "title")
+
+
+@pytest.mark.parametrize("path", ["name", "unit", "contact.name"])
+def test_organisation_single_line_field_with_a_line_break_is_rejected(needs_client, path):
+    body = replaced(organisation_body(kind="municipal_service", unit="Fjell bo- og omsorgssenter"), path,
+                    "Fjell\r\nBcc: evil@example.com")
+    assert_rejected_at(needs_client.post("/organisations", json=body), path)
+
+
+@pytest.mark.parametrize("value", ["Hei\x00du", "Hei\tdu", "Hei\x1bdu"])
+def test_multi_line_fields_reject_control_characters_other_than_line_breaks(offers_client, needs_client,
+                                                                            organisation, value):
+    assert_rejected_at(offers_client.post("/offers", json=offer_body(note=value)), "note")
+    response = needs_client.post("/needs", json=replaced(need_body(), "description", value),
+                                 headers=bearer(organisation["api_key"]))
+    assert_rejected_at(response, "description")
+
+
+def test_multi_line_fields_keep_line_breaks_stored_as_newlines(offers_client, offers_db, needs_client, needs_db,
+                                                               organisation):
+    offer = stored_offer(offers_db, offers_client.post("/offers", json=offer_body(note="Har bil.\r\nKan kjøre.")))
+    assert offer["note"] == "Har bil.\nKan kjøre."
+    response = needs_client.post("/needs", json=replaced(need_body(), "description", "Prate.\r\n\r\nGå tur."),
+                                 headers=bearer(organisation["api_key"]))
+    assert stored_need(needs_db, response)["description"] == "Prate.\n\nGå tur."
