@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import wraps
 
-from flask import g, render_template, request
+from flask import g, make_response, render_template, request
 
 from shared import links
 from shared.auth import optional_caller, require_staff
@@ -163,7 +163,22 @@ ANSWER_FORM = {"content": {"application/x-www-form-urlencoded": {"schema": {
     "properties": {"answer": {"type": "string", "enum": ["accept", "decline"]}}}}}}
 
 
-@blp.route("/r/<code>")
+PRIVATE_PAGE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def _private(view):
+    """An answer page shows the volunteer's contact to the organisation: never cached, never sent on as a referrer."""
+    @wraps(view)
+    def private(*args, **kwargs):
+        response = make_response(view(*args, **kwargs))
+        response.headers.update(PRIVATE_PAGE)
+        return response
+    return private
+
+
+@blp.route("/r/", defaults={"code": ""})
+@blp.route("/r/<path:code>")
+@_private
 @blp.doc(responses=PAGE_RESPONSES)
 def answer_page(code):
     """The page a notification link opens: opening it changes nothing; the buttons POST."""
@@ -171,7 +186,9 @@ def answer_page(code):
     return problem or _page(match, role)
 
 
-@blp.route("/r/<code>", methods=["POST"])
+@blp.route("/r/", methods=["POST"], defaults={"code": ""})
+@blp.route("/r/<path:code>", methods=["POST"])
+@_private
 @limited_write
 @blp.doc(responses=PAGE_RESPONSES, requestBody=ANSWER_FORM)
 def answer_from_page(code):

@@ -244,3 +244,23 @@ def _another_proposal_of(page: Page, match: dict[str, Any]):
     page.directory.offers[offer_id] = page.directory.offers[match["offer_id"]]
     change = lifecycle.propose(match["need_id"], match["organisation_id"], offer_id, 1, 0.8, {}, page.clock(), TTL)
     return change.doc, change.events
+
+
+@pytest.mark.parametrize("path", ["/r/", "/r/..%2Fhealthz", "/r/../healthz", "/r/a/b", "/r/%00"],
+                         ids=["empty", "encoded-dot-dot", "dot-dot", "slash", "nul"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_any_path_under_r_that_is_no_valid_code_gets_the_plain_page_404(page, path, method):
+    response = getattr(page.client, method)(path, data={"answer": "accept"})
+    _assert_plain_page(response, 404, "Lenken virker ikke")
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_answer_page_is_neither_cached_nor_sent_on_as_a_referrer(page, method):
+    match = page.proposal()
+    page.answer(match, VOLUNTEER)
+    responses = [page.client.get(page.link(match, ORGANISATION)), page.client.get("/r/not-a-code"),
+                 getattr(page.client, method)("/r/", data={"answer": "accept"}),
+                 page.client.post(page.link(match, ORGANISATION), data={})]
+    for response in responses:
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
