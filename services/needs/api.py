@@ -10,7 +10,7 @@ from shared.ratelimit import limited_write
 from shared.schemas import TokenIntrospectionIn, TokenIntrospectionOut
 from services.needs import handlers
 from services.needs.schemas import (NeedIn, NeedOut, NeedPage, NeedPatch, NeedsQuery, OrganisationCreated,
-                                    OrganisationIn, OrganisationOut)
+                                    OrganisationIn, OrganisationOut, OrganisationPage, OrganisationsQuery)
 
 blp = ServiceBlueprint("needs", __name__, description="Organisations and the needs they post")
 
@@ -22,6 +22,15 @@ blp = ServiceBlueprint("needs", __name__, description="Organisations and the nee
 def register_organisation(data):
     organisation, api_key = handlers.register_organisation(data, deps().repo, deps().now)
     return {**organisation, "api_key": api_key}
+
+
+@blp.route("/organisations")
+@caller_first(require_staff, handlers.knows_token)
+@blp.arguments(OrganisationsQuery, location="query")
+@blp.response(200, OrganisationPage)
+def list_organisations(query):
+    """Staff only, contact details included: e.g. ?contact_confirmed=true&verified=false for those to verify."""
+    return handlers.list_organisations(query, deps().repo)
 
 
 @blp.route("/organisations/me")

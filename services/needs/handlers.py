@@ -238,6 +238,11 @@ def close_need(need_id: str, caller: Caller | None, repo: NeedsRepository, now: 
     return retrying(close)
 
 
+def list_organisations(query: dict[str, Any], repo: NeedsRepository) -> dict[str, Any]:
+    """The staff listing: one page of organisations, e.g. those whose contact confirmed and who wait to be verified."""
+    return repo.find_organisations(query)
+
+
 def list_open_needs(query: dict[str, Any], repo: NeedsRepository) -> dict[str, Any]:
     """The public listing: one page of open needs."""
     return repo.find_needs({**query, "status": model.OPEN})

@@ -39,6 +39,12 @@ class NeedsRepository(Repository):
         return list(self.db.needs.find({"status": {"$in": list(statuses)}},
                                        {"organisation_id": 1, "schedule": 1, "status": 1}))
 
+    def find_organisations(self, query: dict[str, Any]) -> dict[str, Any]:
+        """A page of organisations, filtered on verified and contact_confirmed (a missing flag reads as false)."""
+        filters = {key: True if query[key] else {"$ne": True}
+                   for key in ("verified", "contact_confirmed") if query.get(key) is not None}
+        return self.organisations.page(filters, query["limit"], query["offset"])
+
     def find_needs(self, query: dict[str, Any]) -> dict[str, Any]:
         """A page of needs matching the filters ('skill' matches any of a need's skills)."""
         filters = {("skills" if k == "skill" else k): v for k, v in query.items()

@@ -78,6 +78,16 @@ class NeedOut(StrictSchema):
     published_at = fields.String(allow_none=True)
 
 
+class OrganisationsQuery(PageQuery):
+    verified = fields.Boolean(metadata={"description": "Only organisations staff have (true) or have not (false) "
+                                                       "verified."})
+    contact_confirmed = fields.Boolean(metadata={"description": "Only organisations whose contact has (true) or has "
+                                                                "not (false) confirmed the e-mail address."})
+
+
+OrganisationPage = page_schema(OrganisationOut)
+
+
 class NeedsQuery(PageQuery):
     district = district_field()
     skill = SkillCode()

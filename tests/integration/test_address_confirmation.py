@@ -196,6 +196,15 @@ def test_staff_cannot_verify_an_organisation_whose_contact_has_not_confirmed(nee
     assert verified.get_json()["contact_confirmed"] is True
 
 
+def test_the_confirmed_contact_is_told_what_happens_and_not_promised_a_message(needs_client):
+    organisation = register_organisation(needs_client, verified=False, confirmed=False)
+    page = needs_client.post(confirmation_path(needs_client, f"/organisations/{organisation['id']}"))
+    _is_page(page, 200, CONFIRMED)
+    text = page.get_data(as_text=True)
+    assert "Dere får beskjed" not in text
+    assert "Kommunens frivillighetskoordinator godkjenner organisasjonen" in text and "API-nøkkelen" in text
+
+
 def test_the_contact_link_is_for_the_service_token_only_and_not_shown_publicly(needs_client):
     organisation = register_organisation(needs_client, verified=False, confirmed=False)
     path = f"/organisations/{organisation['id']}"

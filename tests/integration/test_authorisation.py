@@ -62,6 +62,7 @@ ENDPOINTS = {
     "POST /needs/{need}/close": ("needs", "POST", "/needs/{need}/close", None),
     "POST /organisations/{org}/verify": ("needs", "POST", "/organisations/{organisation}/verify", None),
     "GET /organisations/{org}": ("needs", "GET", "/organisations/{organisation}", None),
+    "GET /organisations": ("needs", "GET", "/organisations", None),
     "POST /tokens/introspect (offers)": ("offers", "POST", "/tokens/introspect", {"token": "someone's"}),
     "POST /tokens/introspect (needs)": ("needs", "POST", "/tokens/introspect", {"token": "someone's"}),
 }
@@ -78,6 +79,7 @@ EXPECTED = {
     "POST /needs/{need}/close":         (401, 401, 200, 403, 200, 403, 401, 401),
     "POST /organisations/{org}/verify": (401, 401, 403, 403, 200, 403, 401, 401),
     "GET /organisations/{org}":         (200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /organisations":               (401, 401, 403, 403, 200, 403, 401, 401),
     "POST /tokens/introspect (offers)": (403, 403, 401, 401, 403, 200, 401, 401),
     "POST /tokens/introspect (needs)":  (401, 401, 403, 403, 403, 200, 401, 401),
 }
@@ -303,3 +305,38 @@ def test_introspection_also_takes_a_form_encoded_body_as_rfc_7662_sends_it(world
 def test_other_endpoints_still_take_only_json(needs_client, organisation):
     response = needs_client.post("/needs", data={"title": "Besøksvenn"}, headers=bearer(organisation["api_key"]))
     assert_contract_error(response, 422)
+
+
+def _listed(needs_client, **filters: str) -> dict[str, dict]:
+    """Every organisation staff see through GET /organisations with these filters, page by page, by id."""
+    found, offset = {}, 0
+    while True:
+        response = needs_client.get("/organisations", query_string={**filters, "limit": 200, "offset": offset},
+                                    headers=STAFF)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        page = response.get_json()
+        found.update({item["id"]: item for item in page["items"]})
+        offset += page["limit"]
+        if offset >= page["total"]:
+            return found
+
+
+def test_staff_find_the_organisations_waiting_to_be_verified_with_their_contact(needs_client):
+    waiting = register_organisation(needs_client, verified=False)
+    unconfirmed = register_organisation(needs_client, verified=False, confirmed=False)
+    verified = register_organisation(needs_client)
+
+    to_verify = _listed(needs_client, verified="false", contact_confirmed="true")
+    assert waiting["id"] in to_verify and unconfirmed["id"] not in to_verify and verified["id"] not in to_verify
+    assert to_verify[waiting["id"]]["contact"]["email"] == waiting["contact"]["email"]
+    assert "api_key" not in to_verify[waiting["id"]] and "api_key_hash" not in to_verify[waiting["id"]]
+    assert unconfirmed["id"] in _listed(needs_client, contact_confirmed="false")
+    assert verified["id"] in _listed(needs_client, verified="true")
+    assert {waiting["id"], unconfirmed["id"], verified["id"]} <= set(_listed(needs_client))
+
+
+def test_the_organisation_listing_is_paginated_like_the_needs(needs_client):
+    page = needs_client.get("/organisations?limit=1&offset=0", headers=STAFF).get_json()
+    assert set(page) == {"items", "total", "limit", "offset"} and page["limit"] == 1 and len(page["items"]) <= 1
+    for query in ("limit=0", "limit=201", "verified=maybe"):
+        assert_contract_error(needs_client.get(f"/organisations?{query}", headers=STAFF), 422)
