@@ -1,31 +1,60 @@
 """Rate limits per client address, counted in MongoDB so every gunicorn worker shares them (Flask-Limiter).
 
-Two limits: RATE_LIMIT_WRITES on each view marked `@limited_write` (the writes anyone may make without a
-token), and RATE_LIMIT_TOKEN_FAILURES on answers of 401 to requests that carried a token, across every
-endpoint. limits' own MongoDB storage updates with aggregation pipelines and `$not`, which the nx-27017
-stand-in rejects, so the counters here are a fixed window kept with guarded `$inc`/`$set` of numbers only,
-which both it and MongoDB do atomically.
+RATE_LIMIT_WRITES limits each view marked `@limited_write` (the writes anyone may make without a token).
+
+RATE_LIMIT_TOKEN_FAILURES limits failed credentials: a 401 to a request that carried an Authorization
+header, and a 404 to a marked write whose path carries a link code (an answer or confirmation button pressed
+with a forged link). Many people share one address (a municipal network, the web front end), so a failure
+must not lock out the valid credentials sent from it, yet guessing must stay bounded. Telling a valid
+credential from a guess takes checking it, so once a client is over its limit the guess must be refused
+*before* it is checked: otherwise "429 for a wrong one, 200 for a right one" is the unlimited oracle the limit
+is there to deny. Hence two counts of failures, per address:
+
+- per credential (address and a hash of the header or code): RATE_LIMIT_TOKEN_FAILURES. A client that keeps
+  sending the same wrong token or link is refused with 429 without it being checked again, and no one else is;
+- per address, over every credential: CAP_FACTOR times that. Past it, any credential that would need checking
+  is refused with 429 unchecked, which bounds the guesses one address can have checked to that many a window.
+
+The staff and service tokens are compared here, locally and in constant time, and always pass: they are long
+random secrets checked on every request anyway, and staff behind a shared address keep working even while
+someone there is being refused. Any other token (a manage_token or api_key) passes while the address is under
+its cap, so a mistyped token never locks out the rest of the address; only an address spraying guesses at
+CAP_FACTOR times the limit loses its unchecked tokens until the window ends.
+
+limits' own MongoDB storage updates with aggregation pipelines and `$not`, which the nx-27017 stand-in
+rejects, so the counters here are a fixed window kept with guarded `$inc`/`$set` of numbers only, which both
+it and MongoDB do atomically.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
 import math
 import time
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask.wrappers import Response
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse_many
 from limits.storage import Storage
+from limits.strategies import FixedWindowRateLimiter
 from pymongo import ReturnDocument
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError, PyMongoError
+from werkzeug.exceptions import TooManyRequests
 
 from shared.config import Config
 
+log = logging.getLogger(__name__)
 View = TypeVar("View", bound=Callable[..., Any])
 MARK = "rate_limited_write"
 STORAGE_SCHEME = "shared-mongodb"
+CAP_FACTOR = 10  # an address's failures over every credential may reach this many times one credential's
+FAILED = "failed-credentials"
+REFUSED_UNTIL = "failed_credentials_refused_until"
 
 
 def limited_write(view: View) -> View:
@@ -111,27 +140,96 @@ def _is_marked_write() -> bool:
     return bool(view is not None and getattr(view, MARK, False))
 
 
-def _carries_token() -> bool:
-    return request.headers.get("Authorization", "").strip() != ""
+def _credential() -> tuple[str, int] | None:
+    """What this request offers as proof, and the status that refuses it: a marked write's link code (404),
+    else the Authorization header (401); None for neither."""
+    code = (request.view_args or {}).get("code")
+    if code and _is_marked_write():
+        return f"link {code}", 404
+    header = request.headers.get("Authorization", "").strip()
+    return (f"header {header}", 401) if header else None
 
 
-def _token_refused(response: Response) -> bool:
-    return response.status_code == 401
+def _fingerprint(credential: str) -> str:
+    """A short hash naming a credential in the counters (not the hash the issuers store)."""
+    return hashlib.sha256(b"failed-credential\x00" + credential.encode("utf-8", "replace")).hexdigest()[:16]
+
+
+def _staff_or_service(config: Config) -> bool:
+    """True when the request carries the staff or the service token (compared in constant time)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip().encode("utf-8", "replace")
+    return scheme.lower() == "bearer" and any(
+        secret and hmac.compare_digest(secret.encode(), token)
+        for secret in (config.admin_token, config.service_token))
+
+
+class FailedCredentials:
+    """Failures per address and credential, and per address over all credentials (CAP_FACTOR times more)."""
+
+    def __init__(self, limits: list[RateLimitItem], storage: Storage):
+        self.limits = limits
+        self.caps = [type(item)(item.amount * CAP_FACTOR, item.multiples, item.namespace) for item in limits]
+        self.windows = FixedWindowRateLimiter(storage)
+
+    def _counters(self, address: str, fingerprint: str) -> Iterator[tuple[RateLimitItem, tuple[str, ...]]]:
+        for item, cap in zip(self.limits, self.caps):
+            yield item, (FAILED, address, fingerprint)
+            yield cap, (FAILED, address)
+
+    def refused_until(self, address: str, fingerprint: str) -> float | None:
+        """When the window ends of the first count this credential from this address is over; None if none is."""
+        for item, identifiers in self._counters(address, fingerprint):
+            if not self.windows.test(item, *identifiers):
+                return self.windows.get_window_stats(item, *identifiers).reset_time
+        return None
+
+    def count(self, address: str, fingerprint: str) -> None:
+        """One more failure of this credential from this address."""
+        for item, identifiers in self._counters(address, fingerprint):
+            self.windows.hit(item, *identifiers)
+
+
+def _limit_failed_credentials(app: Flask, config: Config, failures: FailedCredentials) -> None:
+    """Refuse, before it is checked, a credential from a client over its count; count each one refused."""
+    @app.before_request
+    def refuse_while_over() -> None:
+        credential = _credential()
+        if credential is None or _staff_or_service(config):
+            return
+        try:
+            until = failures.refused_until(get_remote_address(), _fingerprint(credential[0]))
+        except PyMongoError:
+            log.warning("failed-credential counts unreadable; letting the request through", exc_info=True)
+            return
+        if until is not None:
+            g.setdefault(REFUSED_UNTIL, until)
+            raise TooManyRequests()
+
+    @app.after_request
+    def count_refusal(response: Response) -> Response:
+        credential = _credential()
+        if credential and response.status_code == credential[1] and not _staff_or_service(config):
+            try:
+                failures.count(get_remote_address(), _fingerprint(credential[0]))
+            except PyMongoError:
+                log.warning("failed credential not counted", exc_info=True)
+        return response
 
 
 def init_rate_limits(app: Flask, config: Config, collection: Collection) -> Limiter | None:
-    """Limit the marked writes and the failed token attempts of each client address; None when both are off."""
+    """Limit the marked writes and the failed credentials of each client address; None when writes are off."""
     writes, token_failures = config.rate_limit("writes"), config.rate_limit("token_failures")
-    if writes is None and token_failures is None:
+    if token_failures is not None:
+        _limit_failed_credentials(app, config, FailedCredentials(parse_many(token_failures),
+                                                                 CounterStorage(collection=collection)))
+    if writes is None:
         return None
     limiter = Limiter(
         get_remote_address, app=app, strategy="fixed-window", headers_enabled=False, swallow_errors=True,
         storage_uri=f"{STORAGE_SCHEME}://", storage_options={"collection": collection},
-        default_limits=[writes] if writes else [], default_limits_per_method=True,
+        default_limits=[writes], default_limits_per_method=True,
         default_limits_exempt_when=lambda: not _is_marked_write(),
-        application_limits=[token_failures] if token_failures else [],
-        application_limits_exempt_when=lambda: not _carries_token(),
-        application_limits_deduct_when=_token_refused,
     )
     app.extensions["rate_limiter"] = limiter
     return limiter
@@ -139,6 +237,9 @@ def init_rate_limits(app: Flask, config: Config, collection: Collection) -> Limi
 
 def retry_after_seconds(app: Flask) -> int:
     """Whole seconds until the limit this request broke lets the client in again (at least 1)."""
+    until = g.get(REFUSED_UNTIL)
+    if until is not None:
+        return max(1, math.ceil(until - time.time()))
     limiter: Limiter | None = app.extensions.get("rate_limiter")
     limit = limiter.current_limit if limiter else None
     if limit is None:

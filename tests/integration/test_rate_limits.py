@@ -8,9 +8,10 @@ import pytest
 from services.matcher.app import create_app as create_matcher_app
 from services.needs.app import create_app as create_needs_app
 from services.offers.app import create_app as create_offers_app
-from shared.ratelimit import CounterStorage
-from tests.integration.conftest import (SERVICE_TOKEN, assert_contract_error, bearer, create_offer, offer_body,
-                                        organisation_body)
+from shared.ratelimit import CAP_FACTOR, CounterStorage
+from tests.integration.conftest import (ADMIN_TOKEN, SERVICE_TOKEN, assert_contract_error, bearer, create_offer,
+                                        offer_body, organisation_body)
+from tests.integration.test_matcher_authorisation import serve
 
 _addresses = itertools.count(1)
 
@@ -84,15 +85,87 @@ def test_reads_and_authenticated_writes_are_not_limited_as_writes(limited, offer
         assert patched.status_code == 200
 
 
-def test_failed_token_attempts_are_limited_across_endpoints_and_workers(limited, offers_client):
+GUESS = "h6X0lZ3o0m2Kq9yTt1cV8bN4rS7uW5eA2dF6gJ0kL3p"
+ADDRESS_CAP = 2 * CAP_FACTOR  # the fixture's 2/minute for one token, times the factor for an address
+
+
+def test_one_wrong_token_is_refused_unchecked_beyond_the_limit_across_endpoints_and_workers(limited, offers_client):
     client = address()
     offer = create_offer(offers_client)
-    guess = bearer("h6X0lZ3o0m2Kq9yTt1cV8bN4rS7uW5eA2dF6gJ0kL3p")
-    assert_contract_error(limited["offers"][0].get(f"/offers/{offer['id']}", headers=guess, environ_base=client), 401)
-    assert_contract_error(limited["offers"][1].get("/offers", headers=guess, environ_base=client), 401)
-    assert_too_many(limited["offers"][0].get(f"/offers/{offer['id']}", headers=guess, environ_base=client))
+    assert_contract_error(limited["offers"][0].get(f"/offers/{offer['id']}", headers=bearer(GUESS),
+                                                   environ_base=client), 401)
+    assert_contract_error(limited["offers"][1].get("/offers", headers=bearer(GUESS), environ_base=client), 401)
+    assert_too_many(limited["offers"][0].get(f"/offers/{offer['id']}", headers=bearer(GUESS), environ_base=client))
+
+
+def test_a_valid_token_still_works_from_an_address_that_sent_many_wrong_ones(limited, offers_client):
+    client = address()
+    offer = create_offer(offers_client)
+    for n in range(ADDRESS_CAP - 1):
+        assert_contract_error(limited["offers"][n % 2].get(f"/offers/{offer['id']}", headers=bearer(f"wrong{n}"),
+                                                           environ_base=client), 401)
+    for worker in limited["offers"]:
+        owner = worker.get(f"/offers/{offer['id']}", headers=bearer(offer["manage_token"]), environ_base=client)
+        assert owner.status_code == 200
+    assert limited["offers"][0].get("/offers", headers=bearer(ADMIN_TOKEN), environ_base=client).status_code == 200
+
+
+def test_an_address_guessing_tokens_beyond_its_cap_gets_429_for_every_unchecked_token(limited, offers_client):
+    client = address()
+    offer = create_offer(offers_client)
+    for n in range(ADDRESS_CAP):
+        assert_contract_error(limited["offers"][n % 2].get(f"/offers/{offer['id']}", headers=bearer(f"guess{n}"),
+                                                           environ_base=client), 401)
+    assert_too_many(limited["offers"][0].get(f"/offers/{offer['id']}", headers=bearer("one guess more"),
+                                             environ_base=client))
+    # a valid token not yet checked is refused like a guess: 429 says nothing about whether it was right
     assert_too_many(limited["offers"][1].get(f"/offers/{offer['id']}", headers=bearer(offer["manage_token"]),
                                              environ_base=client))
+    assert limited["offers"][0].get(f"/offers/{offer['id']}", headers=bearer(offer["manage_token"]),
+                                    environ_base=address()).status_code == 200
+
+
+@pytest.mark.parametrize("token", [ADMIN_TOKEN, SERVICE_TOKEN])
+def test_the_staff_and_service_tokens_pass_while_their_address_is_over_its_cap(limited, offers_client, token):
+    client = address()
+    offer = create_offer(offers_client)
+    for n in range(ADDRESS_CAP + 2):
+        limited["offers"][0].get(f"/offers/{offer['id']}", headers=bearer(f"guess{n}"), environ_base=client)
+    assert limited["offers"][1].get(f"/offers/{offer['id']}", headers=bearer(token),
+                                    environ_base=client).status_code == 200
+
+
+@pytest.fixture(scope="module")
+def link_guessing(service_config):
+    """Each service with writes limited loosely, so failed credentials are what refuses a link."""
+    config = service_config.with_overrides(rate_limit_writes="100/minute", rate_limit_token_failures="2/minute")
+    return {"offers": create_offers_app(config).test_client(), "needs": create_needs_app(config).test_client(),
+            "matcher": create_matcher_app(config).test_client()}
+
+
+LINK_BUTTONS = [("offers", "/confirm/{code}"), ("needs", "/confirm/{code}"), ("matcher", "/r/{code}")]
+TOKEN_CHECKED = {"offers": "/offers", "needs": "/organisations/me", "matcher": "/stats"}
+
+
+@pytest.mark.parametrize(("service", "path"), LINK_BUTTONS)
+def test_pressing_one_forged_link_again_beyond_the_limit_gets_429(link_guessing, service, path):
+    client, forged = address(), path.format(code="forged" + "A" * 40)
+    for _ in range(2):
+        assert link_guessing[service].post(forged, data={"answer": "accept"}, environ_base=client).status_code == 404
+    assert_too_many(link_guessing[service].post(forged, data={"answer": "accept"}, environ_base=client))
+
+
+@pytest.mark.parametrize(("service", "path"), LINK_BUTTONS)
+def test_forged_links_and_wrong_tokens_share_the_address_cap(link_guessing, service, path):
+    client = address()
+    for n in range(ADDRESS_CAP):
+        response = link_guessing[service].post(path.format(code=f"forged{n}" + "A" * 40), data={"answer": "accept"},
+                                               environ_base=client)
+        assert response.status_code == 404
+    assert_too_many(link_guessing[service].post(path.format(code="forged" + "B" * 40), data={"answer": "accept"},
+                                                environ_base=client))
+    # the matcher cannot reach the token issuers here (503 if it asked): 429 shows the guess was not looked up
+    assert_too_many(link_guessing[service].get(TOKEN_CHECKED[service], headers=bearer(GUESS), environ_base=client))
 
 
 def test_requests_without_a_token_do_not_count_as_failed_token_attempts(limited):
@@ -143,3 +216,25 @@ def test_a_window_that_ended_starts_again_from_one(mongo):
     collection.update_one({"_id": "k"}, {"$set": {"ends": 1.0}})
     assert storage.get("k") == 0
     assert storage.incr("k", 60) == 1
+
+
+@pytest.fixture(scope="module")
+def matcher_with_issuers(service_config, offers_app, needs_app):
+    """The matcher with small limits, asking the offers and needs services over HTTP who holds a token."""
+    with serve(offers_app) as offers_url, serve(needs_app) as needs_url:
+        config = service_config.with_overrides(offers_url=offers_url, needs_url=needs_url,
+                                               rate_limit_token_failures="2/minute")
+        yield create_matcher_app(config).test_client()
+
+
+def test_the_matcher_lets_valid_tokens_through_after_wrong_ones_and_refuses_guesses_beyond_the_cap(
+        matcher_with_issuers, offers_client):
+    client, offer = address(), create_offer(offers_client)
+    listing = f"/matches?offer_id={offer['id']}"
+    for n in range(ADDRESS_CAP):
+        assert_contract_error(matcher_with_issuers.get(listing, headers=bearer(f"wrong{n}"), environ_base=client), 401)
+        if n == ADDRESS_CAP // 2:
+            for token in (offer["manage_token"], ADMIN_TOKEN):
+                assert matcher_with_issuers.get(listing, headers=bearer(token), environ_base=client).status_code == 200
+    assert_too_many(matcher_with_issuers.get(listing, headers=bearer("wrong again"), environ_base=client))
+    assert matcher_with_issuers.get(listing, headers=bearer(ADMIN_TOKEN), environ_base=client).status_code == 200
