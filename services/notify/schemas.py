@@ -1,13 +1,19 @@
 """Marshmallow schemas for the notify service's HTTP boundary."""
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates
 
+from shared.directory import is_uuid
 from shared.schemas import QuerySchema, StrictSchema
 
 
 class NotificationsQuery(QuerySchema):
     match_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+    @validates("match_id")
+    def _an_id(self, value, **kwargs):
+        if not is_uuid(value):
+            raise ValidationError("Must be an id (a UUID such as 0b8e2a4c-5f1d-4c3a-9e7b-2d6f8a1c3e5b).")
 
 
 class AttemptOut(StrictSchema):
