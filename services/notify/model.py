@@ -27,6 +27,9 @@ ACTIVE, ENDED = "active", "ended"
 QUIET_FROM, QUIET_UNTIL = time(21, 0), time(8, 0)
 
 
+BY_THE_VOLUNTEER = ("offer_withdrawn", "offer_changed")  # cancellations the volunteer's own act caused
+
+
 def recipients(event: Event) -> list[tuple[str, str]]:
     """(role, message kind) for everyone who should hear about this match event.
 
@@ -48,7 +51,7 @@ def recipients(event: Event) -> list[tuple[str, str]]:
         "match.expired": [(VOLUNTEER, "unconfirmed_volunteer"), (ORGANISATION, "unconfirmed_organisation")]
         if volunteer_accepted else [(VOLUNTEER, "expired_volunteer"), (ORGANISATION, "expired_organisation")],
         "match.cancelled": [(ORGANISATION, "cancelled_organisation" if confirmed else "withdrawn_organisation")]
-        if reason == "offer_withdrawn" else [(VOLUNTEER, "cancelled_volunteer" if confirmed else "withdrawn_volunteer")],
+        if reason in BY_THE_VOLUNTEER else [(VOLUNTEER, "cancelled_volunteer" if confirmed else "withdrawn_volunteer")],
     }
     return table.get(event.type, [])
 
