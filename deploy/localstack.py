@@ -23,10 +23,9 @@ import threading
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Callable
 
 from deploy import mailcatcher, standins
-from deploy.stack import DEFAULT_PORTS, ROOT, SERVICES, Backoff, Stack, describe_exit, service_urls
+from deploy.stack import DEFAULT_PORTS, ROOT, Backoff, Stack, describe_exit, service_urls
 
 STATE = ROOT / ".localstack"
 MAIL_WEB_PORT = 8025
@@ -60,23 +59,26 @@ def _local_secrets(state: Path) -> dict[str, str]:
 
 
 class ServerWatch:
-    """Starts a stand-in broker or database again when it dies (each start has a fresh pid file)."""
+    """Starts a stand-in broker or database again when it dies (each start has a fresh pid file).
+
+    A broker comes back empty; the workers' consumers rejoin it by themselves and the topics are made again
+    as they are asked for."""
 
     def __init__(self, backoff: Backoff):
         self.backoff = backoff
-        self.servers: dict[str, tuple[standins.Server, Callable[[], None]]] = {}
+        self.servers: dict[str, standins.Server] = {}
         self.started_at: dict[str, float] = {}
         self.due: dict[str, float] = {}
 
-    def watch(self, server: standins.Server, then: Callable[[], None] = lambda: None) -> None:
-        """Watch a started server; `then` runs after each restart."""
-        self.servers[server.name] = (server, then)
+    def watch(self, server: standins.Server) -> None:
+        """Watch a started server."""
+        self.servers[server.name] = server
         self.started_at[server.name] = time.monotonic()
 
     def restart_exited(self) -> list[str]:
         """Like Stack.restart_exited, for the servers."""
         now, lines = time.monotonic(), []
-        for name, (server, then) in self.servers.items():
+        for name, server in self.servers.items():
             status = server.exited()
             if name not in self.due and status is not None:
                 delay = self.backoff.delay(name, now - self.started_at[name])
@@ -92,15 +94,7 @@ class ServerWatch:
                     lines.append(f"{name} did not come back: {error}")
                     continue
                 lines.append(f"{name} started again at {server.address}")
-                then()
         return lines
-
-
-def _restart_workers(stack: Stack) -> None:
-    """After the broker came back empty: workers start again, create the topics and rejoin their groups."""
-    for service in SERVICES:
-        if f"{service}-worker" in stack.processes:
-            stack.restart(f"{service}-worker")
 
 
 def _say(lines: list[str]) -> None:
@@ -142,7 +136,7 @@ def main() -> None:
         stack.wait_ready()
         servers = ServerWatch(stack.backoff)
         if broker:
-            servers.watch(broker, then=lambda: _restart_workers(stack))
+            servers.watch(broker)
         if database:
             servers.watch(database)
         print("\nFrivillig i Drammen is running:")

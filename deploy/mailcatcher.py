@@ -18,6 +18,7 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 
 URL = re.compile(r"(https?://[^\s<>\"']+)")
+HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
 ROUTE = re.compile(r"^/messages/(\d+)(?:/(body|raw)|/attachments/(\d+))?/?$")
 # the sender's HTML runs without scripts, forms or same-origin rights; a click on a link opens in the window
 SANDBOX = "allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation"
@@ -113,7 +114,10 @@ class MailBox:
             content = _text_of(part)
         else:
             content = f"<pre style='white-space:pre-wrap'>{_linked(_text_of(part))}</pre>"
-        return f"<base target='_top'><meta charset='utf-8'>{content}".encode()
+        opens_in_window = "<base target='_top'>"
+        if HEAD.search(content):
+            return HEAD.sub(lambda head: head.group(0) + opens_in_window, content, count=1).encode()
+        return f"<!doctype html><meta charset='utf-8'>{opens_in_window}{content}".encode()
 
     @staticmethod
     def attachment(mail: EmailMessage, index: int) -> tuple[str, bytes] | None:

@@ -144,11 +144,6 @@ class Stack:
                 lines.append(f"{name} started again (pid {self.processes[name].pid})")
         return lines
 
-    def restart(self, name: str) -> None:
-        """Stop one process gracefully and start it again as it was started."""
-        self.stop_process(name)
-        self._starters[name]()
-
     def stop_process(self, name: str, sig: int = signal.SIGTERM) -> None:
         """Stop one process (SIGKILL to simulate a crash) and wait for it."""
         process = self.processes.pop(name, None)
