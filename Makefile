@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench clean
+.PHONY: run test bench reset clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,5 +20,8 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) -m bench.run_all
 
-clean:
-	rm -rf $(VENV) .localstack .pytest_cache .hypothesis
+reset:
+	rm -rf .localstack
+
+clean: reset
+	rm -rf $(VENV) .pytest_cache .hypothesis
