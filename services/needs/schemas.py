@@ -1,10 +1,10 @@
 """Marshmallow schemas for the needs service's HTTP boundary."""
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import fields, validate
 
-from shared.schemas import (NonEmptyPatch, PageQuery, Phone, QuerySchema, ScheduleSchema, SkillCode,
-                            StrictSchema, Text, district_field, languages_field, page_schema, skills_field)
+from shared.schemas import (NonEmptyPatch, PageQuery, Phone, ScheduleSchema, SkillCode, StrictSchema,
+                            Text, district_field, languages_field, page_schema, skills_field)
 from services.needs.model import KINDS, NEED_STATUSES
 
 
