@@ -74,7 +74,7 @@ def on_need_event(event: Event, m: Matching) -> None:
 
 
 def on_match_event(event: Event, m: Matching) -> None:
-    """A slot or a volunteer's capacity was freed or taken: refill (or trim) the need, and the volunteer's other needs."""
+    """A slot or a volunteer's capacity was freed or taken: refill (or trim) the need and the volunteer's others."""
     need_id, offer_id = event.data.get("need_id"), event.data.get("offer_id")
     if not isinstance(need_id, str) or not isinstance(offer_id, str):
         raise InvalidEvent(f"match event {event.id} names no need_id and offer_id")
