@@ -26,7 +26,7 @@ def _cancel_unfit_proposals(matches: list[dict[str, Any]], m: Matching, reason: 
     for match in matches:
         offer, need = m.offers.get(match["offer_id"]), m.needs.get(match["need_id"])
         if match["status"] == lifecycle.PROPOSED and offer and need and not eligible(offer, need, today):
-            cancel_match(m, match["_id"], reason)
+            cancel_match(m, match["_id"], reason, only_proposed=True)
 
 
 def settle_offer(offer: OfferView, m: Matching) -> None:

@@ -25,7 +25,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from shared.reference import ALL_DISTRICTS
-from services.matcher.lifecycle import CONFIRMED, DECLINED, PROPOSED
+from services.matcher.lifecycle import CONFIRMED, DECLINED, PROPOSED, VOLUNTEER
 from shared.timeslots import (Period, Schedule, Slot, WeeklySlot, first_date_from, fits, local_weekday_and_times,
                               parse_schedule, parse_slot, slot_minutes, spare_minutes, weekly_covers)
 
@@ -378,11 +378,17 @@ def not_to_ask(matches: Iterable[Mapping[str, Any]], need: NeedView, offers: Map
     return asked
 
 
+def _withdrawn_first(match: Mapping[str, Any]) -> tuple[bool, str, str]:
+    """Sort key, highest first: unanswered before accepted by the volunteer, then newest."""
+    return VOLUNTEER not in match.get("accepted_by", ()), match["created_at"], match["_id"]
+
+
 def surplus_proposals(proposed: Sequence[Mapping[str, Any]], room: int) -> list[Mapping[str, Any]]:
-    """The newest proposals beyond the room a need has left, which are to be withdrawn (newest first)."""
+    """The proposals beyond the room a need has left, which are to be withdrawn: those the volunteer has not
+    answered first (one who said yes has been promised the organisation's answer), newest first."""
     surplus: list[Mapping[str, Any]] = []
     taken = sum(match["slots"] for match in proposed)
-    for match in sorted(proposed, key=lambda x: (x["created_at"], x["_id"]), reverse=True):
+    for match in sorted(proposed, key=_withdrawn_first, reverse=True):
         if taken <= room:
             break
         surplus.append(match)

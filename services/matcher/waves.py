@@ -84,13 +84,20 @@ def save_change(repo: MatcherRepository, change: Change) -> dict[str, Any]:
     return repo.matches.save(change.doc, change.events) if change.events else change.doc
 
 
-def _cancel_once(m: Matching, match_id: str, reason: str) -> None:
-    save_change(m.repo, lifecycle.cancel(m.repo.matches.get(match_id), reason, m.clock()))
+def _cancel_once(m: Matching, match_id: str, reason: str, only_proposed: bool) -> None:
+    match = m.repo.matches.get(match_id)
+    if only_proposed and match["status"] != lifecycle.PROPOSED:
+        return
+    save_change(m.repo, lifecycle.cancel(match, reason, m.clock()))
 
 
-def cancel_match(m: Matching, match_id: str, reason: str) -> None:
-    """Cancel a live match (a match no longer live is left as it is), again if another writer got there first."""
-    retrying(partial(_cancel_once, m, match_id, reason))
+def cancel_match(m: Matching, match_id: str, reason: str, only_proposed: bool = False) -> None:
+    """Cancel a live match (one no longer live is left as it is), again if another writer got there first.
+
+    With only_proposed, a match confirmed meanwhile (by an answer in the API) is left as it is: the decision to
+    cancel was taken on an older read, and an agreement is never taken back for a proposal's reasons.
+    """
+    retrying(partial(_cancel_once, m, match_id, reason, only_proposed))
 
 
 def _history(m: Matching, ids: list[str], since: str) -> tuple[dict[str, Load], dict[str, int]]:
@@ -115,16 +122,17 @@ def _trim(need: NeedView, matches: list[dict[str, Any]], m: Matching) -> bool:
     """Cancel proposals a need no longer has room for; True when it has none left to fill.
 
     A need that confirmed matches have filled has its open proposals cancelled; one whose volunteers_needed was
-    lowered below its live matches loses its newest proposals first. Confirmed matches are never taken back.
+    lowered below its live matches loses its unanswered proposals first, newest first (see surplus_proposals).
+    Confirmed matches are never taken back.
     """
     proposed = [x for x in matches if x["status"] == lifecycle.PROPOSED]
     confirmed = sum(x["slots"] for x in matches if x["status"] == lifecycle.CONFIRMED)
     if confirmed >= need.volunteers_needed:
         for match in proposed:
-            cancel_match(m, match["_id"], "need_filled")
+            cancel_match(m, match["_id"], "need_filled", only_proposed=True)
         return True
     for match in surplus_proposals(proposed, need.volunteers_needed - confirmed):
-        cancel_match(m, match["_id"], "need_reduced")
+        cancel_match(m, match["_id"], "need_reduced", only_proposed=True)
     return False
 
 

@@ -8,7 +8,7 @@ from pymongo.errors import AutoReconnect
 
 from deploy import standins
 from services.matcher.handlers import reconcile
-from services.matcher.waves import Matching
+from services.matcher.waves import Matching, cancel_match
 from services.matcher.lifecycle import VOLUNTEER
 from shared.events import OFFERS_TOPIC, NEEDS_TOPIC, dlq_topic
 from tests.conftest import wait_until
@@ -233,3 +233,15 @@ def test_a_proposal_for_a_single_period_must_be_answered_before_the_period_start
                                                                  "end": "2026-03-02T12:00:00+01:00"}))
     wait_until(lambda: world.handled["matcher"] >= 3, timeout=30, message="the second need handled")
     assert world.matches("too_soon") == []
+
+
+def test_a_cancellation_decided_on_a_proposal_leaves_it_alone_once_it_was_confirmed_meanwhile(world):
+    world.send("offer.published", offer_data("a", **SNUG))
+    _known(world, offer="a")
+    world.send("need.published", need_data("n1"))
+    [match] = world.wait_for("n1", {"a": "proposed"})
+    world.answer(match["_id"], VOLUNTEER)
+    world.answer(match["_id"], "organisation")
+    matching = Matching(world.repo, world.config, world.clock)
+    cancel_match(matching, match["_id"], "need_reduced", only_proposed=True)
+    assert world.repo.matches.get(match["_id"])["status"] == "confirmed"

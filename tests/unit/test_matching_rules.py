@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from services.matcher.model import (FAIRNESS_WEIGHT, SCARCITY_WEIGHT, SKILL_WEIGHT, TIGHTNESS_WEIGHT, Candidate,
                                     Load, NeedView, OfferView, Window, alternatives_per_match, answer_time, eligible,
-                                    rank, rule_failures, scarcest_first, score, skill_cover, wave)
+                                    rank, rule_failures, scarcest_first, score, skill_cover, surplus_proposals, wave)
 from shared.timeslots import OSLO, Period, Schedule, WeeklySlot, fits_any
 
 TODAY = date(2026, 6, 1)
@@ -463,3 +463,14 @@ def test_the_answer_time_ends_no_later_than_a_single_period_starts(starts_in: ti
 def test_a_weekly_need_gives_the_whole_answer_time() -> None:
     weekly = Schedule(WeeklySlot(2, time(17), time(19)))
     assert answer_time(weekly, datetime(2026, 6, 1, 10, tzinfo=UTC), timedelta(hours=48)) == timedelta(hours=48)
+
+
+def test_surplus_proposals_withdraw_the_unanswered_before_one_the_volunteer_said_yes_to_then_the_newest() -> None:
+    proposals = [
+        {"_id": "old", "slots": 1, "created_at": "2026-06-01T10:00", "accepted_by": []},
+        {"_id": "accepted", "slots": 1, "created_at": "2026-06-01T12:00", "accepted_by": ["volunteer"]},
+        {"_id": "new", "slots": 1, "created_at": "2026-06-01T11:00", "accepted_by": []},
+    ]
+    assert [m["_id"] for m in surplus_proposals(proposals, 1)] == ["new", "old"]
+    assert [m["_id"] for m in surplus_proposals(proposals, 2)] == ["new"]
+    assert surplus_proposals(proposals, 3) == []
