@@ -60,6 +60,32 @@ def _whole(data: Mapping[str, Any], key: str, default: int | None) -> int | None
     return value
 
 
+def _flag(data: Mapping[str, Any], key: str) -> bool:
+    """A boolean field, false when missing or null; ValueError for anything else (so "no" is not true)."""
+    value = _get(data, key, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"'{key}' must be true or false, got {value!r}")
+    return value
+
+
+def _optional_text(data: Mapping[str, Any], key: str) -> str:
+    """A string field, "" when missing or null; ValueError for anything else."""
+    value = _get(data, key, "")
+    if not isinstance(value, str):
+        raise ValueError(f"'{key}' must be a string, got {value!r}")
+    return value
+
+
+def _instant_text(data: Mapping[str, Any], key: str) -> str | None:
+    """An optional ISO 8601 instant, kept as written; ValueError for anything else."""
+    value = data.get(key)
+    if value is not None:
+        if not isinstance(value, str):
+            raise ValueError(f"'{key}' must be an ISO 8601 date and time, got {value!r}")
+        datetime.fromisoformat(value)
+    return value
+
+
 def _text(data: Mapping[str, Any], key: str) -> str:
     """A required string field; ValueError when it is missing or not a string."""
     value = data.get(key)
@@ -121,7 +147,7 @@ class OfferView:
             skills=_strings(data, "skills"),
             districts=_strings(data, "districts"),
             availability=tuple(parse_slot(slot) for slot in availability),
-            police_certificate=bool(_get(data, "police_certificate", False)),
+            police_certificate=_flag(data, "police_certificate"),
             birth_year=_whole(data, "birth_year", None),
             languages=_strings(data, "languages"),
             max_active_matches=_whole(data, "max_active_matches", 1),
@@ -161,17 +187,17 @@ class NeedView:
             raise ValueError("'requirements' and 'schedule' must be JSON objects")
         return cls(
             id=_text(data, "id"),
-            organisation_id=str(_get(data, "organisation_id", "")),
+            organisation_id=_optional_text(data, "organisation_id"),
             status=_text(data, "status"),
             version=_whole(data, "version", 0),
             skills=_strings(data, "skills"),
-            district=str(_get(data, "district", "")),
+            district=_optional_text(data, "district"),
             schedule=parse_schedule(schedule) if schedule else None,
             volunteers_needed=_whole(data, "volunteers_needed", 1),
-            police_certificate=bool(_get(requirements, "police_certificate", False)),
+            police_certificate=_flag(requirements, "police_certificate"),
             min_age=_whole(requirements, "min_age", None),
             languages=_strings(requirements, "languages"),
-            published_at=data.get("published_at"),
+            published_at=_instant_text(data, "published_at"),
         )
 
 

@@ -116,9 +116,11 @@ def _dead_letters(world, topic: str) -> list:
 def test_unreadable_events_are_dead_lettered_before_storing_and_matching_goes_on_after_a_restart(world):
     world.send("offer.published", offer_data("poison-offer", availability=[{"weekday": "tuesday"}]))
     world.send("need.published", need_data("poison-need", schedule={"weekday": 2, "start_time": "late"}))
-    wait_until(lambda: _dead_letters(world, OFFERS_TOPIC) and _dead_letters(world, NEEDS_TOPIC), timeout=40,
-               message="both poison events in their dead-letter topics")
+    world.send("need.published", need_data("poison-date", published_at=5))
+    wait_until(lambda: _dead_letters(world, OFFERS_TOPIC) and len(_dead_letters(world, NEEDS_TOPIC)) == 2,
+               timeout=40, message="the three poison events in their dead-letter topics")
     assert world.repo.offer("poison-offer") is None and world.repo.need("poison-need") is None
+    assert world.repo.need("poison-date") is None
 
     world.stop_part(world.first)
     world.start(name="restarted")

@@ -138,6 +138,7 @@ def test_a_need_whose_last_occurrence_is_past_draws_no_one(schedule: dict) -> No
 @pytest.mark.parametrize("field, value", [
     ("availability", "Tuesdays"), ("availability", [{"weekday": 9, "start_time": "17:00", "end_time": "18:00"}]),
     ("birth_year", "1990"), ("skills", "driving"), ("version", "2"), ("id", None), ("max_active_matches", True),
+    ("police_certificate", "no"), ("districts", [5]),
 ])
 def test_an_offer_event_with_an_unreadable_field_is_refused(field: str, value: Any) -> None:
     with pytest.raises((ValueError, TypeError)):
@@ -147,6 +148,8 @@ def test_an_offer_event_with_an_unreadable_field_is_refused(field: str, value: A
 @pytest.mark.parametrize("changes", [
     {"schedule": {"weekday": 2, "start_time": "25:00", "end_time": "19:00"}}, {"schedule": "Tuesdays"},
     {"requirements": {"min_age": "18"}}, {"requirements": ["nb"]}, {"volunteers_needed": 1.5}, {"status": None},
+    {"published_at": 5}, {"published_at": "yesterday"}, {"district": 7}, {"organisation_id": ["o"]},
+    {"requirements": {"police_certificate": "no"}},
 ])
 def test_a_need_event_with_an_unreadable_field_is_refused(changes: dict) -> None:
     with pytest.raises((ValueError, TypeError)):
