@@ -198,7 +198,7 @@ class ConsumeLoop:
         failure = classify(error)
         if failure is Failure.PERMANENT or (failure is Failure.UNEXPECTED and attempts >= self.attempts):
             try:
-                self.dead_letter(record, error, attempts)
+                self.dead_letter(record, error, attempts, failure)
             except KafkaError as exc:  # the dead-letter topic is out of reach too: keep the record for later
                 failure, error = Failure.TRANSIENT, exc
             else:
@@ -213,11 +213,12 @@ class ConsumeLoop:
                     record.partition, record.offset, attempts, wait, error)
         return wait
 
-    def dead_letter(self, record, error: Exception, attempts: int = 1) -> None:
-        """Send the original message to <topic>.dlq with the error, its class and its origin in headers."""
+    def dead_letter(self, record, error: Exception, attempts: int = 1, failure: Failure = Failure.PERMANENT) -> None:
+        """Send the original message to <topic>.dlq with the error, its class (permanent, or unexpected: a bug
+        that outlasted its tries) and its origin in headers."""
         headers = [
             ("error", f"{type(error).__name__}: {error}"[:1000].encode()),
-            ("error_class", Failure.PERMANENT.value.encode()),
+            ("error_class", failure.value.encode()),
             ("attempts", str(attempts).encode()),
             ("origin_topic", record.topic.encode()),
             ("origin_partition", str(record.partition).encode()),

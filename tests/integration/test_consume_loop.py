@@ -116,6 +116,7 @@ def test_failing_handler_is_retried_a_bounded_number_of_times_then_dead_lettered
     assert len(attempts) == 3
     [dead] = _read_all(config, dlq_topic(NEEDS_TOPIC), 1)
     assert b"cannot handle this one" in dict(dead.headers)["error"]
+    assert (dict(dead.headers)["error_class"], dict(dead.headers)["attempts"]) == (b"unexpected", b"3")
 
 
 class Crash(BaseException):
