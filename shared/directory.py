@@ -45,6 +45,17 @@ def path_id(value: str) -> str:
     return quote(value, safe="")
 
 
+def _json_object(response: requests.Response, url: str) -> dict[str, Any]:
+    """The JSON object a 200 carries; DirectoryUnavailable for anything else (the other side is not itself)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise DirectoryUnavailable(f"{url}: the answer is not a JSON object")
+    return body
+
+
 class Directory:
     """Asks the offers and needs services, always with the service token."""
 
@@ -68,7 +79,7 @@ class Directory:
             return None
         if response.status_code != 200:
             raise DirectoryUnavailable(f"{url}: HTTP {response.status_code}")
-        return response.json()
+        return _json_object(response, url)
 
     def _introspect_at(self, base: str, token: str) -> TokenInfo:
         url = f"{base}/tokens/introspect"
@@ -78,7 +89,7 @@ class Directory:
             raise DirectoryUnavailable(f"{url}: {exc}") from exc
         if response.status_code != 200:
             raise DirectoryUnavailable(f"{url}: HTTP {response.status_code}")
-        body = response.json()
+        body = _json_object(response, url)
         if body.get("active") is not True:
             return INACTIVE
         return TokenInfo(True, body.get("kind"), body.get("offer_id"), body.get("organisation_id"))
@@ -104,5 +115,5 @@ class Directory:
         return self._get(self.config.needs_url, "organisations", organisation_id)
 
     def match(self, match_id: str) -> dict[str, Any] | None:
-        """A match with the answer-page links of both sides."""
+        """A match: its need, offer, organisation, status and answer time."""
         return self._get(self.config.matcher_url, "matches", match_id)

@@ -85,3 +85,18 @@ def test_an_issuer_that_cannot_answer_makes_the_directory_unavailable(answer):
 def test_an_unreachable_service_makes_the_directory_unavailable():
     with pytest.raises(DirectoryUnavailable):
         Directory(CONFIG, Session(fail=True)).offer(ID)
+
+
+class NotJson(Answer):
+    def json(self) -> Any:
+        raise ValueError("Expecting value: line 1 column 1")
+
+
+@pytest.mark.parametrize("answer", [NotJson(200), Answer(200, ["active"]), Answer(200, "yes")])
+def test_an_answer_that_is_not_a_json_object_is_an_unavailable_directory_not_a_crash(answer: Answer) -> None:
+    url = "http://offers/tokens/introspect"
+    directory = Directory(CONFIG, Session({("POST", url): answer, ("GET", f"http://offers/offers/{ID}"): answer}))
+    with pytest.raises(DirectoryUnavailable):
+        directory.introspect("some-token")
+    with pytest.raises(DirectoryUnavailable):
+        directory.offer(ID)
