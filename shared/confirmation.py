@@ -4,6 +4,8 @@ The offers service confirms a volunteer's address and the needs service an organ
 address the same way, so the code and the page it opens are made here once. The code carries the
 subject's id, the nonce of the confirmation request it answers (a new request, e.g. after a change of
 address, makes older links worthless) and when it stops working; nothing is stored per link.
+The request (nonce and requested_at, no personal data) travels in the `*.confirmation_requested` event,
+and notify makes the link from it when it writes the message, so no service hands confirmation links out.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from shared.config import Config
 from shared.errors import InvalidLink
 from shared.events import Change, Event
 
+OFFER_PURPOSE, CONTACT_PURPOSE = "confirm-offer", "confirm-contact"
 VALID_FOR = timedelta(days=7)
 NONCE_BYTES = 8
 _LAYOUT = struct.Struct(f">16s{NONCE_BYTES}sI")  # subject UUID, request nonce, expiry in Unix seconds
@@ -60,6 +63,11 @@ class Claim:
 def new_request(now: str) -> dict[str, str]:
     """A fresh confirmation request, stored on the subject: its nonce and when it was made."""
     return {"nonce": secrets.token_hex(NONCE_BYTES), "requested_at": now}
+
+
+def announced(request: dict[str, str]) -> dict[str, str]:
+    """What a confirmation_requested event tells of its request: the nonce and requested_at the link is made from."""
+    return {"nonce": request["nonce"], "requested_at": request["requested_at"]}
 
 
 def expires_at(request: dict[str, str]) -> datetime:
@@ -117,6 +125,18 @@ def settle(subject: dict[str, Any], change: Change,
 def link(base_url: str, code: str) -> str:
     """The address a person opens: the owning service's public URL and the code."""
     return f"{base_url.rstrip('/')}/confirm/{code}"
+
+
+def offer_link(config: Config, offer_id: str, request: dict[str, str]) -> str:
+    """The link that confirms a volunteer's address for one request of an offer."""
+    code = make_code(config, OFFER_PURPOSE, offer_id, request)
+    return link(config.offers_public_url or config.offers_url, code)
+
+
+def contact_link(config: Config, organisation_id: str, request: dict[str, str]) -> str:
+    """The link that confirms an organisation's contact address for one request."""
+    code = make_code(config, CONTACT_PURPOSE, organisation_id, request)
+    return link(config.needs_public_url or config.needs_url, code)
 
 
 def outcome_of(error: InvalidLink) -> str:

@@ -42,7 +42,7 @@ def my_organisation():
 @blp.route("/organisations/<org_id>")
 @blp.response(200, OrganisationOut)
 def get_organisation(org_id):
-    return handlers.readable_organisation(org_id, optional_caller(deps().config), deps().repo, deps().config)
+    return handlers.readable_organisation(org_id, optional_caller(deps().config), deps().repo)
 
 
 @blp.route("/organisations/<org_id>/verify", methods=["POST"])

@@ -16,7 +16,6 @@ from services.needs.repository import NeedsRepository
 
 Clock = Callable[[], str]
 OWNER_OR_STAFF = "This needs the organisation's api_key or the staff token."
-CONFIRM_PURPOSE = "confirm-contact"
 
 
 def register_organisation(data: dict[str, Any], repo: NeedsRepository, now: Clock) -> tuple[dict[str, Any], str]:
@@ -68,27 +67,21 @@ def get_organisation(org_id: str, repo: NeedsRepository) -> dict[str, Any]:
     return organisation
 
 
-def readable_organisation(org_id: str, caller: Caller | None, repo: NeedsRepository, config: Config) -> dict[str, Any]:
-    """An organisation; its contact only for itself, staff and services, and to a service (notify) the
-    confirmation link too while the contact address waits to be confirmed."""
+def readable_organisation(org_id: str, caller: Caller | None, repo: NeedsRepository) -> dict[str, Any]:
+    """An organisation; its contact only for itself, staff and services, and to a service (notify) also when
+    the request waiting to be confirmed was made, never its link."""
     organisation = get_organisation(org_id, repo)
     if not may_read_contact(caller, organisation, repo):
         return {k: v for k, v in organisation.items() if k != "contact"}
     if caller.is_service and model.awaiting_confirmation(organisation):
-        return {**organisation, "links": {"confirm": confirm_url(config, organisation)}}
+        return {**organisation, "confirmation_requested_at": organisation["confirmation"]["requested_at"]}
     return organisation
-
-
-def confirm_url(config: Config, organisation: dict[str, Any]) -> str:
-    """The link that confirms the organisation's contact address."""
-    code = confirmation.make_code(config, CONFIRM_PURPOSE, organisation["_id"], organisation["confirmation"])
-    return confirmation.link(config.needs_public_url or config.needs_url, code)
 
 
 def _claimed_organisation(code: str, repo: NeedsRepository, config: Config,
                           now: str) -> tuple[confirmation.Claim, dict[str, Any]]:
     """What a code claims and the organisation it names; LinkSuperseded when that organisation is gone."""
-    return confirmation.claimed(config, CONFIRM_PURPOSE, code, now, repo.organisations.get,
+    return confirmation.claimed(config, confirmation.CONTACT_PURPOSE, code, now, repo.organisations.get,
                                 "This organisation is gone.")
 
 

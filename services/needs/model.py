@@ -7,7 +7,7 @@ from typing import Any
 from uuid import uuid4
 
 from shared.clock import from_iso
-from shared.confirmation import ALREADY, ASK, LinkSuperseded, new_request
+from shared.confirmation import ALREADY, ASK, LinkSuperseded, announced, new_request
 from shared.errors import Conflict, InvalidInput
 from shared import timeslots
 from shared.events import Change, Event, new_event
@@ -20,6 +20,7 @@ OPEN = "open"
 PENDING = "pending_verification"
 CLOSED = "closed"
 NEED_STATUSES = (OPEN, PENDING, CLOSED)
+CONFIRMATION_REQUESTED = "organisation.confirmation_requested"
 RESEND_AFTER = timedelta(minutes=10)  # a new confirmation link for the same contact at most this often
 
 # Fields of a need that the matcher needs; none of them is personal data.
@@ -37,14 +38,17 @@ def new_organisation(data: dict[str, Any], api_key_hash: str, now: str) -> Chang
         raise InvalidInput("A municipal service must name its unit.", {"unit": ["Required for a municipal service."]})
     organisation = {"_id": str(uuid4()), **data, "org_number": number, "verified": False, "contact_confirmed": False,
                     "confirmation": new_request(now), "api_key_hash": api_key_hash, "created_at": now}
-    return Change(organisation, (organisation_event("organisation.confirmation_requested", organisation),))
+    return Change(organisation, (organisation_event(CONFIRMATION_REQUESTED, organisation),))
 
 
 def organisation_event(type_: str, organisation: dict[str, Any]) -> Event:
-    """An event about an organisation: its id, state and version, never its contact details."""
-    data = {"id": organisation["_id"], "verified": organisation["verified"],
-            "contact_confirmed": organisation.get("contact_confirmed", False),
-            "version": organisation.get("version", 0) + 1}
+    """An event about an organisation: its id, state and version, never its contact details; a confirmation
+    request also carries the request notify makes the link from."""
+    data: dict[str, Any] = {"id": organisation["_id"], "verified": organisation["verified"],
+                            "contact_confirmed": organisation.get("contact_confirmed", False),
+                            "version": organisation.get("version", 0) + 1}
+    if type_ == CONFIRMATION_REQUESTED:
+        data["confirmation"] = announced(organisation["confirmation"])
     return new_event(SOURCE, type_, organisation["_id"], data)
 
 
@@ -78,7 +82,7 @@ def renew_confirmation(organisation: dict[str, Any], now: str) -> Change:
         raise Conflict(f"A confirmation link was sent less than {RESEND_AFTER.seconds // 60} minutes ago; "
                        "please look for it, or ask again later.")
     renewed = {**organisation, "confirmation": new_request(now)}
-    return Change(renewed, (organisation_event("organisation.confirmation_requested", renewed),))
+    return Change(renewed, (organisation_event(CONFIRMATION_REQUESTED, renewed),))
 
 
 def check_verifiable(organisation: dict[str, Any]) -> None:

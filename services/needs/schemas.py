@@ -33,9 +33,10 @@ class OrganisationOut(StrictSchema):
                                                                "through the link sent to it; staff verify only after."})
     created_at = fields.String()
     contact = fields.Nested(ContactSchema, metadata={"description": "Only for the organisation itself, staff and services."})
-    links = fields.Dict(keys=fields.String(), values=fields.String(),
-                        metadata={"description": "Only to the service token, while the contact address waits to be "
-                                                 "confirmed: {\"confirm\": url} for the confirmation message."})
+    confirmation_requested_at = fields.String(
+        metadata={"description": "Only to the service token, while the contact address waits to be confirmed: "
+                                 "when the waiting confirmation request was made. Notify writes a request's message "
+                                 "only while it is the waiting one; no response carries a confirmation link."})
 
 
 class OrganisationCreated(OrganisationOut):

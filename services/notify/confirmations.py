@@ -1,9 +1,11 @@
 """Messages asking a person to confirm their address: a new volunteer's, or an organisation's contact's.
 
 One message per (event, channel): the notification's _id is that key, as for match messages. They are
-kept in their own collection, beside the match notifications, because they concern no match: the
-address and the link are fetched at send time from the owning service with the service token, and a
-link that is no longer offered (the address was confirmed, the offer erased) means nothing is sent.
+kept in their own collection, beside the match notifications, because they concern no match. The link
+is made here from the request the event carries (shared.confirmation), so no service hands links out;
+the address is fetched at send time from the owning service with the service token, which also says
+when the request waiting to be confirmed was made: nothing is sent once the address is confirmed, the
+subject erased, or a newer request made.
 E-mail goes to the address being confirmed, even to a volunteer who chose only SMS; an SMS with the
 link goes too where the volunteer chose SMS (and the gateway is on), but not for a changed e-mail
 address, which only the e-mail can prove.
@@ -17,8 +19,9 @@ from typing import Any
 from jinja2 import TemplateError
 from pymongo.errors import DuplicateKeyError
 
+from shared import confirmation
 from shared.clock import to_iso
-from shared.confirmation import VALID_FOR
+from shared.config import Config
 from shared.directory import DirectoryUnavailable
 from shared.events import Event
 from shared.mongo import DocumentStore, VersionConflict
@@ -44,13 +47,13 @@ def ensure_indexes(n: Notifier) -> None:
 
 
 def new_confirmation(event: Event, channel: str, now: str) -> dict[str, Any]:
-    """A confirmation message to be delivered: ids only, no address and no body."""
+    """A confirmation message to be delivered: ids and the request its link is made from, no address and no body."""
     subject_type = OFFER if event.type.startswith("offer.") else ORGANISATION
     role = model.VOLUNTEER if subject_type == OFFER else model.ORGANISATION
     return {"_id": model.notification_id(event.id, role, channel), "subject_type": subject_type,
             "subject_id": event.subject, "role": role, "kind": KIND, "channel": channel, "status": model.PENDING,
-            "attempts": 0, "event_id": event.id, "event_type": event.type, "created_at": now, "updated_at": now,
-            "next_attempt_at": now, "log": []}
+            "request": event.data.get("confirmation"), "attempts": 0, "event_id": event.id, "event_type": event.type,
+            "created_at": now, "updated_at": now, "next_attempt_at": now, "log": []}
 
 
 def on_confirmation_requested(event: Event, n: Notifier) -> None:
@@ -93,14 +96,16 @@ def deliver_one(notification_id: str, n: Notifier) -> None:
 
 
 def recipient(doc: dict[str, Any], subject: dict[str, Any] | None) -> tuple[dict[str, Any] | None, str | None]:
-    """The person to write to (address and chosen channels) and the link, or why nothing is to be sent."""
+    """The person to write to (address and chosen channels), or why nothing is to be sent."""
     if subject is None or subject.get("status") == "withdrawn":
         return None, "erased"
-    url = (subject.get("links") or {}).get("confirm")
-    if not url:
+    waiting = subject.get("confirmation_requested_at")
+    if not waiting:
         return None, "already_confirmed"
+    if waiting != (doc.get("request") or {}).get("requested_at"):
+        return None, "superseded"
     if doc["subject_type"] == ORGANISATION:
-        return {**(subject.get("contact") or {}), "organisation_name": subject.get("name", ""), "url": url}, None
+        return {**(subject.get("contact") or {}), "organisation_name": subject.get("name", "")}, None
     person = model.person_of(model.VOLUNTEER, subject, None) or {}
     # The e-mail address is what is being confirmed, so it is written to whichever channels were chosen.
     person["contact_channels"] = [model.EMAIL, *(c for c in person.get("contact_channels", []) if c != model.EMAIL)]
@@ -108,7 +113,7 @@ def recipient(doc: dict[str, Any], subject: dict[str, Any] | None) -> tuple[dict
         if doc["channel"] == model.SMS:
             return None, "email_change"
         person = {**person, "email": subject["pending_email"]}
-    return {**person, "url": url}, None
+    return person, None
 
 
 def _fetch(doc: dict[str, Any], n: Notifier) -> dict[str, Any] | None:
@@ -117,9 +122,16 @@ def _fetch(doc: dict[str, Any], n: Notifier) -> dict[str, Any] | None:
     return n.directory.organisation(doc["subject_id"])
 
 
-def _context(doc: dict[str, Any], person: dict[str, Any]) -> dict[str, Any]:
-    return {"subject_kind": doc["subject_type"], "person_name": person.get("name", ""), "confirm_url": person["url"],
-            "organisation_name": person.get("organisation_name", ""), "valid_days": VALID_FOR.days}
+def confirm_url(doc: dict[str, Any], config: Config) -> str:
+    """The link of the message's confirmation request, signed here as the owning service checks it."""
+    make = confirmation.offer_link if doc["subject_type"] == OFFER else confirmation.contact_link
+    return make(config, doc["subject_id"], doc["request"])
+
+
+def _context(doc: dict[str, Any], person: dict[str, Any], config: Config) -> dict[str, Any]:
+    return {"subject_kind": doc["subject_type"], "person_name": person.get("name", ""),
+            "confirm_url": confirm_url(doc, config), "organisation_name": person.get("organisation_name", ""),
+            "valid_days": confirmation.VALID_FOR.days}
 
 
 def _save(n: Notifier, doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
@@ -144,7 +156,7 @@ def _deliver(notification_id: str, n: Notifier) -> None:
         return
     lang = "nb" if doc["subject_type"] == ORGANISATION else language_for(person.get("languages", []))
     try:
-        message = render(KIND, lang, _context(doc, person))
+        message = render(KIND, lang, _context(doc, person, n.config))
     except (KeyError, ValueError, TemplateError) as exc:
         _save(n, doc, status=model.FAILED, log=logged(doc, now, f"cannot render: {exc!r}"))
         return

@@ -34,7 +34,7 @@ def list_offers(query):
 @blp.route("/offers/<offer_id>")
 @blp.response(200, OfferOut)
 def get_offer(offer_id):
-    return handlers.readable_offer(offer_id, optional_caller(deps().config), deps().repo, deps().config)
+    return handlers.readable_offer(offer_id, optional_caller(deps().config), deps().repo)
 
 
 @blp.route("/offers/<offer_id>", methods=["PATCH"])

@@ -13,7 +13,6 @@ from services.offers import model
 from services.offers.repository import OffersRepository
 
 Clock = Callable[[], str]
-CONFIRM_PURPOSE = "confirm-offer"
 
 
 def publish_offer(data: dict[str, Any], repo: OffersRepository, now: Clock) -> tuple[dict[str, Any], str]:
@@ -23,30 +22,24 @@ def publish_offer(data: dict[str, Any], repo: OffersRepository, now: Clock) -> t
     return repo.offers.insert(change.doc, change.events), token
 
 
-def readable_offer(offer_id: str, caller: Caller | None, repo: OffersRepository, config: Config) -> dict[str, Any]:
+def readable_offer(offer_id: str, caller: Caller | None, repo: OffersRepository) -> dict[str, Any]:
     """An offer for its volunteer, staff or a service; 404 for other volunteers (existence is private).
-    A service (notify) also gets the confirmation link while an address waits to be confirmed."""
+    A service (notify) also learns when the request waiting to be confirmed was made, never its link."""
     if caller is None:
         raise Unauthorized("This needs the offer's manage_token or the staff token.")
     offer = repo.offers.get(offer_id)
     if offer is not None and caller.is_service and model.awaiting_confirmation(offer):
-        return {**offer, "links": {"confirm": confirm_url(config, offer)}}
+        return {**offer, "confirmation_requested_at": offer["confirmation"]["requested_at"]}
     if offer is not None and (caller.is_staff or caller.is_service
                               or token_matches(caller.token, offer.get("manage_token_hash"))):
         return offer
     raise _refusal(offer, caller, repo)
 
 
-def confirm_url(config: Config, offer: dict[str, Any]) -> str:
-    """The link that confirms the offer's pending address request."""
-    code = confirmation.make_code(config, CONFIRM_PURPOSE, offer["_id"], offer["confirmation"])
-    return confirmation.link(config.offers_public_url or config.offers_url, code)
-
-
 def _claimed_offer(code: str, repo: OffersRepository, config: Config,
                    now: str) -> tuple[confirmation.Claim, dict[str, Any]]:
     """What a code claims and the offer it names; LinkSuperseded when that offer is gone."""
-    return confirmation.claimed(config, CONFIRM_PURPOSE, code, now, repo.offers.get, "This offer is gone.")
+    return confirmation.claimed(config, confirmation.OFFER_PURPOSE, code, now, repo.offers.get, "This offer is gone.")
 
 
 def confirmation_state(code: str, repo: OffersRepository, config: Config, now: Clock) -> str:

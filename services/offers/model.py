@@ -12,7 +12,7 @@ from typing import Any
 from uuid import uuid4
 
 from shared.clock import from_iso
-from shared.confirmation import ALREADY, ASK, LinkSuperseded, is_expired, new_request
+from shared.confirmation import ALREADY, ASK, LinkSuperseded, announced, is_expired, new_request
 from shared.errors import Conflict, InvalidInput
 from shared.events import Change, Event, new_event
 
@@ -21,6 +21,7 @@ PENDING = "pending_confirmation"
 OPEN = "open"
 WITHDRAWN = "withdrawn"
 STATUSES = (PENDING, OPEN, WITHDRAWN)
+CONFIRMATION_REQUESTED = "offer.confirmation_requested"
 UNCONFIRMED = "unconfirmed"  # why an offer whose address was never confirmed was erased
 RESEND_AFTER = timedelta(minutes=10)  # a new confirmation link for the same offer at most this often
 
@@ -32,12 +33,15 @@ EDITABLE_FIELDS = (*MATCHING_FIELDS, "volunteer", "contact_channels", "note")
 
 
 def offer_event(type_: str, offer: dict[str, Any]) -> Event:
-    """An event about an offer: matching attributes only, never contact details."""
+    """An event about an offer: matching attributes only, never contact details; a confirmation request
+    also carries the request notify makes the link from."""
     data: dict[str, Any] = {"id": offer["_id"], "status": offer["status"], "version": offer.get("version", 0) + 1}
     if offer["status"] == OPEN:
         volunteer = offer["volunteer"]
         data.update({f: offer[f] for f in MATCHING_FIELDS},
                     birth_year=volunteer.get("birth_year"), languages=volunteer.get("languages", []))
+    if type_ == CONFIRMATION_REQUESTED:
+        data["confirmation"] = announced(offer["confirmation"])
     return new_event(SOURCE, type_, offer["_id"], data)
 
 
@@ -45,7 +49,7 @@ def new_offer(data: dict[str, Any], token_hash: str, now: str) -> Change:
     """A new offer, waiting for its address to be confirmed: offer.confirmation_requested, nothing published."""
     offer = {"_id": str(uuid4()), **data, "status": PENDING, "manage_token_hash": token_hash,
              "confirmation": new_request(now), "created_at": now, "updated_at": now}
-    return Change(offer, (offer_event("offer.confirmation_requested", offer),))
+    return Change(offer, (offer_event(CONFIRMATION_REQUESTED, offer),))
 
 
 def awaiting_confirmation(offer: dict[str, Any]) -> bool:
@@ -92,7 +96,7 @@ def renew_confirmation(offer: dict[str, Any], now: str) -> Change:
         raise Conflict(f"A confirmation link was sent less than {RESEND_AFTER.seconds // 60} minutes ago; "
                        "please look for it, or ask again later.")
     renewed = {**offer, "confirmation": new_request(now), "updated_at": now}
-    return Change(renewed, (offer_event("offer.confirmation_requested", renewed),))
+    return Change(renewed, (offer_event(CONFIRMATION_REQUESTED, renewed),))
 
 
 def _with_address(offer: dict[str, Any], merged: dict[str, Any], email: str | None,
@@ -125,7 +129,7 @@ def update_offer(offer: dict[str, Any], changes: dict[str, Any], now: str) -> Ch
     if "sms" in merged.get("contact_channels", []) and not merged["volunteer"].get("phone"):
         raise InvalidInput("SMS needs a phone number.", {"contact_channels": ["SMS needs volunteer.phone."]})
     merged, reconfirm = _with_address(offer, merged, changes.get("volunteer", {}).get("email"), now)
-    events = [offer_event("offer.confirmation_requested", merged)] if reconfirm else []
+    events = [offer_event(CONFIRMATION_REQUESTED, merged)] if reconfirm else []
     if offer["status"] == OPEN:
         before, after = offer_event("offer.updated", offer).data, offer_event("offer.updated", merged).data
         if before != after:

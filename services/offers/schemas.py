@@ -81,9 +81,10 @@ class OfferOut(StrictSchema):
     withdrawn_at = fields.String()
     withdrawn_reason = fields.String(metadata={"description": "'unconfirmed' when erased because the address "
                                                               "was not confirmed within 7 days."})
-    links = fields.Dict(keys=fields.String(), values=fields.String(),
-                        metadata={"description": "Only to the service token, while an address waits to be confirmed: "
-                                                 "{\"confirm\": url} for the confirmation message."})
+    confirmation_requested_at = fields.String(
+        metadata={"description": "Only to the service token, while an address waits to be confirmed: when the "
+                                 "waiting confirmation request was made. Notify writes a request's message only "
+                                 "while it is the waiting one; no response carries a confirmation link."})
 
 
 class OfferCreated(OfferOut):

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from pymongo import MongoClient
 from pymongo.database import Database
 
+from shared import confirmation
 from shared.config import Config
 from services.needs.app import DB_NAME as NEEDS_DB, create_app as create_needs_app
 from services.offers.app import DB_NAME as OFFERS_DB, create_app as create_offers_app
@@ -124,10 +125,16 @@ def assert_contract_error(response, status: int) -> dict[str, Any]:
 
 
 def confirmation_path(client: FlaskClient, path: str) -> str:
-    """The path of the confirmation link the service token reads at `path` (as notify puts it in the mail)."""
-    response = client.get(path, headers=SERVICE)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return urlsplit(response.get_json()["links"]["confirm"]).path
+    """The path of the confirmation link of the resource at `path` ("/offers/<id>" or "/organisations/<id>"),
+    made as notify makes it for the mail: from the stored request, signed with the service's own config."""
+    kind, subject_id = path.strip("/").split("/")
+    deps = client.application.extensions["deps"]
+    if kind == "offers":
+        doc, make = deps.repo.offers.get(subject_id), confirmation.offer_link
+    else:
+        doc, make = deps.repo.organisations.get(subject_id), confirmation.contact_link
+    assert doc is not None and "confirmation" in doc, f"no confirmation request stored for {path}"
+    return urlsplit(make(deps.config, subject_id, doc["confirmation"])).path
 
 
 def confirm_through_link(client: FlaskClient, path: str) -> None:

@@ -53,14 +53,24 @@ def test_a_new_offer_is_pending_and_asks_for_confirmation_without_publishing(off
     assert offer["volunteer"]["email"] not in raw and offer["volunteer"]["name"] not in raw
 
 
-def test_only_the_service_token_reads_the_confirmation_link_and_only_while_pending(offers_client):
+def _code(link_path: str) -> str:
+    return link_path.rsplit("/", 1)[1]
+
+
+def test_no_reader_gets_the_confirmation_link_and_the_service_token_only_when_it_was_requested(offers_client,
+                                                                                               offers_db):
     offer = create_offer(offers_client, confirmed=False)
     path = f"/offers/{offer['id']}"
-    assert "links" in offers_client.get(path, headers=SERVICE).get_json()
-    for headers in (STAFF, bearer(offer["manage_token"])):
-        assert "links" not in offers_client.get(path, headers=headers).get_json()
+    code = _code(confirmation_path(offers_client, path))
+    requested_at = offers_db.offers.find_one({"_id": offer["id"]})["confirmation"]["requested_at"]
+    for headers in (SERVICE, STAFF, bearer(offer["manage_token"])):
+        response = offers_client.get(path, headers=headers)
+        assert response.status_code == 200 and "links" not in response.get_json()
+        assert code not in response.get_data(as_text=True) and "/confirm/" not in response.get_data(as_text=True)
+    assert offers_client.get(path, headers=SERVICE).get_json()["confirmation_requested_at"] == requested_at
+    assert "confirmation_requested_at" not in offers_client.get(path, headers=STAFF).get_json()
     offers_client.post(confirmation_path(offers_client, path))
-    assert "links" not in offers_client.get(path, headers=SERVICE).get_json()
+    assert "confirmation_requested_at" not in offers_client.get(path, headers=SERVICE).get_json()
 
 
 def test_opening_the_link_shows_the_page_and_changes_nothing(offers_client, offers_db):
@@ -176,10 +186,12 @@ def test_the_worker_erases_offers_unconfirmed_for_seven_days_and_nothing_else(of
 def test_a_new_organisation_asks_its_contact_to_confirm_without_contact_details_in_the_event(needs_client, needs_db):
     organisation = register_organisation(needs_client, verified=False, confirmed=False)
     assert organisation["contact_confirmed"] is False and "links" not in organisation
-    [raw] = [e["value"] for e in needs_db.organisations.find_one({"_id": organisation["id"]})["outbox"]]
+    stored = needs_db.organisations.find_one({"_id": organisation["id"]})
+    [raw] = [e["value"] for e in stored["outbox"]]
     event = parse_event(raw)
     assert event.type == "organisation.confirmation_requested" and event.subject == organisation["id"]
     assert not [v for v in organisation["contact"].values() if v and v in raw]
+    assert event.data["confirmation"] == {k: stored["confirmation"][k] for k in ("nonce", "requested_at")}
 
 
 def test_staff_cannot_verify_an_organisation_whose_contact_has_not_confirmed(needs_client):
@@ -205,12 +217,18 @@ def test_the_confirmed_contact_is_told_what_happens_and_not_promised_a_message(n
     assert "Kommunens frivillighetskoordinator godkjenner organisasjonen" in text and "API-nøkkelen" in text
 
 
-def test_the_contact_link_is_for_the_service_token_only_and_not_shown_publicly(needs_client):
+def test_no_reader_gets_the_contact_link_and_the_service_token_only_when_it_was_requested(needs_client, needs_db):
     organisation = register_organisation(needs_client, verified=False, confirmed=False)
     path = f"/organisations/{organisation['id']}"
-    assert "links" in needs_client.get(path, headers=SERVICE).get_json()
-    for headers in ({}, STAFF, bearer(organisation["api_key"])):
-        assert "links" not in needs_client.get(path, headers=headers).get_json()
+    code = _code(confirmation_path(needs_client, path))
+    for headers in ({}, SERVICE, STAFF, bearer(organisation["api_key"])):
+        response = needs_client.get(path, headers=headers)
+        assert response.status_code == 200 and "links" not in response.get_json()
+        assert code not in response.get_data(as_text=True) and "/confirm/" not in response.get_data(as_text=True)
+    stored = needs_db.organisations.find_one({"_id": organisation["id"]})["confirmation"]
+    assert needs_client.get(path, headers=SERVICE).get_json()["confirmation_requested_at"] == stored["requested_at"]
+    needs_client.post(confirmation_path(needs_client, path))
+    assert "confirmation_requested_at" not in needs_client.get(path, headers=SERVICE).get_json()
 
 
 # --- notify ----------------------------------------------------------------------------------------
@@ -231,9 +249,10 @@ class ServicesDirectory:
 
 
 @pytest.fixture
-def make_notifier(notify_db, notify_config, clock, offers_client, needs_client):
+def make_notifier(notify_db, notify_config, service_config, clock, offers_client, needs_client):
+    """A notifier that signs links with the services' key (every service shares LINK_SIGNING_KEY)."""
     def make(**overrides: Any) -> Notifier:
-        config = notify_config.with_overrides(**overrides)
+        config = notify_config.with_overrides(link_signing_keys=service_config.link_signing_keys, **overrides)
         return Notifier(NotifyRepository(notify_db), ServicesDirectory(offers_client, needs_client),
                         SmtpSender(config, timeout=5.0), SmsSender(config, timeout=5.0), config, clock)
     return make
@@ -315,6 +334,25 @@ def test_nothing_is_sent_once_the_address_is_confirmed_or_the_offer_erased(make_
     for offer, reason in ((confirmed, "already_confirmed"), (erased, "erased")):
         found = {doc["reason"] for doc in notify_db[confirmations.COLLECTION].find({"subject_id": offer["id"]})}
         assert found == {reason}
+
+
+def test_a_request_replaced_by_a_newer_one_sends_nothing_and_the_newer_ones_link_confirms(
+        make_notifier, offers_client, offers_db, smtp_server, notify_db):
+    offer = create_offer(offers_client, confirmed=False, contact_channels=["email"])
+    first = _requested(offers_db, "offers", offer["id"])
+    new_email = unique_email()
+    offers_client.patch(f"/offers/{offer['id']}", json={"volunteer": {"email": new_email}},
+                        headers=bearer(offer["manage_token"]))
+    second = _requested(offers_db, "offers", offer["id"])
+    assert second.data["confirmation"]["nonce"] != first.data["confirmation"]["nonce"]
+    notifier = make_notifier()
+    confirmations.on_confirmation_requested(first, notifier)
+    assert smtp_server.to(offer["volunteer"]["email"]) == [] and smtp_server.to(new_email) == []
+    skipped = notify_db[confirmations.COLLECTION].find({"event_id": first.id})
+    assert {(doc["status"], doc["reason"]) for doc in skipped} == {("skipped", "superseded")}
+    confirmations.on_confirmation_requested(second, notifier)
+    [mail] = smtp_server.to(new_email)
+    _is_page(offers_client.post(_link_in(mail.text())), 200, CONFIRMED)
 
 
 def test_a_changed_address_of_an_open_offer_is_asked_by_mail_to_the_new_address_only(

@@ -10,7 +10,6 @@ from shared.config import Config
 from shared.errors import Conflict, InvalidLink
 from services.needs import model as needs
 from services.offers import model as offers
-from services.offers.handlers import confirm_url
 
 NOW = "2026-12-01T08:00:00.000000+00:00"
 LATER = "2026-12-02T08:00:00.000000+00:00"
@@ -44,7 +43,8 @@ def test_a_new_offer_waits_for_its_address_and_asks_for_confirmation_without_pub
     change = offers.new_offer(_offer_data(), "hash", NOW)
     assert change.doc["status"] == offers.PENDING
     assert [e.type for e in change.events] == ["offer.confirmation_requested"]
-    assert change.events[0].data == {"id": change.doc["_id"], "status": offers.PENDING, "version": 1}
+    assert change.events[0].data == {"id": change.doc["_id"], "status": offers.PENDING, "version": 1,
+                                     "confirmation": change.doc["confirmation"]}
 
 
 def test_confirming_opens_the_offer_and_publishes_what_the_matcher_reads():
@@ -134,7 +134,8 @@ def test_a_new_organisation_asks_its_contact_to_confirm_and_cannot_be_verified_b
     assert change.doc["contact_confirmed"] is False
     [event] = change.events
     assert event.type == "organisation.confirmation_requested"
-    assert set(event.data) == {"id", "verified", "contact_confirmed", "version"}
+    assert set(event.data) == {"id", "verified", "contact_confirmed", "version", "confirmation"}
+    assert event.data["confirmation"] == change.doc["confirmation"]
     with pytest.raises(Conflict):
         needs.check_verifiable(change.doc)
 
@@ -196,7 +197,27 @@ def test_a_link_asks_until_used_and_then_says_so():
 ])
 def test_a_link_points_at_the_public_address_of_the_offers_service_when_one_is_set(public, expected):
     config = CONFIG.with_overrides(offers_public_url=public)
-    assert confirm_url(config, _new_offer()).startswith(expected)
+    offer = _new_offer()
+    assert confirmation.offer_link(config, offer["_id"], offer["confirmation"]).startswith(expected)
+
+
+@pytest.mark.parametrize("public, expected", [
+    (None, "http://127.0.0.1:8002/confirm/"),
+    ("https://frivillig.example.no/organisasjon", "https://frivillig.example.no/organisasjon/confirm/"),
+])
+def test_a_contact_link_points_at_the_public_address_of_the_needs_service_when_one_is_set(public, expected):
+    config = CONFIG.with_overrides(needs_public_url=public)
+    organisation = _organisation()
+    assert confirmation.contact_link(config, organisation["_id"], organisation["confirmation"]).startswith(expected)
+
+
+def test_the_link_made_from_a_confirmation_event_confirms_the_request_it_announced():
+    offer = _new_offer()
+    [event] = offers.renew_confirmation(offer, "2026-12-01T08:10:00.000000+00:00").events
+    link = confirmation.offer_link(CONFIG, event.subject, event.data["confirmation"])
+    claim = confirmation.read_code(CONFIG, confirmation.OFFER_PURPOSE, link.rsplit("/", 1)[1], LATER)
+    assert claim == confirmation.Claim(offer["_id"], event.data["confirmation"]["nonce"])
+    assert claim.nonce != offer["confirmation"]["nonce"]
 
 
 def test_a_new_link_is_given_only_while_an_address_waits_and_not_twice_within_ten_minutes():
