@@ -196,8 +196,8 @@ def answer_from_page(code):
     match, role, problem = _open_match(code)
     if problem:
         return problem
-    if AnswerForm().validate(request.form):
-        return _problem("unanswerable")
+    if AnswerForm().validate(request.form) or len(request.form.getlist("answer")) != 1:
+        return _problem("unanswerable")  # none, an unknown one, or both at once
     try:
         match = handlers.respond(match["_id"], role, request.form["answer"] == "accept", deps().repo, deps().clock(),
                                  _ttl(deps().config))

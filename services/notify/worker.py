@@ -32,7 +32,7 @@ def main() -> None:
     confirmations.ensure_indexes(notifier)
     if not notifier.sms.enabled:
         log.warning("SMS_GATEWAY_URL is not set: SMS are skipped (reason 'sms_off'), and people who chose "
-                    "only SMS are not contacted")
+                    "only SMS are written to by e-mail instead (reason 'email_fallback')")
     handlers = {event_type: partial(handler, n=notifier) for event_type, handler in EVENT_HANDLERS.items()}
     run_worker(config, outbox=[repo.db.notifications], subscription=Subscription(GROUP_ID, handlers),
                periodic=[Periodic("deliver-due", 2.0, lambda: deliver_due(notifier)),

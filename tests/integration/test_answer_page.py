@@ -204,7 +204,8 @@ def test_an_answered_match_gets_a_plain_page_409_and_answering_again_changes_not
     assert page.match(match) == before
 
 
-@pytest.mark.parametrize("form", [{}, {"answer": "maybe"}], ids=["no-answer", "unknown-answer"])
+@pytest.mark.parametrize("form", [{}, {"answer": "maybe"}, {"answer": ["accept", "decline"]}],
+                         ids=["no-answer", "unknown-answer", "both-answers"])
 def test_a_post_without_a_valid_answer_gets_a_plain_page_422(page, form):
     match = page.proposal()
     response = page.client.post(page.link(match, VOLUNTEER), data=form)
