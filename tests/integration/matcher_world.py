@@ -7,7 +7,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 from pymongo import MongoClient
+
+from deploy import standins
 
 from shared.config import Config
 from shared.consume import ConsumeLoop
@@ -135,3 +138,23 @@ class MatcherWorld:
         """True when no match has events waiting in its outbox."""
         return self.repo.db.matches.count_documents({"outbox_pending": {"$gt": 0}}) == 0
 
+
+
+@pytest.fixture
+def world(tmp_path, mongo_uri):
+    """A matcher worker on its own broker and a fresh database of its own."""
+    with standins.kafka(tmp_path) as kafka:
+        running = MatcherWorld(kafka, mongo_uri)
+        try:
+            yield running
+        finally:
+            running.stop()
+
+
+def publish_offers(world: MatcherWorld, *specs: tuple[str, dict[str, Any]]) -> None:
+    """Publish offers (id, changes to offer_data) and wait until the matcher knows them all (topics are not
+    ordered among themselves)."""
+    for offer_id, overrides in specs:
+        world.send("offer.published", offer_data(offer_id, **overrides))
+    wait_until(lambda: all(world.repo.offer(offer_id) for offer_id, _ in specs), timeout=30,
+               message="the matcher to know the offers")

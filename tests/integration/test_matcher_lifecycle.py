@@ -7,10 +7,8 @@ import time
 from copy import copy
 from datetime import timedelta
 
-import pytest
 from kafka import KafkaConsumer
 
-from deploy import standins
 from services.matcher.handlers import expire_due, respond
 from services.matcher.lifecycle import ORGANISATION, VOLUNTEER
 from shared.clock import from_iso
@@ -18,25 +16,9 @@ from shared.errors import Conflict
 from shared.events import MATCHES_TOPIC, parse_event
 from shared.mongo import DocumentStore
 from tests.conftest import wait_until
-from tests.integration.matcher_world import MatcherWorld, need_data, offer_data
+from tests.integration.matcher_world import need_data, offer_data, publish_offers
+from tests.integration.matcher_world import world  # noqa: F401  (a fixture, found by name)
 
-
-@pytest.fixture
-def world(tmp_path, mongo_uri):
-    with standins.kafka(tmp_path) as kafka:
-        world = MatcherWorld(kafka, mongo_uri)
-        try:
-            yield world
-        finally:
-            world.stop()
-
-
-def _offers(world, *specs) -> None:
-    """Publish offers and wait until the matcher knows them all (topics are not ordered among themselves)."""
-    for offer_id, overrides in specs:
-        world.send("offer.published", offer_data(offer_id, **overrides))
-    wait_until(lambda: all(world.repo.offer(offer_id) for offer_id, _ in specs), timeout=30,
-               message="the matcher to know the offers")
 
 
 SNUG = {"availability": [{"weekday": 2, "start_time": "17:30", "end_time": "19:00"}]}
@@ -45,13 +27,13 @@ MIDDLE = {"availability": [{"weekday": 2, "start_time": "17:00", "end_time": "20
 
 
 def test_a_wave_asks_the_best_candidate_for_each_open_slot(world):
-    _offers(world, ("loose", LOOSE), ("snug", SNUG), ("middle", MIDDLE))
+    publish_offers(world, ("loose", LOOSE), ("snug", SNUG), ("middle", MIDDLE))
     world.send("need.published", need_data("n1", volunteers_needed=2))
     world.wait_for("n1", {"snug": "proposed", "middle": "proposed"})
 
 
 def test_a_decline_hands_the_slot_to_the_next_candidate_and_the_pair_is_never_asked_again(world):
-    _offers(world, ("a", SNUG), ("b", MIDDLE))
+    publish_offers(world, ("a", SNUG), ("b", MIDDLE))
     world.send("need.published", need_data("n1"))
     [first] = world.wait_for("n1", {"a": "proposed"})
     world.answer(first["_id"], VOLUNTEER, accepted=False)
@@ -65,7 +47,7 @@ def test_a_decline_hands_the_slot_to_the_next_candidate_and_the_pair_is_never_as
 
 
 def test_an_expired_proposal_hands_the_slot_to_the_next_candidate(world):
-    _offers(world, ("a", SNUG), ("b", MIDDLE))
+    publish_offers(world, ("a", SNUG), ("b", MIDDLE))
     world.send("need.published", need_data("n1"))
     world.wait_for("n1", {"a": "proposed"})
     world.clock.advance(hours=47)
@@ -76,7 +58,7 @@ def test_an_expired_proposal_hands_the_slot_to_the_next_candidate(world):
 
 
 def test_a_withdrawn_offer_has_its_matches_cancelled_and_the_slot_backfilled(world):
-    _offers(world, ("a", SNUG), ("b", MIDDLE))
+    publish_offers(world, ("a", SNUG), ("b", MIDDLE))
     world.send("need.published", need_data("n1"))
     [first] = world.wait_for("n1", {"a": "proposed"})
     world.answer(first["_id"], VOLUNTEER)
@@ -87,7 +69,7 @@ def test_a_withdrawn_offer_has_its_matches_cancelled_and_the_slot_backfilled(wor
 
 
 def test_a_filled_need_cancels_the_proposals_still_open(world):
-    _offers(world, ("a", SNUG), ("b", MIDDLE))
+    publish_offers(world, ("a", SNUG), ("b", MIDDLE))
     world.send("need.published", need_data("n1", volunteers_needed=2))
     matches = world.wait_for("n1", {"a": "proposed", "b": "proposed"})
     first = next(m for m in matches if m["offer_id"] == "a")
@@ -99,7 +81,7 @@ def test_a_filled_need_cancels_the_proposals_still_open(world):
 
 
 def test_a_closed_need_cancels_its_matches(world):
-    _offers(world, ("a", SNUG))
+    publish_offers(world, ("a", SNUG))
     world.send("need.published", need_data("n1"))
     world.wait_for("n1", {"a": "proposed"})
     world.send("need.closed", need_data("n1", version=2, status="closed"))
@@ -107,7 +89,7 @@ def test_a_closed_need_cancels_its_matches(world):
 
 
 def test_a_volunteer_gets_at_most_the_allowed_number_of_open_proposals(world):
-    _offers(world, ("a", {"max_active_matches": 10}))
+    publish_offers(world, ("a", {"max_active_matches": 10}))
     for n in range(5):
         world.send("need.published", need_data(f"n{n}"))
     wait_until(lambda: world.handled["matcher"] >= 6, timeout=30, message="the offer and all five needs handled")
@@ -116,19 +98,19 @@ def test_a_volunteer_gets_at_most_the_allowed_number_of_open_proposals(world):
 
 
 def test_a_new_volunteer_goes_to_the_need_fewest_others_could_serve_not_the_oldest(world):
-    _offers(world, ("busy1", {"max_active_matches": 1}), ("busy2", {"max_active_matches": 1}))
+    publish_offers(world, ("busy1", {"max_active_matches": 1}), ("busy2", {"max_active_matches": 1}))
     world.send("need.published", need_data("common", volunteers_needed=3))
     world.wait_for("common", {"busy1": "proposed", "busy2": "proposed"})
     world.send("need.published", need_data("rare", skills=["translation"], published_at="2026-03-02T10:00:00+00:00"))
     wait_until(lambda: world.repo.need("rare"), timeout=30, message="the matcher to know the rare need")
-    _offers(world, ("new", {"max_active_matches": 1, "skills": ["visiting_friend", "translation"]}))
+    publish_offers(world, ("new", {"max_active_matches": 1, "skills": ["visiting_friend", "translation"]}))
     world.wait_for("rare", {"new": "proposed"})
     wait_until(world.drained, timeout=10)
     assert {m["offer_id"] for m in world.matches("common")} == {"busy1", "busy2"}
 
 
 def test_a_hard_rule_is_never_broken_even_when_no_one_else_fits(world):
-    _offers(world, ("no_certificate", {**SNUG, "police_certificate": False}),
+    publish_offers(world, ("no_certificate", {**SNUG, "police_certificate": False}),
             ("too_young", {**SNUG, "birth_year": 2012}), ("no_common_language", {**SNUG, "languages": ["en"]}),
             ("fits", MIDDLE))
     world.send("need.published", need_data("n1", volunteers_needed=4))
@@ -145,7 +127,7 @@ class PausingStore(DocumentStore):
 
 
 def test_racing_confirmations_of_one_match_end_in_one_confirmed_match_with_one_event(world):
-    _offers(world, ("a", SNUG))
+    publish_offers(world, ("a", SNUG))
     world.send("need.published", need_data("n1"))
     [match] = world.wait_for("n1", {"a": "proposed"})
     world.answer(match["_id"], VOLUNTEER)
@@ -173,7 +155,7 @@ def test_racing_confirmations_of_one_match_end_in_one_confirmed_match_with_one_e
 
 
 def test_an_accept_racing_the_expiry_ends_in_one_consistent_state(world):
-    _offers(world, ("a", SNUG))
+    publish_offers(world, ("a", SNUG))
     world.send("need.published", need_data("n1"))
     [match] = world.wait_for("n1", {"a": "proposed"})
     deadline = from_iso(world.answer(match["_id"], VOLUNTEER)["expires_at"])
@@ -209,7 +191,7 @@ def test_an_accept_racing_the_expiry_ends_in_one_consistent_state(world):
 
 
 def test_replaying_every_event_from_offset_zero_leaves_the_matches_unchanged(world):
-    _offers(world, ("a", SNUG), ("b", MIDDLE), ("c", LOOSE))
+    publish_offers(world, ("a", SNUG), ("b", MIDDLE), ("c", LOOSE))
     world.send("need.published", need_data("n1", volunteers_needed=2))
     world.send("need.published", need_data("n2"))
     matches = world.wait_for("n1", {"a": "proposed", "b": "proposed"})
@@ -248,7 +230,7 @@ def test_one_worker_handles_every_event_while_the_other_stands_by_then_takes_ove
                and sorted((bool(first.assigned), bool(second.assigned))) == [False, True],
                timeout=30, message="one worker to hold every partition and the other none")
     active, standby = (first, second) if first.assigned else (second, first)
-    _offers(world, *[(f"loose{n}", LOOSE) for n in range(7)], ("snug", SNUG))
+    publish_offers(world, *[(f"loose{n}", LOOSE) for n in range(7)], ("snug", SNUG))
     world.send("need.published", need_data("n1"))
     world.wait_for("n1", {"snug": "proposed"})
     wait_until(world.drained, timeout=10)

@@ -2,7 +2,6 @@
 never arrived, a poison event and a changed pair, on a real broker and database."""
 from __future__ import annotations
 
-import pytest
 from kafka import KafkaConsumer
 from pymongo.errors import AutoReconnect
 
@@ -12,19 +11,10 @@ from services.matcher.waves import Matching, cancel_match
 from services.matcher.lifecycle import VOLUNTEER
 from shared.events import OFFERS_TOPIC, NEEDS_TOPIC, dlq_topic
 from tests.conftest import wait_until
-from tests.integration.matcher_world import MatcherWorld, need_data, offer_data
+from tests.integration.matcher_world import MatcherWorld, need_data, offer_data, publish_offers
+from tests.integration.matcher_world import world  # noqa: F401  (a fixture, found by name)
 
 SNUG = {"availability": [{"weekday": 2, "start_time": "17:30", "end_time": "19:00"}]}
-
-
-@pytest.fixture
-def world(tmp_path, mongo_uri):
-    with standins.kafka(tmp_path) as kafka:
-        world = MatcherWorld(kafka, mongo_uri)
-        try:
-            yield world
-        finally:
-            world.stop()
 
 
 def _fails_once(world, method: str) -> list[int]:
@@ -42,18 +32,12 @@ def _fails_once(world, method: str) -> list[int]:
     return calls
 
 
-def _known(world, **ids) -> None:
-    wait_until(lambda: all(getattr(world.repo, kind)(i) for kind, i in ids.items()), timeout=30,
-               message=f"the matcher to know {ids}")
-
-
 def _statuses(world, need_id: str) -> list[tuple[str, str]]:
     return sorted((m["offer_id"], m["status"]) for m in world.matches(need_id))
 
 
 def test_a_wave_that_failed_after_the_read_model_write_still_happens_exactly_once(world):
-    world.send("offer.published", offer_data("a", **SNUG))
-    _known(world, offer="a")
+    publish_offers(world, ("a", SNUG))
     calls = _fails_once(world, "record_candidates")
     world.send("need.published", need_data("n1"))
     world.wait_for("n1", {"a": "proposed"})
@@ -65,18 +49,14 @@ def test_a_wave_that_failed_after_the_read_model_write_still_happens_exactly_onc
 
 
 def test_a_redelivered_event_after_a_crash_does_the_wave_the_crash_cut_short(world):
-    world.send("offer.published", offer_data("a", **SNUG))
-    _known(world, offer="a")
+    publish_offers(world, ("a", SNUG))
     world.repo.upsert_need(need_data("n1"))  # the crashed handler got this far; its offset was never committed
     world.send("need.published", need_data("n1"))
     world.wait_for("n1", {"a": "proposed"})
 
 
 def test_a_withdrawal_whose_cancellation_failed_still_cancels_and_backfills(world):
-    world.send("offer.published", offer_data("a", **SNUG))
-    world.send("offer.published", offer_data("b"))
-    _known(world, offer="a")
-    _known(world, offer="b")
+    publish_offers(world, ("a", SNUG), ("b", {}))
     world.send("need.published", need_data("n1"))
     world.wait_for("n1", {"a": "proposed"})
     _fails_once(world, "live_matches_of_offer")
@@ -86,8 +66,7 @@ def test_a_withdrawal_whose_cancellation_failed_still_cancels_and_backfills(worl
 
 def test_reconciliation_repairs_what_lost_events_left_undone(world):
     """Events that never reached the matcher: a need closed and an offer that fits an open need."""
-    world.send("offer.published", offer_data("a", **SNUG))
-    _known(world, offer="a")
+    publish_offers(world, ("a", SNUG))
     world.send("need.published", need_data("closed"))
     world.wait_for("closed", {"a": "proposed"})
     world.send("need.published", need_data("open", volunteers_needed=2))
@@ -124,8 +103,7 @@ def test_unreadable_events_are_dead_lettered_before_storing_and_matching_goes_on
 
     world.stop_part(world.first)
     world.start(name="restarted")
-    world.send("offer.published", offer_data("a", **SNUG))
-    _known(world, offer="a")
+    publish_offers(world, ("a", SNUG))
     world.send("need.published", need_data("n1"))
     world.wait_for("n1", {"a": "proposed"})
 
@@ -141,10 +119,7 @@ def test_a_stored_document_that_cannot_be_read_is_left_out_of_the_index_and_name
 
 
 def test_an_expired_pair_is_asked_again_once_the_volunteer_changed_the_offer_but_a_declined_pair_never(world):
-    world.send("offer.published", offer_data("a", **SNUG))
-    world.send("offer.published", offer_data("b", **SNUG))
-    _known(world, offer="a")
-    _known(world, offer="b")
+    publish_offers(world, ("a", SNUG), ("b", SNUG))
     world.send("need.published", need_data("n1", volunteers_needed=2))
     matches = world.wait_for("n1", {"a": "proposed", "b": "proposed"})
     declined = next(m for m in matches if m["offer_id"] == "b")
@@ -165,9 +140,7 @@ def test_an_expired_pair_is_asked_again_once_the_volunteer_changed_the_offer_but
 
 
 def test_lowering_volunteers_needed_cancels_the_newest_surplus_proposals(world):
-    for offer_id in ("a", "b", "c"):
-        world.send("offer.published", offer_data(offer_id, **SNUG))
-        _known(world, offer=offer_id)
+    publish_offers(world, ("a", SNUG), ("b", SNUG), ("c", SNUG))
     world.send("need.published", need_data("n1", volunteers_needed=3))
     world.wait_for("n1", {"a": "proposed", "b": "proposed", "c": "proposed"})
     newest = max(world.matches("n1"), key=lambda m: (m["created_at"], m["_id"]))
@@ -182,10 +155,7 @@ def test_the_active_worker_reconciles_between_polls_so_a_slot_freed_without_an_e
     with standins.kafka(tmp_path) as kafka:
         world = MatcherWorld(kafka, mongo_uri, matcher_reconcile_seconds=0.5)
         try:
-            world.send("offer.published", offer_data("a", **SNUG))
-            world.send("offer.published", offer_data("b"))
-            _known(world, offer="a")
-            _known(world, offer="b")
+            publish_offers(world, ("a", SNUG), ("b", {}))
             world.send("need.published", need_data("n1"))
             [match] = world.wait_for("n1", {"a": "proposed"})
             wait_until(world.drained, timeout=10)
@@ -196,10 +166,7 @@ def test_the_active_worker_reconciles_between_polls_so_a_slot_freed_without_an_e
 
 
 def test_a_proposal_the_volunteer_no_longer_fits_after_changing_the_offer_is_withdrawn_and_refilled(world):
-    world.send("offer.published", offer_data("a", **SNUG))
-    world.send("offer.published", offer_data("b"))
-    _known(world, offer="a")
-    _known(world, offer="b")
+    publish_offers(world, ("a", SNUG), ("b", {}))
     world.send("need.published", need_data("n1"))
     world.wait_for("n1", {"a": "proposed"})
     world.send("offer.updated", offer_data("a", version=2, districts=["svelvik"], **SNUG))
@@ -208,9 +175,7 @@ def test_a_proposal_the_volunteer_no_longer_fits_after_changing_the_offer_is_wit
 
 
 def test_a_proposal_that_no_longer_fits_the_changed_need_is_withdrawn_but_a_confirmed_match_stays(world):
-    for offer_id in ("a", "b"):
-        world.send("offer.published", offer_data(offer_id, **SNUG))
-        _known(world, offer=offer_id)
+    publish_offers(world, ("a", SNUG), ("b", SNUG))
     world.send("need.published", need_data("n1", volunteers_needed=2))
     matches = world.wait_for("n1", {"a": "proposed", "b": "proposed"})
     confirmed = next(m for m in matches if m["offer_id"] == "a")
@@ -224,9 +189,7 @@ def test_a_proposal_that_no_longer_fits_the_changed_need_is_withdrawn_but_a_conf
 
 
 def test_a_proposal_for_a_single_period_must_be_answered_before_the_period_starts(world):
-    world.send("offer.published", offer_data("a", availability=[{"weekday": 1, "start_time": "08:00",
-                                                                  "end_time": "20:00"}]))
-    _known(world, offer="a")
+    publish_offers(world, ("a", {"availability": [{"weekday": 1, "start_time": "08:00", "end_time": "20:00"}]}))
     soon = {"start": "2026-03-02T15:00:00+01:00", "end": "2026-03-02T17:00:00+01:00"}  # the clock says 10:00 Oslo
     world.send("need.published", need_data("n1", schedule=soon))
     [match] = world.wait_for("n1", {"a": "proposed"})
@@ -238,8 +201,7 @@ def test_a_proposal_for_a_single_period_must_be_answered_before_the_period_start
 
 
 def test_a_cancellation_decided_on_a_proposal_leaves_it_alone_once_it_was_confirmed_meanwhile(world):
-    world.send("offer.published", offer_data("a", **SNUG))
-    _known(world, offer="a")
+    publish_offers(world, ("a", SNUG))
     world.send("need.published", need_data("n1"))
     [match] = world.wait_for("n1", {"a": "proposed"})
     world.answer(match["_id"], VOLUNTEER)
