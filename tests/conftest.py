@@ -6,7 +6,8 @@ import time
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Callable
+from html.parser import HTMLParser
+from typing import Any, Callable
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -94,3 +95,26 @@ def wait_until(condition: Callable[[], object], timeout: float = 30.0, interval:
             said = message() if callable(message) else message
             pytest.fail(f"timed out after {timeout:.0f} s waiting for {said or condition}")
         time.sleep(interval)
+
+
+class _Forms(HTMLParser):
+    """The forms of a page: (method, action) of each, and the buttons inside."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, Any]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "form":
+            self.forms.append({"method": (values.get("method") or "get").lower(), "action": values.get("action") or "",
+                               "buttons": []})
+        elif tag == "button" and self.forms:
+            self.forms[-1]["buttons"].append(values)
+
+
+def forms_of(html: str) -> list[dict[str, Any]]:
+    """Every form on a page, as a browser would read it."""
+    parser = _Forms()
+    parser.feed(html)
+    return parser.forms

@@ -5,40 +5,16 @@ through the link in the mail the running system sent; staff verify with the staf
 """
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin
 
 import requests
 
-from tests.conftest import CapturedMail, wait_until
+from tests.conftest import CapturedMail, forms_of, wait_until
 
 CONFIRM_PATH = "/confirm/"
 CONFIRM_SUBJECTS = ("Bekreft e-postadressen din", "Please confirm your e-mail address")
 CONFIRMED = "Takk! E-postadressen din er bekreftet."
-
-
-class _Forms(HTMLParser):
-    """The forms of a page: (method, action) of each, and the buttons inside."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[dict[str, Any]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "form":
-            self.forms.append({"method": (values.get("method") or "get").lower(), "action": values.get("action") or "",
-                               "buttons": []})
-        elif tag == "button" and self.forms:
-            self.forms[-1]["buttons"].append(values)
-
-
-def forms_of(html: str) -> list[dict[str, Any]]:
-    """Every form on a page, as a browser would read it."""
-    parser = _Forms()
-    parser.feed(html)
-    return parser.forms
 
 
 def confirmation_mails(system, email: str) -> list[CapturedMail]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import datetime, timedelta, timezone
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import uuid4
@@ -18,6 +17,7 @@ from services.matcher import lifecycle
 from services.matcher.app import create_app
 from services.matcher.handlers import respond
 from services.matcher.lifecycle import ORGANISATION, VOLUNTEER
+from tests.conftest import forms_of
 from tests.integration.matcher_world import Clock, need_data
 from tests.integration.notify_fixtures import Directory
 
@@ -53,31 +53,12 @@ class Page:
     def answer(self, match: dict[str, Any], role: str, answer: str = "accept"):
         """Open the page and press the button with this answer, as a browser would submit the form."""
         page = self.client.get(self.link(match, role))
-        [form] = _forms(page.get_data(as_text=True))
+        [form] = forms_of(page.get_data(as_text=True))
         [button] = [b for b in form["buttons"] if b.get("value") == answer]
         return self.client.post(form["action"], data={button["name"]: button["value"]})
 
     def match(self, match: dict[str, Any]) -> dict[str, Any]:
         return self.repo.matches.get(match["_id"])
-
-
-class _FormParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[dict[str, Any]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "form":
-            self.forms.append({**values, "buttons": []})
-        elif tag == "button" and self.forms:
-            self.forms[-1]["buttons"].append(values)
-
-
-def _forms(html: str) -> list[dict[str, Any]]:
-    parser = _FormParser()
-    parser.feed(html)
-    return parser.forms
 
 
 def _text(response) -> str:
@@ -106,7 +87,7 @@ def test_the_volunteers_page_says_what_where_when_for_whom_and_by_when(page):
         assert fact in text
     assert "Kari Nordmann" not in text
     assert '<html lang="nb">' in response.get_data(as_text=True) and 'lang="en"' in response.get_data(as_text=True)
-    [form] = _forms(response.get_data(as_text=True))
+    [form] = forms_of(response.get_data(as_text=True))
     assert form["method"] == "post" and {b["value"] for b in form["buttons"]} == {"accept", "decline"}
 
 
@@ -130,7 +111,7 @@ def test_the_organisation_sees_no_buttons_and_nothing_of_the_volunteer_before_th
     response = page.client.get(page.link(page.proposal(), ORGANISATION))
 
     assert response.status_code == 200
-    assert _forms(response.get_data(as_text=True)) == []
+    assert forms_of(response.get_data(as_text=True)) == []
     text = _text(response)
     assert "ikke svart ennå" in text and "Kari Nordmann" not in text and "kari@example.no" not in text
 
@@ -141,7 +122,7 @@ def test_the_volunteer_accepts_through_the_button_and_the_organisation_then_sees
     accepted = page.answer(match, VOLUNTEER)
     assert accepted.status_code == 200 and "Vi har sendt navnet og kontaktinformasjonen din" in _text(accepted)
     assert page.match(match)["accepted_by"] == [VOLUNTEER]
-    assert _forms(accepted.get_data(as_text=True)) == []
+    assert forms_of(accepted.get_data(as_text=True)) == []
 
     asked = _text(page.client.get(page.link(match, ORGANISATION)))
     for fact in ("Kari Nordmann", "kari@example.no", "+4791234567", TITLE):
