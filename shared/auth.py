@@ -83,25 +83,25 @@ def _nobody(token: str) -> bool:
     return False
 
 
-def require_staff(config: Config, known: Callable[[str], bool] = _nobody) -> Caller:
-    """The caller if it is municipal staff; else 403 for a caller this service knows (another service, or a
+def _require(config: Config, kind: str, known: Callable[[str], bool], who: str) -> Caller:
+    """The caller if it is of this kind; else 403 for a caller this service knows (staff, another service, or a
     token `known` recognises as one of its own), and 401 for anyone else."""
     caller = require_caller(config)
-    if caller.is_staff:
+    if caller.kind == kind:
         return caller
-    if caller.is_service or known(caller.token):
-        raise Forbidden("Only municipal staff may do this.")
-    raise Unauthorized("This needs the staff token.")
+    if caller.is_staff or caller.is_service or known(caller.token):
+        raise Forbidden(f"Only {who} may do this.")
+    raise Unauthorized(f"This needs the {kind} token.")
+
+
+def require_staff(config: Config, known: Callable[[str], bool] = _nobody) -> Caller:
+    """The caller if it is municipal staff; 403 for a caller this service knows, 401 for anyone else."""
+    return _require(config, STAFF, known, "municipal staff")
 
 
 def require_service(config: Config, known: Callable[[str], bool] = _nobody) -> Caller:
-    """The caller if it is another service; else 403 for staff or a token `known` recognises, 401 for anyone else."""
-    caller = require_caller(config)
-    if caller.is_service:
-        return caller
-    if caller.is_staff or known(caller.token):
-        raise Forbidden("Only the other services may do this.")
-    raise Unauthorized("This needs the service token.")
+    """The caller if it is another service; 403 for staff or a token `known` recognises, 401 for anyone else."""
+    return _require(config, SERVICE, known, "the other services")
 
 
 def require_known(config: Config, known: Callable[[str], bool]) -> Caller:
