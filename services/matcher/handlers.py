@@ -1,7 +1,7 @@
 """Use cases and event handlers of the matcher; the table at the bottom routes events to them."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, Callable
 
@@ -19,14 +19,20 @@ from services.matcher.waves import (Matching, cancel_match, read_need, read_offe
 HOLD_LEASE = timedelta(minutes=10)  # how long a confirmation under way may hold its slots before it counts as lost
 
 
-def _cancel_unfit_proposals(matches: list[dict[str, Any]], m: Matching, reason: str) -> None:
+def _cancel_unfit_proposals(matches: list[dict[str, Any]], m: Matching, reason: str) -> int:
     """Cancel the open proposals whose pair breaks a hard rule now that one side changed (a confirmed match is an
-    agreement and stays)."""
+    agreement and stays); returns how many it set out to cancel."""
     today = m.today()
-    for match in matches:
-        offer, need = m.offers.get(match["offer_id"]), m.needs.get(match["need_id"])
-        if match["status"] == lifecycle.PROPOSED and offer and need and not eligible(offer, need, today):
-            cancel_match(m, match["_id"], reason, only_proposed=True)
+    unfit = [match for match in matches if match["status"] == lifecycle.PROPOSED and not _fits(match, m, today)]
+    for match in unfit:
+        cancel_match(m, match["_id"], reason, only_proposed=True)
+    return len(unfit)
+
+
+def _fits(match: dict[str, Any], m: Matching, today: date) -> bool:
+    """Whether a match's pair still breaks no hard rule (a side the index does not hold is left to reconcile)."""
+    offer, need = m.offers.get(match["offer_id"]), m.needs.get(match["need_id"])
+    return offer is None or need is None or eligible(offer, need, today)
 
 
 def settle_offer(offer: OfferView, m: Matching) -> None:
@@ -44,13 +50,14 @@ def settle_offer(offer: OfferView, m: Matching) -> None:
 def settle_need(need: NeedView, m: Matching) -> None:
     """What should follow from a need as stored: one no longer open has no live matches; an open one keeps only
     proposals that still fit, has its free slots proposed and no more proposals than it has room for."""
-    live = m.repo.live_matches_of_need(need.id)
+    matches = m.repo.matches_for_need(need.id)
     if need.status != OPEN:
-        for match in live:
-            cancel_match(m, match["_id"], "need_closed")
+        for match in matches:
+            if match["status"] in lifecycle.LIVE:
+                cancel_match(m, match["_id"], "need_closed")
         return
-    _cancel_unfit_proposals(live, m, "need_changed")
-    run_wave(need.id, m)
+    cancelled = _cancel_unfit_proposals(matches, m, "need_changed")
+    run_wave(need.id, m, matches=None if cancelled else matches)  # read again only if this changed any
 
 
 def on_offer_event(event: Event, m: Matching) -> None:

@@ -84,9 +84,6 @@ class MatcherRepository(Repository):
     def live_matches_of_offer(self, offer_id: str) -> list[dict[str, Any]]:
         return list(self.db.matches.find({"offer_id": offer_id, "status": {"$in": list(LIVE)}}, _PAIR))
 
-    def live_matches_of_need(self, need_id: str) -> list[dict[str, Any]]:
-        return list(self.db.matches.find({"need_id": need_id, "status": {"$in": list(LIVE)}}, _PAIR))
-
     def matches_of_offers(self, offer_ids: list[str]) -> list[dict[str, Any]]:
         """Every match of these offers: status and creation time (for their load and fairness)."""
         if not offer_ids:

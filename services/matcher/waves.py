@@ -136,17 +136,19 @@ def _trim(need: NeedView, matches: list[dict[str, Any]], m: Matching) -> bool:
     return False
 
 
-def run_wave(need_id: str, m: Matching, candidates: list[OfferView] | None = None) -> int:
+def run_wave(need_id: str, m: Matching, candidates: list[OfferView] | None = None,
+             matches: list[dict[str, Any]] | None = None) -> int:
     """Bring the need's proposals in line with its free slots: trim what is too many (see _trim), then propose
     the open slots to the best candidates not yet asked; returns how many were proposed.
 
     Idempotent by outcome: it works from the stored matches, so running it again proposes only what is still
-    missing. The caller may pass the need's eligible offers when it has them already.
+    missing. The caller may pass the need's eligible offers, or its matches as just read, when it has them.
     """
     need = m.needs.get(need_id)
     if need is None:
         return 0
-    matches = m.repo.matches_for_need(need_id)
+    if matches is None:
+        matches = m.repo.matches_for_need(need_id)
     if _trim(need, matches, m):
         return 0
     open_slots = need.volunteers_needed - sum(x["slots"] for x in matches if x["status"] in lifecycle.LIVE)
