@@ -32,6 +32,8 @@ class Config:
     offers_public_url: str | None = None  # base of the offers service's links sent to people; unset = OFFERS_URL
     needs_public_url: str | None = None  # base of the needs service's links sent to people; unset = NEEDS_URL
     matcher_url: str = "http://127.0.0.1:8003"
+    web_url: str = "http://127.0.0.1:8000"  # where the web pages are; sign-in links point there
+    web_session_idle_minutes: float = 30.0  # a web session with no request for this long is signed out
     proposal_ttl_hours: float = 48.0
     max_open_proposals_per_volunteer: int = 3
     matcher_reconcile_seconds: float = 60.0
@@ -96,6 +98,8 @@ def _check_ranges(config: Config) -> list[str]:
         problems.append("NOTIFY_MAX_ATTEMPTS must be at least 1")
     if not config.notify_retry_base_seconds > 0:
         problems.append("NOTIFY_RETRY_BASE_SECONDS must be more than 0")
+    if not config.web_session_idle_minutes > 0:
+        problems.append("WEB_SESSION_IDLE_MINUTES must be more than 0")
     if not 0 < config.smtp_port < 65536:
         problems.append("SMTP_PORT must be a port number (1-65535)")
     for name in DEFAULT_RATE_LIMITS:
