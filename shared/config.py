@@ -32,6 +32,7 @@ class Config:
     offers_public_url: str | None = None  # base of the offers service's links sent to people; unset = OFFERS_URL
     needs_public_url: str | None = None  # base of the needs service's links sent to people; unset = NEEDS_URL
     matcher_url: str = "http://127.0.0.1:8003"
+    notify_url: str = "http://127.0.0.1:8004"  # where the web reads the notification log
     web_url: str = "http://127.0.0.1:8000"  # where the web pages are; sign-in links point there
     web_session_idle_minutes: float = 30.0  # a web session with no request for this long is signed out
     proposal_ttl_hours: float = 48.0
