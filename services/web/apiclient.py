@@ -1,0 +1,85 @@
+"""The web's only way to the data: the four services' HTTP APIs, called with the signed-in person's credential.
+
+A failure the person can act on (422, 404, 409, ...) becomes ApiError with the contract's error body;
+a service that cannot be reached, or answers 5xx, becomes ApiUnavailable, shown as a plain "try again" page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from flask import current_app, request
+
+from shared.config import Config
+
+TIMEOUT_SECONDS = 5.0
+
+
+@dataclass
+class ApiError(Exception):
+    """A 4xx answer: its status and the contract's error code, message and field paths."""
+
+    status: int
+    code: str
+    message: str = ""
+    fields: dict[str, list[str]] = field(default_factory=dict)
+
+
+class ApiUnavailable(Exception):
+    """A service did not answer, or answered with a server error."""
+
+
+class ApiClient:
+    """One requests.Session per app; service names are the contract's (offers, needs, matcher, notify)."""
+
+    def __init__(self, config: Config):
+        self.bases = {"offers": config.offers_url, "needs": config.needs_url, "matcher": config.matcher_url,
+                      "notify": config.notify_url}
+        self.http = requests.Session()
+
+    def call(self, method: str, service: str, path: str, token: str | None = None,
+             json: Any = None, params: dict[str, Any] | None = None) -> Any:
+        """The JSON body of a 2xx answer (None when empty); ApiError for 4xx, ApiUnavailable otherwise."""
+        headers = {"X-Forwarded-For": request.remote_addr or ""} if request else {}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            response = self.http.request(method, self.bases[service].rstrip("/") + path, json=json,
+                                         params=params, headers=headers, timeout=TIMEOUT_SECONDS)
+        except requests.RequestException as error:
+            raise ApiUnavailable(f"{service} not reachable: {error}") from None
+        if response.status_code >= 500:
+            raise ApiUnavailable(f"{service} answered {response.status_code} to {method} {path}")
+        body = _json(response)
+        if response.status_code >= 400:
+            error = (body or {}).get("error") or {}
+            raise ApiError(response.status_code, error.get("code", "error"), error.get("message", ""),
+                           error.get("fields") or {})
+        return body
+
+    def get(self, service: str, path: str, token: str | None = None, **params: Any) -> Any:
+        return self.call("GET", service, path, token, params={k: v for k, v in params.items() if v is not None})
+
+    def post(self, service: str, path: str, token: str | None = None, json: Any = None) -> Any:
+        return self.call("POST", service, path, token, json=json)
+
+    def patch(self, service: str, path: str, token: str | None = None, json: Any = None) -> Any:
+        return self.call("PATCH", service, path, token, json=json)
+
+    def delete(self, service: str, path: str, token: str | None = None) -> Any:
+        return self.call("DELETE", service, path, token)
+
+
+def _json(response: requests.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise ApiUnavailable(f"{response.url} answered {response.status_code} without JSON") from None
+
+
+def api() -> ApiClient:
+    """The app's client."""
+    return current_app.extensions["api"]

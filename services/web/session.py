@@ -1,0 +1,93 @@
+"""Who is signed in: a signed session cookie holding the person's own credential, with an idle timeout.
+
+Volunteers and organisation contacts get a session token from the owning service by redeeming the
+one-time link mailed to them; staff give their token on a form. `staff_sign_in` is the seam where an
+OpenID Connect provider (ID-porten, the municipality's Entra ID) would plug in instead: it only has to
+end by calling `sign_in(STAFF, credential, ...)` with a credential the services accept as staff.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, Callable
+
+from flask import current_app, flash, redirect, request, session, url_for
+
+from services.web.texts import tr
+
+VOLUNTEER, ORGANISATION, STAFF = "volunteer", "organisation", "staff"
+KINDS = (VOLUNTEER, ORGANISATION, STAFF)
+
+
+@dataclass(frozen=True)
+class Person:
+    """The signed-in person: what kind, their credential, and the offer or organisation they act for."""
+
+    kind: str
+    token: str
+    subject_id: str | None
+
+
+def sign_in(kind: str, token: str, subject_id: str | None = None) -> None:
+    """Start a fresh session (a new cookie, nothing kept from before but the language)."""
+    lang = session.get("lang")
+    session.clear()
+    session.update(kind=kind, token=token, subject=subject_id, seen=int(time.time()))
+    if lang:
+        session["lang"] = lang
+    session.permanent = True
+
+
+def sign_out() -> None:
+    """End the session, keeping the language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def person() -> Person | None:
+    """The signed-in person, or None."""
+    if session.get("kind") not in KINDS or not session.get("token"):
+        return None
+    return Person(session["kind"], session["token"], session.get("subject"))
+
+
+def idle_seconds() -> float:
+    return current_app.config["IDLE_MINUTES"] * 60
+
+
+def keep_alive() -> None:
+    """Before each request: a session idle for longer than the timeout is ended, else its clock restarts."""
+    if "kind" not in session:
+        return
+    now = int(time.time())
+    if now - int(session.get("seen", 0)) > idle_seconds():
+        sign_out()
+        flash(tr("Du ble logget ut fordi du ikke hadde gjort noe på en stund. Logg inn igjen.",
+                 "You were signed out after a while without activity. Please sign in again."))
+        return
+    if now - int(session.get("seen", 0)) >= 60:  # rewrite the cookie at most once a minute
+        session["seen"] = now
+
+
+def requires(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A view for one kind of person: anyone else is sent to sign in, and back here afterwards."""
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            who = person()
+            if who is None or who.kind != kind:
+                target = "signin.staff" if kind == STAFF else "signin.start"
+                return redirect(url_for(target, next=request.full_path.rstrip("?")))
+            return view(who, *args, **kwargs)
+        return guarded
+    return decorate
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """A local path to go on to after signing in; anything pointing elsewhere is replaced by the default."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
