@@ -222,6 +222,7 @@ def create_service_app(name: str, deps: Deps, blueprints: Iterable[Blueprint], d
     app.before_request(_refuse_oversized_body)
     api = ContractApi(app)
     app.extensions["deps"] = deps
+    app.jinja_env.globals["web_url"] = config.web_url.rstrip("/")  # people's pages share the web's look
     api.register_blueprint(health_blueprint(config, deps.repo.ping))
     for blp in blueprints:
         api.register_blueprint(blp)

@@ -214,7 +214,7 @@ def test_the_confirmed_contact_is_told_what_happens_and_not_promised_a_message(n
     _is_page(page, 200, CONFIRMED)
     text = page.get_data(as_text=True)
     assert "Dere får beskjed" not in text
-    assert "Kommunens frivillighetskoordinator godkjenner organisasjonen" in text and "API-nøkkelen" in text
+    assert "Kommunens frivillighetskoordinator godkjenner organisasjonen" in text and "Våre behov" in text
 
 
 def test_no_reader_gets_the_contact_link_and_the_service_token_only_when_it_was_requested(needs_client, needs_db):
