@@ -13,6 +13,7 @@ from shared.config import Config
 from shared.events import dlq_topic, parse_event
 from shared.failures import Failure, backoff, classify
 from shared.kafka import Publisher, SingleActiveAssignor, Subscription
+from shared.metrics import EVENTS, RETRIES
 from shared.worker_health import Stall
 
 log = logging.getLogger(__name__)
@@ -188,6 +189,7 @@ class ConsumeLoop:
                 handler(event)
         except Exception as exc:  # whatever a handler raises is classified, never allowed to stop the loop
             return self._failed_attempt(record, exc)
+        EVENTS.labels(self.subscription.group_id, record.topic, "handled").inc()
         self._failed = None
         self.stall.progressed()
         return None
@@ -202,9 +204,11 @@ class ConsumeLoop:
             except KafkaError as exc:  # the dead-letter topic is out of reach too: keep the record for later
                 failure, error = Failure.TRANSIENT, exc
             else:
+                EVENTS.labels(self.subscription.group_id, record.topic, "dead_lettered").inc()
                 self._failed = None
                 self.stall.progressed()
                 return None
+        RETRIES.labels(self.subscription.group_id, record.topic, failure.value).inc()
         self._failed = (key, attempts)
         wait = backoff(attempts, self.backoff_seconds, self.max_backoff_seconds)
         if failure is Failure.TRANSIENT:

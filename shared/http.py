@@ -21,6 +21,7 @@ from shared.config import Config
 from shared.directory import DirectoryUnavailable
 from shared.errors import Conflict, DomainError, Unavailable, status_of
 from shared.mongo import VersionConflict
+from shared.metrics import instrument
 from shared.ratelimit import init_rate_limits, retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -220,6 +221,7 @@ def create_service_app(name: str, deps: Deps, blueprints: Iterable[Blueprint], d
     app.json.sort_keys = False
     app.wsgi_app = BoundedBody(app.wsgi_app, MAX_BODY_BYTES)  # type: ignore[method-assign]
     app.before_request(_refuse_oversized_body)
+    instrument(app, name)
     api = ContractApi(app)
     app.extensions["deps"] = deps
     app.jinja_env.globals["web_url"] = config.web_url.rstrip("/")  # people's pages share the web's look

@@ -1,4 +1,5 @@
-"""A worker's GET /healthz: a small HTTP server on its own thread, 503 while the worker cannot make progress."""
+"""A worker's GET /healthz and GET /metrics: a small HTTP server on its own thread; /healthz is 503 while the
+worker cannot make progress."""
 from __future__ import annotations
 
 import json
@@ -8,6 +9,8 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Mapping
+
+from shared.metrics import exposition
 
 log = logging.getLogger(__name__)
 
@@ -69,16 +72,22 @@ class Health:
 
 def _handler_for(health: Health) -> type[BaseHTTPRequestHandler]:
     class HealthHandler(BaseHTTPRequestHandler):
-        """GET /healthz answers from the worker's health; anything else is a 404 in the contract's error body."""
+        """GET /healthz answers from the worker's health, GET /metrics with its counters; anything else is a 404
+        in the contract's error body."""
 
         def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
-            if self.path.split("?", 1)[0] == "/healthz":
+            path = self.path.split("?", 1)[0]
+            content_type = "application/json"
+            if path == "/healthz":
                 status, body = health.status()
+                payload = json.dumps(body).encode()
+            elif path == "/metrics":
+                status, (payload, content_type) = 200, exposition()
             else:
-                status, body = 404, {"error": {"code": "not_found", "message": "Only /healthz is served here."}}
-            payload = json.dumps(body).encode()
+                body = {"error": {"code": "not_found", "message": "Only /healthz and /metrics are served here."}}
+                status, payload = 404, json.dumps(body).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
@@ -94,5 +103,5 @@ def serve_health(health: Health, port: int, host: str = DEFAULT_HOST) -> Threadi
     server = ThreadingHTTPServer((host, port), _handler_for(health))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
-    log.info("serving /healthz on %s:%d", host, server.server_address[1])
+    log.info("serving /healthz and /metrics on %s:%d", host, server.server_address[1])
     return server

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from shared import reference
 from shared.config import Config, load_config
+from shared.metrics import instrument
 from services.web import session as people
 from services.web.forms import described_by, input_attrs, summary
 from services.web.apiclient import ApiClient, ApiError, ApiUnavailable, api
@@ -46,6 +47,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["api"] = ApiClient(config)
     app.extensions["web_config"] = config
     CSRFProtect(app)
+    instrument(app, "web")
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals.update(tr=tr, language=language, person=people.person, district_name=reference.district_name,
                                  skill_label=reference.skill_label, form_summary=summary,
