@@ -1,9 +1,11 @@
 # Two commands: `make run` starts the whole system locally, `make test` runs the test suite.
 PYTHON ?= python3
+# The browser tests drive Debian's chromium (CHROMIUM_PATH, else `chromium` on PATH); Playwright never downloads one.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench reset clean
+.PHONY: run test chromium bench reset clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +16,18 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed
 	$(PY) -m deploy.localstack
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed chromium
 	$(PY) -m pytest
+
+# Debian's chromium for the browser tests, installed when none is found and this user may (root, or sudo
+# without a password); otherwise the browser tests say what is missing (and fail under CI=true).
+chromium:
+	@if [ -n "$$CHROMIUM_PATH" ] || command -v chromium >/dev/null 2>&1; then exit 0; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+		sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else echo "chromium is not installed and this user cannot install it: apt-get install chromium," \
+		"or set CHROMIUM_PATH, to run the browser tests"; fi
 
 bench: $(VENV)/.installed
 	$(PY) -m bench.run_all

@@ -1,4 +1,4 @@
-"""Runs the whole system on this machine: broker, database, mail catcher and all four services.
+"""Runs the whole system on this machine: broker, database, mail catcher, all four services and the web pages.
 
 Every contract variable set in the environment wins over the local default; a given
 KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI or SMTP_HOST/SMTP_PORT means that part is not started here.
@@ -25,7 +25,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from deploy import mailcatcher, standins
-from deploy.stack import DEFAULT_PORTS, ROOT, Backoff, Stack, describe_exit, service_urls
+from deploy.stack import DEFAULT_PORTS, ROOT, SERVICES, WEB, Backoff, Stack, describe_exit, service_urls
 
 STATE = ROOT / ".localstack"
 MAIL_WEB_PORT = 8025
@@ -139,8 +139,11 @@ def main() -> None:
             servers.watch(broker)
         if database:
             servers.watch(database)
-        print("\nFrivillig i Drammen is running:")
-        for name, port in DEFAULT_PORTS.items():
+        pages = f"http://127.0.0.1:{DEFAULT_PORTS[WEB]}"
+        print(f"\nOpen {pages} in a browser.\n\nFrivillig i Drammen is running:")
+        print(f"  {WEB:8} {pages}  (the pages; staff sign in at {pages}/logg-inn/ansatt)")
+        for name in SERVICES:
+            port = DEFAULT_PORTS[name]
             print(f"  {name:8} http://127.0.0.1:{port}  (/readyz, /openapi.json);"
                   f" worker http://127.0.0.1:{stack.metrics_ports[name]}/healthz")
         print(f"  kafka:   {env['KAFKA_BOOTSTRAP_SERVERS']} (empty at each start)\n  mongodb: {env['MONGODB_URI']}"

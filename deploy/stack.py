@@ -1,5 +1,5 @@
-"""Starts the four services (gunicorn APIs and their workers) as processes, restarts those that exited when
-asked, and stops them cleanly."""
+"""Starts the system's processes (the four services' gunicorn APIs and workers, and the web pages under
+gunicorn) as processes, restarts those that exited when asked, and stops them cleanly."""
 from __future__ import annotations
 
 import os
@@ -13,15 +13,17 @@ from typing import Callable
 
 import requests
 
-SERVICES = ("offers", "needs", "matcher", "notify")
-DEFAULT_PORTS = {"offers": 8001, "needs": 8002, "matcher": 8003, "notify": 8004}
+SERVICES = ("offers", "needs", "matcher", "notify")  # each an API and a worker
+WEB = "web"  # the pages: an API process without a worker, ready once it reaches the four
+APIS = (*SERVICES, WEB)  # in the order they are waited for: the web's /readyz needs the others up
+DEFAULT_PORTS = {"web": 8000, "offers": 8001, "needs": 8002, "matcher": 8003, "notify": 8004}
 DEFAULT_METRICS_PORTS = {"offers": 9101, "needs": 9102, "matcher": 9103, "notify": 9104}  # workers' /healthz
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def service_urls(ports: dict[str, int]) -> dict[str, str]:
-    """The contract's *_URL variables for the given ports."""
-    return {f"{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}" for name in ("offers", "needs", "matcher")}
+    """The contract's *_URL variables for the given ports (OFFERS_URL ... WEB_URL)."""
+    return {f"{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}" for name in APIS}
 
 
 def describe_exit(returncode: int) -> str:
@@ -59,7 +61,7 @@ def _kill_group(process: subprocess.Popen) -> None:
 
 @dataclass
 class Stack:
-    """The processes of the four services, sharing one environment."""
+    """The processes of the four services and the web, sharing one environment."""
 
     env: dict[str, str]
     ports: dict[str, int]
@@ -97,17 +99,18 @@ class Stack:
                     {**self.env, "METRICS_PORT": str(self.metrics_ports[service])})
 
     def start(self) -> "Stack":
-        """Start every API and worker."""
+        """Start every API and worker, and the web."""
         self.logdir.mkdir(parents=True, exist_ok=True)
         for service in SERVICES:
             self.start_api(service)
             self.start_worker(service)
+        self.start_api(WEB)
         return self
 
     def wait_ready(self, timeout: float = 60.0) -> None:
-        """Wait until every API answers /readyz with 200."""
+        """Wait until every API and the web answer /readyz with 200."""
         deadline = time.monotonic() + timeout
-        for service in SERVICES:
+        for service in APIS:
             url = f"http://127.0.0.1:{self.ports[service]}/readyz"
             while True:
                 self._check_alive()

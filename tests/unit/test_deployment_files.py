@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from deploy.stack import DEFAULT_PORTS, SERVICES
+from deploy.stack import APIS, DEFAULT_PORTS, SERVICES, WEB, service_urls
 from shared.config import Config, env_name
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT_VARIABLES = ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI", "SMTP_HOST", "SMTP_PORT", "SMTP_FROM",
                       "SMS_GATEWAY_URL", "ADMIN_TOKEN", "SERVICE_TOKEN", "LINK_SIGNING_KEY", "PUBLIC_BASE_URL",
-                      "OFFERS_URL", "NEEDS_URL", "MATCHER_URL")
+                      "OFFERS_URL", "NEEDS_URL", "MATCHER_URL", "WEB_URL")
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +47,22 @@ def test_api_serves_the_app_factory_on_the_contract_port(compose, service):
 def test_api_access_log_redacts_link_codes(compose, service):
     command = compose["services"][f"{service}-api"]["command"]
     assert command[command.index("--logger-class") + 1] == "shared.accesslog.RedactingLogger"
+
+
+def test_the_web_serves_its_app_factory_on_port_8000_and_knows_where_every_api_is(compose):
+    web = compose["services"][WEB]
+    assert web["command"][0] == "gunicorn"
+    assert "services.web.app:create_app()" in web["command"]
+    assert f"0.0.0.0:{DEFAULT_PORTS[WEB]}" in web["command"] and DEFAULT_PORTS[WEB] == 8000
+    assert web["command"][web["command"].index("--logger-class") + 1] == "shared.accesslog.RedactingLogger"
+    assert {"OFFERS_URL", "NEEDS_URL", "MATCHER_URL", "NOTIFY_URL", "WEB_URL", "LINK_SIGNING_KEY"} <= set(web["environment"])
+    assert set(web["depends_on"]) == {f"{service}-api" for service in SERVICES}
+
+
+def test_the_stack_tells_every_process_where_each_api_and_the_web_are():
+    urls = service_urls(DEFAULT_PORTS)
+    assert set(urls) == {f"{name.upper()}_URL" for name in APIS}
+    assert urls["WEB_URL"] == "http://127.0.0.1:8000" and urls["NOTIFY_URL"] == "http://127.0.0.1:8004"
 
 
 def test_contract_variables_are_all_read_by_the_config():
