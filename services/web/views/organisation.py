@@ -1,19 +1,106 @@
-"""Organisations' pages: register, wait for verification, post and edit needs, Våre behov with candidates."""
+"""Organisations' pages: register, wait for the address and the municipality, Våre behov with its candidates.
+Posting, editing and closing a need are in organisation_needs; their URLs are all listed here."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
 
+from shared.directory import is_uuid, path_id
+from services.web import session as people
+from services.web.apiclient import ApiError, api
+from services.web.forms import show_api_errors
+from services.web.organisation_forms import RegisterForm
 from services.web.session import ORGANISATION, requires
+from services.web.texts import tr
+from services.web.views import organisation_needs
+from services.web.views.organisation_overview import needs_page
+from services.web.views.organisation_payloads import organisation_json, register_where
 
 bp = Blueprint("organisation", __name__)
 
 
 @bp.route("/organisasjon/registrer", methods=["GET", "POST"])
 def register():
-    return render_template("message.html", title="Registrer organisasjon", text="Kommer snart.")
+    """Register; the new organisation's key signs the person in at once, and Våre behov says what comes next."""
+    who = people.person()
+    if who and who.kind == ORGANISATION:
+        return redirect(url_for("organisation.needs"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            created = api().post("needs", "/organisations", json=organisation_json(form.data))
+        except ApiError as error:
+            if error.status != 422:
+                raise
+            show_api_errors(form, error, register_where)
+        else:
+            people.sign_in(ORGANISATION, created["api_key"], created["id"])
+            return redirect(url_for("organisation.needs"))
+    has_errors = bool(form.errors or form.form_errors)
+    return render_template("organisation_register.html", form=form), 422 if has_errors else 200
 
 
 @bp.get("/vare-behov")
 @requires(ORGANISATION)
 def needs(who):
-    return render_template("message.html", title="Våre behov", text="Kommer snart.")
+    """The organisation's needs with their slots, or first what it waits for: the address, then verification."""
+    organisation = api().get("needs", "/organisations/me", who.token)
+    page = request.args.get("side", 1, type=int) or 1
+    if page < 1:
+        abort(404)
+    views, pages = needs_page(who.token, page)
+    return render_template("organisation_needs.html", organisation=organisation, needs=views, page=page, pages=pages,
+                           form=_csrf_only())
+
+
+@bp.post("/vare-behov/bekreftelse")
+@requires(ORGANISATION)
+def resend_confirmation(who):
+    """A new confirmation link to the contact's address (the needs service allows one every ten minutes)."""
+    if _csrf_only().validate_on_submit():
+        try:
+            api().post("needs", f"/organisations/{path_id(who.subject_id)}/confirmation", who.token)
+            flash(tr("Vi har sendt en ny lenke. Den gamle virker ikke lenger.",
+                     "We have sent a new link. The old one no longer works."))
+        except ApiError as error:
+            if error.status != 409:
+                raise
+            flash(tr("Vi sendte en lenke for under ti minutter siden. Sjekk e-posten din, også søppelposten, "
+                     "og prøv igjen om litt hvis den ikke har kommet.",
+                     "We sent a link less than ten minutes ago. Check your e-mail, including the spam folder, "
+                     "and try again in a while if it has not arrived."))
+    return redirect(url_for("organisation.needs"))
+
+
+@bp.post("/vare-behov/kandidat/<match_id>")
+@requires(ORGANISATION)
+def answer(who, match_id):
+    """Confirm or decline a volunteer who said yes; the matcher tells the volunteer."""
+    choice = request.form.get("answer")
+    if not is_uuid(match_id) or choice not in ("accept", "decline") or not _csrf_only().validate_on_submit():
+        abort(404)
+    try:
+        api().post("matcher", f"/matches/{path_id(match_id)}/{choice}", who.token)
+    except ApiError as error:
+        if error.status not in (409, 422):
+            raise
+        flash(tr("Forslaget kan ikke besvares lenger: tiden gikk ut, eller det er allerede besvart.",
+                 "The proposal can no longer be answered: the time ran out, or it has been answered already."))
+    else:
+        flash(tr("Den frivillige er bekreftet og får beskjed.", "The volunteer is confirmed and will be told.")
+              if choice == "accept" else
+              tr("Du har takket nei. Vi spør neste kandidat.", "You have declined. We will ask the next candidate."))
+    need_id = request.form.get("need_id", "")
+    return redirect(url_for("organisation.needs", _anchor=f"behov-{need_id}" if is_uuid(need_id) else None))
+
+
+def _csrf_only() -> FlaskForm:
+    """A form with nothing but its CSRF token, for the pages' buttons."""
+    return FlaskForm()
+
+
+for rule, endpoint, view, methods in (
+        ("/vare-behov/nytt", "new_need", organisation_needs.new_need, ["GET", "POST"]),
+        ("/vare-behov/<need_id>/endre", "edit_need", organisation_needs.edit_need, ["GET", "POST"]),
+        ("/vare-behov/<need_id>/lukk", "close_need", organisation_needs.close_need, ["GET", "POST"])):
+    bp.add_url_rule(rule, endpoint, view, methods=methods)

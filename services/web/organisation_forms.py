@@ -1,0 +1,163 @@
+"""The organisation's forms: registering, and posting or editing a need.
+
+The forms check only what the web needs to build a request (a field is there and reads as a date, a time,
+a number); the rules about what the values may be are the services', and come back as 422 field paths.
+The organisation number is the exception the page promises: it is checked here too, with the same rule
+the needs service applies, so a mistyped digit is named before anything is sent.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
+
+from shared.orgnumber import is_valid_org_number
+from services.web.forms import add_error
+from services.web.texts import lazy
+
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+WHOLE_NUMBER = r"^\s*\d{1,3}\s*$"
+WEEKLY, PERIOD = "weekly", "period"
+
+ORG_NUMBER_WRONG = lazy("Organisasjonsnummeret stemmer ikke. Sjekk at du har skrevet alle ni sifrene riktig.",
+                        "The organisation number is not right. Check that you have typed all nine digits correctly.")
+BAD_EMAIL = lazy("Skriv en gyldig e-postadresse, for eksempel navn@eksempel.no.",
+                 "Enter a valid e-mail address, such as name@example.com.")
+BAD_PHONE = lazy("Skriv et telefonnummer med 8 sifre, eller med landskode, for eksempel +47 912 34 567.",
+                 "Enter a phone number with 8 digits, or with the country code, such as +47 912 34 567.")
+UNIT_MISSING = lazy("Skriv navnet på enheten, for eksempel «Fjell bo- og omsorgssenter».",
+                    "Enter the name of the unit, such as “Fjell bo- og omsorgssenter”.")
+BAD_DATE = lazy("Skriv datoen som dd.mm.åååå, for eksempel 05.06.2026.", "Enter the date as dd.mm.yyyy, such as 05.06.2026.")
+BAD_TIME = lazy("Skriv klokkeslettet som tt:mm, for eksempel 17:30.", "Enter the time as hh:mm, such as 17:30.")
+
+KINDS = [("association", lazy("Forening eller lag", "Association or club")),
+         ("foundation", lazy("Stiftelse", "Foundation")),
+         ("volunteer_centre", lazy("Frivilligsentral", "Volunteer centre")),
+         ("company", lazy("Bedrift", "Company")),
+         ("municipal_service", lazy("Kommunal tjeneste, for eksempel et sykehjem eller en skole",
+                                    "Municipal service, such as a nursing home or a school"))]
+WEEKDAYS = [("1", lazy("mandag", "Monday")), ("2", lazy("tirsdag", "Tuesday")), ("3", lazy("onsdag", "Wednesday")),
+            ("4", lazy("torsdag", "Thursday")), ("5", lazy("fredag", "Friday")), ("6", lazy("lørdag", "Saturday")),
+            ("7", lazy("søndag", "Sunday"))]
+LANGUAGES = [("nb", lazy("Norsk", "Norwegian")), ("en", lazy("Engelsk", "English")), ("ar", lazy("Arabisk", "Arabic")),
+             ("fa", lazy("Persisk", "Persian")), ("pl", lazy("Polsk", "Polish")), ("so", lazy("Somali", "Somali")),
+             ("ti", lazy("Tigrinja", "Tigrinya")), ("uk", lazy("Ukrainsk", "Ukrainian")), ("ur", lazy("Urdu", "Urdu"))]
+
+
+def clock(text: str | None) -> str | None:
+    """A time of day as HH:MM ("17:30", "17.30", "1730" and "17" read as 17:30, 17:30, 17:30, 17:00), or None."""
+    found = re.fullmatch(r"(\d{1,2})(?:[:.]?(\d{2}))?", (text or "").strip())
+    if not found or int(found[1]) > 23 or int(found[2] or 0) > 59:
+        return None
+    return f"{int(found[1]):02d}:{found[2] or '00'}"
+
+
+def day(text: str | None) -> date | None:
+    """A date written as a date field sends it (2026-06-05) or as people write it (5.6.2026), or None."""
+    text = (text or "").strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text)
+        found = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", text)
+        return date(int(found[3]), int(found[2]), int(found[1])) if found else None
+    except ValueError:
+        return None
+
+
+def _org_number(form: FlaskForm, field: StringField) -> None:
+    if not is_valid_org_number(field.data or ""):
+        raise ValidationError(str(ORG_NUMBER_WRONG))
+
+
+def _unit_for_municipal_service(form: "RegisterForm", field: StringField) -> None:
+    if form.kind.data == "municipal_service" and not (field.data or "").strip():
+        raise StopValidation(str(UNIT_MISSING))
+
+
+def _required(nb: str, en: str) -> InputRequired:
+    return InputRequired(lazy(nb, en))
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(lazy("Navnet på organisasjonen", "Name of the organisation"), validators=[
+        _required("Skriv navnet på organisasjonen.", "Enter the name of the organisation."),
+        Length(max=200, message=lazy("Navnet kan ha høyst 200 tegn.", "The name can have at most 200 characters."))])
+    org_number = StringField(lazy("Organisasjonsnummer", "Organisation number"), validators=[
+        _required("Skriv organisasjonsnummeret.", "Enter the organisation number."), _org_number])
+    kind = RadioField(lazy("Hva slags organisasjon er dere?", "What kind of organisation are you?"), choices=KINDS,
+                      validate_choice=False,
+                      validators=[_required("Velg hva slags organisasjon dere er.", "Choose what kind of organisation you are.")])
+    unit = StringField(lazy("Enhet (bare for kommunale tjenester)", "Unit (municipal services only)"), validators=[
+        _unit_for_municipal_service, Optional(),
+        Length(max=200, message=lazy("Navnet kan ha høyst 200 tegn.", "The name can have at most 200 characters."))])
+    contact_name = StringField(lazy("Navnet ditt", "Your name"), validators=[
+        _required("Skriv navnet ditt.", "Enter your name."),
+        Length(max=200, message=lazy("Navnet kan ha høyst 200 tegn.", "The name can have at most 200 characters."))])
+    contact_email = StringField(lazy("E-postadresse", "E-mail address"), validators=[
+        _required("Skriv e-postadressen din.", "Enter your e-mail address."),
+        Length(max=254, message=BAD_EMAIL), Regexp(EMAIL, message=BAD_EMAIL)])
+    contact_phone = StringField(lazy("Telefonnummer (valgfritt)", "Phone number (optional)"), validators=[
+        Optional(), Length(max=30, message=BAD_PHONE)])
+
+
+class NeedForm(FlaskForm):
+    """A need. Both schedule groups are on the page; only the one chosen by schedule_kind is read."""
+
+    title = StringField(lazy("Tittel", "Title"), validators=[
+        _required("Skriv en tittel.", "Enter a title."),
+        Length(max=140, message=lazy("Tittelen kan ha høyst 140 tegn.", "The title can have at most 140 characters."))])
+    description = TextAreaField(lazy("Beskrivelse (valgfritt)", "Description (optional)"), validators=[
+        Length(max=4000, message=lazy("Beskrivelsen kan ha høyst 4000 tegn.",
+                                      "The description can have at most 4000 characters."))])
+    skills = SelectMultipleField(lazy("Hva skal den frivillige gjøre?", "What will the volunteer do?"),
+                                 validate_choice=False)
+    district = RadioField(lazy("Bydel", "District"), validate_choice=False,
+                          validators=[_required("Velg bydelen.", "Choose the district.")])
+    schedule_kind = RadioField(lazy("Når trengs det hjelp?", "When is help needed?"), default=WEEKLY, choices=[
+        (WEEKLY, lazy("Fast hver uke", "Every week")), (PERIOD, lazy("Én gang", "Once"))],
+        validators=[_required("Velg om det er hver uke eller én gang.", "Choose every week or once.")])
+    weekday = SelectField(lazy("Ukedag", "Weekday"), choices=WEEKDAYS, validate_choice=False)
+    weekly_start = StringField(lazy("Starttid", "Start time"))
+    weekly_end = StringField(lazy("Sluttid", "End time"))
+    from_date = StringField(lazy("Fra dato (valgfritt)", "From date (optional)"))
+    until_date = StringField(lazy("Til dato (valgfritt)", "Until date (optional)"))
+    period_date = StringField(lazy("Dato", "Date"))
+    period_start = StringField(lazy("Starttid", "Start time"))
+    period_end = StringField(lazy("Sluttid", "End time"))
+    volunteers_needed = StringField(lazy("Hvor mange frivillige trengs?", "How many volunteers are needed?"),
+                                    default="1", validators=[
+        _required("Skriv hvor mange frivillige dere trenger.", "Enter how many volunteers you need."),
+        Regexp(WHOLE_NUMBER, message=lazy("Skriv et helt tall fra 1 til 100.", "Enter a whole number from 1 to 100."))])
+    police_certificate = BooleanField(lazy("Den frivillige må ha politiattest", "The volunteer needs a police certificate"))
+    min_age = StringField(lazy("Minstealder (valgfritt)", "Minimum age (optional)"), validators=[
+        Optional(), Regexp(WHOLE_NUMBER, message=lazy("Skriv alderen som et helt tall, for eksempel 18.",
+                                                      "Enter the age as a whole number, such as 18."))])
+    languages = SelectMultipleField(lazy("Språk den frivillige må kunne (valgfritt)",
+                                         "Languages the volunteer must speak (optional)"),
+                                    choices=LANGUAGES, validate_choice=False)
+
+    def validate(self, extra_validators=None) -> bool:
+        """The fields, then the chosen schedule group: each of its times and dates must be there and readable."""
+        valid = super().validate(extra_validators)
+        if self.schedule_kind.data == PERIOD:
+            wanted = [(self.period_date, day, True, BAD_DATE), (self.period_start, clock, True, BAD_TIME),
+                      (self.period_end, clock, True, BAD_TIME)]
+        else:
+            wanted = [(self.weekly_start, clock, True, BAD_TIME), (self.weekly_end, clock, True, BAD_TIME),
+                      (self.from_date, day, False, BAD_DATE), (self.until_date, day, False, BAD_DATE)]
+        for field, read, required, message in wanted:
+            if (field.data or "").strip() and read(field.data) is None:
+                add_error(field, str(message))
+            elif required and not (field.data or "").strip():
+                add_error(field, str(MISSING[field.name]))
+        return valid and not any(field.errors for field, *_ in wanted)
+
+
+MISSING = {"period_date": lazy("Skriv datoen.", "Enter the date."),
+           "period_start": lazy("Skriv starttiden.", "Enter the start time."),
+           "period_end": lazy("Skriv sluttiden.", "Enter the end time."),
+           "weekly_start": lazy("Skriv starttiden.", "Enter the start time."),
+           "weekly_end": lazy("Skriv sluttiden.", "Enter the end time.")}

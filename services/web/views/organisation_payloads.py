@@ -1,0 +1,158 @@
+"""Between the organisation's forms and the needs API: the JSON a form sends, a need as form data, and where
+each 422 field path goes on the page with a plain message. Plain functions of dicts, so they test alone."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from shared.timeslots import oslo_instant
+from shared.wording import local_time
+from services.web.forms import Where
+from services.web.organisation_forms import (BAD_DATE, BAD_EMAIL, BAD_PHONE, BAD_TIME, ORG_NUMBER_WRONG, PERIOD,
+                                             UNIT_MISSING, WEEKLY, clock, day)
+from services.web.texts import Lazy, lazy
+
+END_AFTER_START = lazy("Sluttid må være etter starttid", "The end time must be after the start time")
+PERIOD_PAST = lazy("Tidspunktet har allerede vært. Velg en dato fram i tid.",
+                   "That time has already passed. Choose a date in the future.")
+UNTIL_BEFORE_FROM = lazy("Til-datoen må være samme dag som fra-datoen eller senere.",
+                         "The until date must be the same day as the from date or later.")
+UNTIL_PAST = lazy("Til-datoen har allerede vært. Velg en dato fram i tid.",
+                  "The until date has already passed. Choose a date in the future.")
+
+REGISTER_FIELDS: dict[str, tuple[str, Lazy]] = {
+    "name": ("name", lazy("Skriv navnet på organisasjonen på én linje, høyst 200 tegn.",
+                          "Enter the organisation's name on one line, at most 200 characters.")),
+    "org_number": ("org_number", ORG_NUMBER_WRONG),
+    "kind": ("kind", lazy("Velg hva slags organisasjon dere er.", "Choose what kind of organisation you are.")),
+    "unit": ("unit", UNIT_MISSING),
+    "contact.name": ("contact_name", lazy("Skriv navnet ditt på én linje.", "Enter your name on one line.")),
+    "contact.email": ("contact_email", BAD_EMAIL),
+    "contact.phone": ("contact_phone", BAD_PHONE),
+}
+
+NEED_FIELDS: dict[str, tuple[str, Lazy]] = {
+    "title": ("title", lazy("Skriv tittelen på én linje, høyst 140 tegn.", "Enter the title on one line, at most 140 characters.")),
+    "description": ("description", lazy("Beskrivelsen kan ha høyst 4000 tegn.",
+                                        "The description can have at most 4000 characters.")),
+    "skills": ("skills", lazy("Velg blant oppgavene i listen.", "Choose among the tasks in the list.")),
+    "district": ("district", lazy("Velg en av bydelene.", "Choose one of the districts.")),
+    "volunteers_needed": ("volunteers_needed", lazy("Skriv et helt tall fra 1 til 100.",
+                                                    "Enter a whole number from 1 to 100.")),
+    "requirements.min_age": ("min_age", lazy("Skriv en alder fra 0 til 100.", "Enter an age from 0 to 100.")),
+    "requirements.languages": ("languages", lazy("Velg blant språkene i listen.", "Choose among the languages in the list.")),
+    "requirements.police_certificate": ("police_certificate", lazy("Kryss av eller la stå tomt.", "Tick or leave empty.")),
+    "schedule.weekday": ("weekday", lazy("Velg en ukedag.", "Choose a weekday.")),
+    "schedule.start_time": ("weekly_start", BAD_TIME),
+    "schedule.end_time": ("weekly_end", END_AFTER_START),
+    "schedule.from_date": ("from_date", BAD_DATE),
+    "schedule.start": ("period_date", BAD_DATE),
+}
+
+
+def register_where(path: str) -> tuple[str, Lazy] | None:
+    """Where a 422 path of POST /organisations goes on the registration form."""
+    return REGISTER_FIELDS.get(_without_index(path))
+
+
+def need_where(body: dict[str, Any]) -> Where:
+    """Where a 422 path of POST or PATCH /needs goes on the need form. Which message a schedule path gets
+    depends on what was sent: an end not after its start, or a time that has passed."""
+    schedule = body.get("schedule") or {}
+
+    def where(path: str) -> tuple[str, Lazy] | None:
+        if path == "schedule.end":
+            return "period_end", END_AFTER_START if _not_after(schedule.get("end"), schedule.get("start")) else PERIOD_PAST
+        if path == "schedule.until_date":
+            before = schedule.get("from_date") and schedule.get("until_date", "") < schedule["from_date"]
+            return "until_date", UNTIL_BEFORE_FROM if before else UNTIL_PAST
+        return NEED_FIELDS.get(_without_index(path))
+    return where
+
+
+def _not_after(end: str | None, start: str | None) -> bool:
+    """Whether the end sent is at or before the start sent (both ISO instants)."""
+    try:
+        return datetime.fromisoformat(end) <= datetime.fromisoformat(start)
+    except (TypeError, ValueError):
+        return False
+
+
+def _without_index(path: str) -> str:
+    """'skills[2]' -> 'skills': an item's error belongs to its list's field."""
+    return path.split("[", 1)[0] if path.endswith("]") else path
+
+
+def organisation_json(data: dict[str, Any]) -> dict[str, Any]:
+    """POST /organisations from the registration form's data; the unit only for a municipal service."""
+    body: dict[str, Any] = {"name": data["name"].strip(), "org_number": data["org_number"].strip(),
+                            "kind": data["kind"],
+                            "contact": {"name": data["contact_name"].strip(), "email": data["contact_email"].strip()}}
+    if (data.get("contact_phone") or "").strip():
+        body["contact"]["phone"] = data["contact_phone"].strip()
+    if data["kind"] == "municipal_service":
+        body["unit"] = data["unit"].strip()
+    return body
+
+
+def need_json(data: dict[str, Any]) -> dict[str, Any]:
+    """POST /needs from a valid need form's data: the chosen schedule only, instants with the Oslo offset."""
+    min_age = (data.get("min_age") or "").strip()
+    return {"title": data["title"].strip(), "description": (data.get("description") or "").strip(),
+            "skills": list(data.get("skills") or []), "district": data["district"],
+            "schedule": schedule_json(data), "volunteers_needed": int(data["volunteers_needed"]),
+            "requirements": {"police_certificate": bool(data.get("police_certificate")),
+                             "min_age": int(min_age) if min_age else None,
+                             "languages": list(data.get("languages") or [])}}
+
+
+def schedule_json(data: dict[str, Any]) -> dict[str, Any]:
+    """The schedule of the chosen kind: weekly wall-clock times, or a period between two Oslo instants."""
+    if data.get("schedule_kind") == PERIOD:
+        on = day(data["period_date"])
+        return {"start": _instant(on, data["period_start"]), "end": _instant(on, data["period_end"])}
+    weekday = data.get("weekday") or ""
+    schedule: dict[str, Any] = {"weekday": int(weekday) if weekday.isdigit() else weekday,
+                                "start_time": clock(data["weekly_start"]), "end_time": clock(data["weekly_end"])}
+    for name in ("from_date", "until_date"):
+        if (data.get(name) or "").strip():
+            schedule[name] = day(data[name]).isoformat()
+    return schedule
+
+
+def _instant(on: Any, time_text: str) -> str:
+    hours, minutes = clock(time_text).split(":")
+    return oslo_instant(datetime(on.year, on.month, on.day, int(hours), int(minutes))).isoformat()
+
+
+def need_form_data(need: dict[str, Any]) -> dict[str, Any]:
+    """A need as the need form's data, for the edit page."""
+    schedule, requirements = need.get("schedule") or {}, need.get("requirements") or {}
+    data: dict[str, Any] = {"title": need.get("title", ""), "description": need.get("description", ""),
+                            "skills": need.get("skills") or [], "district": need.get("district"),
+                            "volunteers_needed": str(need.get("volunteers_needed", 1)),
+                            "police_certificate": bool(requirements.get("police_certificate")),
+                            "min_age": "" if requirements.get("min_age") is None else str(requirements["min_age"]),
+                            "languages": requirements.get("languages") or []}
+    if "start" in schedule:
+        start, end = local_time(schedule["start"]), local_time(schedule["end"])
+        data.update(schedule_kind=PERIOD, period_date=start.date().isoformat(), period_start=f"{start:%H:%M}",
+                    period_end=f"{end:%H:%M}")
+    else:
+        data.update(schedule_kind=WEEKLY, weekday=str(schedule.get("weekday", "")),
+                    weekly_start=schedule.get("start_time", ""), weekly_end=schedule.get("end_time", ""),
+                    from_date=schedule.get("from_date", ""), until_date=schedule.get("until_date", ""))
+    return data
+
+
+def need_changes(need: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """PATCH /needs/{id}: only what the form changed (requirements whole, as the form shows them all)."""
+    known = {**need, "description": need.get("description", ""), "skills": need.get("skills") or [],
+             "requirements": _requirements(need.get("requirements") or {})}
+    return {name: value for name, value in body.items() if known.get(name) != value}
+
+
+def _requirements(requirements: dict[str, Any]) -> dict[str, Any]:
+    return {"police_certificate": bool(requirements.get("police_certificate")),
+            "min_age": requirements.get("min_age"), "languages": requirements.get("languages") or []}
+
