@@ -1,0 +1,67 @@
+"""What people do on the site, step by step, as the browser journeys drive it: by the labels, roles and
+button texts a person sees, following only links that were mailed to them or shown on a page.
+
+Every page a step lands on is checked with axe-core and photographed (pages.visit); the names given are
+the screenshots' names.
+"""
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.pages import link_in_mail, mails_to, visit
+from tests.system import ADMIN
+
+ERROR_SUMMARY = "Skjemaet har feil som må rettes"
+CONFIRMED = "Takk! E-postadressen din er bekreftet."
+
+
+def error_summary_links_to(page: Page, message: str, field_id: str) -> None:
+    """The error summary is there, and its line for one field links to that field."""
+    expect(page.get_by_role("heading", name=ERROR_SUMMARY)).to_be_visible()
+    expect(page.get_by_role("link", name=message)).to_have_attribute("href", f"#{field_id}")
+
+
+def confirm_address_from_mail(page: Page, system, email: str, after: int, name: str) -> None:
+    """Open the confirmation link in the newest mail to the address and press the page's button."""
+    visit(page, link_in_mail(system, email, "/confirm/", after), f"{name}-bekreft")
+    visit(page, page.get_by_role("button", name="Bekreft e-postadressen"), f"{name}-bekreftet")
+    expect(page.get_by_text(CONFIRMED)).to_be_visible()
+
+
+def sign_in_by_mail(page: Page, system, email: str, name: str) -> None:
+    """Ask for a sign-in link on the sign-in page, open it from the mail and press its button."""
+    before = mails_to(system, email)
+    visit(page, "/", f"{name}-forside")
+    visit(page, page.get_by_role("link", name="Logg inn", exact=True), f"{name}-logg-inn")
+    page.get_by_label("E-postadresse").fill(email)
+    visit(page, page.get_by_role("button", name="Send meg en innloggingslenke"), f"{name}-sjekk-e-posten")
+    visit(page, link_in_mail(system, email, "/logg-inn/", before), f"{name}-innloggingslenke")
+    visit(page, page.get_by_role("button", name="Logg inn"), f"{name}-innlogget")
+
+
+def staff_sign_in(page: Page) -> None:
+    """Staff sign in on their page with the access key they were given."""
+    visit(page, "/logg-inn/ansatt", "ansatt-logg-inn")
+    page.get_by_label("Tilgangsnøkkel for ansatte").fill(ADMIN)
+    visit(page, page.get_by_role("button", name="Logg inn"), "ansatt-oversikt")
+
+
+def fill_organisation(page: Page, organisation: dict) -> None:
+    """The registration form, filled in as the organisation's contact would."""
+    page.get_by_label("Navnet på organisasjonen").fill(organisation["name"])
+    page.get_by_label("Organisasjonsnummer").fill(organisation["org_number"])
+    page.get_by_label("Organisasjonsnummer").press("Tab")  # the number is checked as the field is left
+    page.get_by_label(organisation["kind"]).check()
+    if organisation.get("unit"):
+        page.get_by_label("Enhet (bare for kommunale tjenester)").fill(organisation["unit"])
+    page.get_by_label("Navnet ditt").fill(organisation["contact_name"])
+    page.get_by_label("E-postadresse").fill(organisation["email"])
+
+
+def register_organisation(page: Page, system, organisation: dict) -> None:
+    """From the front page to Våre behov, waiting for the contact's address to be confirmed."""
+    visit(page, "/", "organisasjon-forside")
+    visit(page, page.get_by_role("link", name="For organisasjoner"), "organisasjon-registrer")
+    fill_organisation(page, organisation)
+    visit(page, page.get_by_role("button", name="Registrer organisasjonen"), "vare-behov-bekreft-adressen")
+    expect(page.get_by_role("heading", name="Bekreft e-postadressen")).to_be_visible()
