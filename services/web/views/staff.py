@@ -1,14 +1,109 @@
-"""Municipal staff's pages: verification queue, unmet demand per district, offers, notification log, CSV."""
+"""Municipal staff's pages: unmet demand per district, verification queue, offers, a match's notification log.
+
+Every page asks the services with the staff member's own credential; what staff may see is theirs to decide.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
+from shared.directory import is_uuid
+from services.web.apiclient import ApiError, api
 from services.web.session import STAFF, requires
+from services.web.texts import tr
+from services.web.views import staff_figures
+from services.web.views.public_needs import chosen
+from services.web.views.public_paging import Paging, offset_of, page_number
+from services.web.views.public_words import WORDS
+from services.web.views.staff_forms import (CHANNELS, DELIVERY, EVENTS, KINDS, MATCH_STATUSES, OFFER_STATUSES, ROLES,
+                                            MatchLookup, offer_filter, word)
 
 bp = Blueprint("staff", __name__)
+bp.context_processor(lambda: {**WORDS, "word": word, "KINDS": KINDS, "OFFER_STATUSES": OFFER_STATUSES,
+                              "MATCH_STATUSES": MATCH_STATUSES, "ROLES": ROLES, "CHANNELS": CHANNELS,
+                              "EVENTS": EVENTS, "DELIVERY": DELIVERY})
+PAGE_SIZE = 25
+CSV_NAME = "udekket-behov-per-bydel.csv"
 
 
 @bp.get("/ansatt")
 @requires(STAFF)
 def dashboard(who):
-    return render_template("message.html", title="Oversikt", text="Kommer snart.")
+    """The figures per district as a chart and a table, and a form that looks up a match by its id."""
+    asked = "treff" in request.args
+    lookup = MatchLookup(formdata=request.args if asked else None)
+    if asked and lookup.validate():
+        return redirect(url_for("staff.match", match_id=lookup.treff.data))
+    stats = api().get("matcher", "/stats", who.token)
+    return render_template("staff_dashboard.html", lookup=lookup, chart=staff_figures.unmet_chart(stats),
+                           rows=staff_figures.rows(stats), totals=stats.get("totals") or {},
+                           columns=staff_figures.COLUMNS), 422 if lookup.errors else 200
+
+
+@bp.get("/ansatt/statistikk.csv")
+@requires(STAFF)
+def stats_csv(who):
+    """The district figures as a spreadsheet file."""
+    body = staff_figures.stats_csv(api().get("matcher", "/stats", who.token))
+    return Response(body, content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{CSV_NAME}"'})
+
+
+@bp.get("/ansatt/organisasjoner")
+@requires(STAFF)
+def organisations(who):
+    """Organisations whose contact confirmed the address, waiting for staff to verify them (oldest first), and
+    those still waiting for their contact to confirm."""
+    waiting = api().get("needs", "/organisations", who.token, contact_confirmed="true", verified="false",
+                        limit=PAGE_SIZE, offset=offset_of(page_number(request.args), PAGE_SIZE))
+    unconfirmed = api().get("needs", "/organisations", who.token, contact_confirmed="false", verified="false",
+                            limit=PAGE_SIZE)
+    return render_template("staff_organisations.html", waiting=waiting["items"], unconfirmed=unconfirmed,
+                           paging=Paging.of(waiting, "staff.organisations", {}))
+
+
+@bp.post("/ansatt/organisasjoner/<org_id>/godkjenn")
+@requires(STAFF)
+def verify(who, org_id):
+    """Verify one organisation; its needs that waited are published."""
+    if not is_uuid(org_id):
+        abort(404)
+    organisation = api().post("needs", f"/organisations/{org_id}/verify", who.token)
+    flash(tr(f"{organisation['name']} er godkjent. Behovene organisasjonen har lagt inn, er nå publisert.",
+             f"{organisation['name']} is verified. The needs the organisation has posted are now published."))
+    return redirect(url_for("staff.organisations"))
+
+
+@bp.get("/ansatt/frivillige")
+@requires(STAFF)
+def offers(who):
+    """Every offer, filtered by district, skill and status, oldest first."""
+    form = offer_filter(request.args)
+    filters = chosen(form)
+    listing = api().get("offers", "/offers", who.token, **filters, limit=PAGE_SIZE,
+                        offset=offset_of(page_number(request.args), PAGE_SIZE))
+    return render_template("staff_offers.html", form=form, offers=listing["items"],
+                           paging=Paging.of(listing, "staff.offers", filters))
+
+
+@bp.get("/ansatt/treff/<match_id>")
+@requires(STAFF)
+def match(who, match_id):
+    """One match, its need, and the log of what was sent to whom about it (never the messages themselves)."""
+    if not is_uuid(match_id):
+        abort(404)
+    found = api().get("matcher", f"/matches/{match_id}", who.token)
+    log = api().get("notify", "/notifications", who.token, match_id=match_id)["items"]
+    return render_template("staff_match.html", match=found, need=_need_of(found, who.token),
+                           log=sorted(log, key=lambda entry: entry.get("created_at") or ""))
+
+
+def _need_of(match: dict, token: str) -> dict | None:
+    """The match's need, for its title; None when it is gone."""
+    if not is_uuid(match.get("need_id")):
+        return None
+    try:
+        return api().get("needs", f"/needs/{match['need_id']}", token)
+    except ApiError as error:
+        if error.status in (403, 404):
+            return None
+        raise

@@ -1,0 +1,95 @@
+"""Codes the APIs answer with, said in words on the page language: districts, skills, languages, times.
+
+The public and the staff pages show the same codes, so they share these; templates get them through
+`WORDS`, which each of those blueprints hands to its templates.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from shared import reference, wording
+from services.web.texts import language, tr
+
+LANGUAGE_NAMES = {  # the languages people in Drammen most often give; other codes are shown as they are
+    "nb": ("norsk bokmål", "Norwegian Bokmål"), "nn": ("nynorsk", "Norwegian Nynorsk"), "no": ("norsk", "Norwegian"),
+    "en": ("engelsk", "English"), "ar": ("arabisk", "Arabic"), "so": ("somali", "Somali"), "pl": ("polsk", "Polish"),
+    "uk": ("ukrainsk", "Ukrainian"), "ru": ("russisk", "Russian"), "lt": ("litauisk", "Lithuanian"),
+    "ti": ("tigrinja", "Tigrinya"), "fa": ("persisk", "Persian"), "tr": ("tyrkisk", "Turkish"),
+    "ur": ("urdu", "Urdu"), "sv": ("svensk", "Swedish"), "da": ("dansk", "Danish"), "de": ("tysk", "German"),
+    "es": ("spansk", "Spanish"), "fr": ("fransk", "French"), "se": ("nordsamisk", "Northern Sami"),
+}
+
+
+def district_text(code: str) -> str:
+    """A district's display name; the whole municipality for "all"."""
+    if code == reference.ALL_DISTRICTS:
+        return tr("Hele kommunen", "The whole municipality")
+    return reference.DISTRICTS.get(code, code)
+
+
+def short_district(code: str) -> str:
+    """The first place in a district's name ("Konnerud og Skoger vest" stays, "Mjøndalen, Åsen og ..." is
+    "Mjøndalen"), for where the whole name does not fit, such as a chart's labels."""
+    return district_text(code).split(";")[0].split(",")[0]
+
+
+def skill_text(code: str) -> str:
+    """A skill's label in the page language."""
+    skill = reference.SKILLS.get(code)
+    return skill.label(language()) if skill else code
+
+
+def language_text(code: str) -> str:
+    """A language's name in the page language."""
+    names = LANGUAGE_NAMES.get(code)
+    return tr(*names) if names else code
+
+
+def when_text(schedule: dict[str, Any]) -> str:
+    """A need's weekly or single-period schedule in words, in Oslo time."""
+    return wording.format_when(schedule, language())
+
+
+def moment_text(value: str | None) -> str:
+    """A time the APIs give in ISO 8601 as a short Oslo date and time, or a dash when there is none."""
+    if not value:
+        return "–"
+    try:
+        return wording.format_at_short(wording.local_time(value), language())
+    except ValueError:
+        return value
+
+
+def date_text(day: date) -> str:
+    """A date as people write it: "1.12.2026" in Norwegian, "2026-12-01" (unambiguous) in English."""
+    return tr(f"{day.day}.{day.month}.{day.year}", day.isoformat())
+
+
+def figure_text(value: float | None) -> str:
+    """A figure in a table: a dash for none, a decimal comma in Norwegian."""
+    if value is None:
+        return "–"
+    if isinstance(value, float) and not value.is_integer():
+        return tr(f"{value:.1f}".replace(".", ","), f"{value:.1f}")
+    return str(int(value))
+
+
+def listed(words: list[str]) -> str:
+    """Words as a list in a sentence: "a, b og c" / "a, b and c"."""
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {tr('og', 'and')} {words[-1]}"
+
+
+def districts_text(codes: list[str]) -> str:
+    return listed([district_text(code) for code in codes or []])
+
+
+def skills_text(codes: list[str]) -> str:
+    return listed([skill_text(code) for code in codes or []])
+
+
+WORDS = {"district_text": district_text, "skill_text": skill_text, "language_text": language_text,
+         "when_text": when_text, "moment_text": moment_text, "date_text": date_text, "figure_text": figure_text, "listed": listed,
+         "districts_text": districts_text, "skills_text": skills_text}
