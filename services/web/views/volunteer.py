@@ -1,19 +1,189 @@
 """Volunteers' pages: sign up, Min side (proposals, assignments), edit, withdraw and erase."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import datetime, timezone
+from urllib.parse import quote
 
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+
+from shared.directory import is_uuid
+from shared.wording import format_when
+from services.web import session as people
+from services.web.apiclient import ApiError, ApiUnavailable, api
+from services.web.forms import add_error, all_fields, show_api_errors
 from services.web.session import VOLUNTEER, requires
+from services.web.texts import language, tr
+from services.web.views.volunteer_matches import cards
+from services.web.views.volunteer_offer import Draft, form_data, offer_body, place
+from services.web.volunteer_forms import MAX_ROWS, OfferForm
 
 bp = Blueprint("volunteer", __name__)
+ANSWERS = ("accept", "decline")
+
+
+def _offer_path(who: people.Person) -> str:
+    return f"/offers/{quote(who.subject_id or '', safe='')}"
+
+
+def _checked(form: OfferForm) -> Draft | None:
+    """The body to send, or None when the form shows errors already (the web's own, before asking the API)."""
+    valid = form.validate()
+    draft = offer_body(form.data)
+    by_name = {field.name: field for field in all_fields(form)}
+    for name, message in draft.problems.items():
+        add_error(by_name[name], str(message))
+    return draft if valid and not draft.problems else None
+
+
+def _show_refusal(form: OfferForm, error: ApiError, draft: Draft) -> None:
+    """A 422's field paths beside the fields; anything else is the app's error page."""
+    if error.status != 422:
+        raise error
+    show_api_errors(form, error, lambda path: _placed(place(path, error.fields.get(path, []), draft.rows)))
+
+
+def _placed(found):
+    return (found[0], str(found[1])) if found else None
+
+
+def _added_row(form: OfferForm) -> bool:
+    """Whether an "add a row" button was pressed (then the form is shown again, with the row if room is left)."""
+    if "add" not in request.form:
+        return False
+    form.add_row(request.form["add"])
+    return True
+
+
+def _offer_page(template: str, form: OfferForm, status: int = 200, **context):
+    return render_template(template, form=form, max_rows=MAX_ROWS, **context), status
 
 
 @bp.route("/bli-frivillig", methods=["GET", "POST"])
 def signup():
-    return render_template("message.html", title="Bli frivillig", text="Kommer snart.")
+    """The sign-up form; its "add a row" buttons show it again with one more row, sending nothing."""
+    form = OfferForm()
+    if request.method == "GET" or _added_row(form):
+        return _offer_page("volunteer_signup.html", form)
+    draft = _checked(form)
+    if draft is None:
+        return _offer_page("volunteer_signup.html", form, 422)
+    try:
+        created = api().post("offers", "/offers", json=draft.body)
+    except ApiError as error:
+        _show_refusal(form, error, draft)
+        return _offer_page("volunteer_signup.html", form, 422)
+    people.sign_in(VOLUNTEER, created["manage_token"], created["id"])  # made in this browser: theirs already
+    return redirect(url_for("volunteer.home"))
 
 
 @bp.get("/min-side")
 @requires(VOLUNTEER)
 def home(who):
-    return render_template("message.html", title="Min side", text="Kommer snart.")
+    """The offer's state, proposals to answer, what waits for the organisation, assignments, and what ended."""
+    offer = api().get("offers", _offer_path(who), who.token)
+    groups, matcher_down = {}, False
+    if offer.get("status") == "open":
+        try:
+            found = api().get("matcher", "/matches", who.token, offer_id=who.subject_id)
+            groups = cards(found.get("items") or [], who.token, language(), datetime.now(timezone.utc))
+        except ApiUnavailable:
+            matcher_down = True
+    times = [format_when(slot, language()) for slot in offer.get("availability") or []]
+    return render_template("volunteer_home.html", offer=offer, times=times, groups=groups, matcher_down=matcher_down)
+
+
+@bp.post("/min-side/bekreftelse")
+@requires(VOLUNTEER)
+def resend_confirmation(who):
+    """A new confirmation link, for when the first got lost."""
+    offer = api().get("offers", _offer_path(who), who.token)
+    if offer.get("status") != "pending_confirmation" and not offer.get("pending_email"):
+        flash(tr("E-postadressen din er allerede bekreftet.", "Your e-mail address is confirmed already."))
+        return redirect(url_for("volunteer.home"))
+    try:
+        api().post("offers", _offer_path(who) + "/confirmation", who.token)
+    except ApiError as error:
+        if error.status != 409:
+            raise
+        flash(tr("Vi sendte en lenke for under ti minutter siden. Se etter den i innboksen og i søppelposten, "
+                 "eller prøv igjen litt senere.", "We sent a link less than ten minutes ago. Look for it in your "
+                 "inbox and spam folder, or try again a little later."))
+    else:
+        flash(tr("Vi har sendt en ny lenke. Trykk på den for å bekrefte adressen.",
+                 "We have sent a new link. Press it to confirm your address."))
+    return redirect(url_for("volunteer.home"))
+
+
+@bp.post("/min-side/forslag/<match_id>")
+@requires(VOLUNTEER)
+def answer(who, match_id):
+    """The volunteer's yes or no to a proposal, given with their own credential."""
+    choice = request.form.get("answer", "")
+    if not is_uuid(match_id) or choice not in ANSWERS:
+        abort(404)
+    try:
+        api().post("matcher", f"/matches/{quote(match_id, safe='')}/{choice}", who.token)
+    except ApiError as error:
+        if error.status != 409:
+            raise
+        flash(tr("Forslaget kan ikke lenger besvares: fristen har gått ut, eller oppdraget er besatt eller avlyst.",
+                 "The proposal can no longer be answered: the time is up, or the need is filled or called off."))
+        return redirect(url_for("volunteer.home"))
+    if choice == "accept":
+        flash(tr("Takk! Organisasjonen får navnet ditt og kontaktinformasjonen din, og svarer deg.",
+                 "Thank you! The organisation gets your name and contact details, and will answer you."))
+    else:
+        flash(tr("Du har takket nei. Vi foreslår ikke dette oppdraget for deg igjen.",
+                 "You said no. We will not propose this need to you again."))
+    return redirect(url_for("volunteer.home"))
+
+
+@bp.route("/min-side/endre", methods=["GET", "POST"])
+@requires(VOLUNTEER)
+def edit(who):
+    """The offer's form, filled in from the offer; saving sends the whole of it as a change."""
+    offer = api().get("offers", _offer_path(who), who.token)
+    if offer.get("status") == "withdrawn":
+        return redirect(url_for("volunteer.home"))
+    if request.method == "GET":
+        return _offer_page("volunteer_edit.html", OfferForm(data=form_data(offer, datetime.now(timezone.utc))),
+                           offer=offer)
+    form = OfferForm()
+    if _added_row(form):
+        return _offer_page("volunteer_edit.html", form, offer=offer)
+    draft = _checked(form)
+    if draft is None:
+        return _offer_page("volunteer_edit.html", form, 422, offer=offer)
+    try:
+        changed = api().patch("offers", _offer_path(who), who.token, json=draft.body)
+    except ApiError as error:
+        _show_refusal(form, error, draft)
+        return _offer_page("volunteer_edit.html", form, 422, offer=offer)
+    flash(tr("Endringene er lagret.", "Your changes are saved."))
+    if changed.get("pending_email") and changed.get("pending_email") != offer.get("pending_email"):
+        flash(tr("Vi har sendt en lenke til den nye e-postadressen. Den gamle brukes til du har bekreftet den nye.",
+                 "We have sent a link to the new e-mail address. The old one is used until you confirm the new one."))
+    return redirect(url_for("volunteer.home"))
+
+
+@bp.route("/min-side/trekk", methods=["GET", "POST"])
+@requires(VOLUNTEER)
+def withdraw(who):
+    """What withdrawing means, asked once more; the button erases the offer and signs the volunteer out."""
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        return render_template("volunteer_withdraw.html", form=form)
+    api().delete("offers", _offer_path(who), who.token)
+    try:
+        api().delete("offers", "/sessions/current", who.token)
+    except (ApiError, ApiUnavailable):
+        pass  # a manage token is no session; the offer it opens is erased either way
+    people.sign_out()
+    return redirect(url_for("volunteer.erased"))
+
+
+@bp.get("/min-side/slettet")
+def erased():
+    """What was deleted, after the volunteer withdrew."""
+    return render_template("volunteer_erased.html")

@@ -1,0 +1,121 @@
+"""What Min side shows of a volunteer's matches: sorted by what the volunteer can do about them, each with
+what, where, when, for whom and by when, read from the services that own those facts."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from shared.reference import district_name
+from shared.timeslots import Period, occurrences, parse_schedule
+from shared.wording import format_at, format_when, local_time
+from services.web.apiclient import ApiError, api
+
+ASKED, WAITING, CONFIRMED, EARLIER = "asked", "waiting", "confirmed", "earlier"
+EARLIER_SHOWN = 5  # the most recent ended ones; older ones are history nobody acts on
+LOOK_AHEAD = timedelta(days=400)
+
+
+def group(matches: list[dict[str, Any]], now: datetime) -> dict[str, list[dict[str, Any]]]:
+    """Proposals the volunteer has to answer, those waiting for the organisation, confirmed assignments, and
+    the most recent of the rest (declined, expired, cancelled, ended), newest first in each group."""
+    groups: dict[str, list[dict[str, Any]]] = {ASKED: [], WAITING: [], CONFIRMED: [], EARLIER: []}
+    for match in sorted(matches, key=lambda m: m.get("updated_at") or m.get("created_at") or "", reverse=True):
+        status, accepted = match.get("status"), "volunteer" in (match.get("accepted_by") or [])
+        live = bool(match.get("expires_at")) and local_time(match["expires_at"]) > now
+        if status == "proposed" and live:
+            groups[WAITING if accepted else ASKED].append(match)
+        elif status == "confirmed":
+            groups[CONFIRMED].append(match)
+        else:
+            groups[EARLIER].append(match)
+    groups[EARLIER] = groups[EARLIER][:EARLIER_SHOWN]
+    return groups
+
+
+def next_dates(schedule: dict[str, Any], now: datetime, count: int = 3) -> list[Period]:
+    """The next `count` occurrences of a weekly schedule from now, within its from/until dates; for a single
+    period, the period itself."""
+    parsed = parse_schedule(schedule)
+    if isinstance(parsed.slot, Period):
+        return [parsed.slot]
+    return occurrences(parsed, now, now + LOOK_AHEAD)[:count]
+
+
+@dataclass
+class Card:
+    """One match as the page shows it; `need` is None when the need can no longer be read (not open)."""
+
+    match: dict[str, Any]
+    need: dict[str, Any] | None
+    organisation: str = ""
+    district: str = ""
+    when: str = ""
+    deadline: str = ""
+    dates: list[str] = field(default_factory=list)
+    contact: dict[str, Any] | None = None
+
+
+class Facts:
+    """Needs and organisations read once per page, however many matches name them."""
+
+    def __init__(self) -> None:
+        self.needs: dict[str, dict[str, Any] | None] = {}
+        self.organisations: dict[str, str] = {}
+
+    def need(self, need_id: str) -> dict[str, Any] | None:
+        if need_id not in self.needs:
+            try:
+                self.needs[need_id] = api().get("needs", f"/needs/{quote(need_id, safe='')}")
+            except ApiError:
+                self.needs[need_id] = None  # public only while open
+        return self.needs[need_id]
+
+    def organisation(self, organisation_id: str | None) -> str:
+        """The organisation's name as the volunteer knows it: a municipal service's unit first."""
+        if not organisation_id:
+            return ""
+        if organisation_id not in self.organisations:
+            try:
+                found = api().get("needs", f"/organisations/{quote(organisation_id, safe='')}") or {}
+            except ApiError:
+                found = {}
+            name, unit = found.get("name", ""), found.get("unit")
+            self.organisations[organisation_id] = f"{unit} ({name})" if unit and name and unit != name else name
+        return self.organisations[organisation_id]
+
+
+def contact_of(match_id: str, token: str) -> dict[str, Any] | None:
+    """The organisation's contact for a confirmed assignment, or None while the matcher cannot give it."""
+    try:
+        return api().get("matcher", f"/matches/{quote(match_id, safe='')}/contact", token)
+    except ApiError:
+        return None
+
+
+def card(match: dict[str, Any], kind: str, facts: Facts, token: str, lang: str, now: datetime) -> Card:
+    """A match with the facts its group shows: earlier ones only their title."""
+    need = facts.need(match["need_id"])
+    shown = Card(match, need)
+    if kind == CONFIRMED:
+        shown.contact = contact_of(match["id"], token)  # theirs to have even once the need is no longer open
+    if need is None or kind == EARLIER:
+        return shown
+    shown.organisation = facts.organisation(match.get("organisation_id") or need.get("organisation_id"))
+    shown.district = district_name(need["district"]) if need.get("district") else ""
+    shown.when = format_when(need["schedule"], lang) if need.get("schedule") else ""
+    if kind == ASKED and match.get("expires_at"):
+        shown.deadline = format_at(local_time(match["expires_at"]), lang)
+    if kind == CONFIRMED:
+        if need.get("schedule"):
+            shown.dates = [format_when({"start": o.start.isoformat(), "end": o.end.isoformat()}, lang)
+                           for o in next_dates(need["schedule"], now)]
+    return shown
+
+
+def cards(matches: list[dict[str, Any]], token: str, lang: str, now: datetime) -> dict[str, list[Card]]:
+    """Min side's groups of matches, each match with its facts."""
+    facts = Facts()
+    return {kind: [card(match, kind, facts, token, lang, now) for match in found]
+            for kind, found in group(matches, now).items()}

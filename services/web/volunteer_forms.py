@@ -1,0 +1,96 @@
+"""The volunteer's offer form, one class for signing up and for editing: about you, what you can do, where,
+when (rows added without JavaScript), and the rest.
+
+Fields are plain strings where the web only passes the value on; `views.volunteer_offer` turns the form's
+data into the contract's JSON, and the offers service decides what is valid.
+"""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import Form
+from wtforms.fields import (FieldList, FormField, RadioField, SelectField, SelectMultipleField, StringField,
+                            TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from services.web.catalogue import district_choices, skill_choices
+from services.web.texts import lazy
+
+MAX_ROWS = 10  # of each kind; the offers service takes 50 slots in all
+
+LANGUAGE_CHOICES = [
+    ("nb", lazy("norsk bokmål", "Norwegian Bokmål")), ("nn", lazy("norsk nynorsk", "Norwegian Nynorsk")),
+    ("en", lazy("engelsk", "English")), ("ar", lazy("arabisk", "Arabic")), ("so", lazy("somali", "Somali")),
+    ("pl", lazy("polsk", "Polish")), ("uk", lazy("ukrainsk", "Ukrainian")), ("ti", lazy("tigrinja", "Tigrinya")),
+    ("fa", lazy("persisk", "Persian")), ("ur", lazy("urdu", "Urdu")), ("es", lazy("spansk", "Spanish")),
+    ("de", lazy("tysk", "German")), ("fr", lazy("fransk", "French")), ("sv", lazy("svensk", "Swedish")),
+    ("da", lazy("dansk", "Danish")),
+]
+WEEKDAY_CHOICES = [
+    ("", lazy("Velg dag", "Choose a day")), ("1", lazy("mandag", "Monday")), ("2", lazy("tirsdag", "Tuesday")),
+    ("3", lazy("onsdag", "Wednesday")), ("4", lazy("torsdag", "Thursday")), ("5", lazy("fredag", "Friday")),
+    ("6", lazy("lørdag", "Saturday")), ("7", lazy("søndag", "Sunday")),
+]
+WHOLE_MUNICIPALITY = ("all", lazy("Hele kommunen", "The whole municipality"))
+CHANNEL_CHOICES = [("email", lazy("E-post", "E-mail")), ("sms", lazy("SMS", "Text message (SMS)"))]
+YES_NO = [("yes", lazy("Ja", "Yes")), ("no", lazy("Nei", "No"))]
+
+
+class WeeklyRow(Form):
+    """A time the volunteer can every week."""
+
+    weekday = SelectField(lazy("Dag", "Day"), choices=WEEKDAY_CHOICES, default="")
+    start_time = StringField(lazy("Fra klokka", "From"))
+    end_time = StringField(lazy("Til klokka", "Until"))
+
+
+class DateRow(Form):
+    """A single date the volunteer can, with the hours."""
+
+    day = StringField(lazy("Dato", "Date"))
+    start_time = StringField(lazy("Fra klokka", "From"))
+    end_time = StringField(lazy("Til klokka", "Until"))
+
+
+class OfferForm(FlaskForm):
+    """The questions of an offer, in the order the page asks them."""
+
+    name = StringField(lazy("Navn", "Name"), validators=[
+        InputRequired(lazy("Skriv navnet ditt.", "Enter your name.")), Length(max=200)])
+    email = StringField(lazy("E-postadresse", "E-mail address"), validators=[
+        InputRequired(lazy("Skriv e-postadressen din.", "Enter your e-mail address.")),
+        Length(max=254, message=lazy("E-postadressen er for lang.", "The e-mail address is too long."))])
+    phone = StringField(lazy("Mobilnummer (valgfritt)", "Mobile number (optional)"))
+    birth_year = StringField(lazy("Fødselsår (valgfritt)", "Year of birth (optional)"))
+    languages = SelectMultipleField(lazy("Språk du snakker", "Languages you speak"), choices=LANGUAGE_CHOICES,
+                                    default=["nb"])
+    skills = SelectMultipleField(lazy("Hva kan du hjelpe med?", "What can you help with?"), validators=[
+        DataRequired(lazy("Velg minst én ting du kan hjelpe med.", "Choose at least one thing you can help with."))])
+    districts = SelectMultipleField(lazy("Hvor i kommunen kan du hjelpe?", "Where in the municipality can you help?"),
+                                    validators=[DataRequired(lazy("Velg minst ett område, eller hele kommunen.",
+                                                                  "Choose at least one area, or the whole municipality."))])
+    weekly = FieldList(FormField(WeeklyRow), min_entries=1, max_entries=MAX_ROWS)
+    dates = FieldList(FormField(DateRow), min_entries=1, max_entries=MAX_ROWS)
+    police_certificate = RadioField(lazy("Har du politiattest?", "Do you have a police certificate?"),
+                                    choices=YES_NO, default="no")
+    max_active_matches = StringField(lazy("Hvor mange oppdrag kan du ha samtidig?",
+                                          "How many assignments can you take on at once?"), default="1")
+    contact_channels = SelectMultipleField(lazy("Hvordan vil du få beskjed?", "How do you want to hear from us?"),
+                                           choices=CHANNEL_CHOICES, default=["email"])
+    note = TextAreaField(lazy("Noe mer du vil fortelle? (valgfritt)", "Anything else you want to tell? (optional)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.skills.choices = skill_choices()
+        self.districts.choices = [WHOLE_MUNICIPALITY, *district_choices()]
+        known = {code for code, _ in LANGUAGE_CHOICES}
+        # languages an offer got elsewhere (the API takes every ISO 639-1 code) stay ticked, so an edit keeps them
+        self.languages.choices = LANGUAGE_CHOICES + [(code, code) for code in self.languages.data or []
+                                                     if code not in known]
+
+    def add_row(self, kind: str) -> bool:
+        """One more empty row of weekly times or single dates; False when there are as many as allowed."""
+        rows = self.weekly if kind == "weekly" else self.dates if kind == "dates" else None
+        if rows is None or len(rows) >= MAX_ROWS:
+            return False
+        rows.append_entry()
+        return True

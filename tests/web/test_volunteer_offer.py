@@ -1,0 +1,112 @@
+"""The offer form's data as the contract's JSON and back, and the API's 422 paths placed on the form's fields."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from services.web.views.volunteer_offer import (BAD_BIRTH_YEAR, END_BEFORE_START, IN_THE_PAST, MESSAGES, NEED_DATE,
+                                                NEED_DAY, NEED_END, NO_TIMES, SMS_NEEDS_PHONE, calendar_day, clock,
+                                                form_data, offer_body, place)
+
+EMPTY_WEEKLY = {"weekday": "", "start_time": "", "end_time": ""}
+EMPTY_DATE = {"day": "", "start_time": "", "end_time": ""}
+
+
+def filled(**changes):
+    """The data of a filled-in form, as OfferForm.data holds it."""
+    data = {"csrf_token": "x", "name": " Kari Nordmann ", "email": "kari@example.no ", "phone": "", "birth_year": "1958",
+            "languages": ["nb", "en"], "skills": ["driving"], "districts": ["all"],
+            "weekly": [{"weekday": "2", "start_time": "17:00", "end_time": "20:00"}, EMPTY_WEEKLY],
+            "dates": [{"day": "2030-06-05", "start_time": "10:00", "end_time": "16:00"}],
+            "police_certificate": "yes", "max_active_matches": "2", "contact_channels": ["email"], "note": ""}
+    data.update(changes)
+    return data
+
+
+def test_a_filled_in_form_becomes_the_contracts_offer_body():
+    draft = offer_body(filled())
+    assert draft.problems == {}
+    assert draft.body == {
+        "volunteer": {"name": "Kari Nordmann", "email": "kari@example.no", "phone": None, "birth_year": 1958,
+                      "languages": ["nb", "en"]},
+        "skills": ["driving"], "districts": ["all"],
+        "availability": [{"weekday": 2, "start_time": "17:00", "end_time": "20:00"},
+                         {"start": "2030-06-05T10:00:00+02:00", "end": "2030-06-05T16:00:00+02:00"}],
+        "police_certificate": True, "max_active_matches": 2, "contact_channels": ["email"], "note": None}
+
+
+def test_each_slot_remembers_the_form_row_it_came_from_and_empty_rows_are_left_out():
+    draft = offer_body(filled(weekly=[EMPTY_WEEKLY, {"weekday": "5", "start_time": "9", "end_time": "12"}],
+                              dates=[EMPTY_DATE, EMPTY_DATE, {"day": "3.12.2030", "start_time": "10", "end_time": "11"}]))
+    assert draft.rows == ["weekly-1", "dates-2"]
+    assert draft.body["availability"][1] == {"start": "2030-12-03T10:00:00+01:00", "end": "2030-12-03T11:00:00+01:00"}
+
+
+@pytest.mark.parametrize(("written", "read"), [("17:30", "17:30"), ("17.30", "17:30"), ("1730", "17:30"),
+                                               ("9:05", "09:05"), (" 08:00 ", "08:00"), ("24:00", None),
+                                               ("17:60", None), ("halv fem", None), ("", None)])
+def test_clock_times_are_read_as_people_write_them(written, read):
+    assert clock(written) == read
+
+
+@pytest.mark.parametrize(("written", "read"), [("2030-06-05", "2030-06-05"), ("5.6.2030", "2030-06-05"),
+                                               ("05.06.2030", "2030-06-05"), ("31.02.2030", None), ("i morgen", None)])
+def test_dates_are_read_as_browsers_and_people_write_them(written, read):
+    day = calendar_day(written)
+    assert (day.isoformat() if day else None) == read
+
+
+def test_a_half_filled_row_says_what_is_missing_beside_each_field():
+    draft = offer_body(filled(weekly=[{"weekday": "", "start_time": "17:00", "end_time": ""}],
+                              dates=[{"day": "neste fredag", "start_time": "10:00", "end_time": "12:00"}]))
+    assert draft.problems == {"weekly-0-weekday": NEED_DAY, "weekly-0-end_time": NEED_END, "dates-0-day": NEED_DATE}
+
+
+def test_a_form_without_any_time_asks_for_one_at_the_first_row():
+    draft = offer_body(filled(weekly=[EMPTY_WEEKLY], dates=[EMPTY_DATE], birth_year="nitten"))
+    assert draft.problems == {"weekly-0-weekday": NO_TIMES, "birth_year": BAD_BIRTH_YEAR}
+
+
+def test_an_offer_read_back_fills_the_form_and_leaves_out_dates_that_are_over():
+    offer = {"volunteer": {"name": "Kari", "email": "kari@example.no", "phone": "+4791234567", "birth_year": None,
+                           "languages": ["nb"]},
+             "skills": ["cooking"], "districts": ["fjell"], "police_certificate": False, "max_active_matches": 3,
+             "contact_channels": ["email", "sms"], "note": "Har bil.",
+             "availability": [{"weekday": 6, "start_time": "10:00", "end_time": "14:00"},
+                              {"start": "2020-01-02T10:00:00+01:00", "end": "2020-01-02T12:00:00+01:00"},
+                              {"start": "2030-06-05T08:00:00Z", "end": "2030-06-05T10:00:00Z"}]}
+    data = form_data(offer, datetime(2026, 1, 1, tzinfo=timezone.utc))
+    assert data["weekly"] == [{"weekday": "6", "start_time": "10:00", "end_time": "14:00"}]
+    assert data["dates"] == [{"day": "2030-06-05", "start_time": "10:00", "end_time": "12:00"}]  # in Oslo time
+    assert (data["birth_year"], data["police_certificate"], data["max_active_matches"]) == ("", "no", "3")
+    again = offer_body({**data, "csrf_token": "x"}).body
+    assert again["availability"] == [offer["availability"][0],
+                                      {"start": "2030-06-05T10:00:00+02:00", "end": "2030-06-05T12:00:00+02:00"}]
+    assert again["volunteer"]["phone"] == "+4791234567" and again["note"] == "Har bil."
+
+
+ROWS = ["weekly-0", "weekly-2", "dates-1"]
+
+
+@pytest.mark.parametrize(("path", "reasons", "placed"), [
+    ("volunteer.email", ["Not a valid email address."], ("email", MESSAGES["email"])),
+    ("volunteer.phone", ["Not a valid phone number"], ("phone", MESSAGES["phone"])),
+    ("volunteer.languages[1]", ["Not an ISO 639-1 language code."], ("languages", MESSAGES["languages"])),
+    ("skills", ["Shorter than minimum length 1."], ("skills", MESSAGES["skills"])),
+    ("skills[0]", ["Unknown skill 'x'."], ("skills", MESSAGES["skills"])),
+    ("contact_channels", ["SMS needs volunteer.phone."], ("contact_channels", SMS_NEEDS_PHONE)),
+    ("availability[1].end_time", ["Must be after start_time."], ("weekly-2-end_time", END_BEFORE_START)),
+    ("availability[2].end", ["Must be after start."], ("dates-1-end_time", END_BEFORE_START)),
+    ("availability[2].end", ["Must not be in the past."], ("dates-1-day", IN_THE_PAST)),
+    ("availability[0].weekday", ["Use 1 (Monday) to 7 (Sunday)."], ("weekly-0-weekday", NEED_DAY)),
+    ("availability[2].start", ["Give a time between the years 2000 and 2100."], ("dates-1-day", NEED_DATE)),
+    ("availability", ["Shorter than minimum length 1."], ("weekly-0-weekday", NO_TIMES)),
+])
+def test_an_api_error_path_lands_beside_its_field_with_a_plain_message(path, reasons, placed):
+    assert place(path, reasons, ROWS) == placed
+
+
+@pytest.mark.parametrize("path", ["headcount", "_body", "volunteer", "availability[3].end", "volunteer.shoe_size"])
+def test_a_path_the_form_has_no_field_for_goes_to_the_summary(path):
+    assert place(path, ["Unknown field."], ROWS) is None
