@@ -18,7 +18,7 @@ def answers(url: str) -> bool:
     """Whether the address answers 200 now."""
     try:
         return requests.get(url, timeout=1).status_code == 200
-    except requests.ConnectionError:
+    except requests.RequestException:  # refused, or a worker still booting (timeout)
         return False
 
 

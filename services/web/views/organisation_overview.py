@@ -53,7 +53,7 @@ def slot_states(needed: int, matches: list[dict[str, Any]]) -> list[str]:
 def contact_of(match_id: str, token: str) -> dict[str, Any]:
     """The volunteer's name and contact for this match, or nothing while the matcher does not hand it out."""
     try:
-        return api().get("matcher", f"/matches/{path_id(match_id)}/contact", token) or {}
+        return (api().get("matcher", f"/matches/{path_id(match_id)}/contact", token) or {}).get("volunteer") or {}
     except ApiError as error:
         if error.status in (403, 404):
             return {}

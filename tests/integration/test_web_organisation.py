@@ -1,0 +1,168 @@
+"""The organisation's pages against the real offers, needs and matcher APIs (gunicorn on a real MongoDB-protocol
+server), through the web app with CSRF on, as a person fills them in.
+
+The contact's address is confirmed by pressing the button of the needs service's own /confirm page, with the
+link made as notify makes it for the mail (shared.confirmation.contact_link from the stored request): the notify
+worker does not run here. Staff verify through the needs API.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from pymongo import MongoClient
+
+from shared import confirmation
+from shared.config import Config
+from services.needs.app import DB_NAME as NEEDS_DB
+from services.web.app import create_app
+from tests.conftest import forms_of
+from tests.integration.conftest import (ADMIN_TOKEN, LINK_SIGNING_KEY, SERVICE_TOKEN, STAFF, VALID_ORG_NUMBER,
+                                        unique_email)
+from tests.integration.live_apis import running_apis
+
+TOKENS = {"LINK_SIGNING_KEY": LINK_SIGNING_KEY, "ADMIN_TOKEN": ADMIN_TOKEN, "SERVICE_TOKEN": SERVICE_TOKEN}
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+@pytest.fixture(scope="module")
+def apis(tmp_path_factory, mongo_uri):
+    """offers (districts, skills) and needs, then the matcher, which finds them by their URLs."""
+    logs = tmp_path_factory.mktemp("web-organisation")
+    with running_apis(["offers", "needs"], logs, mongo_uri, **TOKENS) as first:
+        with running_apis(["matcher"], logs, mongo_uri, OFFERS_URL=first["offers"], NEEDS_URL=first["needs"],
+                          **TOKENS) as second:
+            yield {**first, **second, "mongo_uri": mongo_uri}
+
+
+@pytest.fixture
+def web(apis):
+    config = Config(offers_url=apis["offers"], needs_url=apis["needs"], matcher_url=apis["matcher"],
+                    link_signing_keys=(LINK_SIGNING_KEY,), testing=True)
+    return create_app(config).test_client()
+
+
+def csrf(html: str) -> str:
+    found = CSRF.search(html)
+    assert found, "no CSRF token on the page"
+    return found[1] or found[2]
+
+
+def submit(web, path: str, fields: dict, follow: bool = False):
+    """Open the page, and send its form with these fields and the page's own CSRF token."""
+    page = web.get(path)
+    assert page.status_code == 200, page.get_data(as_text=True)
+    return web.post(path, data={"csrf_token": csrf(page.get_data(as_text=True)), **fields}, follow_redirects=follow)
+
+
+def registration(**changes) -> dict:
+    return {"name": "Fjell bo- og omsorgssenter", "org_number": VALID_ORG_NUMBER, "kind": "municipal_service",
+            "unit": "Fjell bo- og omsorgssenter", "contact_name": "Ola Hansen", "contact_email": unique_email("contact"),
+            "contact_phone": "98765432", **changes}
+
+
+def weekly_need(**changes) -> dict:
+    today = date.today()
+    return {"title": "Besøksvenn", "description": "Prate og gå tur.", "skills": ["visiting_friend"],
+            "district": "fjell", "schedule_kind": "weekly", "weekday": "2", "weekly_start": "17:30",
+            "weekly_end": "19:00", "from_date": today.isoformat(), "until_date": (today + timedelta(days=90)).isoformat(),
+            "volunteers_needed": "2", "police_certificate": "y", "min_age": "18", "languages": ["nb"], **changes}
+
+
+def organisation_of(apis, email: str) -> dict:
+    """The stored organisation whose contact has this address (to make its confirmation link as notify would)."""
+    with MongoClient(apis["mongo_uri"]) as client:
+        return client[NEEDS_DB].organisations.find_one({"contact.email": email})
+
+
+def confirm_contact(apis, email: str) -> None:
+    """Press the button of the confirmation page the mailed link opens."""
+    organisation = organisation_of(apis, email)
+    config = Config(needs_url=apis["needs"], link_signing_keys=(LINK_SIGNING_KEY,))
+    link = confirmation.contact_link(config, organisation["_id"], organisation["confirmation"])
+    response = requests.post(apis["needs"] + urlsplit(link).path, timeout=5)
+    assert response.status_code == 200, response.text
+
+
+def verify(apis, email: str) -> None:
+    organisation_id = organisation_of(apis, email)["_id"]
+    response = requests.post(f"{apis['needs']}/organisations/{organisation_id}/verify", headers=STAFF, timeout=5)
+    assert response.status_code == 200, response.text
+
+
+@pytest.fixture
+def verified(web, apis):
+    """A registered, confirmed and verified organisation, signed in on the web."""
+    fields = registration()
+    assert submit(web, "/organisasjon/registrer", fields).status_code == 302
+    confirm_contact(apis, fields["contact_email"])
+    verify(apis, fields["contact_email"])
+    return fields
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_a_wrong_organisation_number_shows_the_summary_and_keeps_the_input(web):
+    fields = registration(org_number="974760674")
+    response = submit(web, "/organisasjon/registrer", fields)
+    page = text_of(response)
+    assert response.status_code == 422
+    assert 'class="error-summary"' in page and '<a href="#org_number">Organisasjonsnummeret stemmer ikke.' in page
+    assert 'value="974760674"' in page and f'value="{fields["contact_email"]}"' in page
+
+
+def test_registering_signs_in_and_shows_what_the_organisation_waits_for(web, apis):
+    fields = registration()
+    response = submit(web, "/organisasjon/registrer", fields, follow=True)
+    page = text_of(response)
+    assert response.status_code == 200 and "<h1>Våre behov</h1>" in page
+    assert "Bekreft e-postadressen" in page and fields["contact_email"] in page
+    assert any(form["action"] == "/vare-behov/bekreftelse" for form in forms_of(page))
+    assert "Dere kan ikke legge ut behov ennå" in text_of(web.get("/vare-behov/nytt"))
+
+    confirm_contact(apis, fields["contact_email"])
+    assert "Venter på godkjenning fra kommunen" in text_of(web.get("/vare-behov"))
+
+    verify(apis, fields["contact_email"])
+    page = text_of(web.get("/vare-behov"))
+    assert "Venter på godkjenning" not in page and 'href="/vare-behov/nytt"' in page
+
+
+def test_a_verified_organisation_posts_a_need_and_sees_its_open_slots(web, verified):
+    response = submit(web, "/vare-behov/nytt", weekly_need(title="Leksehjelp på Fjell"), follow=True)
+    page = text_of(response)
+    assert response.status_code == 200 and "Behovet er lagt ut" in page
+    assert "Leksehjelp på Fjell" in page and "tirsdager kl. 17.30–19.00" in page
+    assert page.count("<li>Ledig</li>") == 2
+
+
+def test_an_end_time_before_the_start_shows_the_error_beside_the_end_and_keeps_the_input(web, verified):
+    response = submit(web, "/vare-behov/nytt", weekly_need(weekly_start="18:00", weekly_end="17:00"))
+    page = text_of(response)
+    assert response.status_code == 422
+    assert '<a href="#weekly_end">Sluttid må være etter starttid</a>' in page
+    assert re.search(r'id="weekly_end-error">.*Sluttid må være etter starttid</p>', page)
+    assert 'value="18:00"' in page and 'value="17:00"' in page and 'value="Besøksvenn"' in page
+
+
+def test_editing_a_need_changes_it_and_closing_asks_first(web, apis, verified):
+    submit(web, "/vare-behov/nytt", weekly_need(title="Turvenn"))
+    need_id = re.search(r'id="behov-([0-9a-f-]{36})"', text_of(web.get("/vare-behov")))[1]
+
+    edit = web.get(f"/vare-behov/{need_id}/endre")
+    assert 'value="Turvenn"' in text_of(edit)  # the form shows the need as it is
+    response = submit(web, f"/vare-behov/{need_id}/endre", weekly_need(title="Turvenn på Konnerud",
+                                                                      district="konnerud"), follow=True)
+    assert "Endringene er lagret" in text_of(response) and "Turvenn på Konnerud" in text_of(response)
+
+    question = web.get(f"/vare-behov/{need_id}/lukk")
+    assert "Dette kan ikke angres" in text_of(question)
+    response = submit(web, f"/vare-behov/{need_id}/lukk", {}, follow=True)
+    page = text_of(response)
+    assert "er lukket" in page and f'href="/vare-behov/{need_id}/endre"' not in page
+    assert requests.get(f"{apis['needs']}/needs/{need_id}", headers=STAFF, timeout=5).json()["status"] == "closed"
