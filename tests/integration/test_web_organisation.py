@@ -1,9 +1,11 @@
 """The organisation's pages against the real offers, needs and matcher APIs (gunicorn on a real MongoDB-protocol
 server), through the web app with CSRF on, as a person fills them in.
 
-The contact's address is confirmed by pressing the button of the needs service's own /confirm page, with the
-link made as notify makes it for the mail (shared.confirmation.contact_link from the stored request): the notify
-worker does not run here. Staff verify through the needs API.
+Most tests run only the APIs: there the contact's address is confirmed by pressing the button of the needs
+service's own /confirm page, with the link made as notify makes it for the mail (shared.confirmation.contact_link
+from the stored request), as the notify worker does not run. The candidate test runs the whole system (broker,
+workers, the web as its own process) and confirms through the link in the captured mail. Staff verify through
+the needs API, with the staff token.
 """
 from __future__ import annotations
 
@@ -19,10 +21,12 @@ from shared import confirmation
 from shared.config import Config
 from services.needs.app import DB_NAME as NEEDS_DB
 from services.web.app import create_app
-from tests.conftest import forms_of
+from tests.conftest import forms_of, wait_until
+from tests.e2e.journeys import confirm_address, register_confirmed_offer
 from tests.integration.conftest import (ADMIN_TOKEN, LINK_SIGNING_KEY, SERVICE_TOKEN, STAFF, VALID_ORG_NUMBER,
-                                        unique_email)
+                                        offer_body, unique_email)
 from tests.integration.live_apis import running_apis
+from tests.system import running_system
 
 TOKENS = {"LINK_SIGNING_KEY": LINK_SIGNING_KEY, "ADMIN_TOKEN": ADMIN_TOKEN, "SERVICE_TOKEN": SERVICE_TOKEN}
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
@@ -166,3 +170,50 @@ def test_editing_a_need_changes_it_and_closing_asks_first(web, apis, verified):
     page = text_of(response)
     assert "er lukket" in page and f'href="/vare-behov/{need_id}/endre"' not in page
     assert requests.get(f"{apis['needs']}/needs/{need_id}", headers=STAFF, timeout=5).json()["status"] == "closed"
+
+
+# --- a candidate, with the whole system running (workers and broker make the proposal) ------------------------
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory):
+    with running_system(tmp_path_factory.mktemp("web-organisation-system")) as running:
+        yield running
+
+
+def browser_submit(session: requests.Session, url: str, fields: dict) -> requests.Response:
+    page = session.get(url, timeout=10)
+    assert page.status_code == 200, page.text
+    return session.post(url, data={"csrf_token": csrf(page.text), **fields}, timeout=10)
+
+
+def test_a_candidate_who_said_yes_is_shown_with_contact_and_confirmed_from_the_page(system):
+    web, contact = requests.Session(), registration()
+    assert "Bekreft e-postadressen" in browser_submit(web, system.url("web", "/organisasjon/registrer"), contact).text
+    confirm_address(system, contact["contact_email"])
+    organisations = requests.get(system.url("needs", "/organisations"), headers=system.staff(),
+                                 params={"verified": "false", "limit": 200}, timeout=10).json()["items"]
+    [organisation] = [o for o in organisations if o["contact"]["email"] == contact["contact_email"]]
+    assert requests.post(system.url("needs", f"/organisations/{organisation['id']}/verify"), headers=system.staff(),
+                         timeout=10).status_code == 200
+    posted = browser_submit(web, system.url("web", "/vare-behov/nytt"),
+                            weekly_need(volunteers_needed="1", police_certificate="", min_age="", languages=[]))
+    assert "Behovet er lagt ut" in posted.text
+
+    offer = register_confirmed_offer(system, offer_body(skills=["visiting_friend"], districts=["fjell"]))
+    volunteer = {"Authorization": f"Bearer {offer['manage_token']}"}
+    [match] = wait_until(lambda: requests.get(system.url("matcher", "/matches"), params={"offer_id": offer["id"]},
+                                              headers=volunteer, timeout=10).json()["items"], timeout=60,
+                         message="a proposal to the volunteer")
+    email = offer["volunteer"]["email"]
+    page = web.get(system.url("web", "/vare-behov"), timeout=10).text
+    assert "<li>Foreslått for en frivillig</li>" in page and email not in page  # no contact before the yes
+
+    assert requests.post(system.url("matcher", f"/matches/{match['id']}/accept"), headers=volunteer,
+                         timeout=10).status_code == 200
+    page = web.get(system.url("web", "/vare-behov"), timeout=10).text
+    assert "<li>Venter på ditt svar</li>" in page and email in page and "Kari Nordmann" in page
+
+    confirmed = web.post(system.url("web", f"/vare-behov/kandidat/{match['id']}"),
+                         data={"csrf_token": csrf(page), "answer": "accept"}, timeout=10)
+    assert "Den frivillige er bekreftet" in confirmed.text and "<li>Bekreftet</li>" in confirmed.text
+    assert "Bekreftede frivillige" in confirmed.text and email in confirmed.text
