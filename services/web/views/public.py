@@ -36,7 +36,12 @@ def need(need_id):
     visitor's credential, so the page is the same for everyone."""
     if not is_uuid(need_id):
         abort(404)
-    found = api().get("needs", f"/needs/{need_id}")
+    try:
+        found = api().get("needs", f"/needs/{need_id}")
+    except ApiError as error:
+        if error.status in (401, 403, 404):  # not open: only its organisation and staff may read it
+            abort(404)
+        raise
     if found.get("status") != "open":
         abort(404)
     return render_template("public_need.html", need=card(found), description=paragraphs(found.get("description") or ""),

@@ -1,0 +1,151 @@
+"""The public pages against the real offers and needs APIs (gunicorn on a real MongoDB-protocol server), through
+the web app: open needs on the front page, filtered and paged, a need's page, and the statements.
+
+The organisation is registered through the needs API, its contact confirmed by pressing the button of the
+needs service's /confirm page (the link made as notify makes it), and verified with the staff token.
+The database is shared with other tests, so a listing is read page by page, as a person would click "Neste side".
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from pymongo import MongoClient
+
+from shared import confirmation
+from shared.config import Config
+from services.needs.app import DB_NAME as NEEDS_DB
+from services.web.app import create_app
+from tests.integration.conftest import (ADMIN_TOKEN, LINK_SIGNING_KEY, SERVICE_TOKEN, STAFF, bearer,
+                                        organisation_body, unique)
+from tests.integration.live_apis import running_apis
+
+TOKENS = {"LINK_SIGNING_KEY": LINK_SIGNING_KEY, "ADMIN_TOKEN": ADMIN_TOKEN, "SERVICE_TOKEN": SERVICE_TOKEN}
+NEXT = re.compile(r'<a href="([^"]+)" rel="next">')
+
+
+@pytest.fixture(scope="module")
+def apis(tmp_path_factory, mongo_uri):
+    with running_apis(["offers", "needs"], tmp_path_factory.mktemp("web-public"), mongo_uri, **TOKENS) as urls:
+        yield {**urls, "mongo_uri": mongo_uri}
+
+
+@pytest.fixture
+def web(apis):
+    return create_app(Config(offers_url=apis["offers"], needs_url=apis["needs"],
+                             link_signing_keys=(LINK_SIGNING_KEY,), testing=True)).test_client()
+
+
+def verified_organisation(apis) -> dict:
+    """An organisation registered, confirmed and verified through the needs API, with its api_key."""
+    created = requests.post(apis["needs"] + "/organisations", json=organisation_body(name=unique("Lag")), timeout=5)
+    assert created.status_code == 201, created.text
+    organisation = created.json()
+    with MongoClient(apis["mongo_uri"]) as client:
+        stored = client[NEEDS_DB].organisations.find_one({"_id": organisation["id"]})
+    link = confirmation.contact_link(Config(needs_url=apis["needs"], link_signing_keys=(LINK_SIGNING_KEY,)),
+                                     organisation["id"], stored["confirmation"])
+    assert requests.post(apis["needs"] + urlsplit(link).path, timeout=5).status_code == 200
+    verify = requests.post(f"{apis['needs']}/organisations/{organisation['id']}/verify", headers=STAFF, timeout=5)
+    assert verify.status_code == 200, verify.text
+    return organisation
+
+
+@pytest.fixture(scope="module")
+def posted(apis):
+    """An open need in Svelvik for a musician, with requirements, and the organisation that posted it."""
+    organisation = verified_organisation(apis)
+    today = date.today()
+    body = {"title": unique("Allsang på Berger"), "description": "Spille piano til allsang.\n\nKaffe etterpå.",
+            "skills": ["music"], "district": "svelvik", "volunteers_needed": 3,
+            "schedule": {"weekday": 4, "start_time": "11:00", "end_time": "12:30", "from_date": today.isoformat(),
+                         "until_date": (today + timedelta(days=60)).isoformat()},
+            "requirements": {"police_certificate": True, "min_age": 18, "languages": ["nb", "en"]}}
+    need = requests.post(apis["needs"] + "/needs", json=body, headers=bearer(organisation["api_key"]), timeout=5)
+    assert need.status_code == 201 and need.json()["status"] == "open", need.text
+    return {"need": need.json(), "organisation": organisation}
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def pages(web, path: str, most: int = 50) -> list[str]:
+    """The listing at path and every page after it, following its "Neste side" links."""
+    seen = [text_of(web.get(path))]
+    while (found := NEXT.search(seen[-1])) and len(seen) < most:
+        response = web.get(found[1].replace("&amp;", "&"))
+        assert response.status_code == 200
+        seen.append(text_of(response))
+    return seen
+
+
+def test_the_front_page_lists_an_open_need_without_contact_details(web, posted):
+    front = web.get("/")
+    assert front.status_code == 200 and "<h1>Frivillig i Drammen</h1>" in text_of(front)
+    assert 'href="/bli-frivillig"' in text_of(front) and 'href="/organisasjon/registrer"' in text_of(front)
+    [page] = [page for page in pages(web, "/?district=svelvik&skill=music") if posted["need"]["title"] in page]
+    card = page[page.index(posted["need"]["title"]) - 200:][:1200]
+    assert f'href="/behov/{posted["need"]["id"]}"' in card
+    assert "Svelvik sentrum, Ebbestad og Berger" in card and "torsdager kl. 11.00–12.30" in card
+    assert "Musikk" in card and "<dd>3</dd>" in card
+    contact = posted["organisation"]["contact"]
+    assert contact["email"] not in page and contact["phone"] not in page and contact["name"] not in page
+
+
+def test_filtering_by_another_district_leaves_the_need_out_and_keeps_the_choice(web, posted):
+    listed = pages(web, "/?district=konnerud&skill=music")
+    assert all(posted["need"]["title"] not in page for page in listed)
+    assert '<option selected value="konnerud">' in listed[0] and '<option selected value="music">' in listed[0]
+
+
+def test_a_made_up_filter_is_ignored_rather_than_sent_on(web, posted):
+    response = web.get("/?district=atlantis&skill=music")
+    assert response.status_code == 200 and "<h2" in text_of(response)
+
+
+def test_the_need_page_says_what_where_when_and_what_is_required(web, posted):
+    response = web.get(f"/behov/{posted['need']['id']}")
+    page = text_of(response)
+    assert response.status_code == 200 and f"<h1>{posted['need']['title']}</h1>" in page
+    assert "<p>Spille piano til allsang.</p>" in page and "<p>Kaffe etterpå.</p>" in page
+    assert "Du må kunne vise fram politiattest." in page and "Du må være minst 18 år." in page
+    assert "minst ett av disse språkene: norsk bokmål og engelsk" in page
+    assert posted["organisation"]["name"] in page and posted["organisation"]["contact"]["email"] not in page
+    assert 'href="/bli-frivillig"' in page
+
+
+def test_a_closed_or_unknown_need_is_a_plain_not_found_page(web, apis, posted):
+    assert web.get(f"/behov/{unique('x')}").status_code == 404
+    assert web.get("/behov/0b8e2a4c-5f1d-4c3a-9e7b-2d6f8a1c3e5b").status_code == 404
+    organisation = verified_organisation(apis)
+    need = requests.post(apis["needs"] + "/needs", headers=bearer(organisation["api_key"]), timeout=5,
+                         json={**{k: posted["need"][k] for k in ("title", "skills", "district", "schedule")}})
+    requests.post(f"{apis['needs']}/needs/{need.json()['id']}/close", headers=bearer(organisation["api_key"]),
+                  timeout=5).raise_for_status()
+    response = web.get(f"/behov/{need.json()['id']}")
+    assert response.status_code == 404 and "Fant ikke siden" in text_of(response)
+
+
+@pytest.mark.parametrize("path, nb, en", [
+    ("/slik-virker-det", "Slik virker det", "How it works"),
+    ("/personvern", "Personvernerklæring", "Privacy statement"),
+    ("/tilgjengelighet", "Tilgjengelighetserklæring", "Accessibility statement"),
+])
+def test_the_statements_render_in_both_languages(web, path, nb, en):
+    norwegian, english = text_of(web.get(path)), text_of(web.get(path + "?lang=en"))
+    assert '<html lang="nb">' in norwegian and f"<h1>{nb}</h1>" in norwegian and norwegian.count("<h1") == 1
+    assert '<html lang="en">' in english and f"<h1>{en}</h1>" in english and english.count("<h1") == 1
+
+
+def test_the_statements_say_what_they_must(web):
+    how = text_of(web.get("/slik-virker-det"))
+    assert "48 timer" in how and "politiattest" in how.lower()
+    privacy = text_of(web.get("/personvern"))
+    assert "personvern@drammen.kommune.no" in privacy and "7 dager" in privacy and "Drammen kommune" in privacy
+    accessibility = text_of(web.get("/tilgjengelighet"))
+    assert "WCAG 2.1" in accessibility and "Tilsynet for universell utforming av ikt" in accessibility
+    assert "axe-core" in accessibility and "https://www.uutilsynet.no/" in accessibility
