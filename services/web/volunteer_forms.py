@@ -32,6 +32,8 @@ WEEKDAY_CHOICES = [
 ]
 WHOLE_MUNICIPALITY = ("all", lazy("Hele kommunen", "The whole municipality"))
 CHANNEL_CHOICES = [("email", lazy("E-post", "E-mail")), ("sms", lazy("SMS", "Text message (SMS)"))]
+NO_DISTRICT = lazy("Velg minst ett område, eller hele kommunen.",
+                   "Choose at least one area, or the whole municipality.")
 YES_NO = [("yes", lazy("Ja", "Yes")), ("no", lazy("Nei", "No"))]
 
 
@@ -66,8 +68,7 @@ class OfferForm(FlaskForm):
     skills = SelectMultipleField(lazy("Hva kan du hjelpe med?", "What can you help with?"), validators=[
         DataRequired(lazy("Velg minst én ting du kan hjelpe med.", "Choose at least one thing you can help with."))])
     districts = SelectMultipleField(lazy("Hvor i kommunen kan du hjelpe?", "Where in the municipality can you help?"),
-                                    validators=[DataRequired(lazy("Velg minst ett område, eller hele kommunen.",
-                                                                  "Choose at least one area, or the whole municipality."))])
+                                    validators=[DataRequired(NO_DISTRICT)])
     weekly = FieldList(FormField(WeeklyRow), min_entries=1, max_entries=MAX_ROWS)
     dates = FieldList(FormField(DateRow), min_entries=1, max_entries=MAX_ROWS)
     police_certificate = RadioField(lazy("Har du politiattest?", "Do you have a police certificate?"),

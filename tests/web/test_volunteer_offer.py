@@ -1,13 +1,12 @@
-"""The offer form's data as the contract's JSON and back, and the API's 422 paths placed on the form's fields."""
+"""The offer form's data as the contract's JSON, and an offer back as form data."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 import pytest
 
-from services.web.views.volunteer_offer import (BAD_BIRTH_YEAR, END_BEFORE_START, IN_THE_PAST, MESSAGES, NEED_DATE,
-                                                NEED_DAY, NEED_END, NO_TIMES, SMS_NEEDS_PHONE, calendar_day, clock,
-                                                form_data, offer_body, place)
+from services.web.views.volunteer_errors import BAD_BIRTH_YEAR, NEED_DATE, NEED_DAY, NEED_END, NO_TIMES
+from services.web.views.volunteer_offer import calendar_day, clock, form_data, offer_body
 
 EMPTY_WEEKLY = {"weekday": "", "start_time": "", "end_time": ""}
 EMPTY_DATE = {"day": "", "start_time": "", "end_time": ""}
@@ -15,7 +14,8 @@ EMPTY_DATE = {"day": "", "start_time": "", "end_time": ""}
 
 def filled(**changes):
     """The data of a filled-in form, as OfferForm.data holds it."""
-    data = {"csrf_token": "x", "name": " Kari Nordmann ", "email": "kari@example.no ", "phone": "", "birth_year": "1958",
+    data = {"csrf_token": "x", "name": " Kari Nordmann ", "email": "kari@example.no ", "phone": "",
+            "birth_year": "1958",
             "languages": ["nb", "en"], "skills": ["driving"], "districts": ["all"],
             "weekly": [{"weekday": "2", "start_time": "17:00", "end_time": "20:00"}, EMPTY_WEEKLY],
             "dates": [{"day": "2030-06-05", "start_time": "10:00", "end_time": "16:00"}],
@@ -37,8 +37,9 @@ def test_a_filled_in_form_becomes_the_contracts_offer_body():
 
 
 def test_each_slot_remembers_the_form_row_it_came_from_and_empty_rows_are_left_out():
+    single = {"day": "3.12.2030", "start_time": "10", "end_time": "11"}
     draft = offer_body(filled(weekly=[EMPTY_WEEKLY, {"weekday": "5", "start_time": "9", "end_time": "12"}],
-                              dates=[EMPTY_DATE, EMPTY_DATE, {"day": "3.12.2030", "start_time": "10", "end_time": "11"}]))
+                              dates=[EMPTY_DATE, EMPTY_DATE, single]))
     assert draft.rows == ["weekly-1", "dates-2"]
     assert draft.body["availability"][1] == {"start": "2030-12-03T10:00:00+01:00", "end": "2030-12-03T11:00:00+01:00"}
 
@@ -84,29 +85,3 @@ def test_an_offer_read_back_fills_the_form_and_leaves_out_dates_that_are_over():
     assert again["availability"] == [offer["availability"][0],
                                       {"start": "2030-06-05T10:00:00+02:00", "end": "2030-06-05T12:00:00+02:00"}]
     assert again["volunteer"]["phone"] == "+4791234567" and again["note"] == "Har bil."
-
-
-ROWS = ["weekly-0", "weekly-2", "dates-1"]
-
-
-@pytest.mark.parametrize(("path", "reasons", "placed"), [
-    ("volunteer.email", ["Not a valid email address."], ("email", MESSAGES["email"])),
-    ("volunteer.phone", ["Not a valid phone number"], ("phone", MESSAGES["phone"])),
-    ("volunteer.languages[1]", ["Not an ISO 639-1 language code."], ("languages", MESSAGES["languages"])),
-    ("skills", ["Shorter than minimum length 1."], ("skills", MESSAGES["skills"])),
-    ("skills[0]", ["Unknown skill 'x'."], ("skills", MESSAGES["skills"])),
-    ("contact_channels", ["SMS needs volunteer.phone."], ("contact_channels", SMS_NEEDS_PHONE)),
-    ("availability[1].end_time", ["Must be after start_time."], ("weekly-2-end_time", END_BEFORE_START)),
-    ("availability[2].end", ["Must be after start."], ("dates-1-end_time", END_BEFORE_START)),
-    ("availability[2].end", ["Must not be in the past."], ("dates-1-day", IN_THE_PAST)),
-    ("availability[0].weekday", ["Use 1 (Monday) to 7 (Sunday)."], ("weekly-0-weekday", NEED_DAY)),
-    ("availability[2].start", ["Give a time between the years 2000 and 2100."], ("dates-1-day", NEED_DATE)),
-    ("availability", ["Shorter than minimum length 1."], ("weekly-0-weekday", NO_TIMES)),
-])
-def test_an_api_error_path_lands_beside_its_field_with_a_plain_message(path, reasons, placed):
-    assert place(path, reasons, ROWS) == placed
-
-
-@pytest.mark.parametrize("path", ["headcount", "_body", "volunteer", "availability[3].end", "volunteer.shoe_size"])
-def test_a_path_the_form_has_no_field_for_goes_to_the_summary(path):
-    assert place(path, ["Unknown field."], ROWS) is None

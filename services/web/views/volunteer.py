@@ -15,7 +15,8 @@ from services.web.forms import add_error, all_fields, show_api_errors
 from services.web.session import VOLUNTEER, requires
 from services.web.texts import language, tr
 from services.web.views.volunteer_matches import cards
-from services.web.views.volunteer_offer import Draft, form_data, offer_body, place
+from services.web.views.volunteer_errors import in_row, place
+from services.web.views.volunteer_offer import Draft, form_data, offer_body
 from services.web.volunteer_forms import MAX_ROWS, OfferForm
 
 bp = Blueprint("volunteer", __name__)
@@ -32,7 +33,7 @@ def _checked(form: OfferForm) -> Draft | None:
     draft = offer_body(form.data)
     by_name = {field.name: field for field in all_fields(form)}
     for name, message in draft.problems.items():
-        add_error(by_name[name], str(message))
+        add_error(by_name[name], in_row(name, message))
     return draft if valid and not draft.problems else None
 
 
@@ -40,11 +41,10 @@ def _show_refusal(form: OfferForm, error: ApiError, draft: Draft) -> None:
     """A 422's field paths beside the fields; anything else is the app's error page."""
     if error.status != 422:
         raise error
-    show_api_errors(form, error, lambda path: _placed(place(path, error.fields.get(path, []), draft.rows)))
-
-
-def _placed(found):
-    return (found[0], str(found[1])) if found else None
+    def where(path: str) -> tuple[str, str] | None:
+        found = place(path, error.fields.get(path, []), draft.rows)
+        return (found[0], in_row(*found)) if found else None
+    show_api_errors(form, error, where)
 
 
 def _added_row(form: OfferForm) -> bool:

@@ -87,11 +87,13 @@ class Facts:
 
 
 def contact_of(match_id: str, token: str) -> dict[str, Any] | None:
-    """The organisation's contact for a confirmed assignment, or None while the matcher cannot give it."""
+    """The organisation's contact person for a confirmed assignment (name, e-mail, phone), or None while the
+    matcher cannot give it."""
     try:
-        return api().get("matcher", f"/matches/{quote(match_id, safe='')}/contact", token)
+        found = api().get("matcher", f"/matches/{quote(match_id, safe='')}/contact", token) or {}
     except ApiError:
         return None
+    return (found.get("organisation") or {}).get("contact")
 
 
 def card(match: dict[str, Any], kind: str, facts: Facts, token: str, lang: str, now: datetime) -> Card:

@@ -1,0 +1,214 @@
+"""The volunteer's pages against the real offers, needs and matcher APIs (gunicorn on a real MongoDB-protocol
+server), through the web app with CSRF on, as a person fills them in.
+
+The volunteer's address is confirmed by pressing the button of the offers service's own /confirm page, with the
+link made as notify makes it (shared.confirmation.offer_link from the stored request). No worker runs here, so
+the matches Min side shows are stored in the matcher's database as its waves would store them; answering one
+goes through the matcher's API.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from pymongo import MongoClient
+
+from shared import confirmation
+from shared.config import Config
+from shared.mongo import connect
+from services.matcher import lifecycle
+from services.matcher.repository import MatcherRepository
+from services.offers.app import DB_NAME as OFFERS_DB
+from services.web.app import create_app
+from tests.conftest import forms_of
+from tests.integration.conftest import (ADMIN_TOKEN, LINK_SIGNING_KEY, SERVICE_TOKEN, STAFF, bearer, need_body,
+                                        organisation_body, unique_email)
+from tests.integration.live_apis import running_apis
+
+TOKENS = {"LINK_SIGNING_KEY": LINK_SIGNING_KEY, "ADMIN_TOKEN": ADMIN_TOKEN, "SERVICE_TOKEN": SERVICE_TOKEN}
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+@pytest.fixture(scope="module")
+def apis(tmp_path_factory, mongo_uri):
+    """offers (districts, skills) and needs, then the matcher, which finds them by their URLs."""
+    logs = tmp_path_factory.mktemp("web-volunteer")
+    with running_apis(["offers", "needs"], logs, mongo_uri, **TOKENS) as first:
+        with running_apis(["matcher"], logs, mongo_uri, OFFERS_URL=first["offers"], NEEDS_URL=first["needs"],
+                          **TOKENS) as second:
+            yield {**first, **second, "mongo_uri": mongo_uri}
+
+
+@pytest.fixture
+def web(apis):
+    config = Config(offers_url=apis["offers"], needs_url=apis["needs"], matcher_url=apis["matcher"],
+                    link_signing_keys=(LINK_SIGNING_KEY,), testing=True)
+    return create_app(config).test_client()
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def csrf(html: str) -> str:
+    found = CSRF.search(html)
+    assert found, "no CSRF token on the page"
+    return found[1] or found[2]
+
+
+def submit(web, path: str, fields: dict, follow: bool = False):
+    """Open the page, and send its form with these fields and the page's own CSRF token."""
+    page = web.get(path)
+    assert page.status_code == 200, text_of(page)
+    return web.post(path, data={"csrf_token": csrf(text_of(page)), **fields}, follow_redirects=follow)
+
+
+def signup(**changes) -> dict:
+    """The sign-up form filled in: one weekly time, one empty date row."""
+    return {"name": "Kari Nordmann", "email": unique_email(), "phone": "", "birth_year": "1958",
+            "languages": ["nb", "en"], "skills": ["visiting_friend"], "districts": ["fjell"],
+            "weekly-0-weekday": "2", "weekly-0-start_time": "17:00", "weekly-0-end_time": "20:00",
+            "dates-0-day": "", "dates-0-start_time": "", "dates-0-end_time": "",
+            "police_certificate": "yes", "max_active_matches": "1", "contact_channels": ["email"], "note": "",
+            **changes}
+
+
+def stored_offer(apis, email: str) -> dict | None:
+    with MongoClient(apis["mongo_uri"]) as client:
+        return client[OFFERS_DB].offers.find_one({"volunteer.email": email})
+
+
+def offer_as_staff(apis, offer_id: str) -> dict:
+    response = requests.get(f"{apis['offers']}/offers/{offer_id}", headers=STAFF, timeout=5)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.fixture
+def volunteer(web, apis):
+    """A volunteer who signed up on the web (and so is signed in): the form's fields and the offer's id."""
+    fields = signup()
+    assert submit(web, "/bli-frivillig", fields).status_code == 302
+    return {**fields, "id": stored_offer(apis, fields["email"])["_id"]}
+
+
+def confirm_address(apis, email: str) -> None:
+    """Press the button of the confirmation page the mailed link opens."""
+    offer = stored_offer(apis, email)
+    config = Config(offers_url=apis["offers"], link_signing_keys=(LINK_SIGNING_KEY,))
+    link = confirmation.offer_link(config, offer["_id"], offer["confirmation"])
+    assert requests.post(apis["offers"] + urlsplit(link).path, timeout=5).status_code == 200
+
+
+def test_a_sign_up_with_errors_shows_the_summary_beside_the_fields_and_keeps_the_input(web, apis):
+    fields = signup(email="kari-at-example.no", **{"weekly-0-start_time": "18:00", "weekly-0-end_time": "17:00"})
+    response = submit(web, "/bli-frivillig", fields)
+    page = text_of(response)
+    assert response.status_code == 422
+    assert 'class="error-summary"' in page
+    assert '<a href="#email">Skriv en gyldig e-postadresse' in page
+    assert '<a href="#weekly-0-end_time">Fast tid 1: Sluttid må være etter starttid.</a>' in page
+    assert re.search(r'id="weekly-0-end_time-error">.*Sluttid må være etter starttid.</p>', page)
+    assert 'value="kari-at-example.no"' in page and 'value="18:00"' in page and 'value="Kari Nordmann"' in page
+    assert '<option selected value="2">' in page and 'value="visiting_friend" checked' in page
+    assert stored_offer(apis, "kari-at-example.no") is None
+
+
+def test_adding_a_row_shows_the_form_again_with_one_more_row_and_sends_nothing(web, apis):
+    fields = signup()
+    response = submit(web, "/bli-frivillig", {**fields, "add": "weekly"})
+    page = text_of(response)
+    assert response.status_code == 200 and 'class="error-summary"' not in page
+    assert 'id="weekly-1-weekday"' in page and 'id="weekly-2-weekday"' not in page
+    assert f'value="{fields["email"]}"' in page and 'value="17:00"' in page
+    assert stored_offer(apis, fields["email"]) is None
+
+
+def test_a_sign_up_creates_the_offer_and_lands_on_min_side_asking_to_confirm_the_address(web, apis):
+    fields = signup(**{"dates-0-day": "2030-06-05", "dates-0-start_time": "10:00", "dates-0-end_time": "16:00"})
+    response = submit(web, "/bli-frivillig", fields, follow=True)
+    page = text_of(response)
+    assert response.status_code == 200 and "<h1>Min side</h1>" in page
+    assert "Sjekk e-posten din og trykk på lenken for å bekrefte adressen" in page
+    assert any(form["action"] == "/min-side/bekreftelse" for form in forms_of(page))
+    offer = offer_as_staff(apis, stored_offer(apis, fields["email"])["_id"])
+    assert offer["status"] == "pending_confirmation"
+    assert offer["volunteer"] == {"name": "Kari Nordmann", "email": fields["email"], "phone": None,
+                                  "birth_year": 1958, "languages": ["nb", "en"]}
+    assert offer["availability"] == [{"weekday": 2, "start_time": "17:00", "end_time": "20:00"},
+                                     {"start": "2030-06-05T10:00:00+02:00", "end": "2030-06-05T16:00:00+02:00"}]
+    assert (offer["skills"], offer["districts"], offer["police_certificate"]) == (["visiting_friend"], ["fjell"], True)
+
+
+def test_editing_shows_the_offer_and_saves_the_change(web, apis, volunteer):
+    page = text_of(web.get("/min-side/endre"))
+    assert 'value="Kari Nordmann"' in page and 'value="1958"' in page and '<option selected value="2">' in page
+    changed = {**volunteer, "note": "Har bil.", "districts": ["all"], "weekly-0-end_time": "21:00"}
+    response = submit(web, "/min-side/endre", changed, follow=True)
+    assert response.status_code == 200 and "Endringene er lagret" in text_of(response)
+    offer = offer_as_staff(apis, volunteer["id"])
+    assert (offer["note"], offer["districts"]) == ("Har bil.", ["all"])
+    assert offer["availability"] == [{"weekday": 2, "start_time": "17:00", "end_time": "21:00"}]
+
+
+def _organisation_with_needs(apis, titles: list[str]) -> tuple[dict, list[dict]]:
+    """A confirmed, verified organisation and its open needs, through the needs API."""
+    created = requests.post(f"{apis['needs']}/organisations", json=organisation_body(), timeout=5).json()
+    with MongoClient(apis["mongo_uri"]) as client:
+        stored = client["needs"].organisations.find_one({"_id": created["id"]})
+    link = confirmation.contact_link(Config(needs_url=apis["needs"], link_signing_keys=(LINK_SIGNING_KEY,)),
+                                     created["id"], stored["confirmation"])
+    assert requests.post(apis["needs"] + urlsplit(link).path, timeout=5).status_code == 200
+    assert requests.post(f"{apis['needs']}/organisations/{created['id']}/verify", headers=STAFF,
+                         timeout=5).status_code == 200
+    needs = [requests.post(f"{apis['needs']}/needs", json=need_body(title=title), headers=bearer(created["api_key"]),
+                           timeout=5).json() for title in titles]
+    return created, needs
+
+
+def _stored_match(apis, need: dict, offer_id: str, confirmed: bool = False) -> dict:
+    """A match as the matcher's wave stores it; confirmed as if both sides had said yes."""
+    now = datetime.now(timezone.utc)
+    change = lifecycle.propose(need["id"], need["organisation_id"], offer_id, 1, 0.9, {}, now, timedelta(hours=48))
+    doc = change.doc
+    if confirmed:
+        doc = {**doc, "status": "confirmed", "accepted_by": ["organisation", "volunteer"],
+               "confirmed_at": doc["created_at"]}
+    repo = MatcherRepository(connect(Config(mongodb_uri=apis["mongo_uri"]), "matcher"))
+    return repo.insert_match(doc, change.events)
+
+
+def test_min_side_shows_a_proposal_and_an_assignment_and_the_yes_reaches_the_matcher(web, apis, volunteer):
+    confirm_address(apis, volunteer["email"])
+    organisation, (asked, agreed) = _organisation_with_needs(apis, ["Turvenn på Fjell", "Leksehjelp på Fjell"])
+    proposal = _stored_match(apis, asked, volunteer["id"])
+    _stored_match(apis, agreed, volunteer["id"], confirmed=True)
+
+    page = text_of(web.get("/min-side"))
+    assert "Forslag til deg" in page and "Turvenn på Fjell" in page and "Svar innen" in page
+    assert "Strømsø overfor Vestfoldbanen" in page and "tirsdager kl. 17.30–19.00" in page
+    assert "Konnerud Sanitetsforening" in page
+    assert "Avtalte oppdrag" in page and "Leksehjelp på Fjell" in page and "Neste gang" in page
+    assert organisation_body()["contact"]["name"] in page  # the organisation's contact person
+
+    [form] = [f for f in forms_of(page) if f["action"] == f"/min-side/forslag/{proposal['_id']}"]
+    assert [b.get("value") for b in form["buttons"]] == ["accept", "decline"]
+    response = web.post(form["action"], data={"csrf_token": csrf(page), "answer": "accept"}, follow_redirects=True)
+    page = text_of(response)
+    assert "Takk!" in page and "Venter på svar fra organisasjonen" in page
+    match = requests.get(f"{apis['matcher']}/matches/{proposal['_id']}", headers=STAFF, timeout=5).json()
+    assert match["accepted_by"] == ["volunteer"]
+
+
+def test_withdrawing_asks_first_then_erases_the_offer_and_signs_out(web, apis, volunteer):
+    question = text_of(web.get("/min-side/trekk"))
+    assert "Dette kan ikke angres" in question and "Ja, slett alt om meg" in question
+    assert 'href="/min-side">Nei, gå tilbake' in question
+    response = submit(web, "/min-side/trekk", {}, follow=True)
+    assert response.status_code == 200 and "Opplysningene dine er slettet" in text_of(response)
+    offer = offer_as_staff(apis, volunteer["id"])
+    assert offer["status"] == "withdrawn" and "volunteer" not in offer
+    assert web.get("/min-side").status_code == 302  # signed out: to the sign-in page

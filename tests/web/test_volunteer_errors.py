@@ -1,0 +1,41 @@
+"""The API's 422 paths for an offer placed beside the offer form's fields, with plain messages."""
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from services.web.views.volunteer_errors import (END_BEFORE_START, IN_THE_PAST, MESSAGES, NEED_DATE, NEED_DAY,
+                                                 NO_TIMES, SMS_NEEDS_PHONE, in_row, place)
+
+ROWS = ["weekly-0", "weekly-2", "dates-1"]
+
+
+@pytest.mark.parametrize(("path", "reasons", "placed"), [
+    ("volunteer.email", ["Not a valid email address."], ("email", MESSAGES["email"])),
+    ("volunteer.phone", ["Not a valid phone number"], ("phone", MESSAGES["phone"])),
+    ("volunteer.languages[1]", ["Not an ISO 639-1 language code."], ("languages", MESSAGES["languages"])),
+    ("skills", ["Shorter than minimum length 1."], ("skills", MESSAGES["skills"])),
+    ("skills[0]", ["Unknown skill 'x'."], ("skills", MESSAGES["skills"])),
+    ("contact_channels", ["SMS needs volunteer.phone."], ("contact_channels", SMS_NEEDS_PHONE)),
+    ("availability[1].end_time", ["Must be after start_time."], ("weekly-2-end_time", END_BEFORE_START)),
+    ("availability[2].end", ["Must be after start."], ("dates-1-end_time", END_BEFORE_START)),
+    ("availability[2].end", ["Must not be in the past."], ("dates-1-day", IN_THE_PAST)),
+    ("availability[0].weekday", ["Use 1 (Monday) to 7 (Sunday)."], ("weekly-0-weekday", NEED_DAY)),
+    ("availability[2].start", ["Give a time between the years 2000 and 2100."], ("dates-1-day", NEED_DATE)),
+    ("availability", ["Shorter than minimum length 1."], ("weekly-0-weekday", NO_TIMES)),
+])
+def test_an_api_error_path_lands_beside_its_field_with_a_plain_message(path, reasons, placed):
+    assert place(path, reasons, ROWS) == placed
+
+
+@pytest.mark.parametrize("path", ["headcount", "_body", "volunteer", "availability[3].end", "volunteer.shoe_size"])
+def test_a_path_the_form_has_no_field_for_goes_to_the_summary(path):
+    assert place(path, ["Unknown field."], ROWS) is None
+
+
+@pytest.mark.parametrize(("name", "shown"), [("weekly-1-end_time", "Fast tid 2: Sluttid må være etter starttid."),
+                                             ("dates-0-end_time", "Dato 1: Sluttid må være etter starttid."),
+                                             ("email", "Sluttid må være etter starttid.")])
+def test_a_message_about_a_row_names_the_row_as_its_legend_does(name, shown):
+    with Flask(__name__).test_request_context("/"):
+        assert in_row(name, END_BEFORE_START) == shown
