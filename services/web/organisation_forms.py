@@ -30,7 +30,8 @@ BAD_PHONE = lazy("Skriv et telefonnummer med 8 sifre, eller med landskode, for e
                  "Enter a phone number with 8 digits, or with the country code, such as +47 912 34 567.")
 UNIT_MISSING = lazy("Skriv navnet på enheten, for eksempel «Fjell bo- og omsorgssenter».",
                     "Enter the name of the unit, such as “Fjell bo- og omsorgssenter”.")
-BAD_DATE = lazy("Skriv datoen som dd.mm.åååå, for eksempel 05.06.2026.", "Enter the date as dd.mm.yyyy, such as 05.06.2026.")
+BAD_DATE = lazy("Skriv datoen som dd.mm.åååå, for eksempel 05.06.2026.",
+                "Enter the date as dd.mm.yyyy, such as 05.06.2026.")
 BAD_TIME = lazy("Skriv klokkeslettet som tt:mm, for eksempel 17:30.", "Enter the time as hh:mm, such as 17:30.")
 
 KINDS = [("association", lazy("Forening eller lag", "Association or club")),
@@ -89,7 +90,8 @@ class RegisterForm(FlaskForm):
         _required("Skriv organisasjonsnummeret.", "Enter the organisation number."), _org_number])
     kind = RadioField(lazy("Hva slags organisasjon er dere?", "What kind of organisation are you?"), choices=KINDS,
                       validate_choice=False,
-                      validators=[_required("Velg hva slags organisasjon dere er.", "Choose what kind of organisation you are.")])
+                      validators=[_required("Velg hva slags organisasjon dere er.",
+                                            "Choose what kind of organisation you are.")])
     unit = StringField(lazy("Enhet (bare for kommunale tjenester)", "Unit (municipal services only)"), validators=[
         _unit_for_municipal_service, Optional(),
         Length(max=200, message=lazy("Navnet kan ha høyst 200 tegn.", "The name can have at most 200 characters."))])
@@ -108,7 +110,8 @@ class NeedForm(FlaskForm):
 
     title = StringField(lazy("Tittel", "Title"), validators=[
         _required("Skriv en tittel.", "Enter a title."),
-        Length(max=140, message=lazy("Tittelen kan ha høyst 140 tegn.", "The title can have at most 140 characters."))])
+        Length(max=140, message=lazy("Tittelen kan ha høyst 140 tegn.",
+                                     "The title can have at most 140 characters."))])
     description = TextAreaField(lazy("Beskrivelse (valgfritt)", "Description (optional)"), validators=[
         Length(max=4000, message=lazy("Beskrivelsen kan ha høyst 4000 tegn.",
                                       "The description can have at most 4000 characters."))])
@@ -131,7 +134,8 @@ class NeedForm(FlaskForm):
                                     default="1", validators=[
         _required("Skriv hvor mange frivillige dere trenger.", "Enter how many volunteers you need."),
         Regexp(WHOLE_NUMBER, message=lazy("Skriv et helt tall fra 1 til 100.", "Enter a whole number from 1 to 100."))])
-    police_certificate = BooleanField(lazy("Den frivillige må ha politiattest", "The volunteer needs a police certificate"))
+    police_certificate = BooleanField(lazy("Den frivillige må ha politiattest",
+                                           "The volunteer needs a police certificate"))
     min_age = StringField(lazy("Minstealder (valgfritt)", "Minimum age (optional)"), validators=[
         Optional(), Regexp(WHOLE_NUMBER, message=lazy("Skriv alderen som et helt tall, for eksempel 18.",
                                                       "Enter the age as a whole number, such as 18."))])

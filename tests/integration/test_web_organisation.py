@@ -64,7 +64,8 @@ def submit(web, path: str, fields: dict, follow: bool = False):
 
 def registration(**changes) -> dict:
     return {"name": "Fjell bo- og omsorgssenter", "org_number": VALID_ORG_NUMBER, "kind": "municipal_service",
-            "unit": "Fjell bo- og omsorgssenter", "contact_name": "Ola Hansen", "contact_email": unique_email("contact"),
+            "unit": "Fjell bo- og omsorgssenter", "contact_name": "Ola Hansen",
+            "contact_email": unique_email("contact"),
             "contact_phone": "98765432", **changes}
 
 
@@ -72,7 +73,8 @@ def weekly_need(**changes) -> dict:
     today = date.today()
     return {"title": "Besøksvenn", "description": "Prate og gå tur.", "skills": ["visiting_friend"],
             "district": "fjell", "schedule_kind": "weekly", "weekday": "2", "weekly_start": "17:30",
-            "weekly_end": "19:00", "from_date": today.isoformat(), "until_date": (today + timedelta(days=90)).isoformat(),
+            "weekly_end": "19:00", "from_date": today.isoformat(),
+            "until_date": (today + timedelta(days=90)).isoformat(),
             "volunteers_needed": "2", "police_certificate": "y", "min_age": "18", "languages": ["nb"], **changes}
 
 
@@ -127,6 +129,8 @@ def test_registering_signs_in_and_shows_what_the_organisation_waits_for(web, api
     assert response.status_code == 200 and "<h1>Våre behov</h1>" in page
     assert "Bekreft e-postadressen" in page and fields["contact_email"] in page
     assert any(form["action"] == "/vare-behov/bekreftelse" for form in forms_of(page))
+    again = web.post("/vare-behov/bekreftelse", data={"csrf_token": csrf(page)}, follow_redirects=True)
+    assert "Vi sendte en lenke for under ti minutter siden" in text_of(again)  # a link went out just now
     assert "Dere kan ikke legge ut behov ennå" in text_of(web.get("/vare-behov/nytt"))
 
     confirm_contact(apis, fields["contact_email"])

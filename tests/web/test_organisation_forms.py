@@ -44,7 +44,8 @@ def test_spaces_in_the_organisation_number_are_fine(app):
 
 def test_a_municipal_service_must_name_its_unit_and_others_need_not(app):
     assert "unit" in errors_of(app, RegisterForm, {**REGISTER, "kind": "municipal_service"})
-    assert errors_of(app, RegisterForm, {**REGISTER, "kind": "municipal_service", "unit": "Fjell bo- og omsorgssenter"}) == {}
+    named = {**REGISTER, "kind": "municipal_service", "unit": "Fjell bo- og omsorgssenter"}
+    assert errors_of(app, RegisterForm, named) == {}
 
 
 def test_a_complete_weekly_need_passes_without_the_period_fields(app):

@@ -49,6 +49,8 @@ def needs(who):
     if page < 1:
         abort(404)
     views, pages = needs_page(who.token, page)
+    if page > pages:
+        abort(404)
     return render_template("organisation_needs.html", organisation=organisation, needs=views, page=page, pages=pages,
                            form=_csrf_only())
 

@@ -30,6 +30,10 @@ def _form_page(form: NeedForm, need: dict[str, Any] | None = None):
     return render_template("organisation_need_form.html", form=form, need=need), 422 if has_errors else 200
 
 
+def _back_link() -> dict[str, str]:
+    return {"href": url_for("organisation.needs"), "text": tr("Til Våre behov", "To Our needs")}
+
+
 def _own_need(who: Person, need_id: str) -> dict[str, Any]:
     """The need, read with the organisation's own key (another organisation's is not found)."""
     if not is_uuid(need_id):
@@ -42,12 +46,13 @@ def new_need(who: Person):
     """Post a need; only a verified organisation is offered the form."""
     organisation = api().get("needs", "/organisations/me", who.token)
     if not organisation.get("verified"):
-        return render_template("message.html", title=tr("Dere kan ikke legge ut behov ennå", "You cannot post needs yet"),
+        return render_template("message.html",
+                               title=tr("Dere kan ikke legge ut behov ennå", "You cannot post needs yet"),
                                text=tr("Kommunen må godkjenne organisasjonen før dere kan legge ut behov. "
                                        "Våre behov viser hvor langt dere har kommet.",
                                        "The municipality must approve the organisation before you can post needs. "
                                        "Our needs shows how far you have come."),
-                               link={"href": url_for("organisation.needs"), "text": tr("Til Våre behov", "To Our needs")})
+                               link=_back_link())
     form = _with_choices(NeedForm())
     if form.validate_on_submit():
         body = need_json(form.data)
@@ -72,7 +77,7 @@ def edit_need(who: Person, need_id: str):
         return render_template("message.html", title=tr("Behovet er lukket", "The need is closed"),
                                text=tr("Et lukket behov kan ikke endres. Legg ut et nytt behov i stedet.",
                                        "A closed need cannot be changed. Post a new need instead."),
-                               link={"href": url_for("organisation.needs"), "text": tr("Til Våre behov", "To Our needs")})
+                               link=_back_link())
     form = _with_choices(NeedForm(data=None if request.method == "POST" else need_form_data(need)))
     if form.validate_on_submit():
         body = need_json(form.data)
@@ -96,7 +101,8 @@ def close_need(who: Person, need_id: str):
     """Close a need, after a page that says what closing does; closing cannot be undone."""
     need = _own_need(who, need_id)
     if need.get("status") == "closed":
-        flash(tr(f"Behovet «{need['title']}» er allerede lukket.", f"The need “{need['title']}” is closed already."))
+        flash(tr(f"Behovet «{need['title']}» er allerede lukket.",
+                 f"The need “{need['title']}” is closed already."))
         return redirect(url_for("organisation.needs"))
     form = FlaskForm()
     if form.validate_on_submit():

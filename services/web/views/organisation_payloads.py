@@ -32,7 +32,8 @@ REGISTER_FIELDS: dict[str, tuple[str, Lazy]] = {
 }
 
 NEED_FIELDS: dict[str, tuple[str, Lazy]] = {
-    "title": ("title", lazy("Skriv tittelen på én linje, høyst 140 tegn.", "Enter the title on one line, at most 140 characters.")),
+    "title": ("title", lazy("Skriv tittelen på én linje, høyst 140 tegn.",
+                            "Enter the title on one line, at most 140 characters.")),
     "description": ("description", lazy("Beskrivelsen kan ha høyst 4000 tegn.",
                                         "The description can have at most 4000 characters.")),
     "skills": ("skills", lazy("Velg blant oppgavene i listen.", "Choose among the tasks in the list.")),
@@ -40,8 +41,10 @@ NEED_FIELDS: dict[str, tuple[str, Lazy]] = {
     "volunteers_needed": ("volunteers_needed", lazy("Skriv et helt tall fra 1 til 100.",
                                                     "Enter a whole number from 1 to 100.")),
     "requirements.min_age": ("min_age", lazy("Skriv en alder fra 0 til 100.", "Enter an age from 0 to 100.")),
-    "requirements.languages": ("languages", lazy("Velg blant språkene i listen.", "Choose among the languages in the list.")),
-    "requirements.police_certificate": ("police_certificate", lazy("Kryss av eller la stå tomt.", "Tick or leave empty.")),
+    "requirements.languages": ("languages", lazy("Velg blant språkene i listen.",
+                                                 "Choose among the languages in the list.")),
+    "requirements.police_certificate": ("police_certificate",
+                                        lazy("Kryss av eller la stå tomt.", "Tick or leave empty.")),
     "schedule.weekday": ("weekday", lazy("Velg en ukedag.", "Choose a weekday.")),
     "schedule.start_time": ("weekly_start", BAD_TIME),
     "schedule.end_time": ("weekly_end", END_AFTER_START),
@@ -62,7 +65,8 @@ def need_where(body: dict[str, Any]) -> Where:
 
     def where(path: str) -> tuple[str, Lazy] | None:
         if path == "schedule.end":
-            return "period_end", END_AFTER_START if _not_after(schedule.get("end"), schedule.get("start")) else PERIOD_PAST
+            before = _not_after(schedule.get("end"), schedule.get("start"))
+            return "period_end", END_AFTER_START if before else PERIOD_PAST
         if path == "schedule.until_date":
             before = schedule.get("from_date") and schedule.get("until_date", "") < schedule["from_date"]
             return "until_date", UNTIL_BEFORE_FROM if before else UNTIL_PAST
