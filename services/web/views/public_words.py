@@ -5,10 +5,11 @@ The public and the staff pages show the same codes, so they share these; templat
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from shared import reference, wording
+from shared.timeslots import OSLO
 from services.web.texts import language, tr
 
 LANGUAGE_NAMES = {  # the languages people in Drammen most often give; other codes are shown as they are
@@ -52,13 +53,17 @@ def when_text(schedule: dict[str, Any]) -> str:
 
 
 def moment_text(value: str | None) -> str:
-    """A time the APIs give in ISO 8601 as a short Oslo date and time, or a dash when there is none."""
+    """A time the APIs give in ISO 8601 as a short Oslo date and time (with the year when it is not this
+    year's), or a dash when there is none."""
     if not value:
         return "–"
     try:
-        return wording.format_at_short(wording.local_time(value), language())
+        moment = wording.local_time(value)
     except ValueError:
         return value
+    if moment.year != datetime.now(OSLO).year:
+        return wording.format_at(moment, language())
+    return wording.format_at_short(moment, language())
 
 
 def date_text(day: date) -> str:
@@ -83,13 +88,15 @@ def listed(words: list[str]) -> str:
 
 
 def districts_text(codes: list[str]) -> str:
+    """Districts' names in a sentence."""
     return listed([district_text(code) for code in codes or []])
 
 
 def skills_text(codes: list[str]) -> str:
+    """Skills' labels in a sentence."""
     return listed([skill_text(code) for code in codes or []])
 
 
-WORDS = {"district_text": district_text, "skill_text": skill_text, "language_text": language_text,
-         "when_text": when_text, "moment_text": moment_text, "date_text": date_text, "figure_text": figure_text, "listed": listed,
-         "districts_text": districts_text, "skills_text": skills_text}
+WORDS = {"district_text": district_text, "districts_text": districts_text, "skill_text": skill_text,
+         "skills_text": skills_text, "language_text": language_text, "when_text": when_text,
+         "moment_text": moment_text, "date_text": date_text, "figure_text": figure_text, "listed": listed}

@@ -27,7 +27,8 @@ EVENTS = {"match.proposed": lazy("Foreslått", "Proposed"), "match.accepted": la
           None: lazy("Påminnelse", "Reminder")}
 DELIVERY = {"pending": lazy("Venter", "Waiting"), "held": lazy("Holdt tilbake (stilletid)", "Held (quiet hours)"),
             "retrying": lazy("Prøver igjen", "Retrying"), "sending": lazy("Sendes", "Sending"),
-            "sent": lazy("Sendt", "Sent"), "failed": lazy("Feilet", "Failed"), "skipped": lazy("Ikke sendt", "Not sent")}
+            "sent": lazy("Sendt", "Sent"), "failed": lazy("Feilet", "Failed"),
+            "skipped": lazy("Ikke sendt", "Not sent")}
 
 
 def word(table: dict, code: object) -> str:
