@@ -1,6 +1,7 @@
 """Configuration, read once from the environment into a frozen object."""
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 from dataclasses import dataclass, field, fields, replace
@@ -44,6 +45,7 @@ class Config:
     metrics_port: int | None = None  # where a worker serves /healthz; unset = not served
     rate_limit_writes: str | None = None
     rate_limit_token_failures: str | None = None
+    trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For names the client; unset = trust none
     testing: bool = False
 
     def with_overrides(self, **changes: object) -> "Config":
@@ -105,7 +107,17 @@ def _check_ranges(config: Config) -> list[str]:
         problems.append("SMTP_PORT must be a port number (1-65535)")
     for name in DEFAULT_RATE_LIMITS:
         problems.extend(_check_limit(name, getattr(config, f"rate_limit_{name}")))
+    problems.extend(_check_addresses(config.trusted_proxies))
     return problems
+
+
+def _check_addresses(proxies: tuple[str, ...]) -> list[str]:
+    for proxy in proxies:
+        try:
+            ipaddress.ip_address(proxy)
+        except ValueError:
+            return [f"TRUSTED_PROXIES={','.join(proxies)!r} must be comma-separated IP addresses, none empty"]
+    return []
 
 
 def _check_limit(name: str, value: str | None) -> list[str]:

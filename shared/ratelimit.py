@@ -24,20 +24,25 @@ CAP_FACTOR times the limit loses its unchecked tokens until the window ends.
 limits' own MongoDB storage updates with aggregation pipelines and `$not`, which the nx-27017 stand-in
 rejects, so the counters here are a fixed window kept with guarded `$inc`/`$set` of numbers only, which both
 it and MongoDB do atomically.
+
+Every count is per client address: the socket peer, or, when the peer is one of TRUSTED_PROXIES (the web in
+front of the services), the last address in X-Forwarded-For, the one that proxy added. Anyone else's
+X-Forwarded-For is ignored, so a client cannot name its own address.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 import math
 import time
+from functools import cache, partial
 from typing import Any, Callable, Iterator, TypeVar
 
 from flask import Flask, current_app, g, request
 from flask.wrappers import Response
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
 from limits.storage import Storage
 from limits.strategies import FixedWindowRateLimiter
@@ -135,6 +140,30 @@ class CounterStorage(Storage):
         self.collection.delete_one({"_id": key})
 
 
+IP = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _as_ip(text: str) -> IP | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+@cache
+def _trusted(proxies: tuple[str, ...]) -> frozenset[IP]:
+    return frozenset(ip for ip in map(_as_ip, proxies) if ip is not None)
+
+
+def client_address(config: Config) -> str:
+    """The address this request's counts are kept under: the peer's, or the client's a trusted proxy forwarded."""
+    peer = request.remote_addr or "127.0.0.1"
+    if _as_ip(peer) not in _trusted(config.trusted_proxies):
+        return peer
+    forwarded = ",".join(request.headers.getlist("X-Forwarded-For")).split(",")[-1].strip()
+    return str(_as_ip(forwarded)) if _as_ip(forwarded) else peer
+
+
 def _is_marked_write() -> bool:
     view = current_app.view_functions.get(request.endpoint or "")
     return bool(view is not None and getattr(view, MARK, False))
@@ -198,7 +227,7 @@ def _limit_failed_credentials(app: Flask, config: Config, failures: FailedCreden
         if credential is None or _staff_or_service(config):
             return
         try:
-            until = failures.refused_until(get_remote_address(), _fingerprint(credential[0]))
+            until = failures.refused_until(client_address(config), _fingerprint(credential[0]))
         except PyMongoError:
             log.warning("failed-credential counts unreadable; letting the request through", exc_info=True)
             return
@@ -211,7 +240,7 @@ def _limit_failed_credentials(app: Flask, config: Config, failures: FailedCreden
         credential = _credential()
         if credential and response.status_code == credential[1] and not _staff_or_service(config):
             try:
-                failures.count(get_remote_address(), _fingerprint(credential[0]))
+                failures.count(client_address(config), _fingerprint(credential[0]))
             except PyMongoError:
                 log.warning("failed credential not counted", exc_info=True)
         return response
@@ -226,7 +255,8 @@ def init_rate_limits(app: Flask, config: Config, collection: Collection) -> Limi
     if writes is None:
         return None
     limiter = Limiter(
-        get_remote_address, app=app, strategy="fixed-window", headers_enabled=False, swallow_errors=True,
+        partial(client_address, config), app=app, strategy="fixed-window", headers_enabled=False,
+        swallow_errors=True,
         storage_uri=f"{STORAGE_SCHEME}://", storage_options={"collection": collection},
         default_limits=[writes], default_limits_per_method=True,
         default_limits_exempt_when=lambda: not _is_marked_write(),

@@ -238,3 +238,45 @@ def test_the_matcher_lets_valid_tokens_through_after_wrong_ones_and_refuses_gues
                 assert matcher_with_issuers.get(listing, headers=bearer(token), environ_base=client).status_code == 200
     assert_too_many(matcher_with_issuers.get(listing, headers=bearer("wrong again"), environ_base=client))
     assert matcher_with_issuers.get(listing, headers=bearer(ADMIN_TOKEN), environ_base=client).status_code == 200
+
+
+# --- behind the web --------------------------------------------------------------------------------------
+
+WEB = "192.0.2.80"
+
+
+@pytest.fixture(scope="module")
+def behind_the_web(service_config):
+    """The offers service trusting the web's address to name the client in X-Forwarded-For."""
+    config = service_config.with_overrides(rate_limit_writes="3/minute", rate_limit_token_failures="2/minute",
+                                           trusted_proxies=(WEB,))
+    return create_offers_app(config).test_client()
+
+
+def through(peer: str, client: dict[str, str], **headers: str) -> dict[str, object]:
+    """A request from `peer` saying it forwards `client`, with any other headers."""
+    return {"environ_base": {"REMOTE_ADDR": peer}, "headers": {"X-Forwarded-For": client["REMOTE_ADDR"], **headers}}
+
+
+def test_citizens_behind_the_trusted_web_are_counted_each_by_their_own_address(behind_the_web):
+    first, second = address(), address()
+    for _ in range(3):
+        assert behind_the_web.post("/offers", json=offer_body(), **through(WEB, first)).status_code == 201
+    assert_too_many(behind_the_web.post("/offers", json=offer_body(), **through(WEB, first)))
+    assert behind_the_web.post("/offers", json=offer_body(), **through(WEB, second)).status_code == 201
+
+
+def test_failed_tokens_behind_the_trusted_web_count_against_the_citizen_not_the_web(behind_the_web):
+    guesser, neighbour = address(), address()
+    guess = {"Authorization": f"Bearer {GUESS}"}
+    for _ in range(2):
+        assert_contract_error(behind_the_web.get("/offers", **through(WEB, guesser, **guess)), 401)
+    assert_too_many(behind_the_web.get("/offers", **through(WEB, guesser, **guess)))
+    assert_contract_error(behind_the_web.get("/offers", **through(WEB, neighbour, **guess)), 401)
+
+
+def test_an_untrusted_peer_cannot_dodge_its_count_by_naming_other_addresses(behind_the_web):
+    peer = address()["REMOTE_ADDR"]
+    for _ in range(3):
+        assert behind_the_web.post("/offers", json=offer_body(), **through(peer, address())).status_code == 201
+    assert_too_many(behind_the_web.post("/offers", json=offer_body(), **through(peer, address())))
