@@ -23,7 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from shared import links
 from shared.clock import from_iso, to_iso
 from shared.config import Config
-from shared.errors import InvalidLink
+from shared.errors import InvalidLink, LinkGone
 from shared.events import Change, Event
 
 OFFER_PURPOSE, CONTACT_PURPOSE = "confirm-offer", "confirm-contact"
@@ -40,13 +40,13 @@ PAGE_RESPONSES = {str(status): {"description": text, "content": {"text/html": {"
                                        (410, "The link expired, or a newer one replaced it, or the subject is gone"))}
 
 
-class LinkExpired(InvalidLink):
-    """A genuine confirmation link whose time is up."""
+class LinkExpired(LinkGone):
+    """A genuine link whose time is up."""
 
     code = "link_expired"
 
 
-class LinkSuperseded(InvalidLink):
+class LinkSuperseded(LinkGone):
     """A genuine link to a confirmation request that a newer one replaced, or to a subject that is gone."""
 
     code = "link_superseded"
@@ -70,9 +70,9 @@ def announced(request: dict[str, str]) -> dict[str, str]:
     return {"nonce": request["nonce"], "requested_at": request["requested_at"]}
 
 
-def expires_at(request: dict[str, str]) -> datetime:
-    """When the links of a confirmation request stop working."""
-    return from_iso(request["requested_at"]) + VALID_FOR
+def expires_at(request: dict[str, str], valid_for: timedelta = VALID_FOR) -> datetime:
+    """When the links of a request (a confirmation request unless valid_for says otherwise) stop working."""
+    return from_iso(request["requested_at"]) + valid_for
 
 
 def is_expired(request: dict[str, str], now: str) -> bool:
@@ -85,9 +85,10 @@ def requested_before(now: str) -> str:
     return to_iso(from_iso(now) - VALID_FOR)
 
 
-def make_code(config: Config, purpose: str, subject_id: str, request: dict[str, str]) -> str:
-    """The signed code of a confirmation request (the same every time it is asked for)."""
-    expiry = int(expires_at(request).timestamp())
+def make_code(config: Config, purpose: str, subject_id: str, request: dict[str, str],
+              valid_for: timedelta = VALID_FOR) -> str:
+    """The signed code of a request, working for valid_for after it was made (the same every time it is asked for)."""
+    expiry = int(expires_at(request, valid_for).timestamp())
     payload = _LAYOUT.pack(UUID(subject_id).bytes, bytes.fromhex(request["nonce"]), expiry)
     return links.sign(config, purpose, payload)
 

@@ -31,6 +31,12 @@ class InvalidLink(NotFound):
     code = "invalid_link"
 
 
+class LinkGone(InvalidLink):
+    """A genuine link that works no more: it expired, was used, or a newer one replaced it."""
+
+    code = "link_gone"
+
+
 class Unauthorized(DomainError):
     """No token, or a token that belongs to nobody."""
 
@@ -58,6 +64,7 @@ class Unavailable(DomainError):
 HTTP_STATUS: dict[type[DomainError], int] = {
     InvalidInput: 422,
     NotFound: 404,
+    LinkGone: 410,
     Unauthorized: 401,
     Forbidden: 403,
     Conflict: 409,

@@ -16,8 +16,10 @@ MATCHES_TOPIC = "matches.v1"
 NOTIFICATIONS_TOPIC = "notifications.v1"
 
 EVENT_TYPES: dict[str, tuple[str, ...]] = {
-    OFFERS_TOPIC: ("offer.published", "offer.updated", "offer.withdrawn", "offer.confirmation_requested"),
-    NEEDS_TOPIC: ("need.published", "need.updated", "need.closed", "organisation.confirmation_requested"),
+    OFFERS_TOPIC: ("offer.published", "offer.updated", "offer.withdrawn", "offer.confirmation_requested",
+                   "offer.sign_in_requested"),
+    NEEDS_TOPIC: ("need.published", "need.updated", "need.closed", "organisation.confirmation_requested",
+                  "organisation.sign_in_requested"),
     MATCHES_TOPIC: (
         "match.proposed", "match.accepted", "match.declined",
         "match.confirmed", "match.expired", "match.cancelled",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 import threading
 import time
@@ -11,7 +12,7 @@ from typing import Any, Iterable
 from uuid import uuid4
 
 from kafka.errors import KafkaError
-from pymongo import ASCENDING, MongoClient, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
@@ -48,6 +49,11 @@ class Repository:
         self.db.command("ping")
 
 
+def equal_ignoring_case(value: str) -> Document:
+    """A filter matching a string field equal to value in any case (e-mail addresses as people type them)."""
+    return {"$regex": f"^{re.escape(value.strip())}$", "$options": "i"}
+
+
 class VersionConflict(Exception):
     """The document changed since it was loaded; load it again and retry."""
 
@@ -76,9 +82,10 @@ class DocumentStore:
         """The document with this id, or None."""
         return self.collection.find_one({"_id": doc_id})
 
-    def page(self, query: Document, limit: int, offset: int) -> Document:
-        """One page of the matching documents in creation order, with the total count."""
-        cursor = self.collection.find(query).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+    def page(self, query: Document, limit: int, offset: int, newest_first: bool = False) -> Document:
+        """One page of the matching documents in creation order (or newest first), with the total count."""
+        order = DESCENDING if newest_first else ASCENDING
+        cursor = self.collection.find(query).sort([("created_at", order), ("_id", order)])
         items = list(cursor.skip(offset).limit(limit))
         return {"items": items, "total": self.collection.count_documents(query), "limit": limit, "offset": offset}
 

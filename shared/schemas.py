@@ -244,5 +244,29 @@ class TokenIntrospectionOut(Schema):
 
     active = fields.Boolean(required=True)
     kind = fields.String(metadata={"description": "volunteer, organisation, staff or service"})
-    offer_id = fields.String(metadata={"description": "For a volunteer's manage_token: their offer."})
-    organisation_id = fields.String(metadata={"description": "For an organisation's api_key: the organisation."})
+    offer_id = fields.String(metadata={"description": "For a volunteer's manage_token or session: their offer."})
+    organisation_id = fields.String(metadata={"description": "For an organisation's api_key or session: the "
+                                                             "organisation."})
+
+
+class SignInIn(StrictSchema):
+    """Asking for a sign-in link to a confirmed address."""
+
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class SignInAccepted(Schema):
+    """The same answer whether or not the address is known."""
+
+    status = fields.String(metadata={"description": "Always 'accepted'."})
+    message = fields.String()
+
+
+class SessionIn(StrictSchema):
+    """Redeeming a sign-in link: the code at the end of its address."""
+
+    code = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
+SESSION_TOKEN = {"description": "Shown once: a bearer token that stands for the subject's own credential until "
+                                "expires_at (12 hours) or DELETE /sessions/current."}

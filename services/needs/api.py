@@ -7,10 +7,12 @@ from shared import confirmation
 from shared.auth import caller_first, introspection, optional_caller, require_known, require_service, require_staff
 from shared.http import ServiceBlueprint, deps
 from shared.ratelimit import limited_write
-from shared.schemas import TokenIntrospectionIn, TokenIntrospectionOut
+from shared.schemas import (PageQuery, SessionIn, SignInAccepted, SignInIn, TokenIntrospectionIn,
+                            TokenIntrospectionOut)
 from services.needs import handlers
 from services.needs.schemas import (NeedIn, NeedOut, NeedPage, NeedPatch, NeedsQuery, OrganisationCreated,
-                                    OrganisationIn, OrganisationOut, OrganisationPage, OrganisationsQuery)
+                                    OrganisationIn, OrganisationOut, OrganisationPage, OrganisationSession,
+                                    OrganisationsQuery)
 
 blp = ServiceBlueprint("needs", __name__, description="Organisations and the needs they post")
 
@@ -37,6 +39,15 @@ def list_organisations(query):
 @blp.response(200, OrganisationOut)
 def my_organisation():
     return handlers.organisation_of(optional_caller(deps().config), deps().repo)
+
+
+@blp.route("/organisations/me/needs")
+@caller_first(require_known, handlers.knows_token)
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, NeedPage)
+def my_needs(query):
+    """The caller's organisation's needs, whatever their status, newest first (its api_key or session)."""
+    return handlers.needs_of_my_organisation(query, optional_caller(deps().config), deps().repo)
 
 
 @blp.route("/organisations/<org_id>")
@@ -116,3 +127,31 @@ def close_need(need_id):
 def introspect_token(data):
     """Whose token this is (RFC 7662), for the other services only: always 200, {"active": false} for no one's."""
     return introspection(deps().config, data["token"], partial(handlers.token_holder, repo=deps().repo))
+
+
+@blp.route("/sign-in", methods=["POST"])
+@limited_write
+@blp.arguments(SignInIn)
+@blp.response(202, SignInAccepted)
+def request_sign_in(data):
+    """A sign-in link by e-mail for each organisation with this confirmed contact address; the same answer for any
+    address."""
+    return handlers.request_sign_in(data["email"], deps().repo, deps().now)
+
+
+@blp.route("/sessions", methods=["POST"])
+@limited_write
+@blp.arguments(SessionIn)
+@blp.response(201, OrganisationSession)
+@blp.alt_response(404, description="A forged or mangled link (invalid_link)")
+@blp.alt_response(410, description="The link expired (link_expired), or was used or replaced (link_used)")
+def open_session(data):
+    """Redeem a sign-in link, once: a session token that stands for the organisation's api_key for 12 hours."""
+    return handlers.open_session(data["code"], deps().repo, deps().config, deps().now)
+
+
+@blp.route("/sessions/current", methods=["DELETE"])
+@blp.response(204)
+def close_session():
+    """Sign out: the session token in the Authorization header stops working."""
+    handlers.close_session(optional_caller(deps().config), deps().repo)

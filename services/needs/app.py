@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from shared.clock import utcnow
 from shared.config import Config, load_config
 from shared.http import Deps, create_service_app, reference_blueprint
 from shared.mongo import API_SELECTION_MS, connect
@@ -12,9 +13,9 @@ from services.needs.repository import NeedsRepository
 DB_NAME = "needs"
 
 
-def create_app(config: Config | None = None) -> Flask:
+def create_app(config: Config | None = None, clock=utcnow) -> Flask:
     """Build the app with its own MongoDB client (one per gunicorn worker)."""
     config = config or load_config()
-    repo = NeedsRepository(connect(config, DB_NAME, API_SELECTION_MS))
-    return create_service_app("needs", Deps(config, repo), [blp, reference_blueprint()],
+    repo = NeedsRepository(connect(config, DB_NAME, API_SELECTION_MS), clock)
+    return create_service_app("needs", Deps(config, repo, clock), [blp, reference_blueprint()],
                               "Organisations register and post needs for volunteers.")

@@ -5,7 +5,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Callable
 
-from shared import confirmation
+from shared import confirmation, signin
 from shared.auth import Caller, hash_token, new_token
 from shared.clock import to_iso
 from shared.config import Config
@@ -26,23 +26,25 @@ def register_organisation(data: dict[str, Any], repo: NeedsRepository, now: Cloc
 
 
 def _holder(token: str, repo: NeedsRepository) -> dict[str, Any] | None:
-    """The organisation whose api_key this token is, if any."""
-    return repo.organisation_by_key_hash(hash_token(token))
+    """The organisation whose api_key this token is, or whose contact's live session it is, if any."""
+    organisation = repo.organisation_by_key_hash(hash_token(token))
+    signed_in = repo.sessions.subject_of(token) if organisation is None else None
+    return repo.organisations.get(signed_in) if signed_in else organisation
 
 
 def token_holder(token: str, repo: NeedsRepository) -> dict[str, Any] | None:
-    """Whose api_key this is, for introspection: the organisation, verified or not."""
+    """Whose api_key or session this is, for introspection: the organisation, verified or not."""
     organisation = _holder(token, repo)
     return {"kind": "organisation", "organisation_id": organisation["_id"]} if organisation else None
 
 
 def knows_token(token: str, repo: NeedsRepository) -> bool:
-    """Whether the token is some organisation's api_key."""
+    """Whether the token is some organisation's api_key or a live session of its contact."""
     return _holder(token, repo) is not None
 
 
 def organisation_of(caller: Caller | None, repo: NeedsRepository) -> dict[str, Any]:
-    """The organisation whose api_key the caller holds; 401 otherwise."""
+    """The organisation whose api_key (or session) the caller holds; 401 otherwise."""
     organisation = _holder(caller.token, repo) if caller else None
     if organisation is None:
         raise Unauthorized("Unknown api_key.")
@@ -73,9 +75,44 @@ def readable_organisation(org_id: str, caller: Caller | None, repo: NeedsReposit
     organisation = get_organisation(org_id, repo)
     if not may_read_contact(caller, organisation, repo):
         return {k: v for k, v in organisation.items() if k != "contact"}
-    if caller.is_service and model.awaiting_confirmation(organisation):
-        return {**organisation, "confirmation_requested_at": organisation["confirmation"]["requested_at"]}
+    if caller.is_service:
+        return _for_service(organisation)
     return organisation
+
+
+def _for_service(organisation: dict[str, Any]) -> dict[str, Any]:
+    """The organisation as a service (notify) reads it: also when the requests waiting for a link were made."""
+    waiting = {}
+    if model.awaiting_confirmation(organisation):
+        waiting["confirmation_requested_at"] = organisation["confirmation"]["requested_at"]
+    if organisation.get("sign_in"):
+        waiting["sign_in_requested_at"] = organisation["sign_in"]["requested_at"]
+    return {**organisation, **waiting}
+
+
+def request_sign_in(email: str, repo: NeedsRepository, now: Clock) -> dict[str, str]:
+    """A contact asks for a sign-in link: one goes to each organisation whose confirmed contact address this is
+    (none to any other); the answer is the same either way."""
+    for org_id in repo.confirmed_organisations_of(email):
+        retrying(partial(_ask_sign_in, org_id, repo, now))
+    return signin.ACCEPTED
+
+
+def _ask_sign_in(org_id: str, repo: NeedsRepository, now: Clock) -> None:
+    change = model.request_sign_in(get_organisation(org_id, repo), now())
+    if change.events:
+        repo.organisations.save(change.doc, change.events)
+
+
+def open_session(code: str, repo: NeedsRepository, config: Config, now: Clock) -> dict[str, str]:
+    """The contact opened a sign-in link: a session token for the organisation, once per link."""
+    session = signin.redeem(config, signin.CONTACT_PURPOSE, code, now(), repo.use_sign_in, repo.sessions)
+    return {"token": session["token"], "organisation_id": session["subject_id"], "expires_at": session["expires_at"]}
+
+
+def close_session(caller: Caller | None, repo: NeedsRepository) -> None:
+    """The contact signs out: the session token stops working."""
+    signin.sign_out(caller, repo.sessions, partial(knows_token, repo=repo))
 
 
 def _claimed_organisation(code: str, repo: NeedsRepository, config: Config,
@@ -234,6 +271,13 @@ def close_need(need_id: str, caller: Caller | None, repo: NeedsRepository, now: 
 def list_organisations(query: dict[str, Any], repo: NeedsRepository) -> dict[str, Any]:
     """The staff listing: one page of organisations, e.g. those whose contact confirmed and who wait to be verified."""
     return repo.find_organisations(query)
+
+
+def needs_of_my_organisation(query: dict[str, Any], caller: Caller | None, repo: NeedsRepository) -> dict[str, Any]:
+    """One page of the caller's organisation's needs, whatever their status, newest first."""
+    if caller is not None and (caller.is_staff or caller.is_service):
+        raise Forbidden("Only an organisation has needs of its own.")
+    return repo.page_of_needs_of(organisation_of(caller, repo)["_id"], query)
 
 
 def list_open_needs(query: dict[str, Any], repo: NeedsRepository) -> dict[str, Any]:

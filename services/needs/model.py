@@ -9,7 +9,7 @@ from uuid import uuid4
 from shared.clock import from_iso
 from shared.confirmation import ALREADY, ASK, LinkSuperseded, announced, new_request
 from shared.errors import Conflict, InvalidInput
-from shared import timeslots
+from shared import signin, timeslots
 from shared.events import Change, Event, new_event
 from shared.orgnumber import is_valid_org_number, normalise_org_number
 
@@ -21,6 +21,7 @@ PENDING = "pending_verification"
 CLOSED = "closed"
 NEED_STATUSES = (OPEN, PENDING, CLOSED)
 CONFIRMATION_REQUESTED = "organisation.confirmation_requested"
+SIGN_IN_REQUESTED = "organisation.sign_in_requested"
 RESEND_AFTER = timedelta(minutes=10)  # a new confirmation link for the same contact at most this often
 
 # Fields of a need that the matcher needs; none of them is personal data.
@@ -83,6 +84,17 @@ def renew_confirmation(organisation: dict[str, Any], now: str) -> Change:
                        "please look for it, or ask again later.")
     renewed = {**organisation, "confirmation": new_request(now)}
     return Change(renewed, (organisation_event(CONFIRMATION_REQUESTED, renewed),))
+
+
+def request_sign_in(organisation: dict[str, Any], now: str) -> Change:
+    """The contact asks for a sign-in link: once the contact address is confirmed, the organisation stores a new
+    request and records organisation.sign_in_requested with only that request; before, or while the last request
+    is less than a minute old, nothing changes."""
+    if not organisation.get("contact_confirmed", False) or not signin.may_ask_again(organisation, now):
+        return Change(organisation)
+    asked = {**organisation, "sign_in": new_request(now)}
+    data = {"id": organisation["_id"], "sign_in": announced(asked["sign_in"])}
+    return Change(asked, (new_event(SOURCE, SIGN_IN_REQUESTED, organisation["_id"], data),))
 
 
 def check_verifiable(organisation: dict[str, Any]) -> None:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from shared.schemas import (NonEmptyPatch, PageQuery, Phone, ScheduleSchema, SkillCode, StrictSchema,
-                            Text, district_field, languages_field, page_schema, skills_field)
+from shared.schemas import (SESSION_TOKEN, NonEmptyPatch, PageQuery, Phone, ScheduleSchema, SkillCode,
+                            StrictSchema, Text, district_field, languages_field, page_schema, skills_field)
 from services.needs.model import KINDS, NEED_STATUSES
 
 
@@ -37,10 +37,19 @@ class OrganisationOut(StrictSchema):
         metadata={"description": "Only to the service token, while the contact address waits to be confirmed: "
                                  "when the waiting confirmation request was made. Notify writes a request's message "
                                  "only while it is the waiting one; no response carries a confirmation link."})
+    sign_in_requested_at = fields.String(
+        metadata={"description": "Only to the service token, while a sign-in link waits to be used: when it was "
+                                 "asked for. No response carries a sign-in link."})
 
 
 class OrganisationCreated(OrganisationOut):
     api_key = fields.String(metadata={"description": "Shown once; keep it: it is the organisation's credential."})
+
+
+class OrganisationSession(StrictSchema):
+    token = fields.String(metadata=SESSION_TOKEN)
+    organisation_id = fields.String(metadata={"description": "The organisation the session is for."})
+    expires_at = fields.String(metadata={"description": "When the session ends."})
 
 
 class RequirementsSchema(StrictSchema):

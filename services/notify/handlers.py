@@ -16,6 +16,7 @@ from shared.events import Event
 from services.notify import model
 from services.notify.confirmations import on_confirmation_requested
 from services.notify.delivery import Notifier, deliver_each
+from services.notify.sign_ins import on_sign_in_requested
 
 log = logging.getLogger(__name__)
 
@@ -99,4 +100,6 @@ EVENT_HANDLERS: dict[str, Callable[[Event, Notifier], None]] = {
     "match.cancelled": on_match_cancelled,
     "offer.confirmation_requested": on_confirmation_requested,
     "organisation.confirmation_requested": on_confirmation_requested,
+    "offer.sign_in_requested": on_sign_in_requested,
+    "organisation.sign_in_requested": on_sign_in_requested,
 }

@@ -36,8 +36,9 @@ KINDS = (
     "unconfirmed_organisation",
 )
 
-# Messages that ask a person to confirm their address; they are about no match, so they name no need.
-ADDRESS_KINDS = ("confirm_address",)
+# Messages to a person's own address, asked for by that person: to confirm it, or to sign in. They are about no
+# match, so they name no need.
+ADDRESS_KINDS = ("confirm_address", "sign_in")
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _NORWEGIAN = frozenset({"nb", "nn", "no"})

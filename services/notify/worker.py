@@ -10,7 +10,7 @@ from shared.directory import Directory
 from shared.kafka import Subscription
 from shared.mongo import connect
 from shared.worker import Periodic, configure_logging, run_worker
-from services.notify import confirmations
+from services.notify import confirmations, sign_ins
 from services.notify.app import DB_NAME
 from services.notify.delivery import Notifier, deliver_due
 from services.notify.handlers import EVENT_HANDLERS, plan_reminders
@@ -30,6 +30,7 @@ def main() -> None:
     repo.ensure_indexes()
     notifier = Notifier(repo, Directory(config), SmtpSender(config), SmsSender(config), config, utcnow)
     confirmations.ensure_indexes(notifier)
+    sign_ins.ensure_indexes(notifier)
     if not notifier.sms.enabled:
         log.warning("SMS_GATEWAY_URL is not set: SMS are skipped (reason 'sms_off'), and people who chose "
                     "only SMS are written to by e-mail instead (reason 'email_fallback')")
@@ -37,6 +38,7 @@ def main() -> None:
     run_worker(config, outbox=[repo.db.notifications], subscription=Subscription(GROUP_ID, handlers),
                periodic=[Periodic("deliver-due", 2.0, lambda: deliver_due(notifier)),
                          Periodic("deliver-confirmations-due", 2.0, lambda: confirmations.deliver_due(notifier)),
+                         Periodic("deliver-sign-ins-due", 2.0, lambda: sign_ins.deliver_due(notifier)),
                          Periodic("plan-reminders", 60.0, lambda: plan_reminders(notifier))])
 
 

@@ -8,8 +8,9 @@ from shared.auth import caller_first, introspection, optional_caller, require_kn
 from shared.http import ServiceBlueprint, deps
 from shared.ratelimit import limited_write
 from services.offers import handlers
-from shared.schemas import TokenIntrospectionIn, TokenIntrospectionOut
-from services.offers.schemas import OfferCreated, OfferIn, OfferOut, OfferPage, OfferPatch, OffersQuery
+from shared.schemas import SessionIn, SignInAccepted, SignInIn, TokenIntrospectionIn, TokenIntrospectionOut
+from services.offers.schemas import (OfferCreated, OfferIn, OfferOut, OfferPage, OfferPatch, OfferSession,
+                                     OffersQuery)
 
 blp = ServiceBlueprint("offers", __name__, description="Volunteers' offers of their time")
 
@@ -80,3 +81,30 @@ def confirm_address(code):
 def introspect_token(data):
     """Whose token this is (RFC 7662), for the other services only: always 200, {"active": false} for no one's."""
     return introspection(deps().config, data["token"], partial(handlers.token_holder, repo=deps().repo))
+
+
+@blp.route("/sign-in", methods=["POST"])
+@limited_write
+@blp.arguments(SignInIn)
+@blp.response(202, SignInAccepted)
+def request_sign_in(data):
+    """A sign-in link by e-mail to each open offer of this confirmed address; the same answer for any address."""
+    return handlers.request_sign_in(data["email"], deps().repo, deps().now)
+
+
+@blp.route("/sessions", methods=["POST"])
+@limited_write
+@blp.arguments(SessionIn)
+@blp.response(201, OfferSession)
+@blp.alt_response(404, description="A forged or mangled link (invalid_link)")
+@blp.alt_response(410, description="The link expired (link_expired), or was used or replaced (link_used)")
+def open_session(data):
+    """Redeem a sign-in link, once: a session token that stands for the offer's manage_token for 12 hours."""
+    return handlers.open_session(data["code"], deps().repo, deps().config, deps().now)
+
+
+@blp.route("/sessions/current", methods=["DELETE"])
+@blp.response(204)
+def close_session():
+    """Sign out: the session token in the Authorization header stops working."""
+    handlers.close_session(optional_caller(deps().config), deps().repo)

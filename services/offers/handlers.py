@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Callable
 
-from shared import confirmation
+from shared import confirmation, signin
 from shared.auth import Caller, hash_token, new_token, token_matches
 from shared.config import Config
 from shared.errors import DomainError, Forbidden, NotFound, Unauthorized
@@ -22,16 +22,30 @@ def publish_offer(data: dict[str, Any], repo: OffersRepository, now: Clock) -> t
     return repo.offers.insert(change.doc, change.events), token
 
 
+def _holds(caller: Caller, offer: dict[str, Any], repo: OffersRepository) -> bool:
+    """True when the caller's token is the offer's manage_token or a live session of its volunteer."""
+    return (token_matches(caller.token, offer.get("manage_token_hash"))
+            or repo.sessions.subject_of(caller.token) == offer["_id"])
+
+
+def _for_service(offer: dict[str, Any]) -> dict[str, Any]:
+    """The offer as a service (notify) reads it: also when the requests waiting for a link were made, never a link."""
+    waiting = {}
+    if model.awaiting_confirmation(offer):
+        waiting["confirmation_requested_at"] = offer["confirmation"]["requested_at"]
+    if offer.get("sign_in"):
+        waiting["sign_in_requested_at"] = offer["sign_in"]["requested_at"]
+    return {**offer, **waiting}
+
+
 def readable_offer(offer_id: str, caller: Caller | None, repo: OffersRepository) -> dict[str, Any]:
-    """An offer for its volunteer, staff or a service; 404 for other volunteers (existence is private).
-    A service (notify) also learns when the request waiting to be confirmed was made, never its link."""
+    """An offer for its volunteer, staff or a service; 404 for other volunteers (existence is private)."""
     if caller is None:
         raise Unauthorized("This needs the offer's manage_token or the staff token.")
     offer = repo.offers.get(offer_id)
-    if offer is not None and caller.is_service and model.awaiting_confirmation(offer):
-        return {**offer, "confirmation_requested_at": offer["confirmation"]["requested_at"]}
-    if offer is not None and (caller.is_staff or caller.is_service
-                              or token_matches(caller.token, offer.get("manage_token_hash"))):
+    if offer is not None and caller.is_service:
+        return _for_service(offer)
+    if offer is not None and (caller.is_staff or _holds(caller, offer, repo)):
         return offer
     raise _refusal(offer, caller, repo)
 
@@ -85,23 +99,26 @@ def owned_offer(offer_id: str, caller: Caller | None, repo: OffersRepository, st
     if caller is None:
         raise Unauthorized("This needs the offer's manage_token.")
     offer = repo.offers.get(offer_id)
-    if offer is not None and ((staff_may and caller.is_staff)
-                              or token_matches(caller.token, offer.get("manage_token_hash"))):
+    if offer is not None and ((staff_may and caller.is_staff) or _holds(caller, offer, repo)):
         return offer
     raise _refusal(offer, caller, repo)
 
 
 def token_holder(token: str, repo: OffersRepository) -> dict[str, Any] | None:
-    """Whose manage_token this is, for introspection: the volunteer of an offer not withdrawn (pending included)."""
+    """Whose manage_token or session this is, for introspection: the volunteer of an offer not withdrawn
+    (pending included)."""
     offer = repo.offer_by_token_hash(hash_token(token))
+    signed_in = repo.sessions.subject_of(token) if offer is None else None
+    if signed_in:
+        offer = repo.offers.get(signed_in)
     if offer is None or offer["status"] == model.WITHDRAWN:
         return None
     return {"kind": "volunteer", "offer_id": offer["_id"]}
 
 
 def knows_token(token: str, repo: OffersRepository) -> bool:
-    """Whether the token is some volunteer's manage_token, withdrawn offers included."""
-    return repo.manage_token_known(hash_token(token))
+    """Whether the token is some volunteer's manage_token (withdrawn offers included) or live session."""
+    return repo.manage_token_known(hash_token(token)) or repo.sessions.subject_of(token) is not None
 
 
 def _refusal(offer: dict[str, Any] | None, caller: Caller, repo: OffersRepository) -> DomainError:
@@ -123,14 +140,43 @@ def update_offer(offer_id: str, changes: dict[str, Any], caller: Caller | None, 
 
 
 def withdraw_offer(offer_id: str, caller: Caller | None, repo: OffersRepository, now: Clock) -> dict[str, Any]:
-    """The volunteer or staff withdraw the offer; personal data is erased."""
+    """The volunteer or staff withdraw the offer; personal data is erased and the volunteer's sessions end."""
     def withdraw() -> dict[str, Any]:
         offer = owned_offer(offer_id, caller, repo, staff_may=True)
         if offer["status"] == model.WITHDRAWN:
             return offer
         change = model.withdraw_offer(offer, now())
         return repo.offers.save(change.doc, change.events)
-    return retrying(withdraw)
+    withdrawn = retrying(withdraw)
+    repo.sessions.revoke_all(offer_id)
+    return withdrawn
+
+
+def request_sign_in(email: str, repo: OffersRepository, now: Clock) -> dict[str, str]:
+    """A volunteer asks for a sign-in link: one goes to each open offer of that confirmed address (none to any
+    other); the answer is the same either way."""
+    for offer_id in repo.offers_of(email, model.OPEN):
+        retrying(partial(_ask_sign_in, offer_id, repo, now))
+    return signin.ACCEPTED
+
+
+def _ask_sign_in(offer_id: str, repo: OffersRepository, now: Clock) -> None:
+    offer = repo.offers.get(offer_id)
+    change = model.request_sign_in(offer, now()) if offer else None
+    if change and change.events:
+        repo.offers.save(change.doc, change.events)
+
+
+def open_session(code: str, repo: OffersRepository, config: Config, now: Clock) -> dict[str, str]:
+    """The volunteer opened a sign-in link: a session token for the offer, once per link."""
+    session = signin.redeem(config, signin.OFFER_PURPOSE, code, now(),
+                            partial(repo.use_sign_in, status=model.OPEN), repo.sessions)
+    return {"token": session["token"], "offer_id": session["subject_id"], "expires_at": session["expires_at"]}
+
+
+def close_session(caller: Caller | None, repo: OffersRepository) -> None:
+    """The volunteer signs out: the session token stops working."""
+    signin.sign_out(caller, repo.sessions, partial(knows_token, repo=repo))
 
 
 def list_offers(query: dict[str, Any], repo: OffersRepository) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import uuid4
 
+from shared import signin
 from shared.clock import from_iso
 from shared.confirmation import ALREADY, ASK, LinkSuperseded, announced, is_expired, new_request
 from shared.errors import Conflict, InvalidInput
@@ -22,6 +23,7 @@ OPEN = "open"
 WITHDRAWN = "withdrawn"
 STATUSES = (PENDING, OPEN, WITHDRAWN)
 CONFIRMATION_REQUESTED = "offer.confirmation_requested"
+SIGN_IN_REQUESTED = "offer.sign_in_requested"
 UNCONFIRMED = "unconfirmed"  # why an offer whose address was never confirmed was erased
 RESEND_AFTER = timedelta(minutes=10)  # a new confirmation link for the same offer at most this often
 
@@ -85,6 +87,7 @@ def confirm_address(offer: dict[str, Any], nonce: str, now: str) -> Change:
         return Change(confirmed, (offer_event("offer.published", confirmed),))
     confirmed["volunteer"] = {**offer["volunteer"], "email": offer.get("pending_email", offer["volunteer"]["email"])}
     confirmed.pop("pending_email", None)
+    confirmed.pop("sign_in", None)  # a sign-in link sent to the old address no longer works
     return Change(confirmed)
 
 
@@ -150,6 +153,17 @@ def withdraw_offer(offer: dict[str, Any], now: str, reason: str | None = None) -
     if offer["status"] == PENDING:
         return Change(tombstone)
     return Change(tombstone, (offer_event("offer.withdrawn", tombstone),))
+
+
+def request_sign_in(offer: dict[str, Any], now: str) -> Change:
+    """The volunteer asks for a sign-in link: an open offer (its address confirmed) stores a new request and
+    records offer.sign_in_requested with only that request; nothing changes for any other offer, or while the
+    last request is less than a minute old."""
+    if offer["status"] != OPEN or not signin.may_ask_again(offer, now):
+        return Change(offer)
+    asked = {**offer, "sign_in": new_request(now)}
+    data = {"id": offer["_id"], "sign_in": announced(asked["sign_in"])}
+    return Change(asked, (new_event(SOURCE, SIGN_IN_REQUESTED, offer["_id"], data),))
 
 
 def unconfirmed_too_long(offer: dict[str, Any], now: str) -> bool:

@@ -6,8 +6,8 @@ from datetime import date
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from shared import reference
-from shared.schemas import (NonEmptyPatch, PageQuery, Phone, SkillCode, SlotSchema, StrictSchema, Text,
-                            UniqueList, district_field, languages_field, page_schema, skills_field)
+from shared.schemas import (SESSION_TOKEN, NonEmptyPatch, PageQuery, Phone, SkillCode, SlotSchema, StrictSchema,
+                            Text, UniqueList, district_field, languages_field, page_schema, skills_field)
 from services.offers.model import STATUSES
 
 CHANNELS = ("email", "sms")
@@ -85,10 +85,19 @@ class OfferOut(StrictSchema):
         metadata={"description": "Only to the service token, while an address waits to be confirmed: when the "
                                  "waiting confirmation request was made. Notify writes a request's message only "
                                  "while it is the waiting one; no response carries a confirmation link."})
+    sign_in_requested_at = fields.String(
+        metadata={"description": "Only to the service token, while a sign-in link waits to be used: when it was "
+                                 "asked for. No response carries a sign-in link."})
 
 
 class OfferCreated(OfferOut):
     manage_token = fields.String(metadata={"description": "Shown once; the volunteer's credential for this offer."})
+
+
+class OfferSession(StrictSchema):
+    token = fields.String(metadata=SESSION_TOKEN)
+    offer_id = fields.String(metadata={"description": "The offer the session is for."})
+    expires_at = fields.String(metadata={"description": "When the session ends."})
 
 
 class OffersQuery(PageQuery):

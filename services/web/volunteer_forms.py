@@ -1,8 +1,8 @@
 """The volunteer's offer form, one class for signing up and for editing: about you, what you can do, where,
 when (rows added without JavaScript), and the rest.
 
-Fields are plain strings where the web only passes the value on; `views.volunteer_offer` turns the form's
-data into the contract's JSON, and the offers service decides what is valid.
+Fields carry no validators: `views.volunteer_offer` turns the form's data into the contract's JSON, and the
+offers service decides what is valid (required answers included), so one answer names every problem.
 """
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from flask_wtf import FlaskForm
 from wtforms import Form
 from wtforms.fields import (FieldList, FormField, RadioField, SelectField, SelectMultipleField, StringField,
                             TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length
 
 from services.web.catalogue import district_choices, skill_choices
 from services.web.texts import lazy
@@ -32,8 +31,6 @@ WEEKDAY_CHOICES = [
 ]
 WHOLE_MUNICIPALITY = ("all", lazy("Hele kommunen", "The whole municipality"))
 CHANNEL_CHOICES = [("email", lazy("E-post", "E-mail")), ("sms", lazy("SMS", "Text message (SMS)"))]
-NO_DISTRICT = lazy("Velg minst ett område, eller hele kommunen.",
-                   "Choose at least one area, or the whole municipality.")
 YES_NO = [("yes", lazy("Ja", "Yes")), ("no", lazy("Nei", "No"))]
 
 
@@ -56,19 +53,14 @@ class DateRow(Form):
 class OfferForm(FlaskForm):
     """The questions of an offer, in the order the page asks them."""
 
-    name = StringField(lazy("Navn", "Name"), validators=[
-        InputRequired(lazy("Skriv navnet ditt.", "Enter your name.")), Length(max=200)])
-    email = StringField(lazy("E-postadresse", "E-mail address"), validators=[
-        InputRequired(lazy("Skriv e-postadressen din.", "Enter your e-mail address.")),
-        Length(max=254, message=lazy("E-postadressen er for lang.", "The e-mail address is too long."))])
+    name = StringField(lazy("Navn", "Name"))
+    email = StringField(lazy("E-postadresse", "E-mail address"))
     phone = StringField(lazy("Mobilnummer (valgfritt)", "Mobile number (optional)"))
     birth_year = StringField(lazy("Fødselsår (valgfritt)", "Year of birth (optional)"))
     languages = SelectMultipleField(lazy("Språk du snakker", "Languages you speak"), choices=LANGUAGE_CHOICES,
                                     default=["nb"])
-    skills = SelectMultipleField(lazy("Hva kan du hjelpe med?", "What can you help with?"), validators=[
-        DataRequired(lazy("Velg minst én ting du kan hjelpe med.", "Choose at least one thing you can help with."))])
-    districts = SelectMultipleField(lazy("Hvor i kommunen kan du hjelpe?", "Where in the municipality can you help?"),
-                                    validators=[DataRequired(NO_DISTRICT)])
+    skills = SelectMultipleField(lazy("Hva kan du hjelpe med?", "What can you help with?"))
+    districts = SelectMultipleField(lazy("Hvor i kommunen kan du hjelpe?", "Where in the municipality can you help?"))
     weekly = FieldList(FormField(WeeklyRow), min_entries=1, max_entries=MAX_ROWS)
     dates = FieldList(FormField(DateRow), min_entries=1, max_entries=MAX_ROWS)
     police_certificate = RadioField(lazy("Har du politiattest?", "Do you have a police certificate?"),

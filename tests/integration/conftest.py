@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from shared import confirmation
+from shared import confirmation, signin
 from shared.config import Config
 from services.needs.app import DB_NAME as NEEDS_DB, create_app as create_needs_app
 from services.offers.app import DB_NAME as OFFERS_DB, create_app as create_offers_app
@@ -141,6 +141,24 @@ def confirm_through_link(client: FlaskClient, path: str) -> None:
     """Press the button of the confirmation link of the resource at `path`."""
     response = client.post(confirmation_path(client, path))
     assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def sign_in_code(client: FlaskClient, kind: str, subject_id: str) -> str:
+    """The code of the waiting sign-in link of an offer or organisation (kind "offers" or "organisations"),
+    made as notify makes it for the mail: from the stored request, signed with the service's own config."""
+    deps = client.application.extensions["deps"]
+    doc = deps.repo.db[kind].find_one({"_id": subject_id})
+    assert doc is not None and doc.get("sign_in"), f"no sign-in request stored for {kind}/{subject_id}"
+    make = signin.offer_link if kind == "offers" else signin.contact_link
+    return make(deps.config, subject_id, doc["sign_in"]).rsplit("/", 1)[1]
+
+
+def signed_in(client: FlaskClient, kind: str, subject_id: str, email: str) -> dict[str, Any]:
+    """Ask the service for a sign-in link to the address and redeem it: the session."""
+    assert client.post("/sign-in", json={"email": email}).status_code == 202
+    response = client.post("/sessions", json={"code": sign_in_code(client, kind, subject_id)})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.get_json()
 
 
 def create_offer(client: FlaskClient, confirmed: bool = True, **changes: Any) -> dict[str, Any]:

@@ -156,6 +156,17 @@ def test_introspection_answers_any_json_within_the_contract(offers_client, needs
 
 
 @FUZZ
+@given(body=json_values | json_objects | st.fixed_dictionaries({"email": json_values})
+       | st.fixed_dictionaries({"code": json_values}))
+def test_sign_in_and_sessions_answer_any_json_within_the_contract(offers_client, needs_client, body):
+    for client in (offers_client, needs_client):
+        for path in ("/sign-in", "/sessions"):
+            response = client.post(path, json=body)
+            assert_answered_within_contract(response)
+            assert response.status_code in (202, 400, 404, 410, 422), response.get_data(as_text=True)
+
+
+@FUZZ
 @given(key=st.sampled_from(["need_id", "offer_id", "x"]), value=id_like, raw=raw_query_strings)
 def test_match_listing_answers_any_query_within_the_contract(matcher_client, key, value, raw):
     for response in (matcher_client.get("/matches", query_string={key: value}, headers=STAFF),
@@ -185,5 +196,6 @@ def test_any_answer_link_code_is_a_page_never_an_error(matcher_client, code, met
 def test_any_authorization_header_is_answered_within_the_contract(offers_client, offer, header):
     for response in (offers_client.get(f"/offers/{offer['id']}", headers={"Authorization": header}),
                      offers_client.patch(f"/offers/{offer['id']}", json={"note": "x"},
-                                         headers={"Authorization": header})):
+                                         headers={"Authorization": header}),
+                     offers_client.delete("/sessions/current", headers={"Authorization": header})):
         assert_answered_within_contract(response)

@@ -103,16 +103,22 @@ def confirm_address(apis, email: str) -> None:
     assert requests.post(apis["offers"] + urlsplit(link).path, timeout=5).status_code == 200
 
 
-def test_a_sign_up_with_errors_shows_the_summary_beside_the_fields_and_keeps_the_input(web, apis):
-    fields = signup(email="kari-at-example.no", **{"weekly-0-start_time": "18:00", "weekly-0-end_time": "17:00"})
+def test_a_sign_up_with_errors_shows_them_all_in_the_summary_and_beside_the_fields_and_keeps_the_input(web, apis):
+    fields = signup(email="kari-at-example.no", districts=[],
+                    **{"weekly-0-start_time": "18:00", "weekly-0-end_time": "17:00", "dates-0-day": "neste fredag",
+                       "dates-0-start_time": "10:00", "dates-0-end_time": "12:00"})
     response = submit(web, "/bli-frivillig", fields)
     page = text_of(response)
     assert response.status_code == 422
-    assert 'class="error-summary"' in page
-    assert '<a href="#email">Skriv en gyldig e-postadresse' in page
-    assert '<a href="#weekly-0-end_time">Fast tid 1: Sluttid må være etter starttid.</a>' in page
+    summary = page[page.index('class="error-summary"'):page.index("</ul>", page.index('class="error-summary"'))]
+    assert summary.count("<li>") == 4, summary
+    assert '<a href="#email">Skriv en gyldig e-postadresse' in summary
+    assert '<a href="#districts">Velg minst ett område' in summary
+    assert '<a href="#weekly-0-end_time">Fast tid 1: Sluttid må være etter starttid.</a>' in summary
+    assert '<a href="#dates-0-day">Dato 1: Skriv datoen som dd.mm.åååå' in summary  # the web's own reading
     assert re.search(r'id="weekly-0-end_time-error">.*Sluttid må være etter starttid.</p>', page)
     assert 'value="kari-at-example.no"' in page and 'value="18:00"' in page and 'value="Kari Nordmann"' in page
+    assert 'value="neste fredag"' in page
     assert '<option selected value="2">' in page and 'value="visiting_friend" checked' in page
     assert stored_offer(apis, "kari-at-example.no") is None
 
@@ -134,6 +140,8 @@ def test_a_sign_up_creates_the_offer_and_lands_on_min_side_asking_to_confirm_the
     assert response.status_code == 200 and "<h1>Min side</h1>" in page
     assert "Sjekk e-posten din og trykk på lenken for å bekrefte adressen" in page
     assert any(form["action"] == "/min-side/bekreftelse" for form in forms_of(page))
+    again = web.post("/min-side/bekreftelse", data={"csrf_token": csrf(page)}, follow_redirects=True)
+    assert "Vi sendte en lenke for under ti minutter siden" in text_of(again)  # the first is only just sent
     offer = offer_as_staff(apis, stored_offer(apis, fields["email"])["_id"])
     assert offer["status"] == "pending_confirmation"
     assert offer["volunteer"] == {"name": "Kari Nordmann", "email": fields["email"], "phone": None,
@@ -146,6 +154,9 @@ def test_a_sign_up_creates_the_offer_and_lands_on_min_side_asking_to_confirm_the
 def test_editing_shows_the_offer_and_saves_the_change(web, apis, volunteer):
     page = text_of(web.get("/min-side/endre"))
     assert 'value="Kari Nordmann"' in page and 'value="1958"' in page and '<option selected value="2">' in page
+    refused = submit(web, "/min-side/endre", {**volunteer, "phone": "12", "contact_channels": ["email", "sms"]})
+    assert refused.status_code == 422
+    assert '<a href="#phone">Skriv et gyldig mobilnummer' in text_of(refused) and 'value="12"' in text_of(refused)
     changed = {**volunteer, "note": "Har bil.", "districts": ["all"], "weekly-0-end_time": "21:00"}
     response = submit(web, "/min-side/endre", changed, follow=True)
     assert response.status_code == 200 and "Endringene er lagret" in text_of(response)

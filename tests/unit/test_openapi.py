@@ -30,3 +30,19 @@ def test_offer_schema_in_openapi_names_the_contract_fields():
     offer_in = next(s for name, s in schemas.items() if name.startswith("OfferIn"))
     assert {"volunteer", "skills", "districts", "availability", "police_certificate", "max_active_matches",
             "headcount", "contact_channels"} <= set(offer_in["properties"])
+
+
+SIGN_IN_PATHS = {
+    "offers": ["/sign-in", "/sessions", "/sessions/current"],
+    "needs": ["/sign-in", "/sessions", "/sessions/current", "/organisations/me/needs"],
+}
+
+
+@pytest.mark.parametrize("service", SIGN_IN_PATHS)
+def test_openapi_documents_sign_in_sessions_and_the_organisations_own_needs(service):
+    app = importlib.import_module(f"services.{service}.app").create_app(Config(testing=True))
+    paths = app.test_client().get("/openapi.json").get_json()["paths"]
+    assert set(SIGN_IN_PATHS[service]) <= set(paths)
+    assert {"202"} <= set(paths["/sign-in"]["post"]["responses"])
+    assert {"201", "404", "410", "422"} <= set(paths["/sessions"]["post"]["responses"])
+    assert "204" in paths["/sessions/current"]["delete"]["responses"]

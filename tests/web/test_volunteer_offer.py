@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from services.web.views.volunteer_errors import BAD_BIRTH_YEAR, NEED_DATE, NEED_DAY, NEED_END, NO_TIMES
+from services.web.views.volunteer_errors import NEED_DATE, NEED_END
 from services.web.views.volunteer_offer import calendar_day, clock, form_data, offer_body
 
 EMPTY_WEEKLY = {"weekday": "", "start_time": "", "end_time": ""}
@@ -40,7 +40,7 @@ def test_each_slot_remembers_the_form_row_it_came_from_and_empty_rows_are_left_o
     single = {"day": "3.12.2030", "start_time": "10", "end_time": "11"}
     draft = offer_body(filled(weekly=[EMPTY_WEEKLY, {"weekday": "5", "start_time": "9", "end_time": "12"}],
                               dates=[EMPTY_DATE, EMPTY_DATE, single]))
-    assert draft.rows == ["weekly-1", "dates-2"]
+    assert draft.rows == ["weekly-1", "dates-2"] and draft.problems == {}
     assert draft.body["availability"][1] == {"start": "2030-12-03T10:00:00+01:00", "end": "2030-12-03T11:00:00+01:00"}
 
 
@@ -58,15 +58,23 @@ def test_dates_are_read_as_browsers_and_people_write_them(written, read):
     assert (day.isoformat() if day else None) == read
 
 
-def test_a_half_filled_row_says_what_is_missing_beside_each_field():
-    draft = offer_body(filled(weekly=[{"weekday": "", "start_time": "17:00", "end_time": ""}],
-                              dates=[{"day": "neste fredag", "start_time": "10:00", "end_time": "12:00"}]))
-    assert draft.problems == {"weekly-0-weekday": NEED_DAY, "weekly-0-end_time": NEED_END, "dates-0-day": NEED_DATE}
+def test_what_is_left_empty_or_unreadable_is_sent_for_the_service_to_name():
+    draft = offer_body(filled(name="", birth_year="nitten", max_active_matches="", skills=[], districts=[],
+                              weekly=[{"weekday": "", "start_time": "halv fem", "end_time": ""}], dates=[EMPTY_DATE]))
+    assert draft.problems == {}
+    assert draft.body["availability"] == [{"start_time": "halv fem"}]
+    assert draft.body["volunteer"]["birth_year"] == "nitten" and draft.body["max_active_matches"] is None
+    assert (draft.body["volunteer"]["name"], draft.body["skills"], draft.body["districts"]) == ("", [], [])
 
 
-def test_a_form_without_any_time_asks_for_one_at_the_first_row():
-    draft = offer_body(filled(weekly=[EMPTY_WEEKLY], dates=[EMPTY_DATE], birth_year="nitten"))
-    assert draft.problems == {"weekly-0-weekday": NO_TIMES, "birth_year": BAD_BIRTH_YEAR}
+def test_a_form_without_any_time_sends_none():
+    assert offer_body(filled(weekly=[EMPTY_WEEKLY], dates=[EMPTY_DATE])).body["availability"] == []
+
+
+def test_a_date_row_the_web_cannot_read_says_so_and_becomes_a_slot_the_service_refuses():
+    draft = offer_body(filled(dates=[{"day": "neste fredag", "start_time": "10:00", "end_time": "tolv"}]))
+    assert draft.problems == {"dates-0-day": NEED_DATE, "dates-0-end_time": NEED_END}
+    assert draft.body["availability"][1] == {} and draft.rows == ["weekly-0", "dates-0"]
 
 
 def test_an_offer_read_back_fills_the_form_and_leaves_out_dates_that_are_over():

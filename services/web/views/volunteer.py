@@ -15,7 +15,7 @@ from services.web.forms import add_error, all_fields, show_api_errors
 from services.web.session import VOLUNTEER, requires
 from services.web.texts import language, tr
 from services.web.views.volunteer_matches import cards
-from services.web.views.volunteer_errors import in_row, place
+from services.web.views.volunteer_errors import in_row, place, row_of
 from services.web.views.volunteer_offer import Draft, form_data, offer_body
 from services.web.volunteer_forms import MAX_ROWS, OfferForm
 
@@ -27,23 +27,28 @@ def _offer_path(who: people.Person) -> str:
     return f"/offers/{quote(who.subject_id or '', safe='')}"
 
 
-def _checked(form: OfferForm) -> Draft | None:
-    """The body to send, or None when the form shows errors already (the web's own, before asking the API)."""
-    valid = form.validate()
+def _drafted(form: OfferForm) -> Draft:
+    """The body to send, with what the web itself could not read already beside its fields."""
     draft = offer_body(form.data)
     by_name = {field.name: field for field in all_fields(form)}
     for name, message in draft.problems.items():
         add_error(by_name[name], in_row(name, message))
-    return draft if valid and not draft.problems else None
+    return draft
 
 
 def _show_refusal(form: OfferForm, error: ApiError, draft: Draft) -> None:
-    """A 422's field paths beside the fields; anything else is the app's error page."""
+    """A 422's field paths beside the fields (a row the web could not read keeps the web's own message);
+    anything else is the app's error page."""
     if error.status != 422:
         raise error
+
     def where(path: str) -> tuple[str, str] | None:
         found = place(path, error.fields.get(path, []), draft.rows)
-        return (found[0], in_row(*found)) if found else None
+        if not found:
+            return None
+        mine = [name for name in draft.problems if row_of(name) and row_of(name) == row_of(found[0])]
+        name, message = (mine[0], draft.problems[mine[0]]) if mine else found
+        return name, in_row(name, message)
     show_api_errors(form, error, where)
 
 
@@ -65,9 +70,7 @@ def signup():
     form = OfferForm()
     if request.method == "GET" or _added_row(form):
         return _offer_page("volunteer_signup.html", form)
-    draft = _checked(form)
-    if draft is None:
-        return _offer_page("volunteer_signup.html", form, 422)
+    draft = _drafted(form)
     try:
         created = api().post("offers", "/offers", json=draft.body)
     except ApiError as error:
@@ -152,9 +155,7 @@ def edit(who):
     form = OfferForm()
     if _added_row(form):
         return _offer_page("volunteer_edit.html", form, offer=offer)
-    draft = _checked(form)
-    if draft is None:
-        return _offer_page("volunteer_edit.html", form, 422, offer=offer)
+    draft = _drafted(form)
     try:
         changed = api().patch("offers", _offer_path(who), who.token, json=draft.body)
     except ApiError as error:

@@ -71,6 +71,12 @@ def _slot_field(row: str, key: str | None, reasons: list[str]) -> tuple[str, Laz
     return first, INCOMPLETE_ROW
 
 
+def row_of(name: str) -> str | None:
+    """The row a field belongs to ("weekly-1" for "weekly-1-end_time"), or None for a field of its own."""
+    found = _ROW_FIELD.match(name)
+    return f"{found.group(1)}-{found.group(2)}" if found else None
+
+
 def in_row(name: str, message: Lazy) -> str:
     """A message as the page shows it, naming the row when it is about one ("Fast tid 2: ..."), since the error
     summary lists the rows' messages together."""

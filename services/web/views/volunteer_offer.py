@@ -1,7 +1,8 @@
 """The offer form's data as the contract's POST /offers body, and an offer back as form data.
 
 Pure functions of plain data (what `OfferForm.data` holds), so they are tested without a server. The web
-parses only what it must to write the JSON (numbers, dates, clock times); every rule stays in the service.
+reads only what it must to write the JSON (dates and clock times into instants); every rule, required
+fields included, stays in the service, so one answer names every problem in the form.
 """
 from __future__ import annotations
 
@@ -13,8 +14,7 @@ from typing import Any
 from shared.timeslots import OSLO, oslo_instant
 from shared.wording import local_time
 from services.web.texts import Lazy
-from services.web.views.volunteer_errors import (BAD_BIRTH_YEAR, BAD_COUNT, DATES, NEED_DATE, NEED_DAY, NEED_END,
-                                                 NEED_START, NO_TIMES, WEEKLY)
+from services.web.views.volunteer_errors import DATES, NEED_DATE, NEED_END, NEED_START, WEEKLY
 
 _CLOCK = re.compile(r"^\s*([01]?\d|2[0-3])(?:[:.]?([0-5]\d))?\s*$")
 _NORWEGIAN_DATE = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*$")
@@ -23,7 +23,7 @@ _NORWEGIAN_DATE = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*$")
 @dataclass
 class Draft:
     """The body to send, the form row behind each `availability` entry ("weekly-0"), and what the web could
-    not even write down (field name -> message)."""
+    not even write down (field name -> message; the body is then one the service refuses)."""
 
     body: dict[str, Any]
     rows: list[str] = field(default_factory=list)
@@ -57,71 +57,66 @@ def _blank(row: dict[str, Any]) -> bool:
     return not any((value or "").strip() for value in row.values())
 
 
-def _times(row: dict[str, Any], name: str, problems: dict[str, Lazy]) -> tuple[str | None, str | None]:
-    """The row's start and end as HH:MM, with a problem noted for each that is missing or no clock time."""
-    found = clock(row.get("start_time")), clock(row.get("end_time"))
-    for key, value, problem in (("start_time", found[0], NEED_START), ("end_time", found[1], NEED_END)):
-        if value is None:
+def weekly_slot(row: dict[str, Any]) -> dict[str, Any]:
+    """A weekly row as a slot: what is left empty is left out and what is no clock time is sent as written,
+    for the service to name."""
+    slot: dict[str, Any] = {}
+    weekday = (row.get("weekday") or "").strip()
+    if weekday:
+        slot["weekday"] = int(weekday) if weekday.isdigit() else weekday
+    for key in ("start_time", "end_time"):
+        text = (row.get(key) or "").strip()
+        if text:
+            slot[key] = clock(text) or text
+    return slot
+
+
+def date_slot(row: dict[str, Any], name: str, problems: dict[str, Lazy]) -> dict[str, Any]:
+    """A single-date row as a period in Oslo time. When its date or a time cannot be read, the problem is noted
+    beside the field and the slot is {}, which the service refuses: so the offer is never saved, and the
+    service's answer still names every other problem in the form at once."""
+    day, start, end = calendar_day(row.get("day")), clock(row.get("start_time")), clock(row.get("end_time"))
+    read = (("day", day, NEED_DATE), ("start_time", start, NEED_START), ("end_time", end, NEED_END))
+    for key, found, problem in read:
+        if found is None:
             problems[f"{name}-{key}"] = problem
-    return found
+    if day is None or start is None or end is None:
+        return {}
+    return {"start": oslo_iso(day, start), "end": oslo_iso(day, end)}
 
 
 def availability(data: dict[str, Any], problems: dict[str, Lazy]) -> tuple[list[dict[str, Any]], list[str]]:
     """The filled-in rows as contract slots (weekly first, then single dates), and the row behind each."""
-    slots, rows, filled = [], [], 0
-    for index, row in enumerate(data.get(WEEKLY) or []):
-        name = f"{WEEKLY}-{index}"
-        if _blank(row):
-            continue
-        filled += 1
-        start, end = _times(row, name, problems)
-        if not (row.get("weekday") or "").isdigit():
-            problems[f"{name}-weekday"] = NEED_DAY
-        elif start and end:
-            slots.append({"weekday": int(row["weekday"]), "start_time": start, "end_time": end})
-            rows.append(name)
-    for index, row in enumerate(data.get(DATES) or []):
-        name = f"{DATES}-{index}"
-        if _blank(row):
-            continue
-        filled += 1
-        start, end = _times(row, name, problems)
-        day = calendar_day(row.get("day"))
-        if day is None:
-            problems[f"{name}-day"] = NEED_DATE
-        elif start and end:
-            slots.append({"start": oslo_iso(day, start), "end": oslo_iso(day, end)})
-            rows.append(name)
-    if not filled:
-        problems[f"{WEEKLY}-0-weekday"] = NO_TIMES
+    slots, rows = [], []
+    for kind in (WEEKLY, DATES):
+        for index, row in enumerate(data.get(kind) or []):
+            if not _blank(row):
+                name = f"{kind}-{index}"
+                slots.append(weekly_slot(row) if kind == WEEKLY else date_slot(row, name, problems))
+                rows.append(name)
     return slots, rows
 
 
-def _whole(text: str | None) -> int | None:
+def _number(text: str | None) -> int | str | None:
+    """A whole number as int; empty as None; anything else as written (the service takes only numbers)."""
     text = (text or "").strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isdigit() else (text or None)
 
 
 def offer_body(data: dict[str, Any]) -> Draft:
     """The contract's offer JSON from the form's data; optional fields left empty are sent as null, so an edit
-    clears them."""
+    clears them. The service checks it all; the web only writes it down."""
     problems: dict[str, Lazy] = {}
-    birth_year = _whole(data.get("birth_year"))
-    if (data.get("birth_year") or "").strip() and birth_year is None:
-        problems["birth_year"] = BAD_BIRTH_YEAR
-    count = _whole(data.get("max_active_matches"))
-    if count is None:
-        problems["max_active_matches"] = BAD_COUNT
     slots, rows = availability(data, problems)
     body = {
         "volunteer": {"name": (data.get("name") or "").strip(), "email": (data.get("email") or "").strip(),
-                      "phone": (data.get("phone") or "").strip() or None, "birth_year": birth_year,
+                      "phone": (data.get("phone") or "").strip() or None, "birth_year": _number(data.get("birth_year")),
                       "languages": list(data.get("languages") or [])},
         "skills": list(data.get("skills") or []),
         "districts": list(data.get("districts") or []),
         "availability": slots,
         "police_certificate": data.get("police_certificate") == "yes",
-        "max_active_matches": count,
+        "max_active_matches": _number(data.get("max_active_matches")),
         "contact_channels": list(data.get("contact_channels") or []),
         "note": (data.get("note") or "").strip() or None,
     }
