@@ -7,9 +7,10 @@ from typing import Any
 from shared.auth import Caller
 from shared.directory import SERVICE, STAFF, Directory, TokenInfo, is_uuid
 from shared.errors import Forbidden, NotFound, Unauthorized
-from services.matcher.lifecycle import EXPIRED as EXPIRED_STATUS, ORGANISATION, PROPOSED, VOLUNTEER, is_expired
+from services.matcher.lifecycle import (EXPIRED as EXPIRED_STATUS, ORGANISATION, PROPOSED, VOLUNTEER, contact_shown,
+                                        is_expired)
 
-READ, ANSWER, LIST = "read", "answer", "list"
+READ, ANSWER, LIST, CONTACT = "read", "answer", "list", "contact"
 OPEN, DECIDED, EXPIRED = "open", "decided", "expired"
 
 
@@ -49,12 +50,25 @@ def authorize(who: TokenInfo, action: str, resource: dict[str, Any]) -> str | No
     READ a match: staff, services and both sides; 404 to anyone else, to whom it is private.
     ANSWER a proposal: only the two sides (403 for staff and services, 404 for anyone else).
     LIST one need's or one offer's matches: staff and the owner; 403 for everyone else.
+    CONTACT, the other side's contact details: staff, and each side once the match shows them (403 before, and
+    to services); 404 to anyone else.
     """
     side = side_of(who, resource)
     if action == READ:
         if who.kind in (STAFF, SERVICE) or side:
             return side
         raise NotFound("No such match.")
+    if action == CONTACT:
+        if who.kind == STAFF:
+            return None
+        if who.kind == SERVICE:
+            raise Forbidden("Services ask the owning service for contact details.")
+        if not side:
+            raise NotFound("No such match.")
+        if contact_shown(resource, side):
+            return side
+        raise Forbidden("The organisation sees the volunteer's contact once the volunteer has accepted, and the "
+                        "volunteer the organisation's once the match is confirmed.")
     if action == ANSWER:
         if who.kind in (STAFF, SERVICE):
             raise Forbidden("Only the volunteer or the organisation can answer a proposal.")

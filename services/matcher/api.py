@@ -14,9 +14,9 @@ from shared.http import ServiceBlueprint, deps
 from shared.ratelimit import limited_write
 from shared.reference import district_name
 from shared.wording import format_at, format_when, local_time
-from services.matcher import access, handlers, stats
+from services.matcher import access, contact, handlers, stats
 from services.matcher.lifecycle import ORGANISATION, VOLUNTEER, public_view, waiting_for
-from services.matcher.schemas import AnswerForm, MatchesQuery, MatchList, MatchOut
+from services.matcher.schemas import AnswerForm, MatchContact, MatchesQuery, MatchList, MatchOut
 
 blp = ServiceBlueprint("matches", __name__, description="Matches between offers and needs")
 
@@ -67,6 +67,17 @@ def get_match(match_id):
     match = handlers.get_match(access.match_id_of(match_id), d.repo)
     access.authorize(who, access.READ, match)
     return _view(match)
+
+
+@blp.route("/matches/<match_id>/contact")
+@blp.response(200, MatchContact)
+def get_contact(match_id):
+    """The other side's contact details: the volunteer's to the organisation once the volunteer has accepted, the
+    organisation's to the volunteer once the match is confirmed, both to staff."""
+    d = deps()
+    who = _who()
+    match = handlers.get_match(access.match_id_of(match_id), d.repo)
+    return contact.contact_of(match, access.authorize(who, access.CONTACT, match), d.clients)
 
 
 def _ttl(config) -> timedelta:

@@ -139,6 +139,14 @@ def cancel(match: dict[str, Any], reason: str, now: datetime) -> Change:
     return Change(cancelled, (match_event("match.cancelled", cancelled, reason=reason, was_confirmed=was_confirmed),))
 
 
+def contact_shown(match: dict[str, Any], role: str) -> bool:
+    """Whether one side may see the other's contact details: the organisation once the volunteer has accepted
+    (while the match is live), the volunteer once the match is confirmed."""
+    if role == ORGANISATION:
+        return match["status"] in LIVE and VOLUNTEER in match["accepted_by"]
+    return match["status"] == CONFIRMED
+
+
 def public_view(match: dict[str, Any]) -> dict[str, Any]:
     """What the contract shows of a match."""
     keys = ("need_id", "offer_id", "organisation_id", "status", "slots", "score", "reasons", "accepted_by",

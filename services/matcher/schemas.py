@@ -42,6 +42,27 @@ class MatchOut(StrictSchema):
     cancel_reason = fields.String()
 
 
+class PersonContact(StrictSchema):
+    name = fields.String()
+    email = fields.String()
+    phone = fields.String(allow_none=True)
+
+
+class OrganisationContact(StrictSchema):
+    id = fields.String()
+    name = fields.String()
+    unit = fields.String(allow_none=True, metadata={"description": "A municipal service's unit."})
+    contact = fields.Nested(PersonContact)
+
+
+class MatchContact(StrictSchema):
+    id = fields.String(metadata={"description": "The match."})
+    volunteer = fields.Nested(PersonContact, metadata={
+        "description": "To the organisation once the volunteer has accepted (while the match is live), and to staff."})
+    organisation = fields.Nested(OrganisationContact, metadata={
+        "description": "To the volunteer once the match is confirmed, and to staff."})
+
+
 class MatchList(StrictSchema):
     items = fields.List(fields.Nested(MatchOut))
 

@@ -175,10 +175,10 @@ def test_match_listing_answers_any_query_within_the_contract(matcher_client, key
 
 
 @FUZZ
-@given(match_id=id_like, verb=st.sampled_from(["", "/accept", "/decline"]))
+@given(match_id=id_like, verb=st.sampled_from(["", "/accept", "/decline", "/contact"]))
 def test_match_paths_answer_any_id_within_the_contract(matcher_client, match_id, verb):
-    response = matcher_client.open(f"/matches/{quote(match_id, safe='')}{verb}", method="POST" if verb else "GET",
-                                   headers=STAFF)
+    method = "POST" if verb in ("/accept", "/decline") else "GET"
+    response = matcher_client.open(f"/matches/{quote(match_id, safe='')}{verb}", method=method, headers=STAFF)
     assert_answered_within_contract(response)
 
 

@@ -176,3 +176,17 @@ def test_holding_again_for_the_same_match_changes_nothing_and_releasing_gives_th
     once = lifecycle.hold_slots({"_id": "need-1", "holds": []}, states(match), match, 1, NOW, LEASE)
     assert lifecycle.hold_slots(once, states(match), match, 1, NOW, LEASE)["holds"] == once["holds"]
     assert lifecycle.release_slots(once, match["_id"])["holds"] == []
+
+
+@pytest.mark.parametrize("state, organisation_sees, volunteer_sees", [
+    ({"status": "proposed", "accepted_by": []}, False, False),
+    ({"status": "proposed", "accepted_by": ["volunteer"]}, True, False),
+    ({"status": "confirmed", "accepted_by": ["organisation", "volunteer"]}, True, True),
+    ({"status": "declined", "accepted_by": ["volunteer"]}, False, False),
+    ({"status": "expired", "accepted_by": ["volunteer"]}, False, False),
+    ({"status": "cancelled", "accepted_by": ["organisation", "volunteer"]}, False, False),
+])
+def test_each_side_sees_the_others_contact_only_as_far_as_the_match_has_come(state, organisation_sees,
+                                                                             volunteer_sees):
+    assert lifecycle.contact_shown(state, ORGANISATION) is organisation_sees
+    assert lifecycle.contact_shown(state, VOLUNTEER) is volunteer_sees

@@ -46,3 +46,9 @@ def test_openapi_documents_sign_in_sessions_and_the_organisations_own_needs(serv
     assert {"202"} <= set(paths["/sign-in"]["post"]["responses"])
     assert {"201", "404", "410", "422"} <= set(paths["/sessions"]["post"]["responses"])
     assert "204" in paths["/sessions/current"]["delete"]["responses"]
+
+
+def test_openapi_documents_the_contact_details_of_a_match():
+    app = importlib.import_module("services.matcher.app").create_app(Config(testing=True))
+    paths = app.test_client().get("/openapi.json").get_json()["paths"]
+    assert "200" in paths["/matches/{match_id}/contact"]["get"]["responses"]
