@@ -25,6 +25,7 @@ from shared.clock import from_iso, to_iso
 from shared.config import Config
 from shared.errors import InvalidLink, LinkGone
 from shared.events import Change, Event
+from shared.http import deps
 
 OFFER_PURPOSE, CONTACT_PURPOSE = "confirm-offer", "confirm-contact"
 VALID_FOR = timedelta(days=7)
@@ -157,7 +158,8 @@ def _environment() -> Environment:
 
 def page(subject: str, outcome: str) -> tuple[str, int, dict[str, str]]:
     """The confirmation page ("offer" or "contact") for an outcome, as a Flask response tuple."""
-    html = _environment().get_template("confirm_address.html.j2").render(subject=subject, outcome=outcome)
+    html = _environment().get_template("confirm_address.html.j2").render(
+        subject=subject, outcome=outcome, web_url=deps().config.web_url.rstrip("/"))
     return html, PAGE_STATUS[outcome], {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
                                         "Referrer-Policy": "no-referrer"}
 
