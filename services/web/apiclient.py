@@ -12,6 +12,7 @@ import requests
 from flask import current_app, request
 
 from shared.config import Config
+from shared.ratelimit import client_address
 
 TIMEOUT_SECONDS = 5.0
 
@@ -34,6 +35,7 @@ class ApiClient:
     """One requests.Session per app; service names are the contract's (offers, needs, matcher, notify)."""
 
     def __init__(self, config: Config):
+        self.config = config
         self.bases = {"offers": config.offers_url, "needs": config.needs_url, "matcher": config.matcher_url,
                       "notify": config.notify_url}
         self.http = requests.Session()
@@ -41,7 +43,9 @@ class ApiClient:
     def call(self, method: str, service: str, path: str, token: str | None = None,
              json: Any = None, params: dict[str, Any] | None = None) -> Any:
         """The JSON body of a 2xx answer (None when empty); ApiError for 4xx, ApiUnavailable otherwise."""
-        headers = {"X-Forwarded-For": request.remote_addr or ""} if request else {}
+        # the person's address, so the services' per-address limits count each person (they believe it from
+        # the peers in their TRUSTED_PROXIES); behind an ingress the web reads it the same way
+        headers = {"X-Forwarded-For": client_address(self.config)} if request else {}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         try:
