@@ -68,8 +68,10 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     if request.endpoint != "static" and (people.person() is not None or response.mimetype != "text/html"
-                                         or request.method != "GET"):
-        headers["Cache-Control"] = "no-store"  # personal data, or an answer to a form
+                                         or request.method != "GET" or "code" in (request.view_args or {})):
+        headers["Cache-Control"] = "no-store"  # personal data, an answer to a form, or a page a link's code opened
+    if "code" in (request.view_args or {}):
+        headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
