@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
@@ -96,6 +97,31 @@ def visit(page: Page, go: str | Locator | Callable[[], object], name: str) -> Re
     check_accessibility(page, name)
     screenshot(page, name)
     return response
+
+
+def reload_until(page: Page, ready: Callable[[], bool], name: str, timeout: float = 60) -> None:
+    """Reload the page, as a person waiting for news would, until ready() says it shows what the test waits for
+    (the services work in the background); then check and photograph it once."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if time.monotonic() > deadline:
+            screenshot(page, f"{name}-not-yet")
+            raise AssertionError(f"{name}: {page.url} still not as awaited after {timeout:.0f} s; it shows:\n"
+                                 + page.get_by_role("main").inner_text())
+        time.sleep(1)
+        page.reload()
+    check_accessibility(page, name)
+    screenshot(page, name)
+
+
+def shows(locator: Locator) -> Callable[[], bool]:
+    """For reload_until: the locator finds something."""
+    return lambda: locator.count() > 0
+
+
+def lacks(locator: Locator) -> Callable[[], bool]:
+    """For reload_until: the locator finds nothing."""
+    return lambda: locator.count() == 0
 
 
 def mails_to(system, address: str) -> int:

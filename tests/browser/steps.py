@@ -58,10 +58,57 @@ def fill_organisation(page: Page, organisation: dict) -> None:
     page.get_by_label("E-postadresse").fill(organisation["email"])
 
 
-def register_organisation(page: Page, system, organisation: dict) -> None:
+def register_organisation(page: Page, organisation: dict) -> None:
     """From the front page to Våre behov, waiting for the contact's address to be confirmed."""
     visit(page, "/", "organisasjon-forside")
     visit(page, page.get_by_role("link", name="For organisasjoner"), "organisasjon-registrer")
     fill_organisation(page, organisation)
     visit(page, page.get_by_role("button", name="Registrer organisasjonen"), "vare-behov-bekreft-adressen")
     expect(page.get_by_role("heading", name="Bekreft e-postadressen")).to_be_visible()
+
+
+def fill_weekly_row(page: Page, row: int, weekday: str, start: str, end: str) -> None:
+    """One row of the sign-up form's weekly times ("Fast tid 1", ...)."""
+    times = page.get_by_role("group", name=f"Fast tid {row}")
+    times.get_by_label("Dag").select_option(label=weekday)
+    times.get_by_label("Fra klokka").fill(start)
+    times.get_by_label("Til klokka").fill(end)
+
+
+def fill_offer(page: Page, volunteer: dict) -> None:
+    """The sign-up form, filled in as the volunteer would: about them, one skill, one district, weekly times."""
+    page.get_by_label("Navn", exact=True).fill(volunteer["name"])
+    page.get_by_label("E-postadresse").fill(volunteer["email"])
+    page.get_by_label(volunteer["skill"], exact=True).check()
+    page.get_by_label(volunteer["district"], exact=True).check()
+    fill_weekly_row(page, 1, *volunteer["weekly"])
+
+
+def sign_up_volunteer(page: Page, volunteer: dict) -> None:
+    """From the front page to Min side, waiting for the address to be confirmed."""
+    visit(page, "/", "frivillig-forside")
+    visit(page, page.get_by_role("main").get_by_role("link", name="Bli frivillig"), "bli-frivillig")
+    fill_offer(page, volunteer)
+    visit(page, page.get_by_role("button", name="Send tilbudet"), "min-side-bekreft-adressen")
+    expect(page.get_by_text("Sjekk e-posten din og trykk på lenken for å bekrefte adressen.")).to_be_visible()
+
+
+def verify_organisation(page: Page, name: str) -> None:
+    """Staff, signed in, verify an organisation whose contact confirmed the address."""
+    visit(page, page.get_by_role("link", name="Godkjenne organisasjoner"), "ansatt-godkjenne")
+    visit(page, page.get_by_role("button", name=f"Godkjenn {name}"), "ansatt-godkjent")
+    expect(page.get_by_text(f"{name} er godkjent.")).to_be_visible()
+
+
+def fill_need(page: Page, need: dict) -> None:
+    """The need form, weekly: what, which skill, where, the day and the hours."""
+    page.get_by_label("Tittel").fill(need["title"])
+    page.get_by_label("Beskrivelse (valgfritt)").fill(need["description"])
+    page.get_by_label(need["skill"], exact=True).check()
+    page.get_by_label(need["district"], exact=True).check()
+    page.get_by_label("Fast hver uke", exact=True).check()
+    weekly = page.get_by_role("group", name="Fast hver uke", exact=True)
+    weekday, start, end = need["weekly"]
+    weekly.get_by_label("Ukedag").select_option(label=weekday)
+    weekly.get_by_label("Starttid").fill(start)
+    weekly.get_by_label("Sluttid").fill(end)
