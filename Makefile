@@ -19,21 +19,14 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed chromium
 	$(PY) -m pytest
 
-# Debian's chromium for the browser tests, installed when none is found and this user may (root, or sudo
+# Debian's chromium for the browser tests, with its translations (chromium-l10n: without them its time and date
+# fields follow American English, a 12-hour clock), installed when missing and this user may (root, or sudo
 # without a password); otherwise the browser tests say what is missing (and fail under CI=true).
+CHROMIUM_PACKAGES := chromium chromium-l10n
 chromium:
-	@if [ -n "$$CHROMIUM_PATH" ] || command -v chromium >/dev/null 2>&1; then exit 0; \
-	elif [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	@if [ -n "$$CHROMIUM_PATH" ] || dpkg -s $(CHROMIUM_PACKAGES) >/dev/null 2>&1; then exit 0; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(CHROMIUM_PACKAGES); \
 	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
-		sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
-	else echo "chromium is not installed and this user cannot install it: apt-get install chromium," \
+		sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(CHROMIUM_PACKAGES); \
+	else echo "$(CHROMIUM_PACKAGES) are not both installed and this user cannot install them: apt-get install them," \
 		"or set CHROMIUM_PATH, to run the browser tests"; fi
-
-bench: $(VENV)/.installed
-	$(PY) -m bench.run_all
-
-reset:
-	rm -rf .localstack
-
-clean: reset
-	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,8 +1,9 @@
 """The browser tests' world: the whole real system once for the session, one headless Chromium, a fresh
 page (its own cookies) for each test, and a test that fails at its end for every accessibility finding.
 
-Chromium is Debian's (`apt-get install chromium`; `make chromium` does it when it may), found through
-CHROMIUM_PATH or else `chromium` on PATH; Playwright never downloads a browser. Without one the tests
+Chromium is Debian's (`apt-get install chromium chromium-l10n`; `make chromium` does it when it may), found
+through CHROMIUM_PATH or else `chromium` on PATH, and runs in Norwegian as the people using the site do
+(its time fields then take 24-hour times); Playwright never downloads a browser. Without one the tests
 are skipped with the reason, except under CI=true, where they fail.
 """
 from __future__ import annotations
@@ -42,9 +43,10 @@ def chromium() -> str:
 
 @pytest.fixture(scope="session")
 def browser(chromium) -> Browser:
-    args = ["--no-sandbox"] if os.geteuid() == 0 else []  # Chromium's sandbox refuses to run as root
+    args = ["--lang=nb-NO"] + (["--no-sandbox"] if os.geteuid() == 0 else [])  # the sandbox refuses root
+    norwegian = {**os.environ, "LANG": "nb_NO.UTF-8"}  # with chromium-l10n: 24-hour, day-first time and date fields
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, headless=True, args=args)
+        launched = playwright.chromium.launch(executable_path=chromium, headless=True, args=args, env=norwegian)
         yield launched
         launched.close()
 

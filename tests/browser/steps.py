@@ -6,7 +6,7 @@ the screenshots' names.
 """
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.pages import link_in_mail, mails_to, visit
 from tests.system import ADMIN
@@ -112,3 +112,12 @@ def fill_need(page: Page, need: dict) -> None:
     weekly.get_by_label("Ukedag").select_option(label=weekday)
     weekly.get_by_label("Starttid").fill(start)
     weekly.get_by_label("Sluttid").fill(end)
+
+
+def tab_to(page: Page, target: Locator, limit: int = 150) -> None:
+    """Press Tab until the target has the focus, as a keyboard user moves through a page."""
+    for _ in range(limit):
+        if target.evaluate("element => element === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{target} never got the focus after {limit} presses of Tab at {page.url}")
