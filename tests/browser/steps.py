@@ -6,6 +6,8 @@ the screenshots' names.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.pages import link_in_mail, mails_to, visit
@@ -121,3 +123,17 @@ def tab_to(page: Page, target: Locator, limit: int = 150) -> None:
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"{target} never got the focus after {limit} presses of Tab at {page.url}")
+
+
+def staff_download_the_figures(page: Page) -> str:
+    """The district figures, downloaded as CSV from the staff overview; the file's text."""
+    visit(page, page.get_by_role("link", name="Oversikt", exact=True), "ansatt-oversikt-tall")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Last ned som CSV").click()
+    return Path(download.value.path()).read_text(encoding="utf-8")
+
+
+def staff_look_up_a_match(page: Page, match_id: str) -> None:
+    """Staff type a match's id, as their log shows it, on the overview and see what was sent about it."""
+    page.get_by_label("Treff-ID").fill(match_id)
+    visit(page, page.get_by_role("button", name="Vis treffet"), "ansatt-treff")

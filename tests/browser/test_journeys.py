@@ -4,13 +4,16 @@ on Min side, the club confirms the volunteer on Våre behov, and both see the as
 withdraws and nothing of theirs is left."""
 from __future__ import annotations
 
+import re
 import time
 
+import requests
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.pages import lacks, mails_to, reload_until, shows, visit
-from tests.browser.steps import (confirm_address_from_mail, fill_need, register_organisation, sign_in_by_mail,
-                                 sign_up_volunteer, staff_sign_in, verify_organisation)
+from tests.browser.pages import lacks, link_in_mail, mails_to, reload_until, shows, visit
+from tests.browser.steps import (ERROR_SUMMARY, confirm_address_from_mail, fill_need, register_organisation,
+                                 sign_in_by_mail, sign_up_volunteer, staff_download_the_figures, staff_look_up_a_match,
+                                 staff_sign_in, verify_organisation)
 
 KARI = {"name": "Kari Nordmann", "email": "kari.nordmann@example.no", "skill": "Besøksvenn",
         "district": "Konnerud og Skoger vest", "weekly": ("tirsdag", "16:00", "21:00")}
@@ -39,11 +42,25 @@ def test_a_volunteer_and_a_club_are_matched_confirmed_and_the_volunteer_leaves_w
 
     visit(club, "/vare-behov", "vare-behov-godkjent")
     visit(club, club.get_by_role("link", name="Legg ut et nytt behov"), "nytt-behov")
+    fill_need(club, {**NEED, "weekly": ("tirsdag", "19:00", "17:30")})
+    response = visit(club, club.get_by_role("button", name="Legg ut behovet"), "nytt-behov-feil")
+    assert response.status == 422
+    weekly = club.get_by_role("group", name="Fast hver uke", exact=True)
+    expect(club.get_by_role("heading", name=ERROR_SUMMARY)).to_be_visible()
+    expect(weekly.get_by_label("Sluttid")).to_have_accessible_description(re.compile("etter"))
+    expect(weekly.get_by_label("Starttid")).to_have_value("19:00")
+    expect(club.get_by_label("Tittel")).to_have_value(NEED["title"])
     fill_need(club, NEED)
     visit(club, club.get_by_role("button", name="Legg ut behovet"), "vare-behov-lagt-ut")
     expect(club.get_by_text("Behovet er lagt ut.")).to_be_visible()
 
     visit(volunteer, volunteer.get_by_role("button", name="Logg ut"), "frivillig-logget-ut")
+    visit(volunteer, volunteer.get_by_role("link", name=NEED["title"]), "behovets-side")
+    expect(volunteer.get_by_text(CLUB["name"])).to_be_visible()
+    expect(volunteer.get_by_text(CLUB["email"])).to_have_count(0)
+    expect(volunteer.get_by_text(CLUB["contact_name"])).to_have_count(0)
+    visit(volunteer, link_in_mail(system, KARI["email"], "/r/"), "svarside-forslag")
+    expect(volunteer.get_by_text(NEED["title"])).to_be_visible()
     sign_in_by_mail(volunteer, system, KARI["email"], "frivillig")
     yes = card_of(volunteer, NEED["title"]).get_by_role("button", name="Ja, jeg vil")
     reload_until(volunteer, shows(yes), "min-side-forslag")
@@ -63,11 +80,27 @@ def test_a_volunteer_and_a_club_are_matched_confirmed_and_the_volunteer_leaves_w
     expect(volunteer.get_by_role("heading", name=NEED["title"])).to_be_visible()
     expect(volunteer.get_by_text(CLUB["email"])).to_be_visible()
 
+    figures = staff_download_the_figures(staff)
+    assert figures.startswith("district,district_name,") and "Konnerud og Skoger vest" in figures, figures
+    staff_look_up_a_match(staff, match_id_from_the_log(system, NEED["title"]))
+    expect(staff.get_by_role("heading", level=1)).to_have_text(f"Treff: {NEED['title']}")
+    expect(staff.get_by_role("table", name="Hva som er sendt om treffet, eldste først")).to_be_visible()
+
     visit(volunteer, volunteer.get_by_role("link", name="Trekk tilbudet og slett opplysningene mine"), "trekk-tilbudet")
     visit(volunteer, volunteer.get_by_role("button", name="Ja, slett alt om meg"), "opplysningene-slettet")
     expect(volunteer.get_by_role("heading", level=1)).to_have_text("Opplysningene dine er slettet")
 
     nothing_left_of_the_volunteer(system, volunteer, club, staff)
+
+
+def match_id_from_the_log(system, need_title: str) -> str:
+    """The id of the need's one match, as staff would copy it from a log line (read here from the APIs)."""
+    [need] = [n for n in requests.get(system.url("needs", "/needs"), timeout=10).json()["items"]
+              if n["title"] == need_title]
+    found = requests.get(system.url("matcher", "/matches"), params={"need_id": need["id"]}, headers=system.staff(),
+                         timeout=10).json()["items"]
+    [match] = [m for m in found if m["status"] == "confirmed"]
+    return match["id"]
 
 
 def card_of(page: Page, title: str) -> Locator:

@@ -1,7 +1,8 @@
 """The pages everyone meets first, in a real browser on the real system: the front page, asking for a
-sign-in link, and staff signing in with their access key."""
+sign-in link, staff signing in with their access key, and how it works and the statements in both languages."""
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.pages import visit
@@ -55,3 +56,18 @@ def test_staff_with_a_wrong_key_see_the_error_summary_and_with_the_right_key_rea
 
     expect(page.get_by_role("button", name="Logg ut")).to_be_visible()
     assert page.url.endswith("/ansatt")
+
+
+@pytest.mark.parametrize("link, name", [("Slik virker det", "slik-virker-det"),
+                                        ("Personvernerklæring", "personvern"),
+                                        ("Tilgjengelighetserklæring", "tilgjengelighet")])
+def test_how_it_works_and_the_statements_are_linked_from_every_page_in_both_languages(page: Page, link, name):
+    visit(page, "/", "forside")
+    visit(page, page.get_by_role("contentinfo").get_by_role("link", name=link), name)
+    expect(page.get_by_role("heading", level=1)).to_have_count(1)
+
+    visit(page, page.get_by_role("link", name="English"), f"{name}-en")
+
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("link", name="Norsk (bokmål)")).to_have_attribute("lang", "nb")
+    expect(page.get_by_role("heading", level=1)).to_have_count(1)
