@@ -35,7 +35,8 @@ def chromium() -> str:
     if path and os.access(path, os.X_OK):
         return path
     reason = (f"no Chromium at {path!r}" if path else "no Chromium found (CHROMIUM_PATH unset, no `chromium` on PATH)")
-    reason += ": install Debian's package (`apt-get install -y chromium`, or `make chromium`) or set CHROMIUM_PATH"
+    reason += (": install Debian's packages (`apt-get install -y chromium chromium-l10n`, or `make chromium`)"
+               " or set CHROMIUM_PATH")
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(f"the browser tests need Chromium under CI: {reason}", pytrace=False)
     pytest.skip(reason)
