@@ -1,7 +1,7 @@
 """The whole flow in a browser, as the people it is for would go through it: a citizen offers to be a
 visiting friend, a club registers and is verified by the municipality, posts a need, the volunteer says yes
 on Min side, the club confirms the volunteer on Våre behov, and both see the assignment; then the volunteer
-withdraws and nothing of theirs is left."""
+withdraws and nothing of theirs is left, and the club closes the need."""
 from __future__ import annotations
 
 import re
@@ -24,7 +24,7 @@ NEED = {"title": "Besøksvenn på Konnerud", "description": "Prate, gå tur og l
 NO_MAIL_WAIT = 8  # seconds in which a sign-in mail to a known address would have arrived on this stack
 
 
-def test_a_volunteer_and_a_club_are_matched_confirmed_and_the_volunteer_leaves_without_a_trace(system, new_page):
+def test_a_volunteer_and_a_club_are_matched_and_confirmed_then_the_volunteer_leaves_without_a_trace(system, new_page):
     volunteer, club, staff = new_page(), new_page(), new_page()
 
     sign_up_volunteer(volunteer, KARI)
@@ -80,6 +80,10 @@ def test_a_volunteer_and_a_club_are_matched_confirmed_and_the_volunteer_leaves_w
     expect(volunteer.get_by_role("heading", name=NEED["title"])).to_be_visible()
     expect(volunteer.get_by_text(CLUB["email"])).to_be_visible()
 
+    visit(volunteer, volunteer.get_by_role("link", name="Endre tilbudet"), "endre-tilbudet")
+    expect(volunteer.get_by_label("Navn", exact=True)).to_have_value(KARI["name"])
+    visit(volunteer, volunteer.get_by_role("link", name="Avbryt"), "min-side-uendret")
+
     figures = staff_download_the_figures(staff)
     assert figures.startswith("district,district_name,") and "Konnerud og Skoger vest" in figures, figures
     staff_look_up_a_match(staff, match_id_from_the_log(system, NEED["title"]))
@@ -91,6 +95,13 @@ def test_a_volunteer_and_a_club_are_matched_confirmed_and_the_volunteer_leaves_w
     expect(volunteer.get_by_role("heading", level=1)).to_have_text("Opplysningene dine er slettet")
 
     nothing_left_of_the_volunteer(system, volunteer, club, staff)
+
+    visit(club, club.get_by_role("link", name=f"Endre «{NEED['title']}»"), "endre-behov")
+    expect(club.get_by_label("Tittel")).to_have_value(NEED["title"])
+    visit(club, club.get_by_role("link", name="Avbryt"), "vare-behov-uendret")
+    visit(club, club.get_by_role("link", name=f"Lukk behovet «{NEED['title']}»"), "lukke-behovet")
+    visit(club, club.get_by_role("button", name="Lukk behovet"), "vare-behov-lukket")
+    expect(club.get_by_text(f"Behovet «{NEED['title']}» er lukket.")).to_be_visible()
 
 
 def match_id_from_the_log(system, need_title: str) -> str:

@@ -71,3 +71,21 @@ def test_how_it_works_and_the_statements_are_linked_from_every_page_in_both_lang
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("link", name="Norsk (bokmål)")).to_have_attribute("lang", "nb")
     expect(page.get_by_role("heading", level=1)).to_have_count(1)
+
+
+def test_a_sign_in_link_that_is_not_valid_says_so_plainly_and_offers_a_new_one(page: Page):
+    visit(page, "/logg-inn/frivillig/ikke-en-kode", "innloggingslenke")
+
+    response = visit(page, page.get_by_role("button", name="Logg inn"), "innloggingslenke-ugyldig")
+
+    assert response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Lenken virker ikke")
+    expect(page.get_by_role("link", name="Be om en ny innloggingslenke")).to_be_visible()
+
+
+def test_a_page_that_does_not_exist_is_a_plain_page_of_the_site(page: Page):
+    response = visit(page, "/finnes-ikke", "finnes-ikke")
+
+    assert response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fant ikke siden")
+    expect(page.get_by_role("link", name="Ledige oppdrag")).to_be_visible()
