@@ -1,4 +1,4 @@
-"""The browser tests' world: the whole real system once for the session, one headless Chromium, a fresh
+"""The browser tests' world: the whole real system once for these tests, one headless Chromium, a fresh
 page (its own cookies) for each test, and a test that fails at its end for every accessibility finding.
 
 Chromium is Debian's (`apt-get install chromium chromium-l10n`; `make chromium` does it when it may), found
@@ -42,7 +42,7 @@ def chromium() -> str:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # not "session": gone once the browser tests are done, not kept for the rest
 def browser(chromium) -> Browser:
     args = ["--lang=nb-NO"] + (["--no-sandbox"] if os.geteuid() == 0 else [])  # the sandbox refuses root
     norwegian = {**os.environ, "LANG": "nb_NO.UTF-8"}  # with chromium-l10n: 24-hour, day-first time and date fields
@@ -52,7 +52,7 @@ def browser(chromium) -> Browser:
         launched.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def system(tmp_path_factory, chromium) -> System:
     with running_system(tmp_path_factory.mktemp("browser")) as running:
         yield running
