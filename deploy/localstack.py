@@ -104,6 +104,7 @@ def _say(lines: list[str]) -> None:
 
 def main() -> None:
     env = dict(os.environ)
+    env.setdefault("TRUSTED_PROXIES", "127.0.0.1")  # the web, on this machine, forwards each person's address
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -76,7 +76,7 @@ def running_system(workdir: Path, **env: str) -> Iterator[System]:
                 "SMTP_PORT": str(mail.port), "ADMIN_TOKEN": ADMIN, "SERVICE_TOKEN": SERVICE,
                 "LINK_SIGNING_KEY": LINK_KEYS, "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['matcher']}",
                 "NOTIFY_RETRY_BASE_SECONDS": "0.5", "RATE_LIMIT_WRITES": "1000/minute",
-                "RATE_LIMIT_TOKEN_FAILURES": "1000/minute", "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+                "RATE_LIMIT_TOKEN_FAILURES": "1000/minute", "TRUSTED_PROXIES": "127.0.0.1", "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
                 **service_urls(ports)}
             worker_ports = {name: standins.free_port() for name in SERVICES}
             stack = Stack({**os.environ, **defaults, **env}, ports, workdir / "logs", metrics_ports=worker_ports)

@@ -1,5 +1,7 @@
-/* Checks an organisation number's modulus-11 check digit when the field is left, and says so in the field's
-   error area (a live region), with the same rule and words the server uses on submit. The form works without it. */
+/* Checks an organisation number's modulus-11 check digit as soon as nine digits are typed, and says so in the
+   field's error area (a live region), with the same rule and words the server uses on submit. It speaks while
+   the person types, not when the field is left, so nothing moves under a click on the next field. Anything
+   shorter is left to the server's check on submit. The form works without it. */
 (function () {
   "use strict";
   var WEIGHTS = [3, 2, 7, 6, 5, 4, 3, 2];
@@ -41,9 +43,9 @@
   document.querySelectorAll("input[data-orgnumber-message]").forEach(function (input) {
     var live = document.getElementById(input.id + "-live");
     if (!live) { return; }
-    input.addEventListener("blur", function () {
-      if (input.value.trim() === "") { return; }
-      show(input, live, isValid(input.value) ? "" : input.getAttribute("data-orgnumber-message"));
+    input.addEventListener("input", function () {
+      var complete = input.value.replace(/\s/g, "").length >= 9;
+      show(input, live, complete && !isValid(input.value) ? input.getAttribute("data-orgnumber-message") : "");
     });
   });
 }());
