@@ -6,6 +6,8 @@ the screenshots' names.
 """
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
@@ -18,8 +20,11 @@ CONFIRMED = "Takk! E-postadressen din er bekreftet."
 
 
 def error_summary_links_to(page: Page, message: str, field_id: str) -> None:
-    """The error summary is there, and its line for one field links to that field."""
+    """The error summary is there, has the focus (so a screen reader reads it out first), the page's title says
+    something is wrong, and the summary's line for one field links to that field."""
     expect(page.get_by_role("heading", name=ERROR_SUMMARY)).to_be_visible()
+    expect(page.get_by_role("alert").filter(has=page.get_by_role("heading", name=ERROR_SUMMARY))).to_be_focused()
+    expect(page).to_have_title(re.compile(r"^Feil: "))
     expect(page.get_by_role("link", name=message)).to_have_attribute("href", f"#{field_id}")
 
 
