@@ -7,25 +7,20 @@ the needs service applies, so a mistyped digit is named before anything is sent.
 """
 from __future__ import annotations
 
-import re
-from datetime import date
-
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
 from shared.orgnumber import is_valid_org_number
+from services.web.form_values import BAD_EMAIL, EMAIL, WEEKDAYS, calendar_day, clock
 from services.web.forms import add_error
 from services.web.texts import lazy
 
-EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 WHOLE_NUMBER = r"^\s*\d{1,3}\s*$"
 WEEKLY, PERIOD = "weekly", "period"
 
 ORG_NUMBER_WRONG = lazy("Organisasjonsnummeret stemmer ikke. Sjekk at du har skrevet alle ni sifrene riktig.",
                         "The organisation number is not right. Check that you have typed all nine digits correctly.")
-BAD_EMAIL = lazy("Skriv en gyldig e-postadresse, for eksempel navn@eksempel.no.",
-                 "Enter a valid e-mail address, such as name@example.com.")
 BAD_PHONE = lazy("Skriv et telefonnummer med 8 sifre, eller med landskode, for eksempel +47 912 34 567.",
                  "Enter a phone number with 8 digits, or with the country code, such as +47 912 34 567.")
 UNIT_MISSING = lazy("Skriv navnet på enheten, for eksempel «Fjell bo- og omsorgssenter».",
@@ -40,32 +35,9 @@ KINDS = [("association", lazy("Forening eller lag", "Association or club")),
          ("company", lazy("Bedrift", "Company")),
          ("municipal_service", lazy("Kommunal tjeneste, for eksempel et sykehjem eller en skole",
                                     "Municipal service, such as a nursing home or a school"))]
-WEEKDAYS = [("1", lazy("mandag", "Monday")), ("2", lazy("tirsdag", "Tuesday")), ("3", lazy("onsdag", "Wednesday")),
-            ("4", lazy("torsdag", "Thursday")), ("5", lazy("fredag", "Friday")), ("6", lazy("lørdag", "Saturday")),
-            ("7", lazy("søndag", "Sunday"))]
 LANGUAGES = [("nb", lazy("Norsk", "Norwegian")), ("en", lazy("Engelsk", "English")), ("ar", lazy("Arabisk", "Arabic")),
              ("fa", lazy("Persisk", "Persian")), ("pl", lazy("Polsk", "Polish")), ("so", lazy("Somali", "Somali")),
              ("ti", lazy("Tigrinja", "Tigrinya")), ("uk", lazy("Ukrainsk", "Ukrainian")), ("ur", lazy("Urdu", "Urdu"))]
-
-
-def clock(text: str | None) -> str | None:
-    """A time of day as HH:MM ("17:30", "17.30", "1730" and "17" read as 17:30, 17:30, 17:30, 17:00), or None."""
-    found = re.fullmatch(r"(\d{1,2})(?:[:.]?(\d{2}))?", (text or "").strip())
-    if not found or int(found[1]) > 23 or int(found[2] or 0) > 59:
-        return None
-    return f"{int(found[1]):02d}:{found[2] or '00'}"
-
-
-def day(text: str | None) -> date | None:
-    """A date written as a date field sends it (2026-06-05) or as people write it (5.6.2026), or None."""
-    text = (text or "").strip()
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return date.fromisoformat(text)
-        found = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", text)
-        return date(int(found[3]), int(found[2]), int(found[1])) if found else None
-    except ValueError:
-        return None
 
 
 def _org_number(form: FlaskForm, field: StringField) -> None:
@@ -147,11 +119,12 @@ class NeedForm(FlaskForm):
         """The fields, then the chosen schedule group: each of its times and dates must be there and readable."""
         valid = super().validate(extra_validators)
         if self.schedule_kind.data == PERIOD:
-            wanted = [(self.period_date, day, True, BAD_DATE), (self.period_start, clock, True, BAD_TIME),
+            wanted = [(self.period_date, calendar_day, True, BAD_DATE), (self.period_start, clock, True, BAD_TIME),
                       (self.period_end, clock, True, BAD_TIME)]
         else:
             wanted = [(self.weekly_start, clock, True, BAD_TIME), (self.weekly_end, clock, True, BAD_TIME),
-                      (self.from_date, day, False, BAD_DATE), (self.until_date, day, False, BAD_DATE)]
+                      (self.from_date, calendar_day, False, BAD_DATE),
+                      (self.until_date, calendar_day, False, BAD_DATE)]
         for field, read, required, message in wanted:
             if (field.data or "").strip() and read(field.data) is None:
                 add_error(field, str(message))

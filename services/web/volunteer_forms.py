@@ -12,6 +12,7 @@ from wtforms.fields import (FieldList, FormField, RadioField, SelectField, Selec
                             TextAreaField)
 
 from services.web.catalogue import district_choices, skill_choices
+from services.web.form_values import WEEKDAYS
 from services.web.texts import lazy
 
 MAX_ROWS = 10  # of each kind; the offers service takes 50 slots in all
@@ -24,11 +25,7 @@ LANGUAGE_CHOICES = [
     ("de", lazy("tysk", "German")), ("fr", lazy("fransk", "French")), ("sv", lazy("svensk", "Swedish")),
     ("da", lazy("dansk", "Danish")),
 ]
-WEEKDAY_CHOICES = [
-    ("", lazy("Velg dag", "Choose a day")), ("1", lazy("mandag", "Monday")), ("2", lazy("tirsdag", "Tuesday")),
-    ("3", lazy("onsdag", "Wednesday")), ("4", lazy("torsdag", "Thursday")), ("5", lazy("fredag", "Friday")),
-    ("6", lazy("lørdag", "Saturday")), ("7", lazy("søndag", "Sunday")),
-]
+WEEKDAY_CHOICES = [("", lazy("Velg dag", "Choose a day")), *WEEKDAYS]
 WHOLE_MUNICIPALITY = ("all", lazy("Hele kommunen", "The whole municipality"))
 CHANNEL_CHOICES = [("email", lazy("E-post", "E-mail")), ("sms", lazy("SMS", "Text message (SMS)"))]
 YES_NO = [("yes", lazy("Ja", "Yes")), ("no", lazy("Nei", "No"))]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.web.organisation_forms import PERIOD, WEEKLY, clock, day
+from services.web.organisation_forms import PERIOD, WEEKLY
 from services.web.views.organisation_payloads import (END_AFTER_START, PERIOD_PAST, UNTIL_BEFORE_FROM, UNTIL_PAST,
                                                       need_changes, need_form_data, need_json, need_where,
                                                       organisation_json, register_where)
@@ -109,16 +109,3 @@ def test_an_until_date_error_names_what_was_wrong_with_what_was_sent(until, mess
 
 def test_a_schedule_error_the_form_cannot_place_goes_to_the_summary():
     assert need_where({})("schedule") is None
-
-
-@pytest.mark.parametrize("text, read", [("17:30", "17:30"), ("9.05", "09:05"), ("1730", "17:30"), ("7", "07:00"),
-                                        ("24:00", None), ("17:60", None), ("halv seks", None), ("", None)])
-def test_times_are_read_as_people_write_them(text, read):
-    assert clock(text) == read
-
-
-@pytest.mark.parametrize("text, read", [("2026-06-05", "2026-06-05"), ("5.6.2026", "2026-06-05"),
-                                        ("31.2.2026", None), ("2026-6-5", None), ("", None)])
-def test_dates_are_read_as_date_fields_send_them_and_as_people_write_them(text, read):
-    found = day(text)
-    assert (found.isoformat() if found else None) == read

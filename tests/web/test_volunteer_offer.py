@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import pytest
-
 from services.web.views.volunteer_errors import NEED_DATE, NEED_END
-from services.web.views.volunteer_offer import calendar_day, clock, form_data, offer_body
+from services.web.views.volunteer_offer import form_data, offer_body
 
 EMPTY_WEEKLY = {"weekday": "", "start_time": "", "end_time": ""}
 EMPTY_DATE = {"day": "", "start_time": "", "end_time": ""}
@@ -42,20 +40,6 @@ def test_each_slot_remembers_the_form_row_it_came_from_and_empty_rows_are_left_o
                               dates=[EMPTY_DATE, EMPTY_DATE, single]))
     assert draft.rows == ["weekly-1", "dates-2"] and draft.problems == {}
     assert draft.body["availability"][1] == {"start": "2030-12-03T10:00:00+01:00", "end": "2030-12-03T11:00:00+01:00"}
-
-
-@pytest.mark.parametrize(("written", "read"), [("17:30", "17:30"), ("17.30", "17:30"), ("1730", "17:30"),
-                                               ("9:05", "09:05"), (" 08:00 ", "08:00"), ("24:00", None),
-                                               ("17:60", None), ("halv fem", None), ("", None)])
-def test_clock_times_are_read_as_people_write_them(written, read):
-    assert clock(written) == read
-
-
-@pytest.mark.parametrize(("written", "read"), [("2030-06-05", "2030-06-05"), ("5.6.2030", "2030-06-05"),
-                                               ("05.06.2030", "2030-06-05"), ("31.02.2030", None), ("i morgen", None)])
-def test_dates_are_read_as_browsers_and_people_write_them(written, read):
-    day = calendar_day(written)
-    assert (day.isoformat() if day else None) == read
 
 
 def test_what_is_left_empty_or_unreadable_is_sent_for_the_service_to_name():

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared.timeslots import oslo_instant
 from shared.wording import local_time
+from services.web.form_values import BAD_EMAIL, calendar_day, clock, oslo_iso
 from services.web.forms import Where
-from services.web.organisation_forms import (BAD_DATE, BAD_EMAIL, BAD_PHONE, BAD_TIME, ORG_NUMBER_WRONG, PERIOD,
-                                             UNIT_MISSING, WEEKLY, clock, day)
+from services.web.organisation_forms import (BAD_DATE, BAD_PHONE, BAD_TIME, ORG_NUMBER_WRONG, PERIOD, UNIT_MISSING,
+                                             WEEKLY)
 from services.web.texts import Lazy, lazy
 
 END_AFTER_START = lazy("Sluttid må være etter starttid", "The end time must be after the start time")
@@ -113,20 +113,15 @@ def need_json(data: dict[str, Any]) -> dict[str, Any]:
 def schedule_json(data: dict[str, Any]) -> dict[str, Any]:
     """The schedule of the chosen kind: weekly wall-clock times, or a period between two Oslo instants."""
     if data.get("schedule_kind") == PERIOD:
-        on = day(data["period_date"])
-        return {"start": _instant(on, data["period_start"]), "end": _instant(on, data["period_end"])}
+        on = calendar_day(data["period_date"])
+        return {"start": oslo_iso(on, clock(data["period_start"])), "end": oslo_iso(on, clock(data["period_end"]))}
     weekday = data.get("weekday") or ""
     schedule: dict[str, Any] = {"weekday": int(weekday) if weekday.isdigit() else weekday,
                                 "start_time": clock(data["weekly_start"]), "end_time": clock(data["weekly_end"])}
     for name in ("from_date", "until_date"):
         if (data.get(name) or "").strip():
-            schedule[name] = day(data[name]).isoformat()
+            schedule[name] = calendar_day(data[name]).isoformat()
     return schedule
-
-
-def _instant(on: Any, time_text: str) -> str:
-    hours, minutes = clock(time_text).split(":")
-    return oslo_instant(datetime(on.year, on.month, on.day, int(hours), int(minutes))).isoformat()
 
 
 def need_form_data(need: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from wtforms.validators import InputRequired, Length, Regexp
 
 from services.web import session as people
 from services.web.apiclient import ApiError, api
+from services.web.form_values import BAD_EMAIL, EMAIL
 from services.web.texts import choose, for_languages, lazy, tr
 
 bp = Blueprint("signin", __name__)
@@ -15,9 +16,6 @@ bp = Blueprint("signin", __name__)
 # Who a sign-in link is for, by the path it was sent with: the owning service, what its answer names, where to go.
 LINKS = {"frivillig": (people.VOLUNTEER, "offers", "offer_id", "volunteer.home"),
          "organisasjon": (people.ORGANISATION, "needs", "organisation_id", "organisation.needs")}
-EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-BAD_EMAIL = lazy("Skriv en gyldig e-postadresse, for eksempel navn@eksempel.no.",
-                 "Enter a valid e-mail address, such as name@example.com.")
 SERVICE_OF = {people.VOLUNTEER: "offers", people.ORGANISATION: "needs"}
 
 

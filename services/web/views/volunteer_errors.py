@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from services.web.form_values import BAD_EMAIL
 from services.web.texts import Lazy, lazy
 
 WEEKLY, DATES = "weekly", "dates"
@@ -34,8 +35,7 @@ SMS_NEEDS_PHONE = lazy("For å få SMS må du skrive mobilnummeret ditt.",
 
 MESSAGES: dict[str, Lazy] = {
     "name": lazy("Skriv navnet ditt, på én linje.", "Enter your name, on one line."),
-    "email": lazy("Skriv en gyldig e-postadresse, for eksempel navn@eksempel.no.",
-                  "Enter a valid e-mail address, such as name@example.com."),
+    "email": BAD_EMAIL,
     "phone": lazy("Skriv et gyldig mobilnummer: 8 sifre, eller med landskode, for eksempel +46 70 123 45 67.",
                   "Enter a valid mobile number: 8 digits, or with the country code, such as +46 70 123 45 67."),
     "birth_year": BAD_BIRTH_YEAR,

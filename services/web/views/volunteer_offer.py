@@ -6,18 +6,14 @@ fields included, stays in the service, so one answer names every problem in the 
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
-from shared.timeslots import OSLO, oslo_instant
 from shared.wording import local_time
+from services.web.form_values import calendar_day, clock, oslo_iso
 from services.web.texts import Lazy
 from services.web.views.volunteer_errors import DATES, NEED_DATE, NEED_END, NEED_START, WEEKLY
-
-_CLOCK = re.compile(r"^\s*([01]?\d|2[0-3])(?:[:.]?([0-5]\d))?\s*$")
-_NORWEGIAN_DATE = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*$")
 
 
 @dataclass
@@ -28,29 +24,6 @@ class Draft:
     body: dict[str, Any]
     rows: list[str] = field(default_factory=list)
     problems: dict[str, Lazy] = field(default_factory=dict)
-
-
-def clock(text: str | None) -> str | None:
-    """A clock time as HH:MM ("17", "17.30", "1730" and "17:30" all count), or None when it is not one."""
-    found = _CLOCK.match(text or "")
-    return f"{int(found.group(1)):02d}:{found.group(2) or '00'}" if found else None
-
-
-def calendar_day(text: str | None) -> date | None:
-    """A date written YYYY-MM-DD (a browser's date field) or dd.mm.yyyy (as Norwegians write it), else None."""
-    text = (text or "").strip()
-    found = _NORWEGIAN_DATE.match(text)
-    try:
-        if found:
-            return date(int(found.group(3)), int(found.group(2)), int(found.group(1)))
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def oslo_iso(day: date, wall: str) -> str:
-    """The instant Oslo clocks show `wall` on `day`, in ISO 8601 with that date's offset (+01:00 or +02:00)."""
-    return oslo_instant(datetime.combine(day, time.fromisoformat(wall))).astimezone(OSLO).isoformat()
 
 
 def _blank(row: dict[str, Any]) -> bool:
