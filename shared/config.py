@@ -23,6 +23,9 @@ class Config:
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_from: str = "frivillig@localhost"
+    smtp_username: str | None = None  # SMTP login (notify); unset = no login
+    smtp_password: str = field(default="", repr=False)
+    smtp_starttls: bool = False  # upgrade the SMTP connection with STARTTLS, verifying the server's certificate
     sms_gateway_url: str | None = None
     admin_token: str = field(default="", repr=False)
     service_token: str = field(default="", repr=False)

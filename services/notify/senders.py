@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import smtplib
+import ssl
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -24,8 +26,13 @@ def _without(address: str, text: str) -> str:
     return text.replace(address, "<recipient>") if address else text
 
 
+# Headers are folded only past RFC 5322's hard limit: the standard library's folding before an encoded word
+# keeps the space and adds one, so a folded Norwegian subject read back as "med  «Besøksvenn»".
+MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
 class SmtpSender:
-    """Sends one e-mail with a text and an HTML part."""
+    """Sends one e-mail with a text and an HTML part, after STARTTLS and a login when they are configured."""
 
     def __init__(self, config: Config, timeout: float = 10.0):
         self.config = config
@@ -33,7 +40,7 @@ class SmtpSender:
 
     def send(self, to: str, message: Message, message_id: str) -> None:
         """Deliver one e-mail; PermanentFailure or TransientFailure say whether to try again."""
-        mail = EmailMessage()
+        mail = EmailMessage(policy=MAIL_POLICY)
         mail["From"] = self.config.smtp_from
         mail["To"] = to
         mail["Subject"] = message.subject
@@ -43,17 +50,27 @@ class SmtpSender:
         mail.add_alternative(message.html, subtype="html")
         try:
             with smtplib.SMTP(self.config.smtp_host, self.config.smtp_port, timeout=self.timeout) as smtp:
+                self._open(smtp)
                 smtp.send_message(mail)
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()), (0, b""))
             refused = f"recipient refused: SMTP {code} {reply.decode(errors='replace')}"
             kind = PermanentFailure if 500 <= code < 600 else TransientFailure
             raise kind(_without(to, refused)) from exc
+        except smtplib.SMTPAuthenticationError as exc:  # the login is wrong: fixed by an operator, so not given up
+            raise TransientFailure(f"SMTP login refused: {exc.smtp_code}") from exc
         except smtplib.SMTPResponseException as exc:
             kind = PermanentFailure if 500 <= exc.smtp_code < 600 else TransientFailure
             raise kind(_without(to, f"SMTP {exc.smtp_code}: {exc.smtp_error!r}")) from exc
         except (OSError, smtplib.SMTPException) as exc:
             raise TransientFailure(_without(to, f"SMTP unavailable: {exc}")) from exc
+
+    def _open(self, smtp: smtplib.SMTP) -> None:
+        """STARTTLS (the server's certificate verified against the system's trust store) and the login."""
+        if self.config.smtp_starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if self.config.smtp_username:
+            smtp.login(self.config.smtp_username, self.config.smtp_password)
 
 
 class SmsSender:
