@@ -25,6 +25,11 @@ BAD_PHONE = lazy("Skriv et telefonnummer med 8 sifre, eller med landskode, for e
                  "Enter a phone number with 8 digits, or with the country code, such as +47 912 34 567.")
 UNIT_MISSING = lazy("Skriv navnet på enheten, for eksempel «Fjell bo- og omsorgssenter».",
                     "Enter the name of the unit, such as “Fjell bo- og omsorgssenter”.")
+NAME_TOO_LONG = lazy("Navnet kan ha høyst 200 tegn.", "The name can have at most 200 characters.")
+KIND_MISSING = lazy("Velg hva slags organisasjon dere er.", "Choose what kind of organisation you are.")
+DESCRIPTION_TOO_LONG = lazy("Beskrivelsen kan ha høyst 4000 tegn.",
+                            "The description can have at most 4000 characters.")
+BAD_VOLUNTEERS_NEEDED = lazy("Skriv et helt tall fra 1 til 100.", "Enter a whole number from 1 to 100.")
 BAD_DATE = lazy("Skriv datoen som dd.mm.åååå, for eksempel 05.06.2026.",
                 "Enter the date as dd.mm.yyyy, such as 05.06.2026.")
 BAD_TIME = lazy("Skriv klokkeslettet som tt:mm, for eksempel 17:30.", "Enter the time as hh:mm, such as 17:30.")
@@ -57,19 +62,18 @@ def _required(nb: str, en: str) -> InputRequired:
 class RegisterForm(FlaskForm):
     name = StringField(lazy("Navnet på organisasjonen", "Name of the organisation"), validators=[
         _required("Skriv navnet på organisasjonen.", "Enter the name of the organisation."),
-        Length(max=200, message=lazy("Navnet kan ha høyst 200 tegn.", "The name can have at most 200 characters."))])
+        Length(max=200, message=NAME_TOO_LONG)])
     org_number = StringField(lazy("Organisasjonsnummer", "Organisation number"), validators=[
         _required("Skriv organisasjonsnummeret.", "Enter the organisation number."), _org_number])
     kind = RadioField(lazy("Hva slags organisasjon er dere?", "What kind of organisation are you?"), choices=KINDS,
                       validate_choice=False,
-                      validators=[_required("Velg hva slags organisasjon dere er.",
-                                            "Choose what kind of organisation you are.")])
+                      validators=[InputRequired(KIND_MISSING)])
     unit = StringField(lazy("Enhet (bare for kommunale tjenester)", "Unit (municipal services only)"), validators=[
         _unit_for_municipal_service, Optional(),
-        Length(max=200, message=lazy("Navnet kan ha høyst 200 tegn.", "The name can have at most 200 characters."))])
+        Length(max=200, message=NAME_TOO_LONG)])
     contact_name = StringField(lazy("Navnet ditt", "Your name"), validators=[
         _required("Skriv navnet ditt.", "Enter your name."),
-        Length(max=200, message=lazy("Navnet kan ha høyst 200 tegn.", "The name can have at most 200 characters."))])
+        Length(max=200, message=NAME_TOO_LONG)])
     contact_email = StringField(lazy("E-postadresse", "E-mail address"), validators=[
         _required("Skriv e-postadressen din.", "Enter your e-mail address."),
         Length(max=254, message=BAD_EMAIL), Regexp(EMAIL, message=BAD_EMAIL)])
@@ -85,8 +89,7 @@ class NeedForm(FlaskForm):
         Length(max=140, message=lazy("Tittelen kan ha høyst 140 tegn.",
                                      "The title can have at most 140 characters."))])
     description = TextAreaField(lazy("Beskrivelse (valgfritt)", "Description (optional)"), validators=[
-        Length(max=4000, message=lazy("Beskrivelsen kan ha høyst 4000 tegn.",
-                                      "The description can have at most 4000 characters."))])
+        Length(max=4000, message=DESCRIPTION_TOO_LONG)])
     skills = SelectMultipleField(lazy("Hva skal den frivillige gjøre?", "What will the volunteer do?"),
                                  validate_choice=False)
     district = RadioField(lazy("Bydel", "District"), validate_choice=False,
@@ -105,7 +108,7 @@ class NeedForm(FlaskForm):
     volunteers_needed = StringField(lazy("Hvor mange frivillige trengs?", "How many volunteers are needed?"),
                                     default="1", validators=[
         _required("Skriv hvor mange frivillige dere trenger.", "Enter how many volunteers you need."),
-        Regexp(WHOLE_NUMBER, message=lazy("Skriv et helt tall fra 1 til 100.", "Enter a whole number from 1 to 100."))])
+        Regexp(WHOLE_NUMBER, message=BAD_VOLUNTEERS_NEEDED)])
     police_certificate = BooleanField(lazy("Den frivillige må ha politiattest",
                                            "The volunteer needs a police certificate"))
     min_age = StringField(lazy("Minstealder (valgfritt)", "Minimum age (optional)"), validators=[

@@ -8,8 +8,9 @@ from typing import Any
 from shared.wording import local_time
 from services.web.form_values import BAD_EMAIL, calendar_day, clock, oslo_iso
 from services.web.forms import Where
-from services.web.organisation_forms import (BAD_DATE, BAD_PHONE, BAD_TIME, ORG_NUMBER_WRONG, PERIOD, UNIT_MISSING,
-                                             WEEKLY)
+from services.web.organisation_forms import (BAD_DATE, BAD_PHONE, BAD_TIME, BAD_VOLUNTEERS_NEEDED,
+                                             DESCRIPTION_TOO_LONG, KIND_MISSING, ORG_NUMBER_WRONG, PERIOD,
+                                             UNIT_MISSING, WEEKLY)
 from services.web.texts import Lazy, lazy
 
 END_AFTER_START = lazy("Sluttid må være etter starttid", "The end time must be after the start time")
@@ -24,7 +25,7 @@ REGISTER_FIELDS: dict[str, tuple[str, Lazy]] = {
     "name": ("name", lazy("Skriv navnet på organisasjonen på én linje, høyst 200 tegn.",
                           "Enter the organisation's name on one line, at most 200 characters.")),
     "org_number": ("org_number", ORG_NUMBER_WRONG),
-    "kind": ("kind", lazy("Velg hva slags organisasjon dere er.", "Choose what kind of organisation you are.")),
+    "kind": ("kind", KIND_MISSING),
     "unit": ("unit", UNIT_MISSING),
     "contact.name": ("contact_name", lazy("Skriv navnet ditt på én linje.", "Enter your name on one line.")),
     "contact.email": ("contact_email", BAD_EMAIL),
@@ -34,12 +35,10 @@ REGISTER_FIELDS: dict[str, tuple[str, Lazy]] = {
 NEED_FIELDS: dict[str, tuple[str, Lazy]] = {
     "title": ("title", lazy("Skriv tittelen på én linje, høyst 140 tegn.",
                             "Enter the title on one line, at most 140 characters.")),
-    "description": ("description", lazy("Beskrivelsen kan ha høyst 4000 tegn.",
-                                        "The description can have at most 4000 characters.")),
+    "description": ("description", DESCRIPTION_TOO_LONG),
     "skills": ("skills", lazy("Velg blant oppgavene i listen.", "Choose among the tasks in the list.")),
     "district": ("district", lazy("Velg en av bydelene.", "Choose one of the districts.")),
-    "volunteers_needed": ("volunteers_needed", lazy("Skriv et helt tall fra 1 til 100.",
-                                                    "Enter a whole number from 1 to 100.")),
+    "volunteers_needed": ("volunteers_needed", BAD_VOLUNTEERS_NEEDED),
     "requirements.min_age": ("min_age", lazy("Skriv en alder fra 0 til 100.", "Enter an age from 0 to 100.")),
     "requirements.languages": ("languages", lazy("Velg blant språkene i listen.",
                                                  "Choose among the languages in the list.")),
