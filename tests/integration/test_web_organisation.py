@@ -11,55 +11,29 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from urllib.parse import urlsplit
 
 import pytest
 import requests
 from pymongo import MongoClient
 
-from shared import confirmation
-from shared.config import Config
 from services.needs.app import DB_NAME as NEEDS_DB
-from services.web.app import create_app
 from tests.conftest import forms_of, wait_until
 from tests.e2e.journeys import confirm_address, register_confirmed_offer
-from tests.integration.conftest import (ADMIN_TOKEN, LINK_SIGNING_KEY, SERVICE_TOKEN, STAFF, VALID_ORG_NUMBER,
-                                        offer_body, unique_email)
-from tests.integration.live_apis import running_apis
+from tests.integration.conftest import STAFF, VALID_ORG_NUMBER, offer_body, unique_email
+from tests.integration.web_fixtures import confirm_contact, csrf, submit, text_of, verify, web_apis, web_client
 from tests.system import running_system
-
-TOKENS = {"LINK_SIGNING_KEY": LINK_SIGNING_KEY, "ADMIN_TOKEN": ADMIN_TOKEN, "SERVICE_TOKEN": SERVICE_TOKEN}
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
 @pytest.fixture(scope="module")
 def apis(tmp_path_factory, mongo_uri):
     """offers (districts, skills) and needs, then the matcher, which finds them by their URLs."""
-    logs = tmp_path_factory.mktemp("web-organisation")
-    with running_apis(["offers", "needs"], logs, mongo_uri, **TOKENS) as first:
-        with running_apis(["matcher"], logs, mongo_uri, OFFERS_URL=first["offers"], NEEDS_URL=first["needs"],
-                          **TOKENS) as second:
-            yield {**first, **second, "mongo_uri": mongo_uri}
+    with web_apis(tmp_path_factory.mktemp("web-organisation"), mongo_uri, then=("matcher",)) as urls:
+        yield urls
 
 
 @pytest.fixture
 def web(apis):
-    config = Config(offers_url=apis["offers"], needs_url=apis["needs"], matcher_url=apis["matcher"],
-                    link_signing_keys=(LINK_SIGNING_KEY,), testing=True)
-    return create_app(config).test_client()
-
-
-def csrf(html: str) -> str:
-    found = CSRF.search(html)
-    assert found, "no CSRF token on the page"
-    return found[1] or found[2]
-
-
-def submit(web, path: str, fields: dict, follow: bool = False):
-    """Open the page, and send its form with these fields and the page's own CSRF token."""
-    page = web.get(path)
-    assert page.status_code == 200, page.get_data(as_text=True)
-    return web.post(path, data={"csrf_token": csrf(page.get_data(as_text=True)), **fields}, follow_redirects=follow)
+    return web_client(apis)
 
 
 def registration(**changes) -> dict:
@@ -78,25 +52,10 @@ def weekly_need(**changes) -> dict:
             "volunteers_needed": "2", "police_certificate": "y", "min_age": "18", "languages": ["nb"], **changes}
 
 
-def organisation_of(apis, email: str) -> dict:
-    """The stored organisation whose contact has this address (to make its confirmation link as notify would)."""
+def organisation_id_of(apis, email: str) -> str:
+    """The id of the organisation registered on the web whose contact has this address."""
     with MongoClient(apis["mongo_uri"]) as client:
-        return client[NEEDS_DB].organisations.find_one({"contact.email": email})
-
-
-def confirm_contact(apis, email: str) -> None:
-    """Press the button of the confirmation page the mailed link opens."""
-    organisation = organisation_of(apis, email)
-    config = Config(needs_url=apis["needs"], link_signing_keys=(LINK_SIGNING_KEY,))
-    link = confirmation.contact_link(config, organisation["_id"], organisation["confirmation"])
-    response = requests.post(apis["needs"] + urlsplit(link).path, timeout=5)
-    assert response.status_code == 200, response.text
-
-
-def verify(apis, email: str) -> None:
-    organisation_id = organisation_of(apis, email)["_id"]
-    response = requests.post(f"{apis['needs']}/organisations/{organisation_id}/verify", headers=STAFF, timeout=5)
-    assert response.status_code == 200, response.text
+        return client[NEEDS_DB].organisations.find_one({"contact.email": email})["_id"]
 
 
 @pytest.fixture
@@ -104,13 +63,10 @@ def verified(web, apis):
     """A registered, confirmed and verified organisation, signed in on the web."""
     fields = registration()
     assert submit(web, "/organisasjon/registrer", fields).status_code == 302
-    confirm_contact(apis, fields["contact_email"])
-    verify(apis, fields["contact_email"])
+    organisation_id = organisation_id_of(apis, fields["contact_email"])
+    confirm_contact(apis, organisation_id)
+    verify(apis, organisation_id)
     return fields
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def test_a_wrong_organisation_number_shows_the_summary_and_keeps_the_input(web):
@@ -133,10 +89,11 @@ def test_registering_signs_in_and_shows_what_the_organisation_waits_for(web, api
     assert "Vi sendte en lenke for under ti minutter siden" in text_of(again)  # a link went out just now
     assert "Dere kan ikke legge ut behov ennå" in text_of(web.get("/vare-behov/nytt"))
 
-    confirm_contact(apis, fields["contact_email"])
+    organisation_id = organisation_id_of(apis, fields["contact_email"])
+    confirm_contact(apis, organisation_id)
     assert "Venter på godkjenning fra kommunen" in text_of(web.get("/vare-behov"))
 
-    verify(apis, fields["contact_email"])
+    verify(apis, organisation_id)
     page = text_of(web.get("/vare-behov"))
     assert "Venter på godkjenning" not in page and 'href="/vare-behov/nytt"' in page
 

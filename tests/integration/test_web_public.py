@@ -7,51 +7,29 @@ The database is shared with other tests, so a listing is read page by page, as a
 """
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
-from urllib.parse import urlsplit
 
 import pytest
 import requests
-from pymongo import MongoClient
 
-from shared import confirmation
-from shared.config import Config
-from services.needs.app import DB_NAME as NEEDS_DB
-from services.web.app import create_app
-from tests.integration.conftest import (ADMIN_TOKEN, LINK_SIGNING_KEY, SERVICE_TOKEN, STAFF, bearer,
-                                        organisation_body, unique)
-from tests.integration.live_apis import running_apis
-
-TOKENS = {"LINK_SIGNING_KEY": LINK_SIGNING_KEY, "ADMIN_TOKEN": ADMIN_TOKEN, "SERVICE_TOKEN": SERVICE_TOKEN}
-NEXT = re.compile(r'<a href="([^"]+)" rel="next">')
+from tests.integration.conftest import bearer, unique
+from tests.integration.web_fixtures import pages, registered_organisation, text_of, web_apis, web_client
 
 
 @pytest.fixture(scope="module")
 def apis(tmp_path_factory, mongo_uri):
-    with running_apis(["offers", "needs"], tmp_path_factory.mktemp("web-public"), mongo_uri, **TOKENS) as urls:
-        yield {**urls, "mongo_uri": mongo_uri}
+    with web_apis(tmp_path_factory.mktemp("web-public"), mongo_uri) as urls:
+        yield urls
 
 
 @pytest.fixture
 def web(apis):
-    return create_app(Config(offers_url=apis["offers"], needs_url=apis["needs"],
-                             link_signing_keys=(LINK_SIGNING_KEY,), testing=True)).test_client()
+    return web_client(apis)
 
 
 def verified_organisation(apis) -> dict:
     """An organisation registered, confirmed and verified through the needs API, with its api_key."""
-    created = requests.post(apis["needs"] + "/organisations", json=organisation_body(name=unique("Lag")), timeout=5)
-    assert created.status_code == 201, created.text
-    organisation = created.json()
-    with MongoClient(apis["mongo_uri"]) as client:
-        stored = client[NEEDS_DB].organisations.find_one({"_id": organisation["id"]})
-    link = confirmation.contact_link(Config(needs_url=apis["needs"], link_signing_keys=(LINK_SIGNING_KEY,)),
-                                     organisation["id"], stored["confirmation"])
-    assert requests.post(apis["needs"] + urlsplit(link).path, timeout=5).status_code == 200
-    verify = requests.post(f"{apis['needs']}/organisations/{organisation['id']}/verify", headers=STAFF, timeout=5)
-    assert verify.status_code == 200, verify.text
-    return organisation
+    return registered_organisation(apis, name=unique("Lag"))
 
 
 @pytest.fixture(scope="module")
@@ -67,20 +45,6 @@ def posted(apis):
     need = requests.post(apis["needs"] + "/needs", json=body, headers=bearer(organisation["api_key"]), timeout=5)
     assert need.status_code == 201 and need.json()["status"] == "open", need.text
     return {"need": need.json(), "organisation": organisation}
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def pages(web, path: str, most: int = 50) -> list[str]:
-    """The listing at path and every page after it, following its "Neste side" links."""
-    seen = [text_of(web.get(path))]
-    while (found := NEXT.search(seen[-1])) and len(seen) < most:
-        response = web.get(found[1].replace("&amp;", "&"))
-        assert response.status_code == 200
-        seen.append(text_of(response))
-    return seen
 
 
 def test_the_front_page_lists_an_open_need_without_contact_details(web, posted):

@@ -20,38 +20,27 @@ import pytest
 import requests
 from pymongo import MongoClient
 
-from shared import confirmation
 from shared.clock import to_iso
-from shared.config import Config
 from shared.reference import DISTRICTS
 from services.matcher import lifecycle
 from services.matcher.app import DB_NAME as MATCHER_DB
 from services.matcher.repository import MatcherRepository
-from services.needs.app import DB_NAME as NEEDS_DB
 from services.notify.app import DB_NAME as NOTIFY_DB
 from services.notify.model import new_notification
 from services.notify.repository import NotifyRepository
-from services.web.app import create_app
 from tests.conftest import forms_of
-from tests.integration.conftest import (ADMIN_TOKEN, LINK_SIGNING_KEY, SERVICE_TOKEN, STAFF, offer_body,
-                                        organisation_body, unique)
-from tests.integration.live_apis import running_apis
+from tests.integration.conftest import ADMIN_TOKEN, STAFF, offer_body, unique
 from tests.integration.matcher_world import need_data
+from tests.integration.web_fixtures import csrf, pages, registered_organisation, text_of, web_apis, web_client
 
-TOKENS = {"LINK_SIGNING_KEY": LINK_SIGNING_KEY, "ADMIN_TOKEN": ADMIN_TOKEN, "SERVICE_TOKEN": SERVICE_TOKEN}
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
-NEXT = re.compile(r'<a href="([^"]+)" rel="next">')
 FIGURES = ("open_needs", "unfilled_slots", "needs_without_candidates", "proposals", "confirmed_matches")
 
 
 @pytest.fixture(scope="module")
 def apis(tmp_path_factory, mongo_uri):
     """offers and needs, then the matcher and notify, which find them by their URLs."""
-    logs = tmp_path_factory.mktemp("web-staff")
-    with running_apis(["offers", "needs"], logs, mongo_uri, **TOKENS) as first:
-        with running_apis(["matcher", "notify"], logs, mongo_uri, OFFERS_URL=first["offers"],
-                          NEEDS_URL=first["needs"], **TOKENS) as second:
-            yield {**first, **second, "mongo_uri": mongo_uri}
+    with web_apis(tmp_path_factory.mktemp("web-staff"), mongo_uri, then=("matcher", "notify")) as urls:
+        yield urls
 
 
 @pytest.fixture(scope="module")
@@ -62,19 +51,7 @@ def mongo(apis):
 
 @pytest.fixture
 def web(apis):
-    config = Config(offers_url=apis["offers"], needs_url=apis["needs"], matcher_url=apis["matcher"],
-                    notify_url=apis["notify"], link_signing_keys=(LINK_SIGNING_KEY,), testing=True)
-    return create_app(config).test_client()
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def csrf(html: str) -> str:
-    found = CSRF.search(html)
-    assert found, "no CSRF token on the page"
-    return found[1] or found[2]
+    return web_client(apis)
 
 
 def sign_in(web, key: str):
@@ -86,14 +63,6 @@ def sign_in(web, key: str):
 def staff(web):
     assert sign_in(web, ADMIN_TOKEN).status_code == 302
     return web
-
-
-def pages(web, path: str, most: int = 50) -> list[str]:
-    """The listing at path and every page after it, following its "Neste side" links."""
-    seen = [text_of(web.get(path))]
-    while (found := NEXT.search(seen[-1])) and len(seen) < most:
-        seen.append(text_of(web.get(found[1].replace("&amp;", "&"))))
-    return seen
 
 
 def stats(apis) -> dict:
@@ -166,25 +135,17 @@ def test_the_figures_download_as_csv_with_a_header_row_and_one_row_per_district(
     assert int(svelvik["unfilled_slots"]) == answer["svelvik"]["unfilled_slots"] >= 3
 
 
-def registered(apis, mongo, confirmed: bool) -> dict:
+def registered(apis, confirmed: bool) -> dict:
     """An organisation registered through the needs API, its contact confirmed through the mailed link if told."""
-    created = requests.post(apis["needs"] + "/organisations", json=organisation_body(name=unique("Lag")), timeout=5)
-    assert created.status_code == 201, created.text
-    organisation = created.json()
-    if confirmed:
-        stored = mongo[NEEDS_DB].organisations.find_one({"_id": organisation["id"]})
-        link = confirmation.contact_link(Config(needs_url=apis["needs"], link_signing_keys=(LINK_SIGNING_KEY,)),
-                                         organisation["id"], stored["confirmation"])
-        assert requests.post(apis["needs"] + urlsplit(link).path, timeout=5).status_code == 200
-    return organisation
+    return registered_organisation(apis, confirmed=confirmed, verified=False, name=unique("Lag"))
 
 
 def waiting_section(page: str) -> str:
     return page[page.index("Venter på godkjenning"):page.index("Venter på at kontaktpersonen")]
 
 
-def test_godkjenn_verifies_an_organisation_whose_contact_confirmed(staff, apis, mongo):
-    confirmed, unconfirmed = registered(apis, mongo, confirmed=True), registered(apis, mongo, confirmed=False)
+def test_godkjenn_verifies_an_organisation_whose_contact_confirmed(staff, apis):
+    confirmed, unconfirmed = registered(apis, confirmed=True), registered(apis, confirmed=False)
     listed = pages(staff, "/ansatt/organisasjoner")
     [page] = [page for page in listed if confirmed["name"] in waiting_section(page)]
     assert all(unconfirmed["name"] not in waiting_section(page) for page in listed)
@@ -201,8 +162,8 @@ def test_godkjenn_verifies_an_organisation_whose_contact_confirmed(staff, apis, 
     assert all(confirmed["name"] not in waiting_section(page) for page in pages(staff, "/ansatt/organisasjoner"))
 
 
-def test_godkjenn_without_the_forms_token_changes_nothing(staff, apis, mongo):
-    organisation = registered(apis, mongo, confirmed=True)
+def test_godkjenn_without_the_forms_token_changes_nothing(staff, apis):
+    organisation = registered(apis, confirmed=True)
     assert staff.post(f"/ansatt/organisasjoner/{organisation['id']}/godkjenn").status_code == 400
     check = requests.get(f"{apis['needs']}/organisations/{organisation['id']}", headers=STAFF, timeout=5)
     assert check.json()["verified"] is False

@@ -22,48 +22,21 @@ from shared.mongo import connect
 from services.matcher import lifecycle
 from services.matcher.repository import MatcherRepository
 from services.offers.app import DB_NAME as OFFERS_DB
-from services.web.app import create_app
 from tests.conftest import forms_of
-from tests.integration.conftest import (ADMIN_TOKEN, LINK_SIGNING_KEY, SERVICE_TOKEN, STAFF, bearer, need_body,
-                                        organisation_body, unique_email)
-from tests.integration.live_apis import running_apis
-
-TOKENS = {"LINK_SIGNING_KEY": LINK_SIGNING_KEY, "ADMIN_TOKEN": ADMIN_TOKEN, "SERVICE_TOKEN": SERVICE_TOKEN}
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+from tests.integration.conftest import LINK_SIGNING_KEY, STAFF, bearer, need_body, organisation_body, unique_email
+from tests.integration.web_fixtures import csrf, registered_organisation, submit, text_of, web_apis, web_client
 
 
 @pytest.fixture(scope="module")
 def apis(tmp_path_factory, mongo_uri):
     """offers (districts, skills) and needs, then the matcher, which finds them by their URLs."""
-    logs = tmp_path_factory.mktemp("web-volunteer")
-    with running_apis(["offers", "needs"], logs, mongo_uri, **TOKENS) as first:
-        with running_apis(["matcher"], logs, mongo_uri, OFFERS_URL=first["offers"], NEEDS_URL=first["needs"],
-                          **TOKENS) as second:
-            yield {**first, **second, "mongo_uri": mongo_uri}
+    with web_apis(tmp_path_factory.mktemp("web-volunteer"), mongo_uri, then=("matcher",)) as urls:
+        yield urls
 
 
 @pytest.fixture
 def web(apis):
-    config = Config(offers_url=apis["offers"], needs_url=apis["needs"], matcher_url=apis["matcher"],
-                    link_signing_keys=(LINK_SIGNING_KEY,), testing=True)
-    return create_app(config).test_client()
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def csrf(html: str) -> str:
-    found = CSRF.search(html)
-    assert found, "no CSRF token on the page"
-    return found[1] or found[2]
-
-
-def submit(web, path: str, fields: dict, follow: bool = False):
-    """Open the page, and send its form with these fields and the page's own CSRF token."""
-    page = web.get(path)
-    assert page.status_code == 200, text_of(page)
-    return web.post(path, data={"csrf_token": csrf(text_of(page)), **fields}, follow_redirects=follow)
+    return web_client(apis)
 
 
 def signup(**changes) -> dict:
@@ -167,14 +140,7 @@ def test_editing_shows_the_offer_and_saves_the_change(web, apis, volunteer):
 
 def _organisation_with_needs(apis, titles: list[str]) -> tuple[dict, list[dict]]:
     """A confirmed, verified organisation and its open needs, through the needs API."""
-    created = requests.post(f"{apis['needs']}/organisations", json=organisation_body(), timeout=5).json()
-    with MongoClient(apis["mongo_uri"]) as client:
-        stored = client["needs"].organisations.find_one({"_id": created["id"]})
-    link = confirmation.contact_link(Config(needs_url=apis["needs"], link_signing_keys=(LINK_SIGNING_KEY,)),
-                                     created["id"], stored["confirmation"])
-    assert requests.post(apis["needs"] + urlsplit(link).path, timeout=5).status_code == 200
-    assert requests.post(f"{apis['needs']}/organisations/{created['id']}/verify", headers=STAFF,
-                         timeout=5).status_code == 200
+    created = registered_organisation(apis)
     needs = [requests.post(f"{apis['needs']}/needs", json=need_body(title=title), headers=bearer(created["api_key"]),
                            timeout=5).json() for title in titles]
     return created, needs
