@@ -1,6 +1,8 @@
-"""The district figures for staff: the CSV's header and rows, the table's rows, the chart's two series."""
+"""The district figures for staff: the CSV's byte-order mark, header and rows, the table's rows, the chart's two
+series (or none when there is no unmet demand)."""
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 
@@ -28,7 +30,15 @@ def page():
 
 
 def parsed(text: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text)))
+    """The CSV as a spreadsheet reads it: UTF-8 with its byte-order mark taken off."""
+    return list(csv.reader(io.StringIO(text.encode("utf-8").decode("utf-8-sig"))))
+
+
+def test_the_csv_starts_with_a_utf8_byte_order_mark_so_excel_reads_the_letters_aeoa():
+    body = stats_csv(STATS).encode("utf-8")
+    assert body.startswith(codecs.BOM_UTF8) and body.count(codecs.BOM_UTF8) == 1
+    assert body[len(codecs.BOM_UTF8):].startswith(b"district,district_name,")
+    assert "Strømsø".encode("utf-8") in body
 
 
 def test_the_csv_has_a_header_row_then_one_row_per_district():
@@ -68,3 +78,17 @@ def test_the_chart_shows_unfilled_places_and_needs_without_candidates_with_short
     svg = str(unmet_chart(STATS))
     assert "Ubesatte plasser" in svg and "Behov uten kandidat" in svg
     assert ">Strømsø overfor Vestfoldbanen<" in svg and "Danvik" not in svg
+
+
+def test_when_every_district_has_no_unmet_demand_there_is_no_chart():
+    calm = {"districts": [{**row, "unfilled_slots": 0, "needs_without_candidates": None} for row in STATS["districts"]]}
+    assert unmet_chart(calm) is None
+
+
+def test_one_unmet_figure_anywhere_draws_the_chart():
+    one = {"districts": [STATS["districts"][1], {**STATS["districts"][1], "needs_without_candidates": 1}]}
+    assert "<svg" in str(unmet_chart(one))
+
+
+def test_no_districts_at_all_draws_the_chart_saying_there_are_no_figures_yet():
+    assert "Ingen tall ennå." in str(unmet_chart({"districts": []}))

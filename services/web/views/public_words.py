@@ -80,6 +80,13 @@ def figure_text(value: float | None) -> str:
     return str(int(value))
 
 
+def organisation_text(organisation: dict[str, Any]) -> str:
+    """An organisation as people know it: a municipal service's unit first, with the municipality after it
+    ("Fjell bo- og omsorgssenter (Drammen kommune)"), as the matcher's answer page says it."""
+    name, unit = organisation.get("name") or "", organisation.get("unit")
+    return f"{unit} ({name})" if unit and name and unit != name else name
+
+
 def listed(words: list[str]) -> str:
     """Words as a list in a sentence: "a, b og c" / "a, b and c"."""
     if len(words) < 2:
@@ -99,4 +106,5 @@ def skills_text(codes: list[str]) -> str:
 
 WORDS = {"district_text": district_text, "districts_text": districts_text, "skill_text": skill_text,
          "skills_text": skills_text, "language_text": language_text, "when_text": when_text,
-         "moment_text": moment_text, "date_text": date_text, "figure_text": figure_text, "listed": listed}
+         "moment_text": moment_text, "date_text": date_text, "figure_text": figure_text, "listed": listed,
+         "organisation_text": organisation_text}

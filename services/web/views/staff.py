@@ -1,4 +1,5 @@
-"""Municipal staff's pages: unmet demand per district, verification queue, offers, a match's notification log.
+"""Municipal staff's pages: unmet demand per district, verification queue, offers and their matches, a match's
+notification log.
 
 Every page asks the services with the staff member's own credential; what staff may see is theirs to decide.
 """
@@ -13,7 +14,7 @@ from services.web.texts import tr
 from services.web.views import staff_figures
 from services.web.views.public_needs import chosen
 from services.web.views.public_paging import Paging, offset_of, page_number
-from services.web.views.public_words import WORDS
+from services.web.views.public_words import WORDS, organisation_text
 from services.web.views.staff_forms import (CHANNELS, DELIVERY, EVENTS, KINDS, MATCH_STATUSES, OFFER_STATUSES, ROLES,
                                             MatchLookup, offer_filter, word)
 
@@ -67,9 +68,9 @@ def verify(who, org_id):
     """Verify one organisation; its needs that waited are published."""
     if not is_uuid(org_id):
         abort(404)
-    organisation = api().post("needs", f"/organisations/{org_id}/verify", who.token)
-    flash(tr(f"{organisation['name']} er godkjent. Behovene organisasjonen har lagt inn, er nå publisert.",
-             f"{organisation['name']} is verified. The needs the organisation has posted are now published."))
+    name = organisation_text(api().post("needs", f"/organisations/{org_id}/verify", who.token))
+    flash(tr(f"{name} er godkjent. Behovene organisasjonen har lagt inn, er nå publisert.",
+             f"{name} is verified. The needs the organisation has posted are now published."))
     return redirect(url_for("staff.organisations"))
 
 
@@ -85,6 +86,19 @@ def offers(who):
                            paging=Paging.of(listing, "staff.offers", filters))
 
 
+@bp.get("/ansatt/frivillige/<offer_id>")
+@requires(STAFF)
+def offer(who, offer_id):
+    """One offer and its matches, oldest first, each with its need's title and a link to the match's page."""
+    if not is_uuid(offer_id):
+        abort(404)
+    found = api().get("offers", f"/offers/{offer_id}", who.token)
+    matches = api().get("matcher", "/matches", who.token, offer_id=offer_id)["items"]
+    needs = {need_id: _need(need_id, who.token) for need_id in dict.fromkeys(m.get("need_id") for m in matches)}
+    return render_template("staff_offer.html", offer=found,
+                           matches=[{**m, "need": needs[m.get("need_id")]} for m in matches])
+
+
 @bp.get("/ansatt/treff/<match_id>")
 @requires(STAFF)
 def match(who, match_id):
@@ -93,16 +107,16 @@ def match(who, match_id):
         abort(404)
     found = api().get("matcher", f"/matches/{match_id}", who.token)
     log = api().get("notify", "/notifications", who.token, match_id=match_id)["items"]
-    return render_template("staff_match.html", match=found, need=_need_of(found, who.token),
+    return render_template("staff_match.html", match=found, need=_need(found.get("need_id"), who.token),
                            log=sorted(log, key=lambda entry: entry.get("created_at") or ""))
 
 
-def _need_of(match: dict, token: str) -> dict | None:
-    """The match's need, for its title; None when it is gone."""
-    if not is_uuid(match.get("need_id")):
+def _need(need_id: str | None, token: str) -> dict | None:
+    """A match's need, for its title; None when it cannot be read (closed to this reader, or gone)."""
+    if not is_uuid(need_id):
         return None
     try:
-        return api().get("needs", f"/needs/{match['need_id']}", token)
+        return api().get("needs", f"/needs/{need_id}", token)
     except ApiError as error:
         if error.status in (403, 404):
             return None

@@ -24,6 +24,7 @@ COLUMNS = (
     ("median_minutes_to_first_proposal", lazy("Median minutter til første forslag",
                                               "Median minutes to first proposal")),
 )
+BOM = "\ufeff"
 UNMET = (("unfilled_slots", "#0a4f8f"), ("needs_without_candidates", "#8a5300"))  # both >= 6:1 on white
 
 
@@ -36,11 +37,14 @@ def heading(key: str) -> str:
     return str(dict(COLUMNS)[key])
 
 
-def unmet_chart(stats: dict[str, Any]) -> Markup:
-    """Unfilled places and needs with no candidate, per district, as an SVG bar chart."""
+def unmet_chart(stats: dict[str, Any]) -> Markup | None:
+    """Unfilled places and needs with no candidate, per district, as an SVG bar chart; None when there are
+    districts and all those figures are 0, which the page says in a sentence instead of a row of zeros."""
     series = [Series(key, heading(key), colour) for key, colour in UNMET]
     groups = [Group(short_district(row.get("district", "")), {key: row.get(key) or 0 for key, _ in UNMET})
               for row in stats.get("districts") or []]
+    if groups and not any(value > 0 for group in groups for value in group.values.values()):
+        return None
     return bar_chart(
         groups, series, tr("Udekket behov per bydel", "Unmet demand per district"),
         tr("Ubesatte plasser og behov uten kandidat i hver bydel. De samme tallene står i tabellen under.",
@@ -49,13 +53,15 @@ def unmet_chart(stats: dict[str, Any]) -> Markup:
 
 
 def stats_csv(stats: dict[str, Any]) -> str:
-    """The district figures as CSV: a header row of the API's field names (and the district's name), then one
-    row per district. Fields the matcher adds later come along as further columns."""
+    """The district figures as CSV: a byte-order mark (so Excel reads the file as UTF-8, æøå and all), a header
+    row of the API's field names (and the district's name), then one row per district. Fields the matcher adds
+    later come along as further columns."""
     districts = stats.get("districts") or []
     known = [key for key, _ in COLUMNS]
     extra = [key for row in districts for key in row if key not in known and key != "district"]
     columns = ["district", "district_name", *known, *dict.fromkeys(extra)]
     out = io.StringIO()
+    out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for row in districts:

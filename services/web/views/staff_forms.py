@@ -58,9 +58,9 @@ def offer_filter(args: Mapping[str, str]) -> OfferFilter:
 def _an_id(form: FlaskForm, field: StringField) -> None:
     field.data = (field.data or "").strip().lower()
     if not is_uuid(field.data):
-        raise ValidationError(tr("Skriv en treff-ID slik den står i loggen, for eksempel "
+        raise ValidationError(tr("Skriv treff-ID-en slik den står på treffets side, for eksempel "
                                  "0b8e2a4c-5f1d-4c3a-9e7b-2d6f8a1c3e5b.",
-                                 "Enter a match id as it appears in the log, such as "
+                                 "Enter the match id as it appears on the match's page, such as "
                                  "0b8e2a4c-5f1d-4c3a-9e7b-2d6f8a1c3e5b."))
 
 
