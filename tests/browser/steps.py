@@ -135,7 +135,7 @@ def staff_download_the_figures(page: Page) -> str:
     visit(page, page.get_by_role("link", name="Oversikt", exact=True), "ansatt-oversikt-tall")
     with page.expect_download() as download:
         page.get_by_role("link", name="Last ned som CSV").click()
-    return Path(download.value.path()).read_text(encoding="utf-8")
+    return Path(download.value.path()).read_text(encoding="utf-8-sig")
 
 
 def staff_look_up_a_match(page: Page, match_id: str) -> None:

@@ -127,7 +127,7 @@ def test_the_figures_download_as_csv_with_a_header_row_and_one_row_per_district(
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
-    table = list(csv.DictReader(io.StringIO(text_of(response))))
+    table = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     answer = {row["district"]: row for row in stats(apis)["districts"]}
     assert [row["district"] for row in table] == list(answer)
     svelvik = next(row for row in table if row["district"] == "svelvik")
