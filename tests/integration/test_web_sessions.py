@@ -1,0 +1,117 @@
+"""The web's sessions against the real offers and needs APIs: signing in by the mailed link and out again, the
+idle timeout, CSRF, where it sends people after signing in, and the headers every page carries."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from pymongo import MongoClient
+
+from shared import signin
+from shared.config import Config
+from services.needs.app import DB_NAME as NEEDS_DB
+from services.web import session as people
+from tests.integration.conftest import ADMIN_TOKEN, LINK_SIGNING_KEY, unique_email
+from services.web.app import create_app
+from tests.integration.web_fixtures import csrf, registered_organisation, submit, text_of, web_apis, web_client
+
+STAFF_PAGE = "/ansatt/organisasjoner"  # a staff page the offers and needs APIs alone can serve
+
+
+@pytest.fixture(scope="module")
+def apis(tmp_path_factory, mongo_uri):
+    with web_apis(tmp_path_factory.mktemp("web-sessions"), mongo_uri) as urls:
+        yield urls
+
+
+@pytest.fixture
+def web(apis):
+    return web_client(apis)
+
+
+def _stored(apis, organisation_id: str) -> tuple[dict, int]:
+    """The organisation as the needs service keeps it, and how many sessions it has."""
+    with MongoClient(apis["mongo_uri"]) as client:
+        db = client[NEEDS_DB]
+        return db.organisations.find_one({"_id": organisation_id}), db.sessions.count_documents(
+            {"subject_id": organisation_id})
+
+
+def _mailed_link_path(apis, organisation_id: str) -> str:
+    """The path of the sign-in link notify would mail for the organisation's stored request."""
+    stored, _ = _stored(apis, organisation_id)
+    config = Config(link_signing_keys=(LINK_SIGNING_KEY,), testing=True)
+    return urlsplit(signin.contact_link(config, organisation_id, stored["sign_in"])).path
+
+
+def test_an_organisation_signs_in_by_the_mailed_link_once_and_signing_out_revokes_its_session(apis, web):
+    email = unique_email("kontakt")
+    organisation = registered_organisation(apis, contact={"name": "Ola", "email": email})
+    asked = submit(web, "/logg-inn", {"email": email})
+    assert asked.status_code == 302 and asked.headers["Location"].endswith("/logg-inn/sendt")
+    link = _mailed_link_path(apis, organisation["id"])
+
+    opened = web.get(link)
+    assert opened.status_code == 200 and _stored(apis, organisation["id"])[1] == 0  # opening changes nothing
+    signed_in = submit(web, link, {})
+    assert signed_in.status_code == 302 and signed_in.headers["Location"].endswith("/vare-behov")
+    assert web.get("/vare-behov").status_code == 200 and _stored(apis, organisation["id"])[1] == 1
+
+    again = web_client(apis)
+    assert submit(again, link, {}).status_code == 410  # the link works once
+
+    out = web.post("/logg-ut", data={"csrf_token": csrf(text_of(web.get("/vare-behov")))})
+    assert out.status_code == 302
+    assert _stored(apis, organisation["id"])[1] == 0
+    assert web.get("/vare-behov").headers["Location"].startswith("/logg-inn")
+
+
+def test_the_sign_in_page_answers_the_same_for_an_unknown_address(web):
+    known_or_not = submit(web, "/logg-inn", {"email": unique_email("ukjent")})
+    assert known_or_not.status_code == 302 and known_or_not.headers["Location"].endswith("/logg-inn/sendt")
+
+
+def _staff(web, next_path: str = "") -> object:
+    return submit(web, f"/logg-inn/ansatt{next_path}", {"token": ADMIN_TOKEN})
+
+
+def test_a_session_idle_for_longer_than_the_timeout_is_ended(web, monkeypatch):
+    assert _staff(web).status_code == 302
+    assert web.get(STAFF_PAGE).status_code == 200
+    now = people.time.time()
+    monkeypatch.setattr(people.time, "time", lambda: now + 31 * 60)
+    idle = web.get(STAFF_PAGE)
+    assert idle.status_code == 302 and idle.headers["Location"].startswith("/logg-inn/ansatt")
+    assert "logget ut" in text_of(web.get(idle.headers["Location"]))
+
+
+def test_a_form_sent_without_its_csrf_token_is_refused_and_does_nothing(web):
+    refused = web.post("/logg-inn/ansatt", data={"token": ADMIN_TOKEN})
+    assert refused.status_code == 400 and "Skjemaet er utløpt" in text_of(refused)
+    assert web.get(STAFF_PAGE).status_code == 302  # not signed in
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
+def test_after_signing_in_the_web_goes_only_to_its_own_pages(web, target):
+    signed_in = _staff(web, f"?next={target}")
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/ansatt"
+
+
+def test_every_page_forbids_framing_and_inline_script_and_pages_with_personal_data_are_not_stored(web):
+    public = web.get("/")
+    policy = public.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+    assert public.headers["X-Frame-Options"] == "DENY" and public.headers["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" not in public.headers.get("Cache-Control", "")
+    _staff(web)
+    assert web.get(STAFF_PAGE).headers["Cache-Control"] == "no-store"
+
+
+def test_the_session_cookie_is_http_only_same_site_and_secure_when_the_web_is_served_over_https(apis):
+    plain = _staff(web_client(apis)).headers["Set-Cookie"]
+    assert "HttpOnly" in plain and "SameSite=Lax" in plain and "Secure" not in plain
+    secure_app = create_app(Config(offers_url=apis["offers"], needs_url=apis["needs"],
+                                   web_url="https://frivillig.example", link_signing_keys=(LINK_SIGNING_KEY,),
+                                   testing=True))
+    secure = _staff(secure_app.test_client()).headers["Set-Cookie"]
+    assert "Secure" in secure and "HttpOnly" in secure
