@@ -19,6 +19,7 @@ from services.web.forms import described_by, input_attrs, summary
 from services.web.apiclient import ApiClient, ApiError, ApiUnavailable, api
 from services.web.texts import language, tr
 from services.web.views import BLUEPRINTS
+from services.web.views.signed_up import already_registered
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -128,6 +129,10 @@ def _error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def stale_form(error: CSRFError):
+        # a sign-up form kept from before signing up (the back button) carries the old session's token
+        registered = already_registered(request.endpoint)
+        if registered:
+            return registered
         return problem_page(400, tr("Skjemaet er utløpt", "The form has expired"),
                             tr("Gå tilbake, last siden på nytt og send skjemaet igjen.",
                                "Go back, reload the page and send the form again."))

@@ -78,6 +78,20 @@ def test_a_wrong_organisation_number_shows_the_summary_and_keeps_the_input(web):
     assert 'value="974760674"' in page and f'value="{fields["contact_email"]}"' in page
 
 
+def test_the_registration_sent_again_after_registering_registers_nothing_and_says_how_to_register_another(web, apis):
+    fields = registration()
+    kept = text_of(web.get("/organisasjon/registrer"))  # the page the back button shows again
+    assert web.post("/organisasjon/registrer", data={"csrf_token": csrf(kept), **fields}).status_code == 302
+    page = text_of(web.get("/vare-behov"))
+    for token in (csrf(kept), csrf(page)):  # the old page's, and one a reloaded page would carry
+        again = web.post("/organisasjon/registrer", data={"csrf_token": token, **fields})
+        assert again.status_code == 302 and again.headers["Location"] == "/vare-behov"
+    page = text_of(web.get("/vare-behov"))
+    assert "Organisasjonen er allerede registrert" in page and "logge ut først" in page
+    with MongoClient(apis["mongo_uri"]) as client:
+        assert client[NEEDS_DB].organisations.count_documents({"contact.email": fields["contact_email"]}) == 1
+
+
 def test_registering_signs_in_and_shows_what_the_organisation_waits_for(web, apis):
     fields = registration()
     response = submit(web, "/organisasjon/registrer", fields, follow=True)

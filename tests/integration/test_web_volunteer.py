@@ -124,6 +124,44 @@ def test_a_sign_up_creates_the_offer_and_lands_on_min_side_asking_to_confirm_the
     assert (offer["skills"], offer["districts"], offer["police_certificate"]) == (["visiting_friend"], ["fjell"], True)
 
 
+def offers_listed_with(apis, email: str) -> list[dict]:
+    """The offers the staff listing holds for an address, read page by page."""
+    found, offset = [], 0
+    while True:
+        page = requests.get(f"{apis['offers']}/offers", headers=STAFF, timeout=5,
+                            params={"status": "pending_confirmation", "district": "fjell", "limit": 200,
+                                    "offset": offset}).json()
+        found += [offer for offer in page["items"] if (offer.get("volunteer") or {}).get("email") == email]
+        offset += page["limit"]
+        if offset >= page["total"]:
+            return found
+
+
+ALREADY = "Du er allerede registrert som frivillig og logget inn, så vi har ikke laget et nytt tilbud."
+
+
+def test_the_sign_up_form_sent_again_after_signing_up_makes_no_second_offer_and_says_where_the_offer_is(web, apis):
+    fields = signup()
+    kept = text_of(web.get("/bli-frivillig"))  # the page the back button shows again
+    assert web.post("/bli-frivillig", data={"csrf_token": csrf(kept), **fields}).status_code == 302
+
+    back = web.post("/bli-frivillig", data={"csrf_token": csrf(kept), **fields})
+    assert back.status_code == 302 and back.headers["Location"] == "/min-side"
+    page = text_of(web.get("/min-side"))
+    assert ALREADY in page and "logge ut først" in page
+    reloaded = web.get("/bli-frivillig")
+    assert reloaded.status_code == 302 and reloaded.headers["Location"] == "/min-side"
+    fresh = web.post("/bli-frivillig", data={"csrf_token": csrf(page), **fields})
+    assert fresh.status_code == 302 and fresh.headers["Location"] == "/min-side"
+    assert len(offers_listed_with(apis, fields["email"])) == 1
+
+
+def test_a_volunteer_whose_offer_was_withdrawn_may_sign_up_again(web, apis, volunteer):
+    assert requests.delete(f"{apis['offers']}/offers/{volunteer['id']}", headers=STAFF, timeout=5).status_code == 200
+    page = web.get("/bli-frivillig")
+    assert page.status_code == 200 and "Send tilbudet" in text_of(page)
+
+
 def test_editing_shows_the_offer_and_saves_the_change(web, apis, volunteer):
     page = text_of(web.get("/min-side/endre"))
     assert 'value="Kari Nordmann"' in page and 'value="1958"' in page and '<option selected value="2">' in page

@@ -15,16 +15,18 @@ from services.web.texts import tr
 from services.web.views import organisation_needs
 from services.web.views.organisation_overview import needs_page
 from services.web.views.organisation_payloads import organisation_json, register_where
+from services.web.views.signed_up import already_registered
 
 bp = Blueprint("organisation", __name__)
 
 
 @bp.route("/organisasjon/registrer", methods=["GET", "POST"])
 def register():
-    """Register; the new organisation's key signs the person in at once, and Våre behov says what comes next."""
-    who = people.person()
-    if who and who.kind == ORGANISATION:
-        return redirect(url_for("organisation.needs"))
+    """Register; the new organisation's key signs the person in at once, and Våre behov says what comes next.
+    Someone it signed in already is sent to Våre behov instead, so sending the form again registers nothing."""
+    registered = already_registered(request.endpoint)
+    if registered:
+        return registered
     form = RegisterForm()
     if form.validate_on_submit():
         try:

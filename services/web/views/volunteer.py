@@ -14,6 +14,7 @@ from services.web.apiclient import ApiError, ApiUnavailable, api
 from services.web.forms import add_error, all_fields, show_api_errors
 from services.web.session import VOLUNTEER, requires
 from services.web.texts import language, tr
+from services.web.views.signed_up import already_registered
 from services.web.views.volunteer_matches import cards
 from services.web.views.volunteer_errors import in_row, place, row_of
 from services.web.views.volunteer_offer import Draft, form_data, offer_body
@@ -66,7 +67,11 @@ def _offer_page(template: str, form: OfferForm, status: int = 200, **context):
 
 @bp.route("/bli-frivillig", methods=["GET", "POST"])
 def signup():
-    """The sign-up form; its "add a row" buttons show it again with one more row, sending nothing."""
+    """The sign-up form; its "add a row" buttons show it again with one more row, sending nothing. Someone it
+    signed in already is sent to Min side instead, so pressing back and sending again makes no second offer."""
+    registered = already_registered(request.endpoint)
+    if registered:
+        return registered
     form = OfferForm()
     if request.method == "GET" or _added_row(form):
         return _offer_page("volunteer_signup.html", form)
