@@ -38,6 +38,9 @@ class QuerySchema(Schema):
         unknown = EXCLUDE
 
 
+NAME_MAX_LENGTH = 200  # a person's, an organisation's or a unit's name: the default limit of Text
+
+
 class Text(fields.String):
     """A string that is trimmed, must not be blank, and has a length limit.
 
@@ -46,7 +49,7 @@ class Text(fields.String):
     breaks, stored as \\n, but no other control characters.
     """
 
-    def __init__(self, max_length: int = 200, min_length: int = 1, multiline: bool = False, **kwargs: Any):
+    def __init__(self, max_length: int = NAME_MAX_LENGTH, min_length: int = 1, multiline: bool = False, **kwargs: Any):
         super().__init__(validate=validate.Length(min=min_length, max=max_length), **kwargs)
         self.multiline = multiline
 

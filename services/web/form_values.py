@@ -1,16 +1,20 @@
-"""What the forms read alike: an e-mail address, a weekday, a date and a clock time as people type them, and a
-date and time in Oslo as the instant the services take."""
+"""What the forms read alike: a name's limit, an e-mail address, a weekday, a date and a clock time as people type
+them, and a date and time in Oslo as the instant the services take."""
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
 
+from shared.schemas import NAME_MAX_LENGTH
 from shared.timeslots import OSLO, oslo_instant
 from services.web.texts import lazy
 
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 BAD_EMAIL = lazy("Skriv en gyldig e-postadresse, for eksempel navn@eksempel.no.",
                  "Enter a valid e-mail address, such as name@example.com.")
+NAME_TOO_LONG = lazy(f"Navnet kan ha høyst {NAME_MAX_LENGTH} tegn.",
+                     f"The name can have at most {NAME_MAX_LENGTH} characters.")
+NAME_INPUT = {"maxlength": NAME_MAX_LENGTH}  # a name field's input takes no more than the services do
 WEEKDAYS = [("1", lazy("mandag", "Monday")), ("2", lazy("tirsdag", "Tuesday")), ("3", lazy("onsdag", "Wednesday")),
             ("4", lazy("torsdag", "Thursday")), ("5", lazy("fredag", "Friday")), ("6", lazy("lørdag", "Saturday")),
             ("7", lazy("søndag", "Sunday"))]

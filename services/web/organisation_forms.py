@@ -12,7 +12,8 @@ from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, 
 from wtforms.validators import InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
 from shared.orgnumber import is_valid_org_number
-from services.web.form_values import BAD_EMAIL, EMAIL, WEEKDAYS, calendar_day, clock
+from services.web.form_values import (BAD_EMAIL, EMAIL, NAME_INPUT, NAME_MAX_LENGTH, NAME_TOO_LONG, WEEKDAYS,
+                                      calendar_day, clock)
 from services.web.forms import add_error
 from services.web.texts import lazy
 
@@ -25,7 +26,6 @@ BAD_PHONE = lazy("Skriv et telefonnummer med 8 sifre, eller med landskode, for e
                  "Enter a phone number with 8 digits, or with the country code, such as +47 912 34 567.")
 UNIT_MISSING = lazy("Skriv navnet på enheten, for eksempel «Fjell bo- og omsorgssenter».",
                     "Enter the name of the unit, such as “Fjell bo- og omsorgssenter”.")
-NAME_TOO_LONG = lazy("Navnet kan ha høyst 200 tegn.", "The name can have at most 200 characters.")
 KIND_MISSING = lazy("Velg hva slags organisasjon dere er.", "Choose what kind of organisation you are.")
 DESCRIPTION_TOO_LONG = lazy("Beskrivelsen kan ha høyst 4000 tegn.",
                             "The description can have at most 4000 characters.")
@@ -62,7 +62,7 @@ def _required(nb: str, en: str) -> InputRequired:
 class RegisterForm(FlaskForm):
     name = StringField(lazy("Navnet på organisasjonen", "Name of the organisation"), validators=[
         _required("Skriv navnet på organisasjonen.", "Enter the name of the organisation."),
-        Length(max=200, message=NAME_TOO_LONG)])
+        Length(max=NAME_MAX_LENGTH, message=NAME_TOO_LONG)], render_kw=NAME_INPUT)
     org_number = StringField(lazy("Organisasjonsnummer", "Organisation number"), validators=[
         _required("Skriv organisasjonsnummeret.", "Enter the organisation number."), _org_number])
     kind = RadioField(lazy("Hva slags organisasjon er dere?", "What kind of organisation are you?"), choices=KINDS,
@@ -70,10 +70,10 @@ class RegisterForm(FlaskForm):
                       validators=[InputRequired(KIND_MISSING)])
     unit = StringField(lazy("Enhet (bare for kommunale tjenester)", "Unit (municipal services only)"), validators=[
         _unit_for_municipal_service, Optional(),
-        Length(max=200, message=NAME_TOO_LONG)])
+        Length(max=NAME_MAX_LENGTH, message=NAME_TOO_LONG)], render_kw=NAME_INPUT)
     contact_name = StringField(lazy("Navnet ditt", "Your name"), validators=[
         _required("Skriv navnet ditt.", "Enter your name."),
-        Length(max=200, message=NAME_TOO_LONG)])
+        Length(max=NAME_MAX_LENGTH, message=NAME_TOO_LONG)], render_kw=NAME_INPUT)
     contact_email = StringField(lazy("E-postadresse", "E-mail address"), validators=[
         _required("Skriv e-postadressen din.", "Enter your e-mail address."),
         Length(max=254, message=BAD_EMAIL), Regexp(EMAIL, message=BAD_EMAIL)])

@@ -12,7 +12,7 @@ from wtforms.fields import (FieldList, FormField, RadioField, SelectField, Selec
                             TextAreaField)
 
 from services.web.catalogue import district_choices, skill_choices
-from services.web.form_values import WEEKDAYS
+from services.web.form_values import NAME_INPUT, WEEKDAYS
 from services.web.texts import lazy
 
 MAX_ROWS = 10  # of each kind; the offers service takes 50 slots in all
@@ -50,7 +50,7 @@ class DateRow(Form):
 class OfferForm(FlaskForm):
     """The questions of an offer, in the order the page asks them."""
 
-    name = StringField(lazy("Navn", "Name"))
+    name = StringField(lazy("Navn", "Name"), render_kw=NAME_INPUT)
     email = StringField(lazy("E-postadresse", "E-mail address"))
     phone = StringField(lazy("Mobilnummer (valgfritt)", "Mobile number (optional)"))
     birth_year = StringField(lazy("Fødselsår (valgfritt)", "Year of birth (optional)"))

@@ -92,6 +92,12 @@ def test_the_registration_sent_again_after_registering_registers_nothing_and_say
         assert client[NEEDS_DB].organisations.count_documents({"contact.email": fields["contact_email"]}) == 1
 
 
+def test_the_name_fields_take_no_more_than_the_needs_service_does(web):
+    page = text_of(web.get("/organisasjon/registrer"))
+    for field in ("name", "unit", "contact_name"):
+        assert re.search(rf'<input[^>]*id="{field}"[^>]*maxlength="200"', page), field
+
+
 def test_registering_signs_in_and_shows_what_the_organisation_waits_for(web, apis):
     fields = registration()
     response = submit(web, "/organisasjon/registrer", fields, follow=True)

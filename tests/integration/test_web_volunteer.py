@@ -96,6 +96,20 @@ def test_a_sign_up_with_errors_shows_them_all_in_the_summary_and_beside_the_fiel
     assert stored_offer(apis, "kari-at-example.no") is None
 
 
+@pytest.mark.parametrize(("name", "message"), [("", "Skriv navnet ditt."), ("K" * 201, "Navnet kan ha høyst 200 tegn.")],
+                         ids=["missing", "too long"])
+def test_a_missing_name_and_a_too_long_one_are_told_apart(web, apis, name, message):
+    fields = signup(name=name)
+    response = submit(web, "/bli-frivillig", fields)
+    page = text_of(response)
+    assert response.status_code == 422 and f'<a href="#name">{message}</a>' in page
+    assert stored_offer(apis, fields["email"]) is None
+
+
+def test_the_name_field_takes_no_more_than_the_offers_service_does(web):
+    assert re.search(r'<input[^>]*id="name"[^>]*maxlength="200"', text_of(web.get("/bli-frivillig")))
+
+
 def test_adding_a_row_shows_the_form_again_with_one_more_row_and_sends_nothing(web, apis):
     fields = signup()
     response = submit(web, "/bli-frivillig", {**fields, "add": "weekly"})

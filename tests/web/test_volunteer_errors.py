@@ -4,8 +4,10 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from services.web.views.volunteer_errors import (END_BEFORE_START, IN_THE_PAST, MESSAGES, NEED_DATE, NEED_DAY,
-                                                 NO_TIMES, SMS_NEEDS_PHONE, in_row, place)
+from services.web.form_values import NAME_TOO_LONG
+from services.web.views.volunteer_errors import (END_BEFORE_START, IN_THE_PAST, MESSAGES, NAME_MISSING,
+                                                 NAME_ONE_LINE, NEED_DATE, NEED_DAY, NO_TIMES, SMS_NEEDS_PHONE,
+                                                 in_row, place)
 
 ROWS = ["weekly-0", "weekly-2", "dates-1"]
 
@@ -43,3 +45,18 @@ def test_a_path_the_form_has_no_field_for_goes_to_the_summary(path):
 def test_a_message_about_a_row_names_the_row_as_its_legend_does(name, shown):
     with Flask(__name__).test_request_context("/"):
         assert in_row(name, END_BEFORE_START) == shown
+
+
+@pytest.mark.parametrize(("sent", "message"), [("", NAME_MISSING), ("   ", NAME_MISSING), ("K" * 201, NAME_TOO_LONG),
+                                               ("Kari\tNordmann", NAME_ONE_LINE)],
+                         ids=["empty", "blank", "too long", "a tab"])
+def test_a_refused_name_is_said_to_be_missing_too_long_or_not_one_line_by_what_was_sent(sent, message):
+    # the service gives one reason for an empty name and a long one ("Length must be between 1 and 200.")
+    body = {"volunteer": {"name": sent}}
+    assert place("volunteer.name", ["Length must be between 1 and 200."], ROWS, body) == ("name", message)
+
+
+def test_the_name_messages_differ_and_say_the_services_limit():
+    with Flask(__name__).test_request_context("/"):
+        assert len({str(NAME_MISSING), str(NAME_TOO_LONG), str(NAME_ONE_LINE)}) == 3
+        assert str(NAME_TOO_LONG) == "Navnet kan ha høyst 200 tegn."

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.wording import local_time
-from services.web.form_values import BAD_EMAIL, calendar_day, clock, oslo_iso
+from services.web.form_values import BAD_EMAIL, NAME_MAX_LENGTH, calendar_day, clock, oslo_iso
 from services.web.forms import Where
 from services.web.organisation_forms import (BAD_DATE, BAD_PHONE, BAD_TIME, BAD_VOLUNTEERS_NEEDED,
                                              DESCRIPTION_TOO_LONG, KIND_MISSING, ORG_NUMBER_WRONG, PERIOD,
@@ -22,8 +22,8 @@ UNTIL_PAST = lazy("Til-datoen har allerede vært. Velg en dato fram i tid.",
                   "The until date has already passed. Choose a date in the future.")
 
 REGISTER_FIELDS: dict[str, tuple[str, Lazy]] = {
-    "name": ("name", lazy("Skriv navnet på organisasjonen på én linje, høyst 200 tegn.",
-                          "Enter the organisation's name on one line, at most 200 characters.")),
+    "name": ("name", lazy(f"Skriv navnet på organisasjonen på én linje, høyst {NAME_MAX_LENGTH} tegn.",
+                          f"Enter the organisation's name on one line, at most {NAME_MAX_LENGTH} characters.")),
     "org_number": ("org_number", ORG_NUMBER_WRONG),
     "kind": ("kind", KIND_MISSING),
     "unit": ("unit", UNIT_MISSING),

@@ -44,7 +44,7 @@ def _show_refusal(form: OfferForm, error: ApiError, draft: Draft) -> None:
         raise error
 
     def where(path: str) -> tuple[str, str] | None:
-        found = place(path, error.fields.get(path, []), draft.rows)
+        found = place(path, error.fields.get(path, []), draft.rows, draft.body)
         if not found:
             return None
         mine = [name for name in draft.problems if row_of(name) and row_of(name) == row_of(found[0])]

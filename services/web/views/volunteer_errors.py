@@ -6,8 +6,9 @@ plainly, in the page's language, beside the field the person has to change.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from services.web.form_values import BAD_EMAIL
+from services.web.form_values import BAD_EMAIL, NAME_MAX_LENGTH, NAME_TOO_LONG
 from services.web.texts import Lazy, lazy
 
 WEEKLY, DATES = "weekly", "dates"
@@ -15,6 +16,9 @@ VOLUNTEER_FIELDS = ("name", "email", "phone", "birth_year", "languages")
 OFFER_FIELDS = ("skills", "districts", "police_certificate", "max_active_matches", "contact_channels", "note")
 ROW_NAMES = {WEEKLY: lazy("Fast tid", "Weekly time"), DATES: lazy("Dato", "Date")}  # as the rows' legends say
 
+NAME_MISSING = lazy("Skriv navnet ditt.", "Enter your name.")
+NAME_ONE_LINE = lazy("Skriv navnet ditt på én linje, uten tabulatorer eller andre spesialtegn.",
+                     "Enter your name on one line, without tabs or other special characters.")
 NEED_DAY = lazy("Velg en ukedag.", "Choose a day of the week.")
 NEED_DATE = lazy("Skriv datoen som dd.mm.åååå, for eksempel 05.06.2026.",
                  "Enter the date as dd.mm.yyyy, for example 05.06.2026.")
@@ -34,7 +38,6 @@ SMS_NEEDS_PHONE = lazy("For å få SMS må du skrive mobilnummeret ditt.",
                        "To get text messages, enter your mobile number.")
 
 MESSAGES: dict[str, Lazy] = {
-    "name": lazy("Skriv navnet ditt, på én linje.", "Enter your name, on one line."),
     "email": BAD_EMAIL,
     "phone": lazy("Skriv et gyldig mobilnummer: 8 sifre, eller med landskode, for eksempel +46 70 123 45 67.",
                   "Enter a valid mobile number: 8 digits, or with the country code, such as +46 70 123 45 67."),
@@ -71,6 +74,14 @@ def _slot_field(row: str, key: str | None, reasons: list[str]) -> tuple[str, Laz
     return first, INCOMPLETE_ROW
 
 
+def name_message(name: str) -> Lazy:
+    """Why the service refused the name it was sent: there was none, it was too long, or it was not one line."""
+    name = name.strip()
+    if not name:
+        return NAME_MISSING
+    return NAME_TOO_LONG if len(name) > NAME_MAX_LENGTH else NAME_ONE_LINE
+
+
 def row_of(name: str) -> str | None:
     """The row a field belongs to ("weekly-1" for "weekly-1-end_time"), or None for a field of its own."""
     found = _ROW_FIELD.match(name)
@@ -87,9 +98,11 @@ def in_row(name: str, message: Lazy) -> str:
     return f"{kind} {int(found.group(2)) + 1}: {message}"
 
 
-def place(path: str, reasons: list[str], rows: list[str]) -> tuple[str, Lazy] | None:
+def place(path: str, reasons: list[str], rows: list[str],
+          sent: dict[str, Any] | None = None) -> tuple[str, Lazy] | None:
     """The form field an API error path belongs to and a plain message for it; None when the form has no such
-    field (it then goes to the error summary)."""
+    field (it then goes to the error summary). `sent` is the body the service refused, for a message that
+    depends on what was in it (the service says the same of a missing name and a long one)."""
     slot = _AVAILABILITY.match(path)
     if slot:
         index = int(slot.group(1))
@@ -99,6 +112,8 @@ def place(path: str, reasons: list[str], rows: list[str]) -> tuple[str, Lazy] | 
     name = _INDEX.sub("", path)
     if name.startswith("volunteer."):
         name = name.removeprefix("volunteer.")
+        if name == "name":
+            return name, name_message(str(((sent or {}).get("volunteer") or {}).get("name") or ""))
         return (name, MESSAGES[name]) if name in VOLUNTEER_FIELDS else None
     if name == "contact_channels" and "phone" in " ".join(reasons):
         return name, SMS_NEEDS_PHONE
