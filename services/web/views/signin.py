@@ -1,11 +1,14 @@
 """Signing in and out: a one-time link by e-mail for volunteers and organisation contacts, a token for staff."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length, Regexp
 
+from shared import confirmation, signin
+from shared.clock import to_iso, utcnow
+from shared.errors import InvalidLink
 from services.web import session as people
 from services.web.apiclient import ApiError, api
 from services.web.form_values import BAD_EMAIL, EMAIL
@@ -13,9 +16,11 @@ from services.web.texts import choose, for_languages, lazy, tr
 
 bp = Blueprint("signin", __name__)
 
-# Who a sign-in link is for, by the path it was sent with: the owning service, what its answer names, where to go.
-LINKS = {"frivillig": (people.VOLUNTEER, "offers", "offer_id", "volunteer.home"),
-         "organisasjon": (people.ORGANISATION, "needs", "organisation_id", "organisation.needs")}
+# Who a sign-in link is for, by the path it was sent with: the owning service, what its answer names, where to go,
+# and what its code is signed for.
+LINKS = {signin.OFFER_PAGE: (people.VOLUNTEER, "offers", "offer_id", "volunteer.home", signin.OFFER_PURPOSE),
+         signin.CONTACT_PAGE: (people.ORGANISATION, "needs", "organisation_id", "organisation.needs",
+                               signin.CONTACT_PURPOSE)}
 SERVICE_OF = {people.VOLUNTEER: "offers", people.ORGANISATION: "needs"}
 
 
@@ -56,10 +61,14 @@ def sent():
 @bp.route("/logg-inn/<audience>/<code>", methods=["GET", "POST"])
 def from_link(audience, code):
     """The page a sign-in link opens. Opening it changes nothing (mail scanners open links too); its button
-    redeems the link, once."""
+    redeems the link, once. A link the web can tell will not work (forged, for the other kind of person, too
+    old) says so at once; only the service knows whether it was used."""
     if audience not in LINKS:
-        return render_template("signin_link.html", problem="invalid"), 404
-    kind, service, id_field, home = LINKS[audience]
+        return _link_problem("invalid")
+    kind, service, id_field, home, purpose = LINKS[audience]
+    problem = _readable(purpose, code)
+    if problem:
+        return _link_problem(problem)
     form = FlaskForm()
     if not form.validate_on_submit():
         return render_template("signin_link.html", form=form, problem=None)
@@ -68,12 +77,28 @@ def from_link(audience, code):
     except ApiError as error:
         if error.status == 429:
             raise
-        problem = "expired" if error.status == 410 else "invalid"
-        return render_template("signin_link.html", problem=problem), 410 if problem == "expired" else 404
+        return _link_problem("expired" if error.status == 410 else "invalid")
     people.sign_in(kind, answer["token"], answer[id_field])
     if kind == people.VOLUNTEER and "lang" not in request.cookies:
         _language_of_volunteer(answer["token"], answer[id_field])
     return redirect(people.safe_next(request.args.get("next"), url_for(home)))
+
+
+def _readable(purpose: str, code: str) -> str | None:
+    """What the code's signature and expiry already say, read as the services read them: "invalid",
+    "expired", or None when the code is genuine and in time."""
+    try:
+        confirmation.read_code(current_app.extensions["web_config"], purpose, code, to_iso(utcnow()))
+    except confirmation.LinkExpired:
+        return "expired"
+    except InvalidLink:
+        return "invalid"
+    return None
+
+
+def _link_problem(problem: str):
+    """The page for a link that does not work: 410 when it did once, 404 otherwise."""
+    return render_template("signin_link.html", problem=problem), 410 if problem == "expired" else 404
 
 
 def _language_of_volunteer(token: str, offer_id: str) -> None:
