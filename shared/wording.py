@@ -1,4 +1,5 @@
-"""Dates, times and schedules in words, in Norwegian bokmål and English, in Oslo local time.
+"""Dates, times and schedules in words, in Norwegian bokmål and English, in Oslo local time, and an organisation
+by the name people know it by.
 
 Notify writes them into messages and the matcher onto its answer pages, so they live here once.
 """
@@ -53,6 +54,13 @@ def format_when(schedule: Mapping[str, Any], lang: str) -> str:
     if "start" in schedule:
         return _format_period(schedule, lang)
     raise ValueError("schedule has neither 'weekday' nor 'start'")
+
+
+def organisation_name(organisation: Mapping[str, Any]) -> str:
+    """An organisation as people know it: a municipal service's unit first, with the municipality after it
+    ("Fjell bo- og omsorgssenter (Drammen kommune)"); "" when it has no name."""
+    name, unit = organisation.get("name") or "", organisation.get("unit") or ""
+    return f"{unit} ({name})" if unit and name and unit != name else name
 
 
 def local_time(value: str | datetime) -> datetime:

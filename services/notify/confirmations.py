@@ -20,6 +20,7 @@ from shared import confirmation
 from shared.clock import to_iso
 from shared.config import Config
 from shared.events import Event
+from shared.wording import organisation_name
 from services.notify import model
 from services.notify.delivery import Notifier
 from services.notify.requested import OFFER, ORGANISATION, RequestedMessages
@@ -53,7 +54,7 @@ def recipient(doc: dict[str, Any], subject: dict[str, Any] | None) -> tuple[dict
     if waiting != (doc.get("request") or {}).get("requested_at"):
         return None, "superseded"
     if doc["subject_type"] == ORGANISATION:
-        return {**(subject.get("contact") or {}), "organisation_name": subject.get("name", "")}, None
+        return {**(subject.get("contact") or {}), "organisation_name": organisation_name(subject)}, None
     person = model.person_of(model.VOLUNTEER, subject, None) or {}
     # The e-mail address is what is being confirmed, so it is written to whichever channels were chosen.
     person["contact_channels"] = [model.EMAIL, *(c for c in person.get("contact_channels", []) if c != model.EMAIL)]

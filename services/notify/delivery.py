@@ -21,6 +21,7 @@ from shared.config import Config
 from shared.directory import Directory, DirectoryUnavailable
 from shared.mongo import VersionConflict
 from shared.reference import district_name
+from shared.wording import organisation_name
 from services.notify import model
 from services.notify.messages import Message, language_for, render
 from services.notify.repository import NotifyRepository
@@ -106,7 +107,7 @@ def _context(doc: dict[str, Any], p: Parties, config: Config) -> dict[str, Any]:
     values = {
         "need_title": need.get("title"), "need_description": need.get("description"),
         "district_name": district_name(need["district"]) if need.get("district") else None,
-        "schedule": need.get("schedule"), "organisation_name": _organisation_name(organisation),
+        "schedule": need.get("schedule"), "organisation_name": organisation_name(organisation),
         "volunteer_name": volunteer.get("name"), "volunteer_email": volunteer.get("email"),
         "volunteer_phone": volunteer.get("phone"), "contact_name": contact.get("name"),
         "contact_email": contact.get("email"), "contact_phone": contact.get("phone"),
@@ -114,13 +115,6 @@ def _context(doc: dict[str, Any], p: Parties, config: Config) -> dict[str, Any]:
         "occurrence_start": doc.get("occurrence_start"), "answer_hours": f"{config.proposal_ttl_hours:g}",
     }
     return {key: value for key, value in values.items() if value not in (None, "", {})}
-
-
-def _organisation_name(organisation: dict[str, Any]) -> str | None:
-    """The name people know the organisation by: a municipal service's unit first, e.g.
-    "Fjell bo- og omsorgssenter (Drammen kommune)"."""
-    name, unit = organisation.get("name"), organisation.get("unit")
-    return f"{unit} ({name})" if unit and name and unit != name else name
 
 
 def _save(n: Notifier, doc: dict[str, Any], **changes: Any) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from shared import signin
 from shared.clock import to_iso
 from shared.config import Config
 from shared.events import Event
+from shared.wording import organisation_name
 from services.notify import model
 from services.notify.delivery import Notifier
 from services.notify.requested import OFFER, ORGANISATION, RequestedMessages
@@ -55,7 +56,7 @@ def recipient(doc: dict[str, Any], subject: dict[str, Any] | None,
     if signin.is_expired(request, now):
         return None, "expired"
     if doc["subject_type"] == ORGANISATION:
-        person = {**(subject.get("contact") or {}), "organisation_name": subject.get("name", "")}
+        person = {**(subject.get("contact") or {}), "organisation_name": organisation_name(subject)}
     else:
         person = model.person_of(model.VOLUNTEER, subject, None) or {}
     return {**person, "contact_channels": [model.EMAIL]}, None
