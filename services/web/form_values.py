@@ -12,6 +12,7 @@ from services.web.texts import lazy
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 BAD_EMAIL = lazy("Skriv en gyldig e-postadresse, for eksempel navn@eksempel.no.",
                  "Enter a valid e-mail address, such as name@example.com.")
+END_AFTER_START = lazy("Sluttid må være etter starttid.", "The end time must be after the start time.")
 NAME_TOO_LONG = lazy(f"Navnet kan ha høyst {NAME_MAX_LENGTH} tegn.",
                      f"The name can have at most {NAME_MAX_LENGTH} characters.")
 NAME_INPUT = {"maxlength": NAME_MAX_LENGTH}  # a name field's input takes no more than the services do

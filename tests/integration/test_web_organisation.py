@@ -130,8 +130,8 @@ def test_an_end_time_before_the_start_shows_the_error_beside_the_end_and_keeps_t
     response = submit(web, "/vare-behov/nytt", weekly_need(weekly_start="18:00", weekly_end="17:00"))
     page = text_of(response)
     assert response.status_code == 422
-    assert '<a href="#weekly_end">Sluttid må være etter starttid</a>' in page
-    assert re.search(r'id="weekly_end-error">.*Sluttid må være etter starttid</p>', page)
+    assert '<a href="#weekly_end">Sluttid må være etter starttid.</a>' in page
+    assert re.search(r'id="weekly_end-error">.*Sluttid må være etter starttid\.</p>', page)
     assert 'value="18:00"' in page and 'value="17:00"' in page and 'value="Besøksvenn"' in page
 
 

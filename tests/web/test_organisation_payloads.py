@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from services.web.organisation_forms import PERIOD, WEEKLY
-from services.web.views.organisation_payloads import (END_AFTER_START, PERIOD_PAST, UNTIL_BEFORE_FROM, UNTIL_PAST,
+from services.web.form_values import END_AFTER_START
+from services.web.views.organisation_payloads import (PERIOD_PAST, UNTIL_BEFORE_FROM, UNTIL_PAST,
                                                       need_changes, need_form_data, need_json, need_where,
                                                       organisation_json, register_where)
 
@@ -91,7 +92,7 @@ def test_need_paths_go_to_their_fields(path, field):
 
 def test_a_weekly_end_before_its_start_says_so_beside_the_end_time():
     assert need_where({})("schedule.end_time") == ("weekly_end", END_AFTER_START)
-    assert END_AFTER_START.nb == "Sluttid må være etter starttid"
+    assert END_AFTER_START.nb == "Sluttid må være etter starttid."
 
 
 @pytest.mark.parametrize("end, message", [("2026-07-15T09:00:00+02:00", END_AFTER_START),

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from services.web.form_values import NAME_TOO_LONG
-from services.web.views.volunteer_errors import (END_BEFORE_START, IN_THE_PAST, MESSAGES, NAME_MISSING,
+from services.web.form_values import END_AFTER_START, NAME_TOO_LONG
+from services.web.views.volunteer_errors import (IN_THE_PAST, MESSAGES, NAME_MISSING,
                                                  NAME_ONE_LINE, NEED_DATE, NEED_DAY, NO_TIMES, SMS_NEEDS_PHONE,
                                                  in_row, place)
 
@@ -19,8 +19,8 @@ ROWS = ["weekly-0", "weekly-2", "dates-1"]
     ("skills", ["Shorter than minimum length 1."], ("skills", MESSAGES["skills"])),
     ("skills[0]", ["Unknown skill 'x'."], ("skills", MESSAGES["skills"])),
     ("contact_channels", ["SMS needs volunteer.phone."], ("contact_channels", SMS_NEEDS_PHONE)),
-    ("availability[1].end_time", ["Must be after start_time."], ("weekly-2-end_time", END_BEFORE_START)),
-    ("availability[2].end", ["Must be after start."], ("dates-1-end_time", END_BEFORE_START)),
+    ("availability[1].end_time", ["Must be after start_time."], ("weekly-2-end_time", END_AFTER_START)),
+    ("availability[2].end", ["Must be after start."], ("dates-1-end_time", END_AFTER_START)),
     ("availability[2].end", ["Must not be in the past."], ("dates-1-day", IN_THE_PAST)),
     ("availability[0].weekday", ["Use 1 (Monday) to 7 (Sunday)."], ("weekly-0-weekday", NEED_DAY)),
     ("availability[2].start", ["Give a time between the years 2000 and 2100."], ("dates-1-day", NEED_DATE)),
@@ -44,7 +44,7 @@ def test_a_path_the_form_has_no_field_for_goes_to_the_summary(path):
                                              ("email", "Sluttid må være etter starttid.")])
 def test_a_message_about_a_row_names_the_row_as_its_legend_does(name, shown):
     with Flask(__name__).test_request_context("/"):
-        assert in_row(name, END_BEFORE_START) == shown
+        assert in_row(name, END_AFTER_START) == shown
 
 
 @pytest.mark.parametrize(("sent", "message"), [("", NAME_MISSING), ("   ", NAME_MISSING), ("K" * 201, NAME_TOO_LONG),

@@ -6,14 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from shared.wording import local_time
-from services.web.form_values import BAD_EMAIL, NAME_MAX_LENGTH, calendar_day, clock, oslo_iso
+from services.web.form_values import BAD_EMAIL, END_AFTER_START, NAME_MAX_LENGTH, calendar_day, clock, oslo_iso
 from services.web.forms import Where
 from services.web.organisation_forms import (BAD_DATE, BAD_PHONE, BAD_TIME, BAD_VOLUNTEERS_NEEDED,
                                              DESCRIPTION_TOO_LONG, KIND_MISSING, ORG_NUMBER_WRONG, PERIOD,
                                              UNIT_MISSING, WEEKLY)
 from services.web.texts import Lazy, lazy
 
-END_AFTER_START = lazy("Sluttid må være etter starttid", "The end time must be after the start time")
 PERIOD_PAST = lazy("Tidspunktet har allerede vært. Velg en dato fram i tid.",
                    "That time has already passed. Choose a date in the future.")
 UNTIL_BEFORE_FROM = lazy("Til-datoen må være samme dag som fra-datoen eller senere.",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from services.web.form_values import BAD_EMAIL, NAME_MAX_LENGTH, NAME_TOO_LONG
+from services.web.form_values import BAD_EMAIL, END_AFTER_START, NAME_MAX_LENGTH, NAME_TOO_LONG
 from services.web.texts import Lazy, lazy
 
 WEEKLY, DATES = "weekly", "dates"
@@ -26,7 +26,6 @@ NEED_START = lazy("Skriv når du kan begynne, som tt:mm, for eksempel 17:00.",
                   "Enter when you can start, as hh:mm, for example 17:00.")
 NEED_END = lazy("Skriv når du må slutte, som tt:mm, for eksempel 20:00.",
                 "Enter when you must stop, as hh:mm, for example 20:00.")
-END_BEFORE_START = lazy("Sluttid må være etter starttid.", "The end time must be after the start time.")
 IN_THE_PAST = lazy("Denne datoen har vært. Velg en dato fram i tid.", "This date has passed. Choose a future date.")
 INCOMPLETE_ROW = lazy("Fyll inn dag, starttid og sluttid.", "Fill in the day, start time and end time.")
 NO_TIMES = lazy("Legg til minst én tid du kan: fast hver uke eller en enkelt dato.",
@@ -66,7 +65,7 @@ def _slot_field(row: str, key: str | None, reasons: list[str]) -> tuple[str, Laz
     if key in ("end", "end_time") and "past" in said:
         return first, IN_THE_PAST
     if key in ("end", "end_time") and "after" in said:
-        return f"{row}-end_time", END_BEFORE_START
+        return f"{row}-end_time", END_AFTER_START
     if weekly and key in ("weekday", "start_time", "end_time"):
         return f"{row}-{key}", MESSAGES[key]
     if not weekly and key in ("start", "end"):
