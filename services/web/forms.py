@@ -19,6 +19,14 @@ from services.web.texts import tr
 Where = Callable[[str], "tuple[str, str] | None"]
 
 
+class Section(Field):
+    """A group of questions with no input of its own, holding what is wrong with the group as a whole; the page
+    shows it as the group's fieldset (the `section` macro), and the error summary links there."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        self.data = None
+
+
 def all_fields(form: FlaskForm) -> Iterator[Field]:
     """Every input field of a form, those inside lists and sub-forms included, in page order."""
     for field in form:

@@ -13,6 +13,7 @@ from wtforms.fields import (FieldList, FormField, RadioField, SelectField, Selec
 
 from services.web.catalogue import district_choices, skill_choices
 from services.web.form_values import NAME_INPUT, WEEKDAYS
+from services.web.forms import Section
 from services.web.texts import lazy
 
 MAX_ROWS = 10  # of each kind; the offers service takes 50 slots in all
@@ -58,6 +59,7 @@ class OfferForm(FlaskForm):
                                     default=["nb"])
     skills = SelectMultipleField(lazy("Hva kan du hjelpe med?", "What can you help with?"))
     districts = SelectMultipleField(lazy("Hvor i kommunen kan du hjelpe?", "Where in the municipality can you help?"))
+    availability = Section(lazy("Når du kan", "When you can"))
     weekly = FieldList(FormField(WeeklyRow), min_entries=1, max_entries=MAX_ROWS)
     dates = FieldList(FormField(DateRow), min_entries=1, max_entries=MAX_ROWS)
     police_certificate = RadioField(lazy("Har du politiattest?", "Do you have a police certificate?"),

@@ -72,3 +72,20 @@ def test_a_mistake_on_the_sign_up_form_is_named_in_the_summary_and_beside_the_fi
     expect(times.get_by_label("Fra klokka")).to_have_value(start)
     expect(times.get_by_label("Til klokka")).to_have_value(end)
     expect(times.get_by_label("Dag")).to_have_value("3")
+
+
+def test_a_sign_up_without_any_time_is_told_so_on_the_when_section_and_the_summary_links_there(page: Page):
+    visit(page, "/bli-frivillig", "bli-frivillig")
+    page.get_by_label("Navn", exact=True).fill(PER["name"])
+    page.get_by_label("E-postadresse").fill(PER["email"])
+    page.get_by_label(PER["skill"], exact=True).check()
+    page.get_by_label(PER["district"], exact=True).check()
+
+    response = visit(page, page.get_by_role("button", name="Send tilbudet"), "bli-frivillig-ingen-tid")
+
+    assert response.status == 422
+    message = "Legg til minst én tid du kan: fast hver uke eller en enkelt dato."
+    error_summary_links_to(page, message, "availability")
+    expect(page.get_by_role("group", name="Når du kan")).to_have_accessible_description(said(message))
+    expect(page.get_by_role("group", name="Fast tid 1").get_by_label("Dag")).not_to_have_attribute(
+        "aria-invalid", "true")

@@ -110,6 +110,18 @@ def test_the_name_field_takes_no_more_than_the_offers_service_does(web):
     assert re.search(r'<input[^>]*id="name"[^>]*maxlength="200"', text_of(web.get("/bli-frivillig")))
 
 
+def test_no_time_at_all_is_said_on_the_when_section_and_the_summary_links_there(web, apis):
+    fields = signup(**{"weekly-0-weekday": "", "weekly-0-start_time": "", "weekly-0-end_time": ""})
+    response = submit(web, "/bli-frivillig", fields)
+    page = text_of(response)
+    assert response.status_code == 422
+    assert '<a href="#availability">Legg til minst én tid du kan' in page
+    section = page[page.index('<fieldset class="section section--error" id="availability"'):]
+    assert section.index("<legend><h2>Når du kan</h2></legend>") < section.index('id="availability-error"')
+    assert 'aria-describedby="availability-hint availability-error"' in section[:section.index(">")]
+    assert 'id="weekly-0-weekday-error"' not in page  # not on the first row's day, which is not what is wrong
+
+
 def test_adding_a_row_shows_the_form_again_with_one_more_row_and_sends_nothing(web, apis):
     fields = signup()
     response = submit(web, "/bli-frivillig", {**fields, "add": "weekly"})

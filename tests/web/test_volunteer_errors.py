@@ -24,7 +24,7 @@ ROWS = ["weekly-0", "weekly-2", "dates-1"]
     ("availability[2].end", ["Must not be in the past."], ("dates-1-day", IN_THE_PAST)),
     ("availability[0].weekday", ["Use 1 (Monday) to 7 (Sunday)."], ("weekly-0-weekday", NEED_DAY)),
     ("availability[2].start", ["Give a time between the years 2000 and 2100."], ("dates-1-day", NEED_DATE)),
-    ("availability", ["Shorter than minimum length 1."], ("weekly-0-weekday", NO_TIMES)),
+    ("availability", ["Shorter than minimum length 1."], ("availability", NO_TIMES)),
     ("volunteer.birth_year", ["Not a valid integer."], ("birth_year", MESSAGES["birth_year"])),
     ("max_active_matches", ["Field may not be null."], ("max_active_matches", MESSAGES["max_active_matches"])),
     ("availability[0].start_time", ["Use HH:MM, 24-hour clock (e.g. 17:30)."], ("weekly-0-start_time",

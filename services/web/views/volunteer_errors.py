@@ -107,7 +107,7 @@ def place(path: str, reasons: list[str], rows: list[str],
         index = int(slot.group(1))
         return _slot_field(rows[index], slot.group(2), reasons) if index < len(rows) else None
     if path == "availability":
-        return f"{WEEKLY}-0-weekday", NO_TIMES
+        return "availability", NO_TIMES  # the section "Når du kan" as a whole
     name = _INDEX.sub("", path)
     if name.startswith("volunteer."):
         name = name.removeprefix("volunteer.")
