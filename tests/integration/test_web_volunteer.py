@@ -244,6 +244,19 @@ def test_min_side_shows_a_proposal_and_an_assignment_and_the_yes_reaches_the_mat
     assert match["accepted_by"] == ["volunteer"]
 
 
+def test_min_side_says_no_new_proposals_come_while_the_volunteer_has_as_many_assignments_as_asked_for(web, apis,
+                                                                                                    volunteer):
+    confirm_address(apis, volunteer["email"])
+    assert "Aktivt: vi ser etter oppdrag som passer deg." in text_of(web.get("/min-side"))
+    _, (agreed,) = _organisation_with_needs(apis, ["Besøksvenn på Fjell"])
+    _stored_match(apis, agreed, volunteer["id"], confirmed=True)  # max_active_matches is 1
+
+    page = text_of(web.get("/min-side"))
+    assert "Aktivt: vi ser etter oppdrag" not in page
+    assert "Du har så mange oppdrag som du ba om å ha samtidig, så du får ikke nye forslag" in page
+    assert '<a href="/min-side/endre#max_active_matches">Endre hvor mange oppdrag du kan ha samtidig</a>' in page
+
+
 def test_withdrawing_asks_first_then_erases_the_offer_and_signs_out(web, apis, volunteer):
     question = text_of(web.get("/min-side/trekk"))
     assert "Dette kan ikke angres" in question and "Ja, slett alt om meg" in question

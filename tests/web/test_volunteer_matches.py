@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from services.web.views.volunteer_matches import ASKED, CONFIRMED, EARLIER, EARLIER_SHOWN, WAITING, group, next_dates
+import pytest
+
+from services.web.views.volunteer_matches import (ASKED, BUSY, CONFIRMED, EARLIER, EARLIER_SHOWN, FULL, WAITING,
+                                                  capacity, group, next_dates)
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # a Monday
 LATER, EARLIER_TIME = "2026-03-04T09:00:00+00:00", "2026-03-01T09:00:00+00:00"
@@ -31,6 +34,20 @@ def test_newest_first_and_only_the_latest_earlier_ones():
                           match("b", updated_at="2026-02-02T00:00:00+00:00")], NOW)
     assert names(groups)[ASKED] == ["b", "a"]
     assert names(groups)[EARLIER] == [f"old-{i}" for i in range(7, 7 - EARLIER_SHOWN, -1)]
+
+
+@pytest.mark.parametrize(("matches", "max_active", "said"), [
+    ([match("agreed", "confirmed")], 1, FULL),
+    ([match("a", "confirmed"), match("b", "confirmed"), match("ask")], 2, FULL),
+    ([match("agreed", "confirmed"), match("theirs", accepted_by=["volunteer"])], 2, BUSY),
+    ([match("ask")], 1, BUSY),
+    ([match("agreed", "confirmed")], 2, None),
+    ([match("agreed", "confirmed"), match("off", "ended"), match("late", expires_at=EARLIER_TIME)], 2, None),
+    ([], 1, None),
+], ids=["one of one agreed", "two of two agreed", "a proposal makes up the rest", "a proposal alone",
+        "room for one more", "what is over does not count", "nothing yet"])
+def test_min_side_knows_when_the_volunteer_has_as_many_as_they_asked_for(matches, max_active, said):
+    assert capacity(group(matches, NOW), max_active) == said
 
 
 def test_the_next_three_dates_of_a_weekly_assignment_are_in_oslo_time_within_its_dates():

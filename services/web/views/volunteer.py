@@ -15,7 +15,7 @@ from services.web.forms import add_error, all_fields, show_api_errors
 from services.web.session import VOLUNTEER, requires
 from services.web.texts import language, tr
 from services.web.views.signed_up import already_registered
-from services.web.views.volunteer_matches import cards
+from services.web.views.volunteer_matches import capacity, cards
 from services.web.views.volunteer_errors import in_row, place, row_of
 from services.web.views.volunteer_offer import Draft, form_data, offer_body
 from services.web.volunteer_forms import MAX_ROWS, OfferForm
@@ -90,15 +90,17 @@ def signup():
 def home(who):
     """The offer's state, proposals to answer, what waits for the organisation, assignments, and what ended."""
     offer = api().get("offers", _offer_path(who), who.token)
-    groups, matcher_down = {}, False
+    groups, matcher_down, full = {}, False, None
     if offer.get("status") == "open":
         try:
             found = api().get("matcher", "/matches", who.token, offer_id=who.subject_id)
             groups = cards(found.get("items") or [], who.token, language(), datetime.now(timezone.utc))
+            full = capacity(groups, offer.get("max_active_matches") or 1)
         except ApiUnavailable:
             matcher_down = True
     times = [format_when(slot, language()) for slot in offer.get("availability") or []]
-    return render_template("volunteer_home.html", offer=offer, times=times, groups=groups, matcher_down=matcher_down)
+    return render_template("volunteer_home.html", offer=offer, times=times, groups=groups, matcher_down=matcher_down,
+                           full=full)
 
 
 @bp.post("/min-side/bekreftelse")

@@ -13,6 +13,7 @@ from shared.wording import format_at, format_when, local_time
 from services.web.apiclient import ApiError, api
 
 ASKED, WAITING, CONFIRMED, EARLIER = "asked", "waiting", "confirmed", "earlier"
+FULL, BUSY = "full", "busy"  # as many assignments as asked for; as many with the proposals counted
 EARLIER_SHOWN = 5  # the most recent ended ones; older ones are history nobody acts on
 LOOK_AHEAD = timedelta(days=400)
 
@@ -32,6 +33,17 @@ def group(matches: list[dict[str, Any]], now: datetime) -> dict[str, list[dict[s
             groups[EARLIER].append(match)
     groups[EARLIER] = groups[EARLIER][:EARLIER_SHOWN]
     return groups
+
+
+def capacity(groups: dict[str, list[Any]], max_active: int) -> str | None:
+    """Whether the volunteer gets no new proposals because they have as many matches as they asked to have at
+    once, counted as the matcher counts them (agreed assignments and proposals not yet over): FULL when the
+    assignments alone reach the number, BUSY when proposals make up the rest, None while there is room."""
+    confirmed = len(groups.get(CONFIRMED) or [])
+    if confirmed >= max_active:
+        return FULL
+    live = confirmed + len(groups.get(ASKED) or []) + len(groups.get(WAITING) or [])
+    return BUSY if live >= max_active else None
 
 
 def next_dates(schedule: dict[str, Any], now: datetime, count: int = 3) -> list[Period]:
