@@ -1,5 +1,5 @@
-"""What the forms read alike: a name's limit, an e-mail address, a weekday, a date and a clock time as people type
-them, and a date and time in Oslo as the instant the services take."""
+"""What the forms read alike: a name's limit, the languages offered, an e-mail address, a weekday, a date and a
+clock time as people type them, and a date and time in Oslo as the instant the services take."""
 from __future__ import annotations
 
 import re
@@ -16,6 +16,14 @@ END_AFTER_START = lazy("Sluttid må være etter starttid.", "The end time must b
 NAME_TOO_LONG = lazy(f"Navnet kan ha høyst {NAME_MAX_LENGTH} tegn.",
                      f"The name can have at most {NAME_MAX_LENGTH} characters.")
 NAME_INPUT = {"maxlength": NAME_MAX_LENGTH}  # a name field's input takes no more than the services do
+LANGUAGES = [  # what the volunteer and need forms offer, in this order
+    ("nb", lazy("norsk bokmål", "Norwegian Bokmål")), ("nn", lazy("norsk nynorsk", "Norwegian Nynorsk")),
+    ("en", lazy("engelsk", "English")), ("ar", lazy("arabisk", "Arabic")), ("so", lazy("somali", "Somali")),
+    ("pl", lazy("polsk", "Polish")), ("uk", lazy("ukrainsk", "Ukrainian")), ("ti", lazy("tigrinja", "Tigrinya")),
+    ("fa", lazy("persisk", "Persian")), ("ur", lazy("urdu", "Urdu")), ("es", lazy("spansk", "Spanish")),
+    ("de", lazy("tysk", "German")), ("fr", lazy("fransk", "French")), ("sv", lazy("svensk", "Swedish")),
+    ("da", lazy("dansk", "Danish")),
+]
 WEEKDAYS = [("1", lazy("mandag", "Monday")), ("2", lazy("tirsdag", "Tuesday")), ("3", lazy("onsdag", "Wednesday")),
             ("4", lazy("torsdag", "Thursday")), ("5", lazy("fredag", "Friday")), ("6", lazy("lørdag", "Saturday")),
             ("7", lazy("søndag", "Sunday"))]
@@ -23,6 +31,13 @@ WEEKDAYS = [("1", lazy("mandag", "Monday")), ("2", lazy("tirsdag", "Tuesday")), 
 _CLOCK = re.compile(r"^\s*([01]?\d|2[0-3])(?:[:.]?([0-5]\d))?\s*$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NORWEGIAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+
+
+def language_choices(ticked: list[str] | None) -> list[tuple[str, object]]:
+    """The languages a form offers, with any other code already ticked (the APIs take every ISO 639-1 code) shown
+    as it is, so editing an offer or a need keeps it."""
+    known = {code for code, _ in LANGUAGES}
+    return LANGUAGES + [(code, code) for code in ticked or [] if code not in known]
 
 
 def clock(text: str | None) -> str | None:

@@ -12,8 +12,8 @@ from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, 
 from wtforms.validators import InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
 from shared.orgnumber import is_valid_org_number
-from services.web.form_values import (BAD_EMAIL, EMAIL, NAME_INPUT, NAME_MAX_LENGTH, NAME_TOO_LONG, WEEKDAYS,
-                                      calendar_day, clock)
+from services.web.form_values import (BAD_EMAIL, EMAIL, LANGUAGES, NAME_INPUT, NAME_MAX_LENGTH, NAME_TOO_LONG,
+                                      WEEKDAYS, calendar_day, clock)
 from services.web.forms import add_error
 from services.web.texts import lazy
 
@@ -40,9 +40,6 @@ KINDS = [("association", lazy("Forening eller lag", "Association or club")),
          ("company", lazy("Bedrift", "Company")),
          ("municipal_service", lazy("Kommunal tjeneste, for eksempel et sykehjem eller en skole",
                                     "Municipal service, such as a nursing home or a school"))]
-LANGUAGES = [("nb", lazy("Norsk", "Norwegian")), ("en", lazy("Engelsk", "English")), ("ar", lazy("Arabisk", "Arabic")),
-             ("fa", lazy("Persisk", "Persian")), ("pl", lazy("Polsk", "Polish")), ("so", lazy("Somali", "Somali")),
-             ("ti", lazy("Tigrinja", "Tigrinya")), ("uk", lazy("Ukrainsk", "Ukrainian")), ("ur", lazy("Urdu", "Urdu"))]
 
 
 def _org_number(form: FlaskForm, field: StringField) -> None:

@@ -12,20 +12,12 @@ from wtforms.fields import (FieldList, FormField, RadioField, SelectField, Selec
                             TextAreaField)
 
 from services.web.catalogue import district_choices, skill_choices
-from services.web.form_values import NAME_INPUT, WEEKDAYS
+from services.web.form_values import LANGUAGES, NAME_INPUT, WEEKDAYS, language_choices
 from services.web.forms import Section
 from services.web.texts import lazy
 
 MAX_ROWS = 10  # of each kind; the offers service takes 50 slots in all
 
-LANGUAGE_CHOICES = [
-    ("nb", lazy("norsk bokmål", "Norwegian Bokmål")), ("nn", lazy("norsk nynorsk", "Norwegian Nynorsk")),
-    ("en", lazy("engelsk", "English")), ("ar", lazy("arabisk", "Arabic")), ("so", lazy("somali", "Somali")),
-    ("pl", lazy("polsk", "Polish")), ("uk", lazy("ukrainsk", "Ukrainian")), ("ti", lazy("tigrinja", "Tigrinya")),
-    ("fa", lazy("persisk", "Persian")), ("ur", lazy("urdu", "Urdu")), ("es", lazy("spansk", "Spanish")),
-    ("de", lazy("tysk", "German")), ("fr", lazy("fransk", "French")), ("sv", lazy("svensk", "Swedish")),
-    ("da", lazy("dansk", "Danish")),
-]
 WEEKDAY_CHOICES = [("", lazy("Velg dag", "Choose a day")), *WEEKDAYS]
 WHOLE_MUNICIPALITY = ("all", lazy("Hele kommunen", "The whole municipality"))
 CHANNEL_CHOICES = [("email", lazy("E-post", "E-mail")), ("sms", lazy("SMS", "Text message (SMS)"))]
@@ -55,7 +47,7 @@ class OfferForm(FlaskForm):
     email = StringField(lazy("E-postadresse", "E-mail address"))
     phone = StringField(lazy("Mobilnummer (valgfritt)", "Mobile number (optional)"))
     birth_year = StringField(lazy("Fødselsår (valgfritt)", "Year of birth (optional)"))
-    languages = SelectMultipleField(lazy("Språk du snakker", "Languages you speak"), choices=LANGUAGE_CHOICES,
+    languages = SelectMultipleField(lazy("Språk du snakker", "Languages you speak"), choices=LANGUAGES,
                                     default=["nb"])
     skills = SelectMultipleField(lazy("Hva kan du hjelpe med?", "What can you help with?"))
     districts = SelectMultipleField(lazy("Hvor i kommunen kan du hjelpe?", "Where in the municipality can you help?"))
@@ -74,10 +66,7 @@ class OfferForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.skills.choices = skill_choices()
         self.districts.choices = [WHOLE_MUNICIPALITY, *district_choices()]
-        known = {code for code, _ in LANGUAGE_CHOICES}
-        # languages an offer got elsewhere (the API takes every ISO 639-1 code) stay ticked, so an edit keeps them
-        self.languages.choices = LANGUAGE_CHOICES + [(code, code) for code in self.languages.data or []
-                                                     if code not in known]
+        self.languages.choices = language_choices(self.languages.data)
 
     def add_row(self, kind: str) -> bool:
         """One more empty row of weekly times or single dates; False when there are as many as allowed."""

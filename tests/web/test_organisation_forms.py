@@ -61,3 +61,14 @@ def test_only_the_chosen_schedule_group_is_checked(app):
                                           ("volunteers_needed", "to"), ("min_age", "atten")])
 def test_unreadable_values_are_named_beside_their_field(app, field, value):
     assert field in errors_of(app, NeedForm, {**NEED, field: value})
+
+
+def test_the_need_form_offers_the_languages_of_the_volunteer_form_with_the_same_labels(app):
+    from services.web.form_values import LANGUAGES
+    from services.web.volunteer_forms import OfferForm
+
+    assert OfferForm.languages.kwargs["choices"] is LANGUAGES
+    with app.test_request_context("/"):
+        offered = [(code, str(label)) for code, label in NeedForm().languages.choices]
+        assert offered == [(code, str(label)) for code, label in LANGUAGES]
+        assert ("nn", "norsk nynorsk") in offered and len(offered) == 15

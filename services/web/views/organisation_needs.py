@@ -10,7 +10,8 @@ from shared.directory import is_uuid, path_id
 from services.web.apiclient import ApiError, api
 from services.web.catalogue import district_choices, skill_choices
 from services.web.forms import show_api_errors
-from services.web.organisation_forms import LANGUAGES, NeedForm
+from services.web.form_values import language_choices
+from services.web.organisation_forms import NeedForm
 from services.web.session import ORGANISATION, Person, requires
 from services.web.texts import tr
 from services.web.views.organisation_payloads import need_changes, need_form_data, need_json, need_where
@@ -20,8 +21,7 @@ def _with_choices(form: NeedForm) -> NeedForm:
     """The districts and skills from the API; a language a need already names stays on the list."""
     form.district.choices = district_choices()
     form.skills.choices = skill_choices()
-    known = {code for code, _ in LANGUAGES}
-    form.languages.choices = LANGUAGES + [(code, code) for code in form.languages.data or [] if code not in known]
+    form.languages.choices = language_choices(form.languages.data)
     return form
 
 

@@ -13,7 +13,7 @@ from shared.timeslots import OSLO
 from services.web.texts import language, tr
 
 LANGUAGE_NAMES = {  # the languages people in Drammen most often give; other codes are shown as they are
-    "nb": ("norsk bokmål", "Norwegian Bokmål"), "nn": ("nynorsk", "Norwegian Nynorsk"), "no": ("norsk", "Norwegian"),
+    "nb": ("norsk bokmål", "Norwegian Bokmål"), "nn": ("norsk nynorsk", "Norwegian Nynorsk"), "no": ("norsk", "Norwegian"),
     "en": ("engelsk", "English"), "ar": ("arabisk", "Arabic"), "so": ("somali", "Somali"), "pl": ("polsk", "Polish"),
     "uk": ("ukrainsk", "Ukrainian"), "ru": ("russisk", "Russian"), "lt": ("litauisk", "Lithuanian"),
     "ti": ("tigrinja", "Tigrinya"), "fa": ("persisk", "Persian"), "tr": ("tyrkisk", "Turkish"),
