@@ -13,7 +13,7 @@ from shared.errors import Conflict, NotFound
 from shared.http import ServiceBlueprint, deps
 from shared.ratelimit import limited_write
 from shared.reference import district_name
-from shared.wording import format_at, format_when, local_time
+from shared.wording import format_at, format_when, local_time, organisation_name
 from services.matcher import access, contact, handlers, stats
 from services.matcher.lifecycle import ORGANISATION, VOLUNTEER, public_view, waiting_for
 from services.matcher.schemas import AnswerForm, MatchContact, MatchesQuery, MatchList, MatchOut
@@ -128,9 +128,7 @@ def _facts(match: dict, role: str) -> dict | None:
         return None
     schedule = need.get("schedule")
     deadline = local_time(match["expires_at"])
-    name, unit = organisation.get("name", ""), organisation.get("unit")  # a municipal service: its unit first
-    shown = f"{unit} ({name})" if unit and name and unit != name else name
-    return {"title": need.get("title", ""), "organisation": shown,
+    return {"title": need.get("title", ""), "organisation": organisation_name(organisation),
             "district": district_name(need["district"]) if need.get("district") else "",
             "when_nb": format_when(schedule, "nb") if schedule else "",
             "when_en": format_when(schedule, "en") if schedule else "",

@@ -5,8 +5,10 @@ from datetime import datetime, timezone
 
 import pytest
 
+from shared.config import Config
+from services.web.app import create_app
 from services.web.views.volunteer_matches import (ASKED, BUSY, CONFIRMED, EARLIER, EARLIER_SHOWN, FULL, WAITING,
-                                                  capacity, group, next_dates)
+                                                  Facts, capacity, group, next_dates)
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # a Monday
 LATER, EARLIER_TIME = "2026-03-04T09:00:00+00:00", "2026-03-01T09:00:00+00:00"
@@ -67,3 +69,27 @@ def test_a_single_period_is_its_own_date():
     schedule = {"start": "2026-06-05T10:00:00+02:00", "end": "2026-06-05T16:00:00+02:00"}
     [period] = next_dates(schedule, NOW)
     assert period.start.isoformat() == "2026-06-05T10:00:00+02:00"
+
+
+class Organisations:
+    """The needs service's answers to GET /organisations/{id}, counting the calls."""
+
+    def __init__(self, found: dict[str, dict]):
+        self.found, self.calls = found, 0
+
+    def get(self, service: str, path: str, token: str | None = None, **params):
+        self.calls += 1
+        return self.found[path.rsplit("/", 1)[1]]
+
+
+def test_a_matchs_organisation_is_named_as_everywhere_else_and_read_once():
+    app = create_app(Config(link_signing_keys=("unit-test-key-" + "k" * 32,), testing=True))
+    app.extensions["api"] = api = Organisations({
+        "fjell": {"name": "Drammen kommune", "unit": "Fjell bo- og omsorgssenter"},
+        "lag": {"name": "Konnerud Sanitetsforening", "unit": None}})
+    with app.app_context():
+        facts = Facts()
+        assert facts.organisation("fjell") == "Fjell bo- og omsorgssenter (Drammen kommune)"
+        assert facts.organisation("fjell") == "Fjell bo- og omsorgssenter (Drammen kommune)"
+        assert facts.organisation("lag") == "Konnerud Sanitetsforening"
+    assert api.calls == 2

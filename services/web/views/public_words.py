@@ -82,9 +82,8 @@ def figure_text(value: float | None) -> str:
 
 def organisation_text(organisation: dict[str, Any]) -> str:
     """An organisation as people know it: a municipal service's unit first, with the municipality after it
-    ("Fjell bo- og omsorgssenter (Drammen kommune)"), as the matcher's answer page says it."""
-    name, unit = organisation.get("name") or "", organisation.get("unit")
-    return f"{unit} ({name})" if unit and name and unit != name else name
+    ("Fjell bo- og omsorgssenter (Drammen kommune)"), as the mails and the matcher's answer page say it."""
+    return wording.organisation_name(organisation)
 
 
 def listed(words: list[str]) -> str:

@@ -11,6 +11,7 @@ from shared.reference import district_name
 from shared.timeslots import Period, occurrences, parse_schedule
 from shared.wording import format_at, format_when, local_time
 from services.web.apiclient import ApiError, api
+from services.web.views.public_words import organisation_text
 
 ASKED, WAITING, CONFIRMED, EARLIER = "asked", "waiting", "confirmed", "earlier"
 FULL, BUSY = "full", "busy"  # as many assignments as asked for; as many with the proposals counted
@@ -93,8 +94,7 @@ class Facts:
                 found = api().get("needs", f"/organisations/{quote(organisation_id, safe='')}") or {}
             except ApiError:
                 found = {}
-            name, unit = found.get("name", ""), found.get("unit")
-            self.organisations[organisation_id] = f"{unit} ({name})" if unit and name and unit != name else name
+            self.organisations[organisation_id] = organisation_text(found)
         return self.organisations[organisation_id]
 
 
