@@ -2,15 +2,15 @@
 approval queue names municipal units; the figures' CSV opens in Excel with æøå intact. Against the real APIs
 (the four services under gunicorn on a real MongoDB-protocol server), through the web app with CSRF on.
 
-The setup is the one in test_web_staff.py, kept to what these pages need. A match is proposed as the matcher
-worker does (lifecycle.propose, MatcherRepository.insert_match); everything a page asks, it asks the APIs.
+The running APIs, the web client, its forms and the organisations come from web_fixtures.py. A match is proposed
+as the matcher worker does (lifecycle.propose, MatcherRepository.insert_match); everything a page asks, it asks
+the APIs.
 """
 from __future__ import annotations
 
 import codecs
 import csv
 import io
-import re
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 from uuid import uuid4
@@ -19,31 +19,20 @@ import pytest
 import requests
 from pymongo import MongoClient
 
-from shared import confirmation
-from shared.config import Config
 from services.matcher import lifecycle
 from services.matcher.app import DB_NAME as MATCHER_DB
 from services.matcher.repository import MatcherRepository
-from services.needs.app import DB_NAME as NEEDS_DB
-from services.web.app import create_app
 from tests.conftest import forms_of
-from tests.integration.conftest import (ADMIN_TOKEN, LINK_SIGNING_KEY, SERVICE_TOKEN, need_body, offer_body,
-                                        organisation_body, unique)
-from tests.integration.live_apis import running_apis
-
-TOKENS = {"LINK_SIGNING_KEY": LINK_SIGNING_KEY, "ADMIN_TOKEN": ADMIN_TOKEN, "SERVICE_TOKEN": SERVICE_TOKEN}
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
-NEXT = re.compile(r'<a href="([^"]+)" rel="next">')
+from tests.integration.conftest import ADMIN_TOKEN, need_body, offer_body, unique
+from tests.integration.web_fixtures import (csrf, pages, registered_organisation, submit, text_of, web_apis,
+                                            web_client)
 
 
 @pytest.fixture(scope="module")
 def apis(tmp_path_factory, mongo_uri):
     """offers and needs, then the matcher and notify, which find them by their URLs."""
-    logs = tmp_path_factory.mktemp("web-staff-matches")
-    with running_apis(["offers", "needs"], logs, mongo_uri, **TOKENS) as first:
-        with running_apis(["matcher", "notify"], logs, mongo_uri, OFFERS_URL=first["offers"],
-                          NEEDS_URL=first["needs"], **TOKENS) as second:
-            yield {**first, **second, "mongo_uri": mongo_uri}
+    with web_apis(tmp_path_factory.mktemp("web-staff-matches"), mongo_uri, then=("matcher", "notify")) as urls:
+        yield urls
 
 
 @pytest.fixture(scope="module")
@@ -54,36 +43,13 @@ def mongo(apis):
 
 @pytest.fixture
 def web(apis):
-    config = Config(offers_url=apis["offers"], needs_url=apis["needs"], matcher_url=apis["matcher"],
-                    notify_url=apis["notify"], link_signing_keys=(LINK_SIGNING_KEY,), testing=True)
-    return create_app(config).test_client()
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def csrf(html: str) -> str:
-    found = CSRF.search(html)
-    assert found, "no CSRF token on the page"
-    return found[1] or found[2]
+    return web_client(apis)
 
 
 @pytest.fixture
 def staff(web):
-    page = web.get("/logg-inn/ansatt?next=/ansatt")
-    signed_in = web.post("/logg-inn/ansatt?next=/ansatt",
-                         data={"csrf_token": csrf(text_of(page)), "token": ADMIN_TOKEN})
-    assert signed_in.status_code == 302
+    assert submit(web, "/logg-inn/ansatt?next=/ansatt", {"token": ADMIN_TOKEN}).status_code == 302
     return web
-
-
-def pages(web, path: str, most: int = 50) -> list[str]:
-    """The listing at path and every page after it, following its "Neste side" links."""
-    seen = [text_of(web.get(path))]
-    while (found := NEXT.search(seen[-1])) and len(seen) < most:
-        seen.append(text_of(web.get(found[1].replace("&amp;", "&"))))
-    return seen
 
 
 def posted(url: str, body: dict, key: str | None = None) -> dict:
@@ -107,7 +73,7 @@ def kari_with_two_matches(apis, mongo):
     body = offer_body(skills=["music"], districts=["svelvik"])
     body["volunteer"]["name"] = name
     offer = posted(apis["offers"] + "/offers", body)
-    organisation = posted(apis["needs"] + "/organisations", organisation_body(name=unique("Lag")))
+    organisation = registered_organisation(apis, confirmed=False, verified=False, name=unique("Lag"))
     need = posted(apis["needs"] + "/needs", need_body(title=unique("Korøvelse"), skills=["music"], district="svelvik"),
                   organisation["api_key"])
     known, unknown = proposed(mongo, need["id"], offer["id"]), proposed(mongo, str(uuid4()), offer["id"])
@@ -159,19 +125,9 @@ def test_an_offers_page_sends_anyone_else_to_sign_in(web):
     assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/logg-inn/ansatt"
 
 
-def confirmed_organisation(apis, mongo, **changes) -> dict:
-    """An organisation registered through the needs API, its contact confirmed through the mailed link."""
-    organisation = posted(apis["needs"] + "/organisations", organisation_body(**changes))
-    stored = mongo[NEEDS_DB].organisations.find_one({"_id": organisation["id"]})
-    link = confirmation.contact_link(Config(needs_url=apis["needs"], link_signing_keys=(LINK_SIGNING_KEY,)),
-                                     organisation["id"], stored["confirmation"])
-    assert requests.post(apis["needs"] + urlsplit(link).path, timeout=5).status_code == 200
-    return organisation
-
-
-def test_the_approval_queue_heads_a_municipal_service_with_its_unit_and_says_it_so_when_verified(staff, apis, mongo):
+def test_the_approval_queue_heads_a_municipal_service_with_its_unit_and_says_it_so_when_verified(staff, apis):
     unit = unique("Fjell bo- og omsorgssenter")
-    confirmed_organisation(apis, mongo, name="Drammen kommune", kind="municipal_service", unit=unit)
+    registered_organisation(apis, verified=False, name="Drammen kommune", kind="municipal_service", unit=unit)
     shown = f"{unit} (Drammen kommune)"
     [page] = [page for page in pages(staff, "/ansatt/organisasjoner") if f"<h3>{shown}</h3>" in page]
     card = page[page.index(f"<h3>{shown}</h3>"):]
