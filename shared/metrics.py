@@ -22,6 +22,8 @@ EVENTS = Counter("frivillig_events_total", "Events a consumer is done with: hand
 RETRIES = Counter("frivillig_event_retries_total", "Failed attempts at an event that will be tried again, by failure",
                   ["group", "topic", "failure"])
 UNMATCHED_ROUTE = "unmatched"  # a path no route serves: counted under one label, not one per path tried
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "other"  # any other word a client sends as its method: one label, so clients cannot grow the series
 
 
 def exposition() -> tuple[bytes, str]:
@@ -40,9 +42,10 @@ def instrument(app: Flask, service: str) -> None:
 
     def answered(response: Response) -> Response:
         route = request.url_rule.rule if request.url_rule else UNMATCHED_ROUTE
-        HTTP_REQUESTS.labels(service, request.method, route, str(response.status_code)).inc()
+        method = request.method if request.method in METHODS else OTHER_METHOD
+        HTTP_REQUESTS.labels(service, method, route, str(response.status_code)).inc()
         if "metrics_started" in g:
-            HTTP_SECONDS.labels(service, request.method, route).observe(time.perf_counter() - g.metrics_started)
+            HTTP_SECONDS.labels(service, method, route).observe(time.perf_counter() - g.metrics_started)
         return response
 
     def metrics() -> Response:

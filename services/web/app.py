@@ -122,6 +122,15 @@ def _error_pages(app: Flask) -> None:
                                    "Your sign-in has expired. Please sign in again."))
         if error.status in (403, 404):
             return not_found(error)
+        if error.status == 410:
+            return problem_page(410, tr("Dette finnes ikke lenger", "This is no longer here"),
+                                tr("Det du ser etter, er avsluttet eller slettet.",
+                                   "What you are looking for has ended or been deleted."))
+        if error.status in (400, 422):
+            return problem_page(400, tr("Adressen stemmer ikke", "The address is not right"),
+                                tr("Noe i adressen kan ikke brukes. Gå tilbake og prøv igjen, eller start fra forsiden.",
+                                   "Something in the address cannot be used. Go back and try again, "
+                                   "or start from the front page."))
         log.warning("unexpected answer from a service: %s", error)
         return problem_page(409, tr("Det gikk ikke", "That did not work"),
                             tr("Noen kan ha endret dette samtidig. Gå tilbake, last siden på nytt og prøv igjen.",

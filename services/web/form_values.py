@@ -40,6 +40,11 @@ def language_choices(ticked: list[str] | None) -> list[tuple[str, object]]:
     return LANGUAGES + [(code, code) for code in ticked or [] if code not in known]
 
 
+def is_whole_number(text: str) -> bool:
+    """Only ASCII digits: str.isdigit() also takes "²" and other digits int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def clock(text: str | None) -> str | None:
     """A clock time as HH:MM ("17", "17.30", "1730" and "17:30" all count), or None when it is not one."""
     found = _CLOCK.match(text or "")

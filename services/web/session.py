@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from functools import wraps
+from urllib.parse import urlsplit
 from typing import Any, Callable
 
 from flask import current_app, flash, redirect, request, session, url_for
@@ -87,7 +88,12 @@ def requires(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """A local path to go on to after signing in; anything pointing elsewhere is replaced by the default."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A path on this site to go on to after signing in; anything else is replaced by the default. Browsers
+    drop tabs and line breaks from addresses and read a backslash as a slash, so "/\t/evil.example" would lead
+    away as surely as "//evil.example": a target with any of them, or with a scheme or host, is refused."""
+    if not target or any(ord(c) < 0x21 or ord(c) == 0x7f or c == "\\" for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target

@@ -45,6 +45,14 @@ def test_an_api_counts_its_answers_by_route_and_status_not_by_path(offers_client
     assert counted(after, **unmatched) == counted(before, **unmatched) + 1
 
 
+def test_a_made_up_method_is_counted_as_other_so_clients_cannot_add_series(offers_client):
+    for made_up in ("FOOA", "FOOB", "X" * 50):
+        offers_client.open("/districts", method=made_up)
+    text = offers_client.get("/metrics").get_data(as_text=True)
+    assert "FOOA" not in text and "X" * 50 not in text
+    assert counted(text, service="offers", method="other", route="unmatched", status="405") >= 3
+
+
 def test_a_worker_serves_how_many_events_it_handled_and_dead_lettered(tmp_path, mongo_uri):
     with standins.kafka(tmp_path) as broker:
         config = Config(kafka_bootstrap_servers=broker, mongodb_uri=mongo_uri, testing=True)

@@ -71,6 +71,12 @@ def test_a_made_up_filter_is_ignored_rather_than_sent_on(web, posted):
     assert response.status_code == 200 and "<h2" in text_of(response)
 
 
+@pytest.mark.parametrize("page", ["²", "-1", "0", "x", "99999999999999999999"])
+def test_a_page_number_that_is_not_one_shows_the_first_page(web, page):
+    response = web.get(f"/?side={page}")
+    assert response.status_code == 200 and "Ledige oppdrag" in text_of(response)
+
+
 def test_the_need_page_says_what_where_when_and_what_is_required(web, posted):
     response = web.get(f"/behov/{posted['need']['id']}")
     page = text_of(response)

@@ -91,7 +91,8 @@ def test_a_form_sent_without_its_csrf_token_is_refused_and_does_nothing(web):
     assert web.get(STAFF_PAGE).status_code == 302  # not signed in
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "/%09/evil.example",
+                                    "/%0d/evil.example", "javascript:alert(1)", "http:/evil.example"])
 def test_after_signing_in_the_web_goes_only_to_its_own_pages(web, target):
     signed_in = _staff(web, f"?next={target}")
     assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/ansatt"

@@ -106,6 +106,14 @@ def test_a_missing_name_and_a_too_long_one_are_told_apart(web, apis, name, messa
     assert stored_offer(apis, fields["email"]) is None
 
 
+@pytest.mark.parametrize("field", ["birth_year", "max_active_matches", "weekly-0-weekday"])
+def test_digits_python_reads_but_int_does_not_are_an_error_on_the_form_not_a_server_error(web, apis, field):
+    fields = signup(**{field: "²"})
+    response = submit(web, "/bli-frivillig", fields)
+    assert response.status_code == 422 and 'class="error-summary"' in text_of(response)
+    assert stored_offer(apis, fields["email"]) is None
+
+
 def test_the_name_field_takes_no_more_than_the_offers_service_does(web):
     assert re.search(r'<input[^>]*id="name"[^>]*maxlength="200"', text_of(web.get("/bli-frivillig")))
 

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from shared.wording import local_time
-from services.web.form_values import BAD_EMAIL, END_AFTER_START, NAME_MAX_LENGTH, calendar_day, clock, oslo_iso
+from services.web.form_values import (BAD_EMAIL, END_AFTER_START, NAME_MAX_LENGTH, calendar_day, clock,
+                                      is_whole_number, oslo_iso)
 from services.web.forms import Where
 from services.web.organisation_forms import (BAD_DATE, BAD_PHONE, BAD_TIME, BAD_VOLUNTEERS_NEEDED,
                                              DESCRIPTION_TOO_LONG, KIND_MISSING, ORG_NUMBER_WRONG, PERIOD,
@@ -114,7 +115,7 @@ def schedule_json(data: dict[str, Any]) -> dict[str, Any]:
         on = calendar_day(data["period_date"])
         return {"start": oslo_iso(on, clock(data["period_start"])), "end": oslo_iso(on, clock(data["period_end"]))}
     weekday = data.get("weekday") or ""
-    schedule: dict[str, Any] = {"weekday": int(weekday) if weekday.isdigit() else weekday,
+    schedule: dict[str, Any] = {"weekday": int(weekday) if is_whole_number(weekday) else weekday,
                                 "start_time": clock(data["weekly_start"]), "end_time": clock(data["weekly_end"])}
     for name in ("from_date", "until_date"):
         if (data.get(name) or "").strip():

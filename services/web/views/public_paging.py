@@ -6,6 +6,8 @@ from typing import Any, Mapping
 
 from flask import url_for
 
+from services.web.form_values import is_whole_number
+
 PAGE_PARAM = "side"
 LAST_PAGE = 10_000  # far past any listing; keeps the offset inside what the APIs accept
 
@@ -13,7 +15,7 @@ LAST_PAGE = 10_000  # far past any listing; keeps the offset inside what the API
 def page_number(args: Mapping[str, str]) -> int:
     """The page asked for: a whole number from 1, and 1 for anything else."""
     raw = args.get(PAGE_PARAM, "")
-    return min(int(raw), LAST_PAGE) if raw.isdigit() and int(raw) >= 1 else 1
+    return min(int(raw), LAST_PAGE) if is_whole_number(raw) and int(raw) >= 1 else 1
 
 
 def offset_of(page: int, limit: int) -> int:

@@ -1,7 +1,7 @@
 """Signing in and out: a one-time link by e-mail for volunteers and organisation contacts, a token for staff."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length, Regexp
@@ -78,8 +78,9 @@ def from_link(audience, code):
         if error.status == 429:
             raise
         return _link_problem("expired" if error.status == 410 else "invalid")
+    chose_language = "lang" in session  # a language picked on the site outlasts signing in
     people.sign_in(kind, answer["token"], answer[id_field])
-    if kind == people.VOLUNTEER and "lang" not in request.cookies:
+    if kind == people.VOLUNTEER and not chose_language:
         _language_of_volunteer(answer["token"], answer[id_field])
     return redirect(people.safe_next(request.args.get("next"), url_for(home)))
 

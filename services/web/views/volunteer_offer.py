@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.wording import local_time
-from services.web.form_values import calendar_day, clock, oslo_iso
+from services.web.form_values import calendar_day, clock, is_whole_number, oslo_iso
 from services.web.texts import Lazy
 from services.web.views.volunteer_errors import DATES, NEED_DATE, NEED_END, NEED_START, WEEKLY
 
@@ -36,7 +36,7 @@ def weekly_slot(row: dict[str, Any]) -> dict[str, Any]:
     slot: dict[str, Any] = {}
     weekday = (row.get("weekday") or "").strip()
     if weekday:
-        slot["weekday"] = int(weekday) if weekday.isdigit() else weekday
+        slot["weekday"] = int(weekday) if is_whole_number(weekday) else weekday
     for key in ("start_time", "end_time"):
         text = (row.get(key) or "").strip()
         if text:
@@ -73,7 +73,7 @@ def availability(data: dict[str, Any], problems: dict[str, Lazy]) -> tuple[list[
 def _number(text: str | None) -> int | str | None:
     """A whole number as int; empty as None; anything else as written (the service takes only numbers)."""
     text = (text or "").strip()
-    return int(text) if text.isdigit() else (text or None)
+    return int(text) if is_whole_number(text) else (text or None)
 
 
 def offer_body(data: dict[str, Any]) -> Draft:
