@@ -138,7 +138,9 @@ def staff_download_the_figures(page: Page) -> str:
     return Path(download.value.path()).read_text(encoding="utf-8-sig")
 
 
-def staff_look_up_a_match(page: Page, match_id: str) -> None:
-    """Staff type a match's id, as their log shows it, on the overview and see what was sent about it."""
-    page.get_by_label("Treff-ID").fill(match_id)
-    visit(page, page.get_by_role("button", name="Vis treffet"), "ansatt-treff")
+def staff_find_the_match(page: Page, volunteer_name: str, need_title: str) -> None:
+    """Staff find a volunteer under «Frivillige», open their page and the match for a need, and see what was sent
+    about it."""
+    visit(page, page.get_by_role("link", name="Frivillige", exact=True), "ansatt-frivillige-finn")
+    visit(page, page.get_by_role("link", name=volunteer_name), "ansatt-frivillig")
+    visit(page, page.get_by_role("link", name=need_title), "ansatt-treff")
