@@ -12,6 +12,7 @@ from flask import Flask, Request, current_app, jsonify, request
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
+from webargs.core import missing
 from webargs.flaskparser import FlaskParser, abort
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
@@ -103,9 +104,12 @@ class RequestParser(FlaskParser):
         return data
 
     def load_json(self, req: Request, schema: Schema) -> Any:
-        """JSON; a schema with `accepts_form = True` also takes a form-encoded body (as RFC 7662 sends)."""
+        """JSON; a schema with `accepts_form = True` also takes a form-encoded body (as RFC 7662 sends), and one
+        with `accepts_empty = True` reads an empty body as `{}`, whatever its Content-Type says."""
         if getattr(schema, "accepts_form", False) and req.mimetype == "application/x-www-form-urlencoded":
             return self.load_form(req, schema)
+        if getattr(schema, "accepts_empty", False) and not req.get_data(cache=True):
+            return missing
         return super().load_json(req, schema)
 
     def load_querystring(self, req: Request, schema: Schema) -> Any:

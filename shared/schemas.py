@@ -266,9 +266,14 @@ class SignInAccepted(Schema):
 
 
 class SessionIn(StrictSchema):
-    """Redeeming a sign-in link: the code at the end of its address."""
+    """Opening a session: a sign-in link's code, or no body (or `{}`) with the subject's own credential as the
+    bearer token."""
 
-    code = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    accepts_empty = True
+
+    code = fields.String(validate=validate.Length(min=1, max=1024), metadata={
+        "description": "The code at the end of a sign-in link's address. Without it, the bearer token (the "
+                       "subject's own credential) is exchanged for a session."})
 
 
 SESSION_TOKEN = {"description": "Shown once: a bearer token that stands for the subject's own credential until "

@@ -6,6 +6,11 @@ request; notify signs the link from it, as it signs confirmation links, and mail
 fetches at send time. The answer is the same whether or not the address is known. The link opens the web
 and works for VALID_FOR, once: redeeming it (`POST /sessions`) removes the request in the same conditional
 write that checks its nonce, so of two redemptions one wins, and a newer request makes older links worthless.
+
+A subject's own credential (an offer's manage_token, an organisation's api_key) may also be exchanged for a
+session (`POST /sessions` with it as the bearer token and no code), so that a client that was handed the
+credential at sign-up need keep only the session. A session is never exchanged for another: it ends when it
+ends.
 """
 from __future__ import annotations
 
@@ -59,6 +64,11 @@ def contact_link(config: Config, organisation_id: str, request: dict[str, str]) 
     return link(config, CONTACT_PAGE, CONTACT_PURPOSE, organisation_id, request)
 
 
+def _opened(subject_id: str, sessions: Sessions) -> dict[str, str]:
+    token, expires_at = sessions.open(subject_id)
+    return {"subject_id": subject_id, "token": token, "expires_at": to_iso(expires_at)}
+
+
 def redeem(config: Config, purpose: str, code: str, now: str, use: Callable[[str, str], bool],
            sessions: Sessions) -> dict[str, str]:
     """A new session for the subject of a sign-in link: {"subject_id", "token", "expires_at"}. InvalidLink for a
@@ -66,8 +76,27 @@ def redeem(config: Config, purpose: str, code: str, now: str, use: Callable[[str
     claim = confirmation.read_code(config, purpose, code, now)
     if not use(claim.subject_id, claim.nonce):
         raise LinkUsed("This sign-in link has been used already, or a newer one replaced it; ask for a new one.")
-    token, expires_at = sessions.open(claim.subject_id)
-    return {"subject_id": claim.subject_id, "token": token, "expires_at": to_iso(expires_at)}
+    return _opened(claim.subject_id, sessions)
+
+
+def exchange(caller: Caller | None, own: Callable[[str], str | None], known: Callable[[str], bool],
+             sessions: Sessions) -> dict[str, str]:
+    """A new session for the subject whose own credential the caller holds (own(token) names the subject):
+    {"subject_id", "token", "expires_at"}. 401 without a token or for one nobody holds; 403 for staff, a service,
+    a session token, or another credential this service knows (`known`) that opens no session."""
+    if caller is None:
+        raise Unauthorized("This needs a sign-in link's code, or the subject's own credential as "
+                           "'Authorization: Bearer <token>'.")
+    if caller.is_staff or caller.is_service:
+        raise Forbidden("Only a volunteer's or an organisation's own credential is exchanged for a session.")
+    subject_id = own(caller.token)
+    if subject_id is not None:
+        return _opened(subject_id, sessions)
+    if sessions.subject_of(caller.token) is not None:
+        raise Forbidden("A session token is not exchanged for another session; sign in again when it ends.")
+    if known(caller.token):
+        raise Forbidden("This credential no longer opens a session.")
+    raise Unauthorized("Unknown credential.")
 
 
 def sign_out(caller: Caller | None, sessions: Sessions, known: Callable[[str], bool]) -> None:

@@ -141,13 +141,22 @@ def request_sign_in(data):
 
 @blp.route("/sessions", methods=["POST"])
 @limited_write
-@blp.arguments(SessionIn)
+@blp.arguments(SessionIn, required=False)
 @blp.response(201, OrganisationSession)
+@blp.alt_response(401, description="No code and no bearer token, or a token nobody holds (unauthorized)")
+@blp.alt_response(403, description="No code, and the bearer token is a session token, or the staff or service "
+                                   "token (forbidden)")
 @blp.alt_response(404, description="A forged or mangled link (invalid_link)")
 @blp.alt_response(410, description="The link expired (link_expired), or was used or replaced (link_used)")
 def open_session(data):
-    """Redeem a sign-in link, once: a session token that stands for the organisation's api_key for 12 hours."""
-    return handlers.open_session(data["code"], deps().repo, deps().config, deps().now)
+    """Open a session that stands for the organisation's api_key for 12 hours.
+
+    With `{"code"}`: a sign-in link is redeemed, once. With no body (or `{}`) and the organisation's api_key as the
+    bearer token: a new session each time, so that a client need not keep the api_key. A session token
+    is not exchanged for another.
+    """
+    return handlers.open_session(data.get("code"), optional_caller(deps().config), deps().repo, deps().config,
+                                 deps().now)
 
 
 @blp.route("/sessions/current", methods=["DELETE"])

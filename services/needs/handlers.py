@@ -104,9 +104,21 @@ def _ask_sign_in(org_id: str, repo: NeedsRepository, now: Clock) -> None:
         repo.organisations.save(change.doc, change.events)
 
 
-def open_session(code: str, repo: NeedsRepository, config: Config, now: Clock) -> dict[str, str]:
-    """The contact opened a sign-in link: a session token for the organisation, once per link."""
-    session = signin.redeem(config, signin.CONTACT_PURPOSE, code, now(), repo.use_sign_in, repo.sessions)
+def _organisation_of_api_key(token: str, repo: NeedsRepository) -> str | None:
+    """The id of the organisation whose api_key this is."""
+    organisation = repo.organisation_by_key_hash(hash_token(token))
+    return organisation["_id"] if organisation is not None else None
+
+
+def open_session(code: str | None, caller: Caller | None, repo: NeedsRepository, config: Config,
+                 now: Clock) -> dict[str, str]:
+    """A session token for an organisation: for its contact's sign-in link, once per link; without a code, for
+    the caller's api_key (unverified organisations included), each time it is asked."""
+    if code is None:
+        session = signin.exchange(caller, partial(_organisation_of_api_key, repo=repo),
+                                  partial(knows_token, repo=repo), repo.sessions)
+    else:
+        session = signin.redeem(config, signin.CONTACT_PURPOSE, code, now(), repo.use_sign_in, repo.sessions)
     return {"token": session["token"], "organisation_id": session["subject_id"], "expires_at": session["expires_at"]}
 
 

@@ -167,10 +167,22 @@ def _ask_sign_in(offer_id: str, repo: OffersRepository, now: Clock) -> None:
         repo.offers.save(change.doc, change.events)
 
 
-def open_session(code: str, repo: OffersRepository, config: Config, now: Clock) -> dict[str, str]:
-    """The volunteer opened a sign-in link: a session token for the offer, once per link."""
-    session = signin.redeem(config, signin.OFFER_PURPOSE, code, now(),
-                            partial(repo.use_sign_in, status=model.OPEN), repo.sessions)
+def _offer_of_manage_token(token: str, repo: OffersRepository) -> str | None:
+    """The id of the offer, not withdrawn, whose manage_token this is."""
+    offer = repo.offer_by_token_hash(hash_token(token))
+    return offer["_id"] if offer is not None and offer["status"] != model.WITHDRAWN else None
+
+
+def open_session(code: str | None, caller: Caller | None, repo: OffersRepository, config: Config,
+                 now: Clock) -> dict[str, str]:
+    """A session token for an offer: for a sign-in link's code, once per link; without a code, for the caller's
+    manage_token (pending offers included), each time it is asked."""
+    if code is None:
+        session = signin.exchange(caller, partial(_offer_of_manage_token, repo=repo), partial(knows_token, repo=repo),
+                                  repo.sessions)
+    else:
+        session = signin.redeem(config, signin.OFFER_PURPOSE, code, now(),
+                                partial(repo.use_sign_in, status=model.OPEN), repo.sessions)
     return {"token": session["token"], "offer_id": session["subject_id"], "expires_at": session["expires_at"]}
 
 

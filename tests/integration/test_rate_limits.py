@@ -10,7 +10,7 @@ from services.needs.app import create_app as create_needs_app
 from services.offers.app import create_app as create_offers_app
 from shared.ratelimit import CAP_FACTOR, CounterStorage
 from tests.integration.conftest import (ADMIN_TOKEN, SERVICE_TOKEN, assert_contract_error, bearer, create_offer,
-                                        offer_body, organisation_body)
+                                        offer_body, organisation_body, register_organisation)
 from tests.integration.test_matcher_authorisation import serve
 
 _addresses = itertools.count(1)
@@ -73,6 +73,17 @@ def test_pressing_link_buttons_is_limited_even_with_codes_that_do_not_work(limit
     response = limited[service][0].post(path.format(code="guess" + "B" * 40), data={"answer": "accept"},
                                         environ_base=client)
     assert response.status_code == 429 and "Retry-After" in response.headers
+
+
+@pytest.mark.parametrize("service", ["offers", "needs"])
+def test_exchanging_a_credential_for_a_session_is_limited_as_a_write(limited, offers_client, needs_client, service):
+    client = address()
+    credential = (create_offer(offers_client)["manage_token"] if service == "offers"
+                  else register_organisation(needs_client, verified=False)["api_key"])
+    for i in range(3):
+        response = limited[service][i % 2].post("/sessions", headers=bearer(credential), environ_base=client)
+        assert response.status_code == 201, response.get_data(as_text=True)
+    assert_too_many(limited[service][0].post("/sessions", headers=bearer(credential), environ_base=client))
 
 
 def test_reads_and_authenticated_writes_are_not_limited_as_writes(limited, offers_client):

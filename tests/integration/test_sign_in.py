@@ -18,8 +18,9 @@ from services.notify.delivery import Notifier
 from services.notify.repository import NotifyRepository
 from services.notify.senders import SmsSender, SmtpSender
 from services.offers.app import create_app as create_offers_app
-from tests.integration.conftest import (SERVICE, STAFF, assert_contract_error, bearer, create_offer, post_need,
-                                        register_organisation, sign_in_code, signed_in, unique_email)
+from tests.integration.conftest import (ADMIN_TOKEN, SERVICE, SERVICE_TOKEN, STAFF, assert_contract_error, bearer,
+                                        create_offer, post_need, register_organisation, sign_in_code, signed_in,
+                                        unique_email)
 from tests.integration.notify_fixtures import Clock, notify_config, notify_db, sms_sink  # noqa: F401  (fixtures)
 from tests.integration.test_address_confirmation import ServicesDirectory
 
@@ -217,8 +218,102 @@ def test_a_code_for_another_purpose_or_service_is_not_found(offers, needs):
 
 
 def test_the_body_is_checked(offers):
-    assert_contract_error(offers.post("/sessions", json={}), 422)
+    for body in ({"code": ""}, {"code": 5}, {"code": None}, {"code": "x" * 1025}, {"token": "x"}):
+        assert_contract_error(offers.post("/sessions", json=body), 422)
     assert_contract_error(offers.post("/sign-in", json={"email": "not an address"}), 422)
+
+
+# --- exchanging the subject's own credential ---------------------------------------------------------
+
+def exchange(client: FlaskClient, token: str | None, body: str = "none"):
+    """POST /sessions with the token as bearer and no code: no body, `{}`, or an empty body said to be JSON."""
+    sent = {"none": {}, "{}": {"json": {}}, "empty": {"data": b"", "content_type": "application/json"}}[body]
+    return client.post("/sessions", headers=bearer(token), **sent)
+
+
+@pytest.mark.parametrize("body", ["none", "{}", "empty"])
+def test_a_manage_token_is_exchanged_for_a_new_session_each_time_it_is_given(offers, clock, body):
+    offer = create_offer(offers, confirmed=False)  # just made: its address is not confirmed yet
+    first, second = exchange(offers, offer["manage_token"], body), exchange(offers, offer["manage_token"], body)
+    assert first.status_code == second.status_code == 201, first.get_data(as_text=True)
+    session = first.get_json()
+    assert set(session) == {"token", "offer_id", "expires_at"} and session["offer_id"] == offer["id"]
+    assert from_iso(session["expires_at"]) == clock.now + timedelta(hours=12)
+    assert len({session["token"], second.get_json()["token"], offer["manage_token"]}) == 3
+    token, path = bearer(session["token"]), f"/offers/{offer['id']}"
+    assert offers.get(path, headers=token).get_json()["status"] == "pending_confirmation"
+    assert offers.patch(path, json={"skills": ["music"]}, headers=token).get_json()["skills"] == ["music"]
+    assert offers.delete("/sessions/current", headers=token).status_code == 204
+    assert offers.get(path, headers=bearer(second.get_json()["token"])).status_code == 200  # the other lives on
+
+
+def test_a_session_from_an_exchange_ends_after_twelve_hours(offers, clock):
+    offer = create_offer(offers)
+    session = exchange(offers, offer["manage_token"]).get_json()
+    clock.advance(hours=12)
+    assert_contract_error(offers.get(f"/offers/{offer['id']}", headers=bearer(session["token"])), 401)
+    assert offers.get(f"/offers/{offer['id']}", headers=bearer(offer["manage_token"])).status_code == 200
+
+
+@pytest.mark.parametrize("origin", ["link", "exchange"])
+def test_a_session_token_is_not_exchanged_for_another(offers, needs, origin):
+    offer, organisation = create_offer(offers), register_organisation(needs)
+    for client, kind, subject, credential in ((offers, "offers", offer, offer["manage_token"]),
+                                              (needs, "organisations", organisation, organisation["api_key"])):
+        if origin == "link":
+            email = (subject.get("volunteer") or subject.get("contact"))["email"]
+            session = signed_in(client, kind, subject["id"], email)
+        else:
+            session = exchange(client, credential).get_json()
+        error = assert_contract_error(exchange(client, session["token"]), 403)
+        assert error["code"] == "forbidden" and "session" in error["message"]
+
+
+@pytest.mark.parametrize("who, status", [("nobody", 401), ("garbage", 401), ("staff", 403), ("service", 403),
+                                         ("withdrawn offer's manage_token", 403), ("an api_key", 401)])
+def test_only_an_offers_own_credential_is_exchanged(offers, needs, who, status):
+    offer, token = create_offer(offers), None
+    if who == "withdrawn offer's manage_token":
+        assert offers.delete(f"/offers/{offer['id']}", headers=bearer(offer["manage_token"])).status_code == 200
+        token = offer["manage_token"]
+    elif who == "an api_key":
+        token = register_organisation(needs, verified=False)["api_key"]  # the needs service's, not this one's
+    elif who != "nobody":
+        token = {"garbage": "h6X0lZ3o0m2Kq9yTt1cV8bN4rS7uW5eA2dF6gJ0kL3p", "staff": ADMIN_TOKEN,
+                 "service": SERVICE_TOKEN}[who]
+    assert_contract_error(exchange(offers, token), status)
+    assert offers.application.extensions["deps"].repo.db.sessions.count_documents({"subject_id": offer["id"]}) == 0
+
+
+@pytest.mark.parametrize("who, status", [("nobody", 401), ("staff", 403), ("service", 403), ("manage_token", 401)])
+def test_only_an_organisations_own_api_key_is_exchanged(offers, needs, who, status):
+    token = {"nobody": None, "staff": ADMIN_TOKEN, "service": SERVICE_TOKEN}.get(who)
+    if who == "manage_token":
+        token = create_offer(offers)["manage_token"]
+    assert_contract_error(exchange(needs, token), status)
+
+
+def test_an_api_key_is_exchanged_for_a_session_for_the_organisation_verified_or_not(needs):
+    organisation = register_organisation(needs, verified=False, confirmed=False)
+    response = exchange(needs, organisation["api_key"], "{}")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    session = response.get_json()
+    assert set(session) == {"token", "organisation_id", "expires_at"}
+    assert session["organisation_id"] == organisation["id"] and session["token"] != organisation["api_key"]
+    me = needs.get("/organisations/me", headers=bearer(session["token"])).get_json()
+    assert me["id"] == organisation["id"] and me["verified"] is False
+    introspected = needs.post("/tokens/introspect", json={"token": session["token"]}, headers=SERVICE).get_json()
+    assert introspected == {"active": True, "kind": "organisation", "organisation_id": organisation["id"]}
+
+
+def test_a_code_in_the_body_is_redeemed_whatever_the_bearer_token(offers):
+    offer = create_offer(offers)
+    ask(offers, offer["volunteer"]["email"])
+    code = sign_in_code(offers, "offers", offer["id"])
+    response = offers.post("/sessions", json={"code": code}, headers=bearer(offer["manage_token"]))
+    assert response.status_code == 201 and response.get_json()["offer_id"] == offer["id"]
+    assert assert_contract_error(offers.post("/sessions", json={"code": code},
+                                             headers=bearer(offer["manage_token"])), 410)["code"] == "link_used"
 
 
 # --- the session -------------------------------------------------------------------------------------

@@ -44,7 +44,8 @@ def test_openapi_documents_sign_in_sessions_and_the_organisations_own_needs(serv
     paths = app.test_client().get("/openapi.json").get_json()["paths"]
     assert set(SIGN_IN_PATHS[service]) <= set(paths)
     assert {"202"} <= set(paths["/sign-in"]["post"]["responses"])
-    assert {"201", "404", "410", "422"} <= set(paths["/sessions"]["post"]["responses"])
+    assert {"201", "401", "403", "404", "410", "422"} <= set(paths["/sessions"]["post"]["responses"])
+    assert paths["/sessions"]["post"]["requestBody"]["required"] is False  # no body: exchange the bearer token
     assert "204" in paths["/sessions/current"]["delete"]["responses"]
 
 
