@@ -74,6 +74,12 @@ class ApiClient:
     def delete(self, service: str, path: str, token: str | None = None) -> Any:
         return self.call("DELETE", service, path, token)
 
+    def exchange(self, service: str, credential: str) -> dict[str, Any]:
+        """A session token for a permanent credential just handed to the web (a new offer's manage_token, a new
+        organisation's api_key), so that only the session is kept: {"token", "offer_id" or "organisation_id",
+        "expires_at"}."""
+        return self.call("POST", service, "/sessions", credential)
+
 
 def _json(response: requests.Response) -> Any:
     if not response.content:

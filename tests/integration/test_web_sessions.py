@@ -8,12 +8,17 @@ import pytest
 from pymongo import MongoClient
 
 from shared import signin
+from shared.auth import hash_token
 from shared.config import Config
 from services.needs.app import DB_NAME as NEEDS_DB
+from services.offers.app import DB_NAME as OFFERS_DB
 from services.web import session as people
-from tests.integration.conftest import ADMIN_TOKEN, LINK_SIGNING_KEY, unique_email
 from services.web.app import create_app
-from tests.integration.web_fixtures import csrf, registered_organisation, submit, text_of, web_apis, web_client
+from tests.integration.conftest import ADMIN_TOKEN, LINK_SIGNING_KEY, unique_email
+from tests.integration.test_web_organisation import registration
+from tests.integration.test_web_volunteer import signup
+from tests.integration.web_fixtures import (cookie_session, csrf, registered_organisation, submit, text_of, web_apis,
+                                            web_client)
 
 STAFF_PAGE = "/ansatt/organisasjoner"  # a staff page the offers and needs APIs alone can serve
 
@@ -64,6 +69,36 @@ def test_an_organisation_signs_in_by_the_mailed_link_once_and_signing_out_revoke
     assert out.status_code == 302
     assert _stored(apis, organisation["id"])[1] == 0
     assert web.get("/vare-behov").headers["Location"].startswith("/logg-inn")
+
+
+def _signed_up(apis, web, kind: str) -> tuple[dict, str]:
+    """Sign up on the web as a volunteer or register an organisation: the stored offer or organisation and the
+    database it is in."""
+    if kind == "volunteer":
+        fields = signup()
+        assert submit(web, "/bli-frivillig", fields).status_code == 302
+        database, collection, query = OFFERS_DB, "offers", {"volunteer.email": fields["email"]}
+    else:
+        fields = registration()
+        assert submit(web, "/organisasjon/registrer", fields).status_code == 302
+        database, collection, query = NEEDS_DB, "organisations", {"contact.email": fields["contact_email"]}
+    with MongoClient(apis["mongo_uri"]) as client:
+        return client[database][collection].find_one(query), database
+
+
+@pytest.mark.parametrize("kind, home, credential", [("volunteer", "/min-side", "manage_token_hash"),
+                                                    ("organisation", "/vare-behov", "api_key_hash")])
+def test_after_signing_up_the_cookie_holds_a_session_token_and_never_the_permanent_credential(apis, web, kind, home,
+                                                                                             credential):
+    subject, database = _signed_up(apis, web, kind)
+    kept = cookie_session(web)
+    assert (kept["kind"], kept["subject"]) == (kind, subject["_id"])
+    assert hash_token(kept["token"]) != subject[credential]
+    assert not any(hash_token(value) == subject[credential] for value in kept.values() if isinstance(value, str))
+    with MongoClient(apis["mongo_uri"]) as client:
+        sessions = list(client[database].sessions.find({"subject_id": subject["_id"]}))
+    assert [session["_id"] for session in sessions] == [hash_token(kept["token"])]  # the exchange's session
+    assert web.get(home).status_code == 200
 
 
 def test_the_sign_in_page_answers_the_same_for_an_unknown_address(web):

@@ -43,6 +43,14 @@ def web_client(apis: dict[str, str]) -> FlaskClient:
     return create_app(Config(**urls, link_signing_keys=(LINK_SIGNING_KEY,), testing=True)).test_client()
 
 
+def cookie_session(web: FlaskClient) -> dict[str, Any]:
+    """What the web's session cookie holds, read by the app's own session interface."""
+    app = web.application
+    cookie = web.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None, "no session cookie"
+    return dict(app.session_interface.get_signing_serializer(app).loads(cookie.value))
+
+
 def text_of(response) -> str:
     return response.get_data(as_text=True)
 

@@ -22,8 +22,9 @@ bp = Blueprint("organisation", __name__)
 
 @bp.route("/organisasjon/registrer", methods=["GET", "POST"])
 def register():
-    """Register; the new organisation's key signs the person in at once, and Våre behov says what comes next.
-    Someone it signed in already is sent to Våre behov instead, so sending the form again registers nothing."""
+    """Register; a session for the new organisation's key signs the person in at once, and Våre behov says what
+    comes next. Someone it signed in already is sent to Våre behov instead, so sending the form again registers
+    nothing."""
     registered = already_registered(request.endpoint)
     if registered:
         return registered
@@ -36,7 +37,8 @@ def register():
                 raise
             show_api_errors(form, error, register_where)
         else:
-            people.sign_in(ORGANISATION, created["api_key"], created["id"])
+            signed_in = api().exchange("needs", created["api_key"])  # the api_key itself is never kept
+            people.sign_in(ORGANISATION, signed_in["token"], signed_in["organisation_id"])
             return redirect(url_for("organisation.needs"))
     has_errors = bool(form.errors or form.form_errors)
     return render_template("organisation_register.html", form=form), 422 if has_errors else 200

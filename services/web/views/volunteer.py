@@ -81,7 +81,8 @@ def signup():
     except ApiError as error:
         _show_refusal(form, error, draft)
         return _offer_page("volunteer_signup.html", form, 422)
-    people.sign_in(VOLUNTEER, created["manage_token"], created["id"])  # made in this browser: theirs already
+    signed_in = api().exchange("offers", created["manage_token"])  # the manage_token itself is never kept
+    people.sign_in(VOLUNTEER, signed_in["token"], signed_in["offer_id"])  # made in this browser: theirs already
     return redirect(url_for("volunteer.home"))
 
 
@@ -182,11 +183,7 @@ def withdraw(who):
     form = FlaskForm()
     if not form.validate_on_submit():
         return render_template("volunteer_withdraw.html", form=form)
-    api().delete("offers", _offer_path(who), who.token)
-    try:
-        api().delete("offers", "/sessions/current", who.token)
-    except (ApiError, ApiUnavailable):
-        pass  # a manage token is no session; the offer it opens is erased either way
+    api().delete("offers", _offer_path(who), who.token)  # which also ends every session of the offer
     people.sign_out()
     return redirect(url_for("volunteer.erased"))
 
