@@ -24,7 +24,7 @@ from services.web.views.signed_up import already_registered
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 MAX_BODY_BYTES = 64 * 1024
-SESSION_LIFETIME = timedelta(hours=12)  # no longer than the services' session tokens
+SESSION_LIFETIME = timedelta(seconds=people.LIFETIME_SECONDS)  # the cookie's own expiry, renewed as it is rewritten
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 

@@ -1,4 +1,4 @@
-"""Who is signed in: a signed session cookie holding the person's own credential, with an idle timeout.
+"""Who is signed in: a session cookie holding the person's credential, with an idle timeout and an absolute end.
 
 Volunteers and organisation contacts get a session token from the owning service by redeeming the
 one-time link mailed to them; staff give their token on a form. `staff_sign_in` is the seam where an
@@ -19,6 +19,12 @@ from services.web.texts import tr
 
 VOLUNTEER, ORGANISATION, STAFF = "volunteer", "organisation", "staff"
 KINDS = (VOLUNTEER, ORGANISATION, STAFF)
+LIFETIME_SECONDS = 12 * 3600  # a session ends this long after signing in, however busy; as the services' tokens do
+
+
+def clock() -> int:
+    """Now, in whole seconds since the epoch: the clock sessions are timed by."""
+    return int(time.time())
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,8 @@ def sign_in(kind: str, token: str, subject_id: str | None = None) -> None:
     """Start a fresh session (a new cookie, nothing kept from before but the language)."""
     lang = session.get("lang")
     session.clear()
-    session.update(kind=kind, token=token, subject=subject_id, seen=int(time.time()))
+    now = clock()
+    session.update(kind=kind, token=token, subject=subject_id, signed_in_at=now, seen=now)
     if lang:
         session["lang"] = lang
     session.permanent = True
@@ -60,10 +67,16 @@ def idle_seconds() -> float:
 
 
 def keep_alive() -> None:
-    """Before each request: a session idle for longer than the timeout is ended, else its clock restarts."""
+    """Before each request: a session begun LIFETIME_SECONDS ago or idle for longer than the timeout is ended, else
+    its idle clock restarts."""
     if "kind" not in session:
         return
-    now = int(time.time())
+    now = clock()
+    if now - int(session.get("signed_in_at", 0)) >= LIFETIME_SECONDS:
+        sign_out()
+        flash(tr("Du ble logget ut fordi det er 12 timer siden du logget inn. Logg inn igjen.",
+                 "You were signed out because you signed in 12 hours ago. Please sign in again."))
+        return
     if now - int(session.get("seen", 0)) > idle_seconds():
         sign_out()
         flash(tr("Du ble logget ut fordi du ikke hadde gjort noe på en stund. Logg inn igjen.",

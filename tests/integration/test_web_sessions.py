@@ -110,14 +110,35 @@ def _staff(web, next_path: str = "") -> object:
     return submit(web, f"/logg-inn/ansatt{next_path}", {"token": ADMIN_TOKEN})
 
 
+def _at(monkeypatch, instant: int) -> None:
+    """Set the web sessions' clock."""
+    monkeypatch.setattr(people, "clock", lambda: instant)
+
+
 def test_a_session_idle_for_longer_than_the_timeout_is_ended(web, monkeypatch):
+    start = people.clock()
     assert _staff(web).status_code == 302
     assert web.get(STAFF_PAGE).status_code == 200
-    now = people.time.time()
-    monkeypatch.setattr(people.time, "time", lambda: now + 31 * 60)
+    _at(monkeypatch, start + 31 * 60)
     idle = web.get(STAFF_PAGE)
     assert idle.status_code == 302 and idle.headers["Location"].startswith("/logg-inn/ansatt")
-    assert "logget ut" in text_of(web.get(idle.headers["Location"]))
+    assert "ikke hadde gjort noe på en stund" in text_of(web.get(idle.headers["Location"]))
+
+
+def test_a_session_ends_twelve_hours_after_signing_in_however_busy_it_was(web, monkeypatch):
+    start = people.clock()
+    assert _staff(web).status_code == 302
+    for minutes in range(25, 12 * 60, 25):  # a request every 25 minutes, never idle for the 30
+        _at(monkeypatch, start + minutes * 60)
+        assert web.get("/logg-inn/sendt").status_code == 200
+    _at(monkeypatch, start + (12 * 60 - 1) * 60)
+    assert web.get(STAFF_PAGE).status_code == 200
+    _at(monkeypatch, start + 12 * 3600)
+    ended = web.get(STAFF_PAGE)
+    assert ended.status_code == 302 and ended.headers["Location"].startswith("/logg-inn/ansatt")
+    page = text_of(web.get(ended.headers["Location"]))
+    assert "12 timer siden du logget inn" in page and "ikke hadde gjort noe" not in page
+    assert "kind" not in cookie_session(web)
 
 
 def test_a_form_sent_without_its_csrf_token_is_refused_and_does_nothing(web):
