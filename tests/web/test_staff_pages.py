@@ -46,7 +46,7 @@ def staff(answers):
     app.extensions["api"] = FakeApi(answers)
     client = app.test_client()
     with client.session_transaction() as session:
-        session.update(kind=STAFF, token="staff-token", seen=int(time.time()))
+        session.update(kind=STAFF, token="staff-token", signed_in_at=int(time.time()), seen=int(time.time()))
     catalogue._cache.clear()
     yield client
     catalogue._cache.clear()  # what the fake answered is kept for no other test
