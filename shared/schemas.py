@@ -276,5 +276,17 @@ class SessionIn(StrictSchema):
                        "subject's own credential) is exchanged for a session."})
 
 
+class SessionCheckIn(StrictSchema):
+    """Asking whether a sign-in link would work, without using it: the code at the end of its address."""
+
+    code = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
+class SessionCheckOut(Schema):
+    """A sign-in link that would open a session now; one that would not is answered 404 or 410 instead."""
+
+    state = fields.String(metadata={"description": "Always 'usable'."})
+
+
 SESSION_TOKEN = {"description": "Shown once: a bearer token that stands for the subject's own credential until "
                                 "expires_at (12 hours) or DELETE /sessions/current."}

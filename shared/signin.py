@@ -6,6 +6,8 @@ request; notify signs the link from it, as it signs confirmation links, and mail
 fetches at send time. The answer is the same whether or not the address is known. The link opens the web
 and works for VALID_FOR, once: redeeming it (`POST /sessions`) removes the request in the same conditional
 write that checks its nonce, so of two redemptions one wins, and a newer request makes older links worthless.
+Whether a link would still work can be asked without using it (`POST /sessions/check`), so the page it opens
+shows the button only for one that would.
 
 A subject's own credential (an offer's manage_token, an organisation's api_key) may also be exchanged for a
 session (`POST /sessions` with it as the bearer token and no code), so that a client that was handed the
@@ -29,6 +31,10 @@ VALID_FOR = timedelta(minutes=30)
 REPEAT_AFTER = timedelta(minutes=1)  # a new request for one subject at most this often; until then the last stands
 ACCEPTED = {"status": "accepted", "message": "If the address is known, a sign-in link is on its way."}
 OFFER_PAGE, CONTACT_PAGE = "frivillig", "organisasjon"  # the web's sign-in pages: /logg-inn/<page>/<code>
+
+
+USED = "This sign-in link has been used already, or a newer one replaced it; ask for a new one."
+USABLE = "usable"
 
 
 class LinkUsed(LinkGone):
@@ -75,8 +81,17 @@ def redeem(config: Config, purpose: str, code: str, now: str, use: Callable[[str
     forged code, LinkExpired for an old one, LinkUsed when use(subject_id, nonce) finds the request gone."""
     claim = confirmation.read_code(config, purpose, code, now)
     if not use(claim.subject_id, claim.nonce):
-        raise LinkUsed("This sign-in link has been used already, or a newer one replaced it; ask for a new one.")
+        raise LinkUsed(USED)
     return _opened(claim.subject_id, sessions)
+
+
+def check(config: Config, purpose: str, code: str, now: str, waiting: Callable[[str, str], bool]) -> dict[str, str]:
+    """Whether a sign-in link would open a session now, changing nothing: {"state": "usable"} when
+    waiting(subject_id, nonce) finds its request stored; else what redeem() would raise for it."""
+    claim = confirmation.read_code(config, purpose, code, now)
+    if not waiting(claim.subject_id, claim.nonce):
+        raise LinkUsed(USED)
+    return {"state": USABLE}
 
 
 def exchange(caller: Caller | None, own: Callable[[str], str | None], known: Callable[[str], bool],

@@ -7,8 +7,8 @@ from shared import confirmation
 from shared.auth import caller_first, introspection, optional_caller, require_known, require_service, require_staff
 from shared.http import ServiceBlueprint, deps
 from shared.ratelimit import limited_write
-from shared.schemas import (PageQuery, SessionIn, SignInAccepted, SignInIn, TokenIntrospectionIn,
-                            TokenIntrospectionOut)
+from shared.schemas import (PageQuery, SessionCheckIn, SessionCheckOut, SessionIn, SignInAccepted, SignInIn,
+                            TokenIntrospectionIn, TokenIntrospectionOut)
 from services.needs import handlers
 from services.needs.schemas import (NeedIn, NeedOut, NeedPage, NeedPatch, NeedsQuery, OrganisationCreated,
                                     OrganisationIn, OrganisationOut, OrganisationPage, OrganisationSession,
@@ -157,6 +157,21 @@ def open_session(data):
     """
     return handlers.open_session(data.get("code"), optional_caller(deps().config), deps().repo, deps().config,
                                  deps().now)
+
+
+@blp.route("/sessions/check", methods=["POST"])
+@limited_write
+@blp.arguments(SessionCheckIn)
+@blp.response(200, SessionCheckOut)
+@blp.alt_response(404, description="A forged or mangled link (invalid_link)")
+@blp.alt_response(410, description="The link expired (link_expired), or was used or replaced (link_used)")
+def check_sign_in(data):
+    """Whether a sign-in link would open a session now, without using it.
+
+    The page a link opens asks this, so it shows the sign-in button only for a link that works. Asking changes
+    nothing: the link still works once, by POST /sessions.
+    """
+    return handlers.check_sign_in(data["code"], deps().repo, deps().config, deps().now)
 
 
 @blp.route("/sessions/current", methods=["DELETE"])

@@ -122,6 +122,11 @@ def open_session(code: str | None, caller: Caller | None, repo: NeedsRepository,
     return {"token": session["token"], "organisation_id": session["subject_id"], "expires_at": session["expires_at"]}
 
 
+def check_sign_in(code: str, repo: NeedsRepository, config: Config, now: Clock) -> dict[str, str]:
+    """Whether a contact's sign-in link would open a session now; asking changes nothing."""
+    return signin.check(config, signin.CONTACT_PURPOSE, code, now(), repo.sign_in_waiting)
+
+
 def close_session(caller: Caller | None, repo: NeedsRepository) -> None:
     """The contact signs out: the session token stops working."""
     signin.sign_out(caller, repo.sessions, partial(knows_token, repo=repo))

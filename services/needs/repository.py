@@ -48,6 +48,11 @@ class NeedsRepository(Repository):
             {"_id": organisation_id, "contact_confirmed": True, "sign_in.nonce": nonce},
             {"$unset": {"sign_in": ""}, "$inc": {"version": 1}}).modified_count == 1
 
+    def sign_in_waiting(self, organisation_id: str, nonce: str) -> bool:
+        """True when the organisation has a sign-in request with this nonce (use_sign_in would take it)."""
+        return self.db.organisations.find_one({"_id": organisation_id, "contact_confirmed": True,
+                                               "sign_in.nonce": nonce}, {"_id": 1}) is not None
+
     def needs_of(self, organisation_id: str, status: str | None = None) -> list[dict[str, Any]]:
         """An organisation's needs, optionally of one status."""
         query: dict[str, Any] = {"organisation_id": organisation_id}

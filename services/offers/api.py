@@ -8,7 +8,8 @@ from shared.auth import caller_first, introspection, optional_caller, require_kn
 from shared.http import ServiceBlueprint, deps
 from shared.ratelimit import limited_write
 from services.offers import handlers
-from shared.schemas import SessionIn, SignInAccepted, SignInIn, TokenIntrospectionIn, TokenIntrospectionOut
+from shared.schemas import (SessionCheckIn, SessionCheckOut, SessionIn, SignInAccepted, SignInIn, TokenIntrospectionIn,
+                            TokenIntrospectionOut)
 from services.offers.schemas import (OfferCreated, OfferIn, OfferOut, OfferPage, OfferPatch, OfferSession,
                                      OffersQuery)
 
@@ -110,6 +111,21 @@ def open_session(data):
     """
     return handlers.open_session(data.get("code"), optional_caller(deps().config), deps().repo, deps().config,
                                  deps().now)
+
+
+@blp.route("/sessions/check", methods=["POST"])
+@limited_write
+@blp.arguments(SessionCheckIn)
+@blp.response(200, SessionCheckOut)
+@blp.alt_response(404, description="A forged or mangled link (invalid_link)")
+@blp.alt_response(410, description="The link expired (link_expired), or was used or replaced (link_used)")
+def check_sign_in(data):
+    """Whether a sign-in link would open a session now, without using it.
+
+    The page a link opens asks this, so it shows the sign-in button only for a link that works. Asking changes
+    nothing: the link still works once, by POST /sessions.
+    """
+    return handlers.check_sign_in(data["code"], deps().repo, deps().config, deps().now)
 
 
 @blp.route("/sessions/current", methods=["DELETE"])

@@ -186,6 +186,11 @@ def open_session(code: str | None, caller: Caller | None, repo: OffersRepository
     return {"token": session["token"], "offer_id": session["subject_id"], "expires_at": session["expires_at"]}
 
 
+def check_sign_in(code: str, repo: OffersRepository, config: Config, now: Clock) -> dict[str, str]:
+    """Whether a volunteer's sign-in link would open a session now; asking changes nothing."""
+    return signin.check(config, signin.OFFER_PURPOSE, code, now(), partial(repo.sign_in_waiting, status=model.OPEN))
+
+
 def close_session(caller: Caller | None, repo: OffersRepository) -> None:
     """The volunteer signs out: the session token stops working."""
     signin.sign_out(caller, repo.sessions, partial(knows_token, repo=repo))

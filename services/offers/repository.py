@@ -40,6 +40,11 @@ class OffersRepository(Repository):
         return self.db.offers.update_one({"_id": offer_id, "status": status, "sign_in.nonce": nonce},
                                          {"$unset": {"sign_in": ""}, "$inc": {"version": 1}}).modified_count == 1
 
+    def sign_in_waiting(self, offer_id: str, nonce: str, status: str) -> bool:
+        """True when an offer of this status has a sign-in request with this nonce (use_sign_in would take it)."""
+        found = self.db.offers.find_one({"_id": offer_id, "status": status, "sign_in.nonce": nonce}, {"_id": 1})
+        return found is not None
+
     def offer_by_token_hash(self, token_hash: str) -> dict[str, Any] | None:
         """The offer whose manage_token has this hash (its id and status only), or None."""
         return self.db.offers.find_one({"manage_token_hash": token_hash}, {"_id": 1, "status": 1})

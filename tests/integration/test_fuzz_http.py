@@ -160,7 +160,7 @@ def test_introspection_answers_any_json_within_the_contract(offers_client, needs
        | st.fixed_dictionaries({"code": json_values}))
 def test_sign_in_and_sessions_answer_any_json_within_the_contract(offers_client, needs_client, body):
     for client in (offers_client, needs_client):
-        for path in ("/sign-in", "/sessions"):
+        for path in ("/sign-in", "/sessions", "/sessions/check"):
             response = client.post(path, json=body)
             assert_answered_within_contract(response)
             # 401: `{}` with no bearer token asks to exchange a credential that was not given

@@ -86,6 +86,15 @@ def test_exchanging_a_credential_for_a_session_is_limited_as_a_write(limited, of
     assert_too_many(limited[service][0].post("/sessions", headers=bearer(credential), environ_base=client))
 
 
+@pytest.mark.parametrize("service", ["offers", "needs"])
+def test_asking_whether_sign_in_links_work_is_limited_as_a_write(limited, service):
+    client = address()
+    for n in range(3):
+        response = limited[service][n % 2].post("/sessions/check", json={"code": f"guess{n}"}, environ_base=client)
+        assert response.status_code == 404
+    assert_too_many(limited[service][0].post("/sessions/check", json={"code": "guess"}, environ_base=client))
+
+
 def test_reads_and_authenticated_writes_are_not_limited_as_writes(limited, offers_client):
     client = address()
     offer = create_offer(offers_client)

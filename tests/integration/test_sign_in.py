@@ -223,6 +223,61 @@ def test_the_body_is_checked(offers):
     assert_contract_error(offers.post("/sign-in", json={"email": "not an address"}), 422)
 
 
+# --- asking whether a link works -------------------------------------------------------------------
+
+def check(client: FlaskClient, code: str):
+    return client.post("/sessions/check", json={"code": code})
+
+
+@pytest.mark.parametrize("kind", ["offers", "organisations"])
+def test_asking_whether_a_link_works_changes_nothing_and_it_still_works_once(offers, needs, kind):
+    client, subject = ((offers, create_offer(offers)) if kind == "offers"
+                       else (needs, register_organisation(needs, verified=False)))
+    ask(client, (subject.get("volunteer") or subject.get("contact"))["email"])
+    code = sign_in_code(client, kind, subject["id"])
+    db = client.application.extensions["deps"].repo.db
+    before = db[kind].find_one({"_id": subject["id"]})
+    for _ in range(2):
+        response = check(client, code)
+        assert response.status_code == 200 and response.get_json() == {"state": "usable"}
+    assert db[kind].find_one({"_id": subject["id"]}) == before
+    assert db.sessions.count_documents({"subject_id": subject["id"]}) == 0
+    assert redeem(client, code).status_code == 201
+    assert assert_contract_error(check(client, code), 410)["code"] == "link_used"
+
+
+def test_a_link_replaced_by_a_newer_one_or_of_a_withdrawn_offer_is_used(offers, clock):
+    offer = create_offer(offers)
+    ask(offers, offer["volunteer"]["email"])
+    first = sign_in_code(offers, "offers", offer["id"])
+    clock.advance(minutes=2)
+    ask(offers, offer["volunteer"]["email"])
+    assert assert_contract_error(check(offers, first), 410)["code"] == "link_used"
+    second = sign_in_code(offers, "offers", offer["id"])
+    assert check(offers, second).status_code == 200
+    assert offers.delete(f"/offers/{offer['id']}", headers=bearer(offer["manage_token"])).status_code == 200
+    assert assert_contract_error(check(offers, second), 410)["code"] == "link_used"
+
+
+def test_asking_about_an_old_forged_or_other_kinds_link_says_what_redeeming_would(offers, needs, clock):
+    offer, organisation = create_offer(offers), register_organisation(needs)
+    ask(offers, offer["volunteer"]["email"])
+    ask(needs, organisation["contact"]["email"])
+    offer_code, contact_code = (sign_in_code(offers, "offers", offer["id"]),
+                                sign_in_code(needs, "organisations", organisation["id"]))
+    for client, code in ((offers, "not-a-code"), (needs, "not-a-code"), (offers, contact_code), (needs, offer_code),
+                         (offers, offer_code[:-3])):
+        assert assert_contract_error(check(client, code), 404)["code"] == "invalid_link"
+    clock.advance(minutes=30)
+    assert assert_contract_error(check(offers, offer_code), 410)["code"] == "link_expired"
+    assert assert_contract_error(check(needs, contact_code), 410)["code"] == "link_expired"
+
+
+@pytest.mark.parametrize("body", [{}, {"code": ""}, {"code": 5}, {"code": "x" * 1025}, {"code": "x", "more": 1}])
+def test_asking_whether_a_link_works_needs_its_code(offers, body):
+    assert_contract_error(offers.post("/sessions/check", json=body), 422)
+
+
 # --- exchanging the subject's own credential ---------------------------------------------------------
 
 def exchange(client: FlaskClient, token: str | None, body: str = "none"):

@@ -33,8 +33,8 @@ def test_offer_schema_in_openapi_names_the_contract_fields():
 
 
 SIGN_IN_PATHS = {
-    "offers": ["/sign-in", "/sessions", "/sessions/current"],
-    "needs": ["/sign-in", "/sessions", "/sessions/current", "/organisations/me/needs"],
+    "offers": ["/sign-in", "/sessions", "/sessions/check", "/sessions/current"],
+    "needs": ["/sign-in", "/sessions", "/sessions/check", "/sessions/current", "/organisations/me/needs"],
 }
 
 
@@ -46,6 +46,7 @@ def test_openapi_documents_sign_in_sessions_and_the_organisations_own_needs(serv
     assert {"202"} <= set(paths["/sign-in"]["post"]["responses"])
     assert {"201", "401", "403", "404", "410", "422"} <= set(paths["/sessions"]["post"]["responses"])
     assert paths["/sessions"]["post"]["requestBody"]["required"] is False  # no body: exchange the bearer token
+    assert {"200", "404", "410", "422"} <= set(paths["/sessions/check"]["post"]["responses"])
     assert "204" in paths["/sessions/current"]["delete"]["responses"]
 
 

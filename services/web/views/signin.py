@@ -1,14 +1,12 @@
 """Signing in and out: a one-time link by e-mail for volunteers and organisation contacts, a token for staff."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length, Regexp
 
-from shared import confirmation, signin
-from shared.clock import to_iso, utcnow
-from shared.errors import InvalidLink
+from shared import signin
 from services.web import session as people
 from services.web.apiclient import ApiError, api
 from services.web.form_values import BAD_EMAIL, EMAIL
@@ -16,11 +14,10 @@ from services.web.texts import choose, for_languages, lazy, tr
 
 bp = Blueprint("signin", __name__)
 
-# Who a sign-in link is for, by the path it was sent with: the owning service, what its answer names, where to go,
-# and what its code is signed for.
-LINKS = {signin.OFFER_PAGE: (people.VOLUNTEER, "offers", "offer_id", "volunteer.home", signin.OFFER_PURPOSE),
-         signin.CONTACT_PAGE: (people.ORGANISATION, "needs", "organisation_id", "organisation.needs",
-                               signin.CONTACT_PURPOSE)}
+# Who a sign-in link is for, by the path it was sent with: the owning service, what its answer names, where to go.
+LINKS = {signin.OFFER_PAGE: (people.VOLUNTEER, "offers", "offer_id", "volunteer.home"),
+         signin.CONTACT_PAGE: (people.ORGANISATION, "needs", "organisation_id", "organisation.needs")}
+PROBLEMS = {"link_expired": "expired", "link_used": "used"}  # the page for a service's refusal; else "invalid"
 SERVICE_OF = {people.VOLUNTEER: "offers", people.ORGANISATION: "needs"}
 
 
@@ -60,24 +57,22 @@ def sent():
 
 @bp.route("/logg-inn/<audience>/<code>", methods=["GET", "POST"])
 def from_link(audience, code):
-    """The page a sign-in link opens. Opening it changes nothing (mail scanners open links too); its button
-    redeems the link, once. A link the web can tell will not work (forged, for the other kind of person, too
-    old) says so at once; only the service knows whether it was used."""
+    """The page a sign-in link opens. Opening it changes nothing (mail scanners open links too): the owning
+    service is asked whether the link would work, and only then is the button shown; the button redeems the
+    link, once. A link that will not work (forged, for the other kind of person, too old, used) says so at once."""
     if audience not in LINKS:
         return _link_problem("invalid")
-    kind, service, id_field, home, purpose = LINKS[audience]
-    problem = _readable(purpose, code)
-    if problem:
-        return _link_problem(problem)
+    kind, service, id_field, home = LINKS[audience]
     form = FlaskForm()
-    if not form.validate_on_submit():
-        return render_template("signin_link.html", form=form, problem=None)
     try:
+        if not form.validate_on_submit():
+            api().post(service, "/sessions/check", json={"code": code})
+            return render_template("signin_link.html", form=form, problem=None)
         answer = api().post(service, "/sessions", json={"code": code})
     except ApiError as error:
         if error.status == 429:
             raise
-        return _link_problem("expired" if error.status == 410 else "invalid")
+        return _link_problem(PROBLEMS.get(error.code, "invalid"))
     chose_language = "lang" in session  # a language picked on the site outlasts signing in
     people.sign_in(kind, answer["token"], answer[id_field])
     if kind == people.VOLUNTEER and not chose_language:
@@ -85,21 +80,9 @@ def from_link(audience, code):
     return redirect(people.safe_next(request.args.get("next"), url_for(home)))
 
 
-def _readable(purpose: str, code: str) -> str | None:
-    """What the code's signature and expiry already say, read as the services read them: "invalid",
-    "expired", or None when the code is genuine and in time."""
-    try:
-        confirmation.read_code(current_app.extensions["web_config"], purpose, code, to_iso(utcnow()))
-    except confirmation.LinkExpired:
-        return "expired"
-    except InvalidLink:
-        return "invalid"
-    return None
-
-
 def _link_problem(problem: str):
     """The page for a link that does not work: 410 when it did once, 404 otherwise."""
-    return render_template("signin_link.html", problem=problem), 410 if problem == "expired" else 404
+    return render_template("signin_link.html", problem=problem), 410 if problem in ("expired", "used") else 404
 
 
 def _language_of_volunteer(token: str, offer_id: str) -> None:
