@@ -4,10 +4,10 @@ Every contract variable set in the environment wins over the local default; a gi
 KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI or SMTP_HOST/SMTP_PORT means that part is not started here.
 
 What it keeps lives under `.localstack/`, so the next run finds it: the database in `db/`, caught mail in
-`mail/`, the local secrets (tokens, link key) in `secrets.json`, and the logs in `logs/`. The broker keeps
-nothing: each run starts it empty, every worker creates the topics at start-up, and the outbox and the
-matcher's periodic reconciliation bring back what was in flight. To start from empty, stop the stack and
-delete `.localstack/` (`make clean` does, and removes the virtualenv too).
+`mail/`, the local secrets (tokens, link key, the web's session key) in `secrets.json`, and the logs in
+`logs/`. The broker keeps nothing: each run starts it empty, every worker creates the topics at start-up, and
+the outbox and the matcher's periodic reconciliation bring back what was in flight. To start from empty, stop
+the stack and delete `.localstack/` (`make clean` does, and removes the virtualenv too).
 
 A process that exits is reported at once with its exit status and log, and started again after a backoff
 that doubles while it keeps dying at start-up; a stand-in broker or database that dies is started again too.
@@ -41,20 +41,19 @@ def _port_or_free(preferred: int) -> int:
     return port
 
 
-SECRETS = ("ADMIN_TOKEN", "SERVICE_TOKEN", "LINK_SIGNING_KEY")
+SECRETS = ("ADMIN_TOKEN", "SERVICE_TOKEN", "LINK_SIGNING_KEY", "WEB_SESSION_KEY")
 
 
-def _local_secrets(state: Path) -> dict[str, str]:
-    """This machine's random secrets (32 bytes each), kept beside the data so links mailed earlier still work."""
+def local_secrets(state: Path) -> dict[str, str]:
+    """This machine's random secrets (32 bytes each), kept beside the data so links mailed earlier still work; one
+    missing from what was kept (a file from before it was needed) is made and added, the others kept as they are."""
     path = state / "secrets.json"
-    if path.exists():
-        kept = json.loads(path.read_text())
-        if all(kept.get(name) for name in SECRETS):
-            return kept
-    made = {name: secrets.token_urlsafe(32) for name in SECRETS}
-    state.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text(json.dumps(made))
+    kept = json.loads(path.read_text()) if path.exists() else {}
+    made = {name: kept.get(name) or secrets.token_urlsafe(32) for name in SECRETS}
+    if made != {name: kept.get(name) for name in SECRETS}:
+        state.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(json.dumps({**kept, **made}))
     return made
 
 
@@ -126,7 +125,7 @@ def main() -> None:
             cleanup.callback(web.shutdown)
             env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
             mail_line = f"mail:    SMTP 127.0.0.1:{smtp_port}, read it at http://127.0.0.1:{MAIL_WEB_PORT}/"
-        for name, value in _local_secrets(STATE).items():
+        for name, value in local_secrets(STATE).items():
             env.setdefault(name, value)
         env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{DEFAULT_PORTS['matcher']}")
         for key, value in service_urls(DEFAULT_PORTS).items():

@@ -30,6 +30,7 @@ class Config:
     admin_token: str = field(default="", repr=False)
     service_token: str = field(default="", repr=False)
     link_signing_keys: tuple[str, ...] = field(default=(), repr=False)
+    web_session_keys: tuple[str, ...] = field(default=(), repr=False)  # the web's cookie; the first seals, all open
     public_base_url: str = "http://127.0.0.1:8003"
     offers_url: str = "http://127.0.0.1:8001"
     needs_url: str = "http://127.0.0.1:8002"
@@ -64,10 +65,14 @@ class Config:
 
 
 DEFAULT_RATE_LIMITS = {"writes": "20/minute", "token_failures": "10/minute"}
-SECRETS = ("admin_token", "service_token")
+# The secrets each kind of process needs; a process is given, and keeps, only its own.
+SERVICE_SECRETS = ("admin_token", "service_token", "link_signing_keys")  # offers, needs, matcher, notify
+WEB_SECRETS = ("web_session_keys",)  # the web pages: only the key of their own cookie
+SECRETS = (*SERVICE_SECRETS, *WEB_SECRETS)
+KEY_LISTS = ("link_signing_keys", "web_session_keys")  # comma-separated, the first in use, the rest still read
 MIN_SECRET_BYTES = 32
 BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
-ENV_NAMES = {"link_signing_keys": "LINK_SIGNING_KEY"}
+ENV_NAMES = {"link_signing_keys": "LINK_SIGNING_KEY", "web_session_keys": "WEB_SESSION_KEY"}
 
 
 def env_name(field_name: str) -> str:
@@ -133,35 +138,49 @@ def _check_limit(name: str, value: str | None) -> list[str]:
     return []
 
 
-def _check_secrets(config: Config) -> list[str]:
-    problems = []
-    if not config.link_signing_keys or not all(config.link_signing_keys):
-        problems.append("LINK_SIGNING_KEY must be set, one or more comma-separated keys, none empty")
+def _labelled(config: Config, names: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The secrets by the variable they come from, each key of a list on its own ("LINK_SIGNING_KEY[1]")."""
+    labelled = []
+    for name in names:
+        value = getattr(config, name)
+        if name in KEY_LISTS:
+            labelled += [(f"{env_name(name)}[{i}]", key) for i, key in enumerate(value)]
+        else:
+            labelled.append((env_name(name), value))
+    return labelled
+
+
+def _check_secrets(config: Config, needs: tuple[str, ...]) -> list[str]:
+    """What is wrong with the secrets a process needs (missing, empty keys, short), and any two secrets it was
+    given that are the same, needed or not."""
+    problems = [f"{env_name(name)} must be set, one or more comma-separated keys, none empty"
+                for name in needs if name in KEY_LISTS and not (getattr(config, name) and all(getattr(config, name)))]
     if config.testing:
         return problems
-    named = [(name.upper(), getattr(config, name)) for name in SECRETS]
-    named += [(f"LINK_SIGNING_KEY[{i}]", key) for i, key in enumerate(config.link_signing_keys)]
-    for label, value in named:
+    for label, value in _labelled(config, needs):
         if not value:
             problems.append(f"{label} must be set")
         elif len(value.encode()) < MIN_SECRET_BYTES:
             problems.append(f"{label} must be at least {MIN_SECRET_BYTES} bytes long")
-    for i, (label, value) in enumerate(named):
-        for other_label, other in named[i + 1:]:
-            if value and value == other:
+    given = [(label, value) for label, value in _labelled(config, SECRETS) if value]
+    for i, (label, value) in enumerate(given):
+        for other_label, other in given[i + 1:]:
+            if value == other:
                 problems.append(f"{label} and {other_label} must differ")
     return problems
 
 
-def check(config: Config) -> None:
-    """Stop start-up, naming each variable at fault, when a setting is out of range or a secret is weak."""
-    problems = _check_ranges(config) + _check_secrets(config)
+def check(config: Config, needs: tuple[str, ...] = SERVICE_SECRETS) -> None:
+    """Stop start-up, naming each variable at fault, when a setting is out of range or a needed secret is weak."""
+    problems = _check_ranges(config) + _check_secrets(config, needs)
     if problems:
         raise ConfigError("configuration: " + "; ".join(problems))
 
 
-def load_config(environ: Mapping[str, str] | None = None) -> Config:
-    """Build the Config from environment variables; stop with a clear message if one is missing or wrong."""
+def load_config(environ: Mapping[str, str] | None = None, needs: tuple[str, ...] = SERVICE_SECRETS) -> Config:
+    """Build the Config from environment variables; stop with a clear message if one is missing or wrong. `needs`
+    names the secrets this process requires (SERVICE_SECRETS for the four services, WEB_SECRETS for the web);
+    any other secret in the environment is checked to differ from the rest, then left out of the Config."""
     environ = os.environ if environ is None else environ
     values: dict[str, object] = {}
     for f in fields(Config):
@@ -170,5 +189,5 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
             continue
         values[f.name] = _convert(f.name, raw, str(f.type).replace(" | None", ""))
     config = Config(**values)
-    check(config)
-    return config
+    check(config, needs)
+    return replace(config, **{f.name: f.default for f in fields(Config) if f.name in SECRETS and f.name not in needs})

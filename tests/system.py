@@ -19,6 +19,7 @@ from tests.conftest import MailCatcher, start_mail_catcher
 ADMIN = "e2e-admin-token-" + "a" * 32
 SERVICE = "e2e-service-token-" + "s" * 32
 LINK_KEYS = "e2e-link-signing-key-" + "k" * 32
+WEB_SESSION_KEY = "e2e-web-session-key-" + "w" * 32
 
 
 @dataclass
@@ -74,7 +75,8 @@ def running_system(workdir: Path, **env: str) -> Iterator[System]:
             defaults = {
                 "KAFKA_BOOTSTRAP_SERVERS": kafka, "MONGODB_URI": mongo_uri, "SMTP_HOST": "127.0.0.1",
                 "SMTP_PORT": str(mail.port), "ADMIN_TOKEN": ADMIN, "SERVICE_TOKEN": SERVICE,
-                "LINK_SIGNING_KEY": LINK_KEYS, "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['matcher']}",
+                "LINK_SIGNING_KEY": LINK_KEYS, "WEB_SESSION_KEY": WEB_SESSION_KEY,
+                "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['matcher']}",
                 "NOTIFY_RETRY_BASE_SECONDS": "0.5", "RATE_LIMIT_WRITES": "1000/minute",
                 "RATE_LIMIT_TOKEN_FAILURES": "1000/minute", "TRUSTED_PROXIES": "127.0.0.1", "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
                 **service_urls(ports)}

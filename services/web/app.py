@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from shared import reference
-from shared.config import Config, load_config
+from shared.config import WEB_SECRETS, Config, ConfigError, load_config
 from shared.metrics import instrument
 from services.web import session as people
 from services.web.forms import described_by, input_attrs, summary
@@ -30,12 +30,14 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 
 
 def session_keys(config: Config) -> list[str]:
-    """The cookie-signing keys, derived from LINK_SIGNING_KEY's keys (the first signs, the rest still verify)."""
-    return [hmac.new(key.encode(), b"web-session", hashlib.sha256).hexdigest() for key in config.link_signing_keys]
+    """The cookie-signing keys, derived from WEB_SESSION_KEY's keys (the first signs, the rest still verify)."""
+    if not config.web_session_keys or not all(config.web_session_keys):
+        raise ConfigError("configuration: WEB_SESSION_KEY must be set, one or more comma-separated keys, none empty")
+    return [hmac.new(key.encode(), b"web-session", hashlib.sha256).hexdigest() for key in config.web_session_keys]
 
 
 def create_app(config: Config | None = None) -> Flask:
-    config = config or load_config()
+    config = config or load_config(needs=WEB_SECRETS)
     app = Flask("services.web", template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
     keys = session_keys(config)
     app.config.update(

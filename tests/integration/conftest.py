@@ -22,6 +22,7 @@ from services.offers.app import DB_NAME as OFFERS_DB, create_app as create_offer
 ADMIN_TOKEN = "staff-token"
 SERVICE_TOKEN = "service-token"
 LINK_SIGNING_KEY = "integration-link-signing-key-" + "k" * 32
+WEB_SESSION_KEY = "integration-web-session-key-" + "w" * 32
 VALID_ORG_NUMBER = "974760673"
 
 

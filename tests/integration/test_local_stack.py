@@ -1,6 +1,7 @@
 """The local stack on real processes: what exits is reported and started again, mail and data outlive a restart."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import smtplib
@@ -13,7 +14,7 @@ import requests
 from pymongo import MongoClient
 
 from deploy import mailcatcher, standins
-from deploy.localstack import ServerWatch
+from deploy.localstack import SECRETS, ServerWatch, local_secrets
 from deploy.stack import ROOT, Backoff, Stack
 from tests.conftest import wait_until
 from tests.integration.conftest import ADMIN_TOKEN, LINK_SIGNING_KEY, SERVICE_TOKEN
@@ -182,3 +183,18 @@ def test_a_database_that_died_is_started_again_by_the_watch_with_its_data(tmp_pa
             assert client.matcher.matches.find_one({"_id": "m-1"}) == {"_id": "m-1"}
     finally:
         server.stop()
+
+
+def test_the_local_secrets_are_made_once_and_a_kept_file_without_the_web_session_key_gets_it_added(tmp_path):
+    made = local_secrets(tmp_path)
+    assert set(made) == set(SECRETS) and len(set(made.values())) == len(SECRETS)
+    assert all(len(value.encode()) >= 32 for value in made.values())
+    assert local_secrets(tmp_path) == made
+    older = {name: made[name] for name in ("ADMIN_TOKEN", "SERVICE_TOKEN", "LINK_SIGNING_KEY")}
+    (tmp_path / "secrets.json").write_text(json.dumps(older))  # as a run before WEB_SESSION_KEY kept it
+
+    now = local_secrets(tmp_path)
+
+    assert {name: now[name] for name in older} == older  # links mailed earlier still work
+    assert now["WEB_SESSION_KEY"] and now["WEB_SESSION_KEY"] not in older.values()
+    assert json.loads((tmp_path / "secrets.json").read_text()) == now

@@ -2,10 +2,17 @@
 idle timeout, CSRF, where it sends people after signing in, and the headers every page carries."""
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 from pymongo import MongoClient
+
+from deploy import standins
+from deploy.stack import ROOT, WEB, Stack
 
 from shared import signin
 from shared.auth import hash_token
@@ -14,7 +21,9 @@ from services.needs.app import DB_NAME as NEEDS_DB
 from services.offers.app import DB_NAME as OFFERS_DB
 from services.web import session as people
 from services.web.app import create_app
-from tests.integration.conftest import ADMIN_TOKEN, LINK_SIGNING_KEY, unique_email
+from tests.conftest import wait_until
+from tests.integration.conftest import ADMIN_TOKEN, LINK_SIGNING_KEY, WEB_SESSION_KEY, unique_email
+from tests.integration.live_apis import answers
 from tests.integration.test_web_organisation import registration
 from tests.integration.test_web_volunteer import signup
 from tests.integration.web_fixtures import (cookie_session, csrf, registered_organisation, submit, text_of, web_apis,
@@ -168,7 +177,38 @@ def test_the_session_cookie_is_http_only_same_site_and_secure_when_the_web_is_se
     plain = _staff(web_client(apis)).headers["Set-Cookie"]
     assert "HttpOnly" in plain and "SameSite=Lax" in plain and "Secure" not in plain
     secure_app = create_app(Config(offers_url=apis["offers"], needs_url=apis["needs"],
-                                   web_url="https://frivillig.example", link_signing_keys=(LINK_SIGNING_KEY,),
+                                   web_url="https://frivillig.example", web_session_keys=(WEB_SESSION_KEY,),
                                    testing=True))
     secure = _staff(secure_app.test_client()).headers["Set-Cookie"]
     assert "Secure" in secure and "HttpOnly" in secure
+
+
+def _web_process(tmp_path, apis, **secrets: str) -> tuple[Stack, str]:
+    """The web under gunicorn as deployed, outside TESTING, given the APIs' URLs and these secrets only."""
+    port = standins.free_port()
+    env = {"PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}", "PYTHONPATH": str(ROOT),
+           "OFFERS_URL": apis["offers"], "NEEDS_URL": apis["needs"], "WEB_URL": f"http://127.0.0.1:{port}",
+           **secrets}
+    stack = Stack(env, {WEB: port}, tmp_path / "logs")
+    stack.logdir.mkdir(parents=True, exist_ok=True)
+    stack.start_api(WEB)
+    return stack, f"http://127.0.0.1:{port}"
+
+
+def test_the_web_runs_with_only_its_session_key_and_the_urls_and_does_not_start_without_the_key(apis, tmp_path):
+    stack, url = _web_process(tmp_path, apis, WEB_SESSION_KEY="a-web-session-key-of-32-bytes-or-more")
+    try:
+        wait_until(lambda: answers(url + "/healthz"), timeout=30)
+        opened = requests.get(url + "/logg-inn/frivillig/ikke-en-kode", timeout=5)  # asks the offers service
+        assert opened.status_code == 404 and "Lenken virker ikke" in opened.text
+        asked = requests.get(url + "/logg-inn", timeout=5)
+        assert asked.status_code == 200 and "frivillig" in asked.headers["Set-Cookie"]
+    finally:
+        stack.stop()
+    refusing, url = _web_process(tmp_path, apis, ADMIN_TOKEN="a" * 32, SERVICE_TOKEN="s" * 32,
+                                 LINK_SIGNING_KEY="k" * 32)
+    try:  # each worker gunicorn boots stops at once, naming the variable; none ever answers
+        wait_until(lambda: "WEB_SESSION_KEY must be set" in refusing.log_of(f"{WEB}-api").read_text(), timeout=30)
+        assert not answers(url + "/healthz")
+    finally:
+        refusing.stop()

@@ -112,3 +112,8 @@ def test_a_working_link_shows_the_button_changes_nothing_when_opened_and_signs_i
     assert used.status_code == 410 and "<h1>Lenken er allerede brukt</h1>" in text_of(used)
     assert BUTTON not in text_of(used)
 
+
+
+def test_the_web_is_given_no_link_key_and_tells_links_apart_by_asking(apis, web):
+    assert web.application.extensions["web_config"].link_signing_keys == ()
+    assert web.get(made_up(minutes_ago=31)).status_code == 410 and web.get(made_up()[:-3]).status_code == 404

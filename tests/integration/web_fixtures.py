@@ -16,7 +16,8 @@ from shared import confirmation
 from shared.config import Config
 from services.needs.app import DB_NAME as NEEDS_DB
 from services.web.app import create_app
-from tests.integration.conftest import ADMIN_TOKEN, LINK_SIGNING_KEY, SERVICE_TOKEN, STAFF, organisation_body
+from tests.integration.conftest import (ADMIN_TOKEN, LINK_SIGNING_KEY, SERVICE_TOKEN, STAFF, WEB_SESSION_KEY,
+                                        organisation_body)
 from tests.integration.live_apis import running_apis
 
 TOKENS = {"LINK_SIGNING_KEY": LINK_SIGNING_KEY, "ADMIN_TOKEN": ADMIN_TOKEN, "SERVICE_TOKEN": SERVICE_TOKEN}
@@ -40,7 +41,7 @@ def web_apis(logs: Path, mongo_uri: str, then: tuple[str, ...] = ()) -> Iterator
 def web_client(apis: dict[str, str]) -> FlaskClient:
     """A test client of the web app, calling the running APIs."""
     urls = {f"{service}_url": apis[service] for service in ("offers", "needs", "matcher", "notify") if service in apis}
-    return create_app(Config(**urls, link_signing_keys=(LINK_SIGNING_KEY,), testing=True)).test_client()
+    return create_app(Config(**urls, web_session_keys=(WEB_SESSION_KEY,), testing=True)).test_client()
 
 
 def cookie_session(web: FlaskClient) -> dict[str, Any]:

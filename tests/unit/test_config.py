@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import pytest
 
-from shared.config import ConfigError, load_config
+from shared.config import SERVICE_SECRETS, WEB_SECRETS, ConfigError, load_config
 
-ADMIN, SERVICE, LINK, LINK2 = ("a" * 32, "s" * 32, "k" * 32, "j" * 40)
+ADMIN, SERVICE, LINK, LINK2, WEB, WEB2 = ("a" * 32, "s" * 32, "k" * 32, "j" * 40, "w" * 32, "v" * 48)
 SAFE = {"ADMIN_TOKEN": ADMIN, "SERVICE_TOKEN": SERVICE, "LINK_SIGNING_KEY": LINK}
+WEB_SAFE = {"WEB_SESSION_KEY": WEB, "OFFERS_URL": "http://offers:8001", "NEEDS_URL": "http://needs:8002",
+            "MATCHER_URL": "http://matcher:8003", "NOTIFY_URL": "http://notify:8004"}
 
 
-def refused(environ: dict[str, str]) -> str:
+def refused(environ: dict[str, str], needs: tuple[str, ...] = SERVICE_SECRETS) -> str:
     with pytest.raises(ConfigError) as caught:
-        load_config(environ)
+        load_config(environ, needs=needs)
     return str(caught.value)
 
 
@@ -101,3 +103,56 @@ def test_rate_limits_have_a_default_outside_tests_and_are_off_in_tests_unless_se
 def test_secrets_are_not_in_the_configs_repr():
     text = repr(load_config(SAFE))
     assert ADMIN not in text and SERVICE not in text and LINK not in text
+
+
+# --- which secrets each process needs ----------------------------------------------------------------
+
+def test_the_web_starts_with_only_its_session_key_and_the_urls():
+    config = load_config(WEB_SAFE, needs=WEB_SECRETS)
+    assert config.web_session_keys == (WEB,) and config.offers_url == "http://offers:8001"
+    assert (config.admin_token, config.service_token, config.link_signing_keys) == ("", "", ())
+
+
+def test_web_session_keys_are_a_comma_separated_list_the_first_in_use():
+    assert load_config({**WEB_SAFE, "WEB_SESSION_KEY": f"{WEB2}, {WEB}"}, needs=WEB_SECRETS).web_session_keys == (
+        WEB2, WEB)
+
+
+@pytest.mark.parametrize("environ, named", [
+    ({}, "WEB_SESSION_KEY must be set"), ({"WEB_SESSION_KEY": "x" * 31}, "WEB_SESSION_KEY[0] must be at least 32"),
+    ({"WEB_SESSION_KEY": f"{WEB},short"}, "WEB_SESSION_KEY[1] must be at least 32"),
+    ({"WEB_SESSION_KEY": f"{WEB},"}, "WEB_SESSION_KEY must be set"),
+])
+def test_the_web_refuses_to_start_without_a_good_session_key(environ, named):
+    urls = {k: v for k, v in WEB_SAFE.items() if k != "WEB_SESSION_KEY"}
+    assert named in refused({**urls, **environ}, needs=WEB_SECRETS)
+
+
+@pytest.mark.parametrize("keys", [None, "", ","])
+def test_an_empty_web_session_key_is_refused_even_in_tests(keys):
+    environ = {"TESTING": "1"} if keys is None else {"TESTING": "1", "WEB_SESSION_KEY": keys}
+    assert "WEB_SESSION_KEY" in refused(environ, needs=WEB_SECRETS)
+
+
+def test_the_services_do_not_need_the_web_session_key_and_the_web_does_not_need_theirs():
+    assert load_config(SAFE).web_session_keys == ()
+    assert "ADMIN_TOKEN" not in str(pytest.raises(ConfigError, load_config, {}, needs=WEB_SECRETS).value)
+    assert "WEB_SESSION_KEY" not in refused({})
+
+
+@pytest.mark.parametrize("other", ["ADMIN_TOKEN", "SERVICE_TOKEN", "LINK_SIGNING_KEY"])
+@pytest.mark.parametrize("needs", [SERVICE_SECRETS, WEB_SECRETS], ids=["a service", "the web"])
+def test_the_web_session_key_must_differ_from_the_other_secrets_where_both_are_given(other, needs):
+    message = refused({**SAFE, "WEB_SESSION_KEY": f"{WEB},{SAFE[other]}"}, needs=needs)
+    assert "WEB_SESSION_KEY[1]" in message and other in message and "differ" in message
+
+
+def test_a_process_keeps_only_the_secrets_it_needs_from_a_shared_environment():
+    shared = {**SAFE, **WEB_SAFE}
+    web, service = load_config(shared, needs=WEB_SECRETS), load_config(shared)
+    assert (web.web_session_keys, web.admin_token, web.service_token, web.link_signing_keys) == ((WEB,), "", "", ())
+    assert (service.web_session_keys, service.link_signing_keys) == ((), (LINK,))
+
+
+def test_the_web_session_key_is_not_in_the_configs_repr():
+    assert WEB not in repr(load_config(WEB_SAFE, needs=WEB_SECRETS))

@@ -55,9 +55,17 @@ def test_the_web_serves_its_app_factory_on_port_8000_and_knows_where_every_api_i
     assert "services.web.app:create_app()" in web["command"]
     assert f"0.0.0.0:{DEFAULT_PORTS[WEB]}" in web["command"] and DEFAULT_PORTS[WEB] == 8000
     assert web["command"][web["command"].index("--logger-class") + 1] == "shared.accesslog.RedactingLogger"
-    wanted = {"OFFERS_URL", "NEEDS_URL", "MATCHER_URL", "NOTIFY_URL", "WEB_URL", "LINK_SIGNING_KEY"}
+    wanted = {"OFFERS_URL", "NEEDS_URL", "MATCHER_URL", "NOTIFY_URL", "WEB_URL", "WEB_SESSION_KEY"}
     assert wanted <= set(web["environment"])
     assert set(web["depends_on"]) == {f"{service}-api" for service in SERVICES}
+
+
+def test_only_the_web_gets_the_web_session_key_and_the_web_gets_none_of_the_services_secrets(compose):
+    assert not {"ADMIN_TOKEN", "SERVICE_TOKEN", "LINK_SIGNING_KEY", "SMTP_PASSWORD"} & set(
+        compose["services"][WEB]["environment"])
+    for service in SERVICES:
+        for part in ("api", "worker"):
+            assert "WEB_SESSION_KEY" not in compose["services"][f"{service}-{part}"]["environment"]
 
 
 def test_the_stack_tells_every_process_where_each_api_and_the_web_are():

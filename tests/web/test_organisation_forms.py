@@ -16,7 +16,7 @@ NEED = {"title": "Besøksvenn", "district": "fjell", "schedule_kind": "weekly", 
 
 @pytest.fixture
 def app():
-    app = create_app(Config(link_signing_keys=("unit-test-key-" + "k" * 32,), testing=True))
+    app = create_app(Config(web_session_keys=("unit-test-key-" + "k" * 32,), testing=True))
     app.config["WTF_CSRF_ENABLED"] = False
     return app
 

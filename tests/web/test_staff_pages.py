@@ -42,7 +42,7 @@ def answers() -> dict[tuple[str, str], Any]:
 
 @pytest.fixture
 def staff(answers):
-    app = create_app(Config(link_signing_keys=("k" * 40,), testing=True))
+    app = create_app(Config(web_session_keys=("k" * 40,), testing=True))
     app.extensions["api"] = FakeApi(answers)
     client = app.test_client()
     with client.session_transaction() as session:

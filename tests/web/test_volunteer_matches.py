@@ -83,7 +83,7 @@ class Organisations:
 
 
 def test_a_matchs_organisation_is_named_as_everywhere_else_and_read_once():
-    app = create_app(Config(link_signing_keys=("unit-test-key-" + "k" * 32,), testing=True))
+    app = create_app(Config(web_session_keys=("unit-test-key-" + "k" * 32,), testing=True))
     app.extensions["api"] = api = Organisations({
         "fjell": {"name": "Drammen kommune", "unit": "Fjell bo- og omsorgssenter"},
         "lag": {"name": "Konnerud Sanitetsforening", "unit": None}})
