@@ -15,6 +15,7 @@ from shared import reference
 from shared.config import WEB_SECRETS, Config, ConfigError, load_config
 from shared.metrics import instrument
 from services.web import session as people
+from services.web.cookie import EncryptedCookieSessionInterface
 from services.web.forms import described_by, input_attrs, summary
 from services.web.apiclient import ApiClient, ApiError, ApiUnavailable, api
 from services.web.texts import language, tr
@@ -30,7 +31,8 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 
 
 def session_keys(config: Config) -> list[str]:
-    """The cookie-signing keys, derived from WEB_SESSION_KEY's keys (the first signs, the rest still verify)."""
+    """The keys Flask signs with (the forms' CSRF tokens), derived from WEB_SESSION_KEY's keys (the first signs,
+    the rest still verify); the session cookie itself is encrypted under keys of its own from the same keys."""
     if not config.web_session_keys or not all(config.web_session_keys):
         raise ConfigError("configuration: WEB_SESSION_KEY must be set, one or more comma-separated keys, none empty")
     return [hmac.new(key.encode(), b"web-session", hashlib.sha256).hexdigest() for key in config.web_session_keys]
@@ -47,6 +49,7 @@ def create_app(config: Config | None = None) -> Flask:
         IDLE_MINUTES=config.web_session_idle_minutes, WTF_CSRF_TIME_LIMIT=None,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
+    app.session_interface = EncryptedCookieSessionInterface(config.web_session_keys)
     app.extensions["api"] = ApiClient(config)
     app.extensions["web_config"] = config
     CSRFProtect(app)

@@ -1,7 +1,9 @@
-"""Who is signed in: a session cookie holding the person's credential, with an idle timeout and an absolute end.
+"""Who is signed in: an encrypted session cookie (cookie.py) holding the person's credential, with an idle timeout
+and an absolute end.
 
 Volunteers and organisation contacts get a session token from the owning service by redeeming the
-one-time link mailed to them; staff give their token on a form. `staff_sign_in` is the seam where an
+one-time link mailed to them, or, right after signing up, for the credential the sign-up returned (which is
+not kept); staff give their token on a form. `staff_sign_in` is the seam where an
 OpenID Connect provider (ID-porten, the municipality's Entra ID) would plug in instead: it only has to
 end by calling `sign_in(STAFF, credential, ...)` with a credential the services accept as staff.
 """

@@ -1,7 +1,10 @@
-"""The web's sessions against the real offers and needs APIs: signing in by the mailed link and out again, the
-idle timeout, CSRF, where it sends people after signing in, and the headers every page carries."""
+"""The web's sessions against the real offers and needs APIs: signing in by the mailed link and out again, a session
+token and never a permanent credential in the cookie after signing up, the encrypted cookie, the idle timeout and
+the 12-hour limit, CSRF, where it sends people after signing in, the headers every page carries, and the web
+starting with its session key alone."""
 from __future__ import annotations
 
+import base64
 import os
 import sys
 from pathlib import Path
@@ -9,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from flask.sessions import SecureCookieSessionInterface
 from pymongo import MongoClient
 
 from deploy import standins
@@ -181,6 +185,50 @@ def test_the_session_cookie_is_http_only_same_site_and_secure_when_the_web_is_se
                                    testing=True))
     secure = _staff(secure_app.test_client()).headers["Set-Cookie"]
     assert "Secure" in secure and "HttpOnly" in secure
+
+
+def _cookie_value(web) -> str:
+    return web.get_cookie(web.application.config["SESSION_COOKIE_NAME"]).value
+
+
+def _set_cookie_value(web, value: str) -> None:
+    web.set_cookie(web.application.config["SESSION_COOKIE_NAME"], value)
+
+
+def test_the_cookie_holds_the_staff_token_sealed_so_it_cannot_be_read_from_the_cookie(web):
+    header = _staff(web).headers["Set-Cookie"]
+    value = _cookie_value(web)
+    assert ADMIN_TOKEN not in header and ADMIN_TOKEN.encode() not in base64.urlsafe_b64decode(value + "==")
+    assert cookie_session(web)["token"] == ADMIN_TOKEN and cookie_session(web)["kind"] == "staff"
+
+
+@pytest.mark.parametrize("where", [-5, 3, 20])
+def test_a_cookie_changed_anywhere_is_no_session_and_the_person_is_signed_out(web, where):
+    assert _staff(web).status_code == 302 and web.get(STAFF_PAGE).status_code == 200
+    value = _cookie_value(web)
+    _set_cookie_value(web, value[:where] + ("A" if value[where] != "A" else "B") + value[where + 1:])
+    changed = web.get(STAFF_PAGE)
+    assert changed.status_code == 302 and changed.headers["Location"].startswith("/logg-inn/ansatt")
+
+
+def test_a_cookie_signed_in_the_clear_as_flask_signs_them_is_no_session(apis, web):
+    app = web.application
+    signed = SecureCookieSessionInterface().get_signing_serializer(app).dumps(
+        {"kind": "staff", "token": ADMIN_TOKEN, "signed_in_at": people.clock(), "seen": people.clock()})
+    _set_cookie_value(web, signed)
+    assert web.get(STAFF_PAGE).status_code == 302
+
+
+def test_after_the_session_key_is_rotated_a_cookie_sealed_under_the_old_key_still_opens_until_it_is_dropped(apis):
+    urls = {"offers_url": apis["offers"], "needs_url": apis["needs"], "testing": True}
+    old, new = "old-web-session-key-" + "o" * 32, "new-web-session-key-" + "n" * 32
+    before = create_app(Config(**urls, web_session_keys=(old,))).test_client()
+    assert _staff(before).status_code == 302
+    sealed = _cookie_value(before)
+    for keys, status in (((new, old), 200), ((new,), 302)):
+        after = create_app(Config(**urls, web_session_keys=keys)).test_client()
+        _set_cookie_value(after, sealed)
+        assert after.get(STAFF_PAGE).status_code == status
 
 
 def _web_process(tmp_path, apis, **secrets: str) -> tuple[Stack, str]:
