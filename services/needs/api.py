@@ -7,8 +7,8 @@ from shared import confirmation
 from shared.auth import caller_first, introspection, optional_caller, require_known, require_service, require_staff
 from shared.http import ServiceBlueprint, deps
 from shared.ratelimit import limited_write
-from shared.schemas import (PageQuery, SessionCheckIn, SessionCheckOut, SessionIn, SignInAccepted, SignInIn,
-                            TokenIntrospectionIn, TokenIntrospectionOut)
+from shared.signin_routes import Wording, add_sign_in_routes
+from shared.schemas import PageQuery, TokenIntrospectionIn, TokenIntrospectionOut
 from services.needs import handlers
 from services.needs.schemas import (NeedIn, NeedOut, NeedPage, NeedPatch, NeedsQuery, OrganisationCreated,
                                     OrganisationIn, OrganisationOut, OrganisationPage, OrganisationSession,
@@ -129,53 +129,6 @@ def introspect_token(data):
     return introspection(deps().config, data["token"], partial(handlers.token_holder, repo=deps().repo))
 
 
-@blp.route("/sign-in", methods=["POST"])
-@limited_write
-@blp.arguments(SignInIn)
-@blp.response(202, SignInAccepted)
-def request_sign_in(data):
-    """A sign-in link by e-mail for each organisation with this confirmed contact address; the same answer for any
-    address."""
-    return handlers.request_sign_in(data["email"], deps().repo, deps().now)
-
-
-@blp.route("/sessions", methods=["POST"])
-@limited_write
-@blp.arguments(SessionIn, required=False)
-@blp.response(201, OrganisationSession)
-@blp.alt_response(401, description="No code and no bearer token, or a token nobody holds (unauthorized)")
-@blp.alt_response(403, description="No code, and the bearer token is a session token, or the staff or service "
-                                   "token (forbidden)")
-@blp.alt_response(404, description="A forged or mangled link (invalid_link)")
-@blp.alt_response(410, description="The link expired (link_expired), or was used or replaced (link_used)")
-def open_session(data):
-    """Open a session that stands for the organisation's api_key for 12 hours.
-
-    With `{"code"}`: a sign-in link is redeemed, once. With no body (or `{}`) and the organisation's api_key as the
-    bearer token: a new session each time, so that a client need not keep the api_key. A session token
-    is not exchanged for another.
-    """
-    return handlers.open_session(data.get("code"), optional_caller(deps().config), deps().repo, deps().config,
-                                 deps().now)
-
-
-@blp.route("/sessions/check", methods=["POST"])
-@limited_write
-@blp.arguments(SessionCheckIn)
-@blp.response(200, SessionCheckOut)
-@blp.alt_response(404, description="A forged or mangled link (invalid_link)")
-@blp.alt_response(410, description="The link expired (link_expired), or was used or replaced (link_used)")
-def check_sign_in(data):
-    """Whether a sign-in link would open a session now, without using it.
-
-    The page a link opens asks this, so it shows the sign-in button only for a link that works. Asking changes
-    nothing: the link still works once, by POST /sessions.
-    """
-    return handlers.check_sign_in(data["code"], deps().repo, deps().config, deps().now)
-
-
-@blp.route("/sessions/current", methods=["DELETE"])
-@blp.response(204)
-def close_session():
-    """Sign out: the session token in the Authorization header stops working."""
-    handlers.close_session(optional_caller(deps().config), deps().repo)
+add_sign_in_routes(blp, handlers, OrganisationSession,
+                   Wording(sent_to="each organisation with this confirmed contact address",
+                           credential="the organisation's api_key", not_exchanged="or the staff or service token"))
