@@ -46,7 +46,8 @@ class Config:
     notify_max_attempts: int = 6
     notify_retry_base_seconds: float = 30.0
     kafka_idempotent_producer: bool = False
-    metrics_port: int | None = None  # where a worker serves /healthz; unset = not served
+    metrics_port: int | None = None  # where a worker serves /healthz and /metrics; unset = not served
+    metrics_host: str = "127.0.0.1"  # the address that port listens on (0.0.0.0 in a container, for scraping)
     rate_limit_writes: str | None = None
     rate_limit_token_failures: str | None = None
     trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For names the client; unset = trust none

@@ -15,7 +15,7 @@ from shared.config import Config
 from shared.consume import ConsumeLoop
 from shared.kafka import Publisher, Subscription, ensure_topics
 from shared.mongo import OutboxRelay
-from shared.worker_health import DEFAULT_HOST, STALL_THRESHOLD_SECONDS, Health, Stall, serve_health
+from shared.worker_health import STALL_THRESHOLD_SECONDS, Health, Stall, serve_health
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,7 @@ def _serve_health(config: Config, health: Health, host: str):
 
 
 def run_worker(config: Config, outbox: Iterable[Collection], subscription: Subscription | None = None,
-               periodic: Iterable[Periodic] = (), health_host: str = DEFAULT_HOST,
-               stall_threshold_seconds: float = STALL_THRESHOLD_SECONDS) -> None:
+               periodic: Iterable[Periodic] = (), stall_threshold_seconds: float = STALL_THRESHOLD_SECONDS) -> None:
     """Run until SIGTERM or SIGINT, then stop every part cleanly; /healthz says 503 while a part is stalled."""
     stopping = threading.Event()
     publisher = Publisher(config)
@@ -79,7 +78,7 @@ def run_worker(config: Config, outbox: Iterable[Collection], subscription: Subsc
     loop = ConsumeLoop(config, subscription, publisher) if subscription else None
     startup = Stall()
     stalls = {"startup": startup, "outbox": relay.stall, **({"consume": loop.stall} if loop else {})}
-    server = _serve_health(config, Health(stalls, stall_threshold_seconds), health_host)
+    server = _serve_health(config, Health(stalls, stall_threshold_seconds), config.metrics_host)
 
     def stop(signum, frame) -> None:
         log.info("stopping on signal %s", signum)

@@ -77,3 +77,33 @@ def test_the_stack_tells_every_process_where_each_api_and_the_web_are():
 def test_contract_variables_are_all_read_by_the_config():
     names = {env_name(f.name) for f in fields(Config)}
     assert set(CONTRACT_VARIABLES) <= names
+
+
+@pytest.mark.parametrize("name", [f"{service}-{part}" for service in SERVICES for part in ("api", "worker")] + [WEB])
+def test_every_api_worker_and_the_web_names_the_address_its_health_check_asks(compose, name):
+    environment = compose["services"][name]["environment"]
+    if name.endswith("-worker"):
+        assert environment["METRICS_PORT"] == "9100" and environment["METRICS_HOST"] == "0.0.0.0"
+        assert environment["HEALTHCHECK_URL"] == "http://127.0.0.1:9100/healthz"
+    else:
+        port = DEFAULT_PORTS.get(name.removesuffix("-api"), 8000)
+        assert environment["HEALTHCHECK_URL"] == f"http://127.0.0.1:{port}/readyz"
+
+
+def test_the_web_starts_once_every_api_is_healthy(compose):
+    depends = compose["services"][WEB]["depends_on"]
+    assert {f"{service}-api" for service in SERVICES} == set(depends)
+    assert all(condition == {"condition": "service_healthy"} for condition in depends.values())
+
+
+def test_kafka_writes_its_log_where_the_volume_is_mounted(compose):
+    kafka = compose["services"]["kafka"]
+    [volume] = kafka["volumes"]
+    assert volume.split(":", 1)[1] == kafka["environment"]["KAFKA_LOG_DIRS"]
+
+
+def test_the_image_has_a_pinned_base_and_a_health_check():
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    base = next(line for line in dockerfile.splitlines() if line.startswith("FROM "))
+    assert base.split(":", 1)[1][0].isdigit() and base.count(".") >= 2, base  # python:3.11.x-..., not a moving tag
+    assert 'HEALTHCHECK' in dockerfile and "deploy.healthcheck" in dockerfile
