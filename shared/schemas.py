@@ -8,11 +8,10 @@ from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from shared import reference
+from shared import phones, reference
 from shared.timeslots import oslo_instant
 
 TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 class StrictSchema(Schema):
@@ -69,17 +68,20 @@ def _is_control(char: str) -> bool:
 
 
 class Phone(fields.String):
-    """A phone number in E.164; Norwegian numbers given as 8 digits get +47."""
+    """A valid phone number, read as written in Norway (region NO) and stored in E.164: "912 34 567" and
+    "0047 91234567" are "+4791234567"; another country's number needs its country code."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("metadata", {"description": "As written in Norway (\"912 34 567\", \"+47 912 34 567\"), "
+                                                      "or with + and the country code; stored and answered in E.164.",
+                                       "example": "+4791234567"})
+        super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        raw = re.sub(r"[\s\-().]", "", super()._deserialize(value, attr, data, **kwargs))
-        if raw.startswith("00"):
-            raw = "+" + raw[2:]
-        if re.fullmatch(r"\d{8}", raw):
-            raw = "+47" + raw
-        if not E164.match(raw) or (raw.startswith("+47") and len(raw) != 11):
-            raise ValidationError("Not a valid phone number: use +47 and 8 digits, or another country's E.164 form.")
-        return raw
+        try:
+            return phones.to_e164(super()._deserialize(value, attr, data, **kwargs))
+        except phones.InvalidPhone as exc:
+            raise ValidationError(str(exc)) from None
 
 
 class SkillCode(fields.String):

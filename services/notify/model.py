@@ -6,6 +6,7 @@ import random
 from datetime import datetime, time, timedelta
 from typing import Any, NamedTuple
 
+from shared import phones
 from shared.clock import from_iso, to_iso
 from shared.events import Event, new_event
 from shared.timeslots import OSLO, is_over, occurrences, parse_schedule
@@ -143,8 +144,9 @@ def reach(channel: str, person: dict[str, Any] | None, sms_enabled: bool) -> Rea
     'channel_not_chosen', 'no_address', or 'sms_off' (no SMS gateway is configured).
 
     Channels are opt-in: e-mail unless the person chose otherwise; SMS only when chosen, with a phone
-    number, and with a gateway configured. A person none of whose chosen channels can be used is written
-    to by e-mail (fallback 'email_fallback'), so that exactly one channel still reaches them.
+    number that can receive SMS (a landline is no SMS address), and with a gateway configured. A person
+    none of whose chosen channels can be used is written to by e-mail (fallback 'email_fallback'), so that
+    exactly one channel still reaches them.
     """
     if person is None:
         return Reach(None, "erased")
@@ -155,15 +157,21 @@ def reach(channel: str, person: dict[str, Any] | None, sms_enabled: bool) -> Rea
         return Reach(None, "channel_not_chosen")
     if channel == SMS and not sms_enabled:
         return Reach(None, "sms_off")
-    address = person.get("email" if channel == EMAIL else "phone")
+    address = _address(channel, person)
     return Reach(address) if address else Reach(None, "no_address")
+
+
+def _address(channel: str, person: dict[str, Any]) -> str | None:
+    """The person's address on a channel: the e-mail address, or a phone number that can receive SMS."""
+    if channel == EMAIL:
+        return person.get("email") or None
+    phone = person.get("phone")
+    return phone if channel == SMS and phone and phones.receives_sms(phone) else None
 
 
 def _usable(channel: str, person: dict[str, Any], sms_enabled: bool) -> bool:
     """True when a chosen channel has an address and, for SMS, a gateway."""
-    if channel == SMS:
-        return sms_enabled and bool(person.get("phone"))
-    return channel == EMAIL and bool(person.get("email"))
+    return (sms_enabled or channel != SMS) and _address(channel, person) is not None
 
 
 def skip_reason(notification: dict[str, Any], match: dict[str, Any] | None, need: dict[str, Any] | None,

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import uuid4
 
-from shared import signin
+from shared import phones, signin
 from shared.clock import from_iso
 from shared.confirmation import ALREADY, ASK, LinkSuperseded, announced, is_expired, new_request
 from shared.errors import Conflict, InvalidInput
@@ -32,6 +32,19 @@ RESEND_AFTER = timedelta(minutes=10)  # a new confirmation link for the same off
 MATCHING_FIELDS = ("skills", "districts", "availability", "police_certificate",
                    "max_active_matches", "headcount")
 EDITABLE_FIELDS = (*MATCHING_FIELDS, "volunteer", "contact_channels", "note")
+
+
+def channel_problems(offer: dict[str, Any]) -> dict[str, list[str]]:
+    """Why the offer's chosen channels cannot reach the volunteer, by field path; empty when they can. SMS needs
+    a phone number, and one that can receive SMS (a mobile number, not a landline)."""
+    if "sms" not in offer.get("contact_channels", []):
+        return {}
+    phone = (offer.get("volunteer") or {}).get("phone")
+    if not phone:
+        return {"contact_channels": ["SMS needs volunteer.phone."]}
+    if not phones.receives_sms(phone):
+        return {"volunteer.phone": [phones.CANNOT_RECEIVE_SMS]}
+    return {}
 
 
 def offer_event(type_: str, offer: dict[str, Any]) -> Event:
@@ -129,8 +142,10 @@ def update_offer(offer: dict[str, Any], changes: dict[str, Any], now: str) -> Ch
         raise Conflict("A withdrawn offer cannot be changed.")
     merged = {**offer, **{k: v for k, v in changes.items() if k in EDITABLE_FIELDS}, "updated_at": now}
     merged["volunteer"] = {**offer["volunteer"], **changes.get("volunteer", {})}
-    if "sms" in merged.get("contact_channels", []) and not merged["volunteer"].get("phone"):
-        raise InvalidInput("SMS needs a phone number.", {"contact_channels": ["SMS needs volunteer.phone."]})
+    if "contact_channels" in changes or "phone" in changes.get("volunteer", {}):
+        problems = channel_problems(merged)
+        if problems:
+            raise InvalidInput("The chosen channels cannot reach the volunteer.", problems)
     merged, reconfirm = _with_address(offer, merged, changes.get("volunteer", {}).get("email"), now)
     events = [offer_event(CONFIRMATION_REQUESTED, merged)] if reconfirm else []
     if offer["status"] == OPEN:

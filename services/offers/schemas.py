@@ -8,7 +8,7 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 from shared import reference
 from shared.schemas import (SESSION_TOKEN, NonEmptyPatch, PageQuery, Phone, SkillCode, SlotSchema, StrictSchema,
                             Text, UniqueList, district_field, languages_field, page_schema, skills_field)
-from services.offers.model import STATUSES
+from services.offers.model import STATUSES, channel_problems
 
 CHANNELS = ("email", "sms")
 
@@ -51,10 +51,10 @@ class OfferIn(StrictSchema):
             raise ValidationError(f"Unknown district(s) {', '.join(map(str, unknown))}; see GET /districts, or use \"all\".")
 
     @validates_schema
-    def _sms_needs_phone(self, data, partial=False, **kwargs):
-        volunteer = data.get("volunteer") or {}
-        if "sms" in data.get("contact_channels", []) and not volunteer.get("phone") and not partial:
-            raise ValidationError({"contact_channels": ["SMS needs volunteer.phone."]})
+    def _channels_reach_the_volunteer(self, data, partial=False, **kwargs):
+        """A new offer's channels are checked here; a change is checked against the offer it makes (model)."""
+        if not partial and (problems := channel_problems(data)):
+            raise ValidationError(problems)
 
 
 class OfferPatch(NonEmptyPatch, OfferIn):

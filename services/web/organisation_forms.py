@@ -22,8 +22,8 @@ WEEKLY, PERIOD = "weekly", "period"
 
 ORG_NUMBER_WRONG = lazy("Organisasjonsnummeret stemmer ikke. Sjekk at du har skrevet alle ni sifrene riktig.",
                         "The organisation number is not right. Check that you have typed all nine digits correctly.")
-BAD_PHONE = lazy("Skriv et telefonnummer med 8 sifre, eller med landskode, for eksempel +47 912 34 567.",
-                 "Enter a phone number with 8 digits, or with the country code, such as +47 912 34 567.")
+BAD_PHONE = lazy("Skriv et gyldig telefonnummer: 8 sifre, eller med landskode, for eksempel +47 912 34 567.",
+                 "Enter a valid phone number: 8 digits, or with the country code, such as +47 912 34 567.")
 UNIT_MISSING = lazy("Skriv navnet på enheten, for eksempel «Fjell bo- og omsorgssenter».",
                     "Enter the name of the unit, such as “Fjell bo- og omsorgssenter”.")
 KIND_MISSING = lazy("Velg hva slags organisasjon dere er.", "Choose what kind of organisation you are.")

@@ -47,11 +47,15 @@ OFFER_REJECTIONS = [
     ("volunteer.email", "kari.example.no", "volunteer.email"),
     ("volunteer.email", "kari@", "volunteer.email"),
     ("volunteer.email", "kari nordmann@example.no", "volunteer.email"),
-    # phone: E.164, or eight Norwegian digits
+    # phone: a valid number in its country's plan, read as Norwegian without a country code
     ("volunteer.phone", "1234", "volunteer.phone"),
     ("volunteer.phone", "+47123", "volunteer.phone"),
     ("volunteer.phone", "+479123456789", "volunteer.phone"),
+    ("volunteer.phone", "+4712345678", "volunteer.phone"),
+    ("volunteer.phone", "12345678", "volunteer.phone"),
     ("volunteer.phone", "ring meg", "volunteer.phone"),
+    # SMS (chosen in offer_body) only to a number that can receive it
+    ("volunteer.phone", "32 04 60 00", "volunteer.phone"),
     # birth year: plausible, and an integer
     ("volunteer.birth_year", THIS_YEAR - 111, "volunteer.birth_year"),
     ("volunteer.birth_year", THIS_YEAR - 9, "volunteer.birth_year"),
@@ -126,11 +130,35 @@ def test_several_invalid_fields_are_all_reported(offers_client):
     ("0047 912 34 567", "+4791234567"),
     ("+47 912 34 567", "+4791234567"),
     ("+46701234567", "+46701234567"),
+    ("+46 70 123 45 67", "+46701234567"),
 ])
 def test_phone_is_stored_in_e164_with_norwegian_numbers_given_plus_47(offers_client, offers_db, given, stored):
     body = replaced(offer_body(), "volunteer.phone", given)
     offer = stored_offer(offers_db, offers_client.post("/offers", json=body))
     assert offer["volunteer"]["phone"] == stored
+
+
+LANDLINE, LANDLINE_E164 = "32 04 60 00", "+4732046000"
+
+
+def test_a_landline_is_accepted_for_an_offer_by_email_only_and_answered_in_e164(offers_client, offers_db):
+    body = replaced(offer_body(contact_channels=["email"]), "volunteer.phone", LANDLINE)
+    response = offers_client.post("/offers", json=body)
+    assert stored_offer(offers_db, response)["volunteer"]["phone"] == LANDLINE_E164
+    assert response.get_json()["volunteer"]["phone"] == LANDLINE_E164
+
+
+def test_an_offer_choosing_sms_with_a_landline_is_told_the_number_cannot_receive_sms(offers_client):
+    body = replaced(offer_body(contact_channels=["sms"]), "volunteer.phone", LANDLINE)
+    error = assert_rejected_at(offers_client.post("/offers", json=body), "volunteer.phone")
+    assert error["fields"] == {"volunteer.phone": ["This number cannot receive SMS: give a mobile number, or "
+                                                   "choose e-mail only."]}
+
+
+def test_an_invalid_number_is_told_in_plain_words_at_its_path(offers_client):
+    body = replaced(offer_body(), "volunteer.phone", "+4712345678")
+    error = assert_rejected_at(offers_client.post("/offers", json=body), "volunteer.phone")
+    assert error["fields"]["volunteer.phone"][0].startswith("Not a valid phone number")
 
 
 @pytest.mark.parametrize("birth_year", [THIS_YEAR - 110, THIS_YEAR - 10, 1990, None])
@@ -253,6 +281,49 @@ def test_offer_patch_normalises_phone_and_merges_the_volunteer(offers_client, of
     assert volunteer["email"] == offer["volunteer"]["email"]
 
 
+def _offer_by_email_with(offers_client, phone: str) -> dict:
+    body = replaced(offer_body(contact_channels=["email"]), "volunteer.phone", phone)
+    response = offers_client.post("/offers", json=body)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.get_json()
+
+
+@pytest.mark.parametrize(("stored_phone", "changes"), [
+    (LANDLINE, {"contact_channels": ["email", "sms"]}),
+    ("91234567", {"contact_channels": ["sms"], "volunteer": {"phone": LANDLINE}}),
+])
+def test_offer_patch_that_would_send_sms_to_a_landline_is_rejected_at_the_phone(offers_client, offers_db,
+                                                                               stored_phone, changes):
+    offer = _offer_by_email_with(offers_client, stored_phone)
+    response = offers_client.patch(f"/offers/{offer['id']}", json=changes, headers=bearer(offer["manage_token"]))
+    error = assert_rejected_at(response, "volunteer.phone")
+    assert "cannot receive SMS" in error["fields"]["volunteer.phone"][0]
+    assert offers_db.offers.find_one({"_id": offer["id"]})["contact_channels"] == ["email"]
+
+
+def test_offer_patch_changing_the_phone_of_an_sms_offer_to_a_landline_is_rejected(offers_client):
+    offer = offers_client.post("/offers", json=offer_body(contact_channels=["sms"])).get_json()
+    response = offers_client.patch(f"/offers/{offer['id']}", json={"volunteer": {"phone": LANDLINE}},
+                                   headers=bearer(offer["manage_token"]))
+    assert_rejected_at(response, "volunteer.phone")
+
+
+def test_offer_patch_choosing_sms_with_a_new_mobile_number_is_accepted(offers_client, offers_db):
+    offer = _offer_by_email_with(offers_client, LANDLINE)
+    changes = {"contact_channels": ["sms"], "volunteer": {"phone": "+46 70 123 45 67"}}
+    response = offers_client.patch(f"/offers/{offer['id']}", json=changes, headers=bearer(offer["manage_token"]))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    stored = offers_db.offers.find_one({"_id": offer["id"]})
+    assert (stored["contact_channels"], stored["volunteer"]["phone"]) == (["sms"], "+46701234567")
+
+
+def test_offer_patch_with_an_invalid_number_is_rejected_at_the_phone(offers_client):
+    offer = offers_client.post("/offers", json=offer_body()).get_json()
+    response = offers_client.patch(f"/offers/{offer['id']}", json={"volunteer": {"phone": "+4712345678"}},
+                                   headers=bearer(offer["manage_token"]))
+    assert_rejected_at(response, "volunteer.phone")
+
+
 # --- needs ---------------------------------------------------------------------------------------
 
 NEED_REJECTIONS = [
@@ -357,6 +428,7 @@ def test_municipal_service_without_unit_is_rejected(needs_client, unit):
     ("kind", "club", "kind"),
     ("contact.email", "ola(at)example.no", "contact.email"),
     ("contact.phone", "+47 12", "contact.phone"),
+    ("contact.phone", "+4712345678", "contact.phone"),
     ("contact.name", " ", "contact.name"),
     ("contact", REMOVE, "contact"),
     ("website", "https://example.no", "website"),
@@ -372,6 +444,15 @@ def test_municipal_service_with_unit_and_spaced_number_is_stored_normalised(need
     stored = needs_db.organisations.find_one({"_id": organisation["id"]})
     assert (stored["org_number"], stored["unit"], stored["contact"]["phone"]) == (
         "974760673", "Fjell bo- og omsorgssenter", "+4798765432")
+
+
+@pytest.mark.parametrize(("given", "stored"), [(LANDLINE, LANDLINE_E164), ("0047 912 34 567", "+4791234567"),
+                                                 ("+46 70 123 45 67", "+46701234567")])
+def test_organisation_contact_phone_may_be_any_valid_number_and_is_stored_in_e164(needs_client, needs_db,
+                                                                                  given, stored):
+    organisation = register_organisation(needs_client, verified=False,
+                                         **replaced(organisation_body(), "contact.phone", given))
+    assert needs_db.organisations.find_one({"_id": organisation["id"]})["contact"]["phone"] == stored
 
 
 # --- the request body itself -----------------------------------------------------------------------

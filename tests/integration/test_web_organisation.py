@@ -78,6 +78,14 @@ def test_a_wrong_organisation_number_shows_the_summary_and_keeps_the_input(web):
     assert 'value="974760674"' in page and f'value="{fields["contact_email"]}"' in page
 
 
+def test_a_phone_number_that_is_not_in_use_is_named_beside_the_phone_field(web, apis):
+    fields = registration(contact_phone="12345678")
+    response = submit(web, "/organisasjon/registrer", fields)
+    page = text_of(response)
+    assert response.status_code == 422 and '<a href="#contact_phone">Skriv et gyldig telefonnummer' in page
+    assert 'value="12345678"' in page
+
+
 def test_the_registration_sent_again_after_registering_registers_nothing_and_says_how_to_register_another(web, apis):
     fields = registration()
     kept = text_of(web.get("/organisasjon/registrer"))  # the page the back button shows again

@@ -106,6 +106,24 @@ def test_a_missing_name_and_a_too_long_one_are_told_apart(web, apis, name, messa
     assert stored_offer(apis, fields["email"]) is None
 
 
+NO_SMS = "Dette nummeret kan ikke motta SMS."
+
+
+def test_a_sign_up_choosing_sms_with_a_landline_is_told_beside_the_phone_that_it_cannot_receive_sms(web, apis):
+    fields = signup(phone="32 04 60 00", contact_channels=["email", "sms"])
+    response = submit(web, "/bli-frivillig", fields)
+    page = text_of(response)
+    assert response.status_code == 422 and f'<a href="#phone">{NO_SMS}' in page
+    assert re.search(rf'id="phone-error">.*{NO_SMS}', page) and 'value="32 04 60 00"' in page
+    assert stored_offer(apis, fields["email"]) is None
+
+
+def test_a_sign_up_by_email_with_a_landline_keeps_the_number_in_e164(web, apis):
+    fields = signup(phone="32 04 60 00")
+    assert submit(web, "/bli-frivillig", fields).status_code == 302
+    assert stored_offer(apis, fields["email"])["volunteer"]["phone"] == "+4732046000"
+
+
 @pytest.mark.parametrize("field", ["birth_year", "max_active_matches", "weekly-0-weekday"])
 def test_digits_python_reads_but_int_does_not_are_an_error_on_the_form_not_a_server_error(web, apis, field):
     fields = signup(**{field: "²"})
@@ -202,6 +220,8 @@ def test_editing_shows_the_offer_and_saves_the_change(web, apis, volunteer):
     refused = submit(web, "/min-side/endre", {**volunteer, "phone": "12", "contact_channels": ["email", "sms"]})
     assert refused.status_code == 422
     assert '<a href="#phone">Skriv et gyldig mobilnummer' in text_of(refused) and 'value="12"' in text_of(refused)
+    landline = submit(web, "/min-side/endre", {**volunteer, "phone": "32 04 60 00", "contact_channels": ["sms"]})
+    assert landline.status_code == 422 and '<a href="#phone">Dette nummeret kan ikke motta SMS.' in text_of(landline)
     changed = {**volunteer, "note": "Har bil.", "districts": ["all"], "weekly-0-end_time": "21:00"}
     response = submit(web, "/min-side/endre", changed, follow=True)
     assert response.status_code == 200 and "Endringene er lagret" in text_of(response)

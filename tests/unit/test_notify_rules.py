@@ -99,6 +99,8 @@ def test_reminder_key_is_match_occurrence_and_channel():
     (("sms",), "sms", "+4791234567", False, (None, "sms_off")),
     (("sms",), "email", "+4791234567", False, ("kari@example.no", None, "email_fallback")),
     (("sms",), "email", None, True, ("kari@example.no", None, "email_fallback")),
+    (("email", "sms"), "sms", "+4732046000", True, (None, "no_address")),  # a landline kept from before
+    (("sms",), "email", "+4732046000", True, ("kari@example.no", None, "email_fallback")),
 ])
 def test_a_volunteer_is_reached_only_on_a_chosen_channel_with_an_address(channels, channel, phone, gateway, reached):
     person = model.person_of("volunteer", offer(channels, phone=phone), None)

@@ -4,10 +4,11 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
+from shared.phones import CANNOT_RECEIVE_SMS
 from services.web.form_values import END_AFTER_START, NAME_TOO_LONG
 from services.web.views.volunteer_errors import (IN_THE_PAST, MESSAGES, NAME_MISSING,
-                                                 NAME_ONE_LINE, NEED_DATE, NEED_DAY, NO_TIMES, SMS_NEEDS_PHONE,
-                                                 in_row, place)
+                                                 NAME_ONE_LINE, NEED_DATE, NEED_DAY, NO_TIMES, PHONE_NO_SMS,
+                                                 SMS_NEEDS_PHONE, in_row, place)
 
 ROWS = ["weekly-0", "weekly-2", "dates-1"]
 
@@ -15,6 +16,7 @@ ROWS = ["weekly-0", "weekly-2", "dates-1"]
 @pytest.mark.parametrize(("path", "reasons", "placed"), [
     ("volunteer.email", ["Not a valid email address."], ("email", MESSAGES["email"])),
     ("volunteer.phone", ["Not a valid phone number"], ("phone", MESSAGES["phone"])),
+    ("volunteer.phone", [CANNOT_RECEIVE_SMS], ("phone", PHONE_NO_SMS)),
     ("volunteer.languages[1]", ["Not an ISO 639-1 language code."], ("languages", MESSAGES["languages"])),
     ("skills", ["Shorter than minimum length 1."], ("skills", MESSAGES["skills"])),
     ("skills[0]", ["Unknown skill 'x'."], ("skills", MESSAGES["skills"])),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from shared import phones
 from services.web.form_values import BAD_EMAIL, END_AFTER_START, NAME_MAX_LENGTH, NAME_TOO_LONG
 from services.web.texts import Lazy, lazy
 
@@ -35,6 +36,8 @@ BAD_BIRTH_YEAR = lazy("Skriv fødselsåret ditt med fire sifre, for eksempel 195
 BAD_COUNT = lazy("Skriv et tall fra 1 til 20.", "Enter a number from 1 to 20.")
 SMS_NEEDS_PHONE = lazy("For å få SMS må du skrive mobilnummeret ditt.",
                        "To get text messages, enter your mobile number.")
+PHONE_NO_SMS = lazy("Dette nummeret kan ikke motta SMS. Skriv et mobilnummer, eller velg bare e-post.",
+                    "This number cannot receive text messages. Enter a mobile number, or choose e-mail only.")
 
 MESSAGES: dict[str, Lazy] = {
     "email": BAD_EMAIL,
@@ -113,6 +116,8 @@ def place(path: str, reasons: list[str], rows: list[str],
         name = name.removeprefix("volunteer.")
         if name == "name":
             return name, name_message(str(((sent or {}).get("volunteer") or {}).get("name") or ""))
+        if name == "phone" and phones.CANNOT_RECEIVE_SMS in reasons:
+            return name, PHONE_NO_SMS
         return (name, MESSAGES[name]) if name in VOLUNTEER_FIELDS else None
     if name == "contact_channels" and "phone" in " ".join(reasons):
         return name, SMS_NEEDS_PHONE
