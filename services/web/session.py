@@ -89,14 +89,17 @@ def keep_alive() -> None:
 
 
 def requires(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """A view for one kind of person: anyone else is sent to sign in, and back here afterwards."""
+    """A view for one kind of person: anyone else is sent to sign in, and back to this page afterwards (a form's
+    button pressed after the session ended goes back to the start page of the person's kind: its address only
+    takes a POST, and the form's answer is lost with the session anyway)."""
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             who = person()
             if who is None or who.kind != kind:
                 target = "signin.staff" if kind == STAFF else "signin.start"
-                return redirect(url_for(target, next=request.full_path.rstrip("?")))
+                back = request.full_path.rstrip("?") if request.method == "GET" else None
+                return redirect(url_for(target, next=back))
             return view(who, *args, **kwargs)
         return guarded
     return decorate

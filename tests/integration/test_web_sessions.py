@@ -154,6 +154,12 @@ def test_a_session_ends_twelve_hours_after_signing_in_however_busy_it_was(web, m
     assert "kind" not in cookie_session(web)
 
 
+def test_a_page_asked_for_signed_out_is_where_signing_in_leads_back_to_but_a_button_pressed_is_not(web):
+    assert web.get(STAFF_PAGE).headers["Location"] == f"/logg-inn/ansatt?next={STAFF_PAGE}"
+    pressed = web.post("/min-side/bekreftelse", data={"csrf_token": csrf(text_of(web.get("/logg-inn")))})
+    assert pressed.status_code == 302 and pressed.headers["Location"] == "/logg-inn"
+
+
 def test_a_form_sent_without_its_csrf_token_is_refused_and_does_nothing(web):
     refused = web.post("/logg-inn/ansatt", data={"token": ADMIN_TOKEN})
     assert refused.status_code == 400 and "Skjemaet er utløpt" in text_of(refused)
