@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import UUIDConverter
 
 from shared import reference
 from shared.config import WEB_SECRETS, Config, ConfigError, load_config
@@ -38,9 +39,18 @@ def session_keys(config: Config) -> list[str]:
     return [hmac.new(key.encode(), b"web-session", hashlib.sha256).hexdigest() for key in config.web_session_keys]
 
 
+class IdConverter(UUIDConverter):
+    """`<id:name>` in a route: only a UUID matches (anything else is the plain 404 page), handed to the view in its
+    canonical form as text, so every id the web puts into an API's path is one the APIs accept."""
+
+    def to_python(self, value: str) -> str:
+        return str(super().to_python(value))
+
+
 def create_app(config: Config | None = None) -> Flask:
     config = config or load_config(needs=WEB_SECRETS)
     app = Flask("services.web", template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
+    app.url_map.converters["id"] = IdConverter
     keys = session_keys(config)
     app.config.update(
         TESTING=config.testing, SECRET_KEY=keys[0], SECRET_KEY_FALLBACKS=keys[1:], MAX_CONTENT_LENGTH=MAX_BODY_BYTES,

@@ -78,12 +78,12 @@ def resend_confirmation(who):
     return redirect(url_for("organisation.needs"))
 
 
-@bp.post("/vare-behov/kandidat/<match_id>")
+@bp.post("/vare-behov/kandidat/<id:match_id>")
 @requires(ORGANISATION)
 def answer(who, match_id):
     """Confirm or decline a volunteer who said yes; the matcher tells the volunteer."""
     choice = request.form.get("answer")
-    if not is_uuid(match_id) or choice not in ("accept", "decline") or not _csrf_only().validate_on_submit():
+    if choice not in ("accept", "decline") or not _csrf_only().validate_on_submit():
         abort(404)
     try:
         api().post("matcher", f"/matches/{path_id(match_id)}/{choice}", who.token)
@@ -107,6 +107,6 @@ def _csrf_only() -> FlaskForm:
 
 for rule, endpoint, view, methods in (
         ("/vare-behov/nytt", "new_need", organisation_needs.new_need, ["GET", "POST"]),
-        ("/vare-behov/<need_id>/endre", "edit_need", organisation_needs.edit_need, ["GET", "POST"]),
-        ("/vare-behov/<need_id>/lukk", "close_need", organisation_needs.close_need, ["GET", "POST"])):
+        ("/vare-behov/<id:need_id>/endre", "edit_need", organisation_needs.edit_need, ["GET", "POST"]),
+        ("/vare-behov/<id:need_id>/lukk", "close_need", organisation_needs.close_need, ["GET", "POST"])):
     bp.add_url_rule(rule, endpoint, view, methods=methods)

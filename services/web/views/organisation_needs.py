@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
-from shared.directory import is_uuid, path_id
+from shared.directory import path_id
 from services.web.apiclient import ApiError, api
 from services.web.catalogue import district_choices, skill_choices
 from services.web.forms import show_api_errors
@@ -36,9 +36,7 @@ def _back_link() -> dict[str, str]:
 
 def _own_need(who: Person, need_id: str) -> dict[str, Any]:
     """The need, read with the organisation's own key (another organisation's is not found)."""
-    if not is_uuid(need_id):
-        abort(404)
-    return api().get("needs", f"/needs/{path_id(need_id)}", who.token)
+    return api().get("needs", f"/needs/{need_id}", who.token)
 
 
 @requires(ORGANISATION)

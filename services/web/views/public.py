@@ -30,12 +30,10 @@ def index():
                            paging=Paging.of(listing, "public.index", filters))
 
 
-@bp.get("/behov/<need_id>")
+@bp.get("/behov/<id:need_id>")
 def need(need_id):
     """An open need as anyone sees it; closed, waiting or unknown needs are not found. Asked without the
     visitor's credential, so the page is the same for everyone."""
-    if not is_uuid(need_id):
-        abort(404)
     try:
         found = api().get("needs", f"/needs/{need_id}")
     except ApiError as error:

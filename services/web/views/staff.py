@@ -5,7 +5,7 @@ Every page asks the services with the staff member's own credential; what staff 
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from shared.directory import is_uuid
 from services.web.apiclient import ApiError, api
@@ -62,12 +62,10 @@ def organisations(who):
                            paging=Paging.of(waiting, "staff.organisations", {}))
 
 
-@bp.post("/ansatt/organisasjoner/<org_id>/godkjenn")
+@bp.post("/ansatt/organisasjoner/<id:org_id>/godkjenn")
 @requires(STAFF)
 def verify(who, org_id):
     """Verify one organisation; its needs that waited are published."""
-    if not is_uuid(org_id):
-        abort(404)
     name = organisation_text(api().post("needs", f"/organisations/{org_id}/verify", who.token))
     flash(tr(f"{name} er godkjent. Behovene organisasjonen har lagt inn, er nå publisert.",
              f"{name} is verified. The needs the organisation has posted are now published."))
@@ -86,12 +84,10 @@ def offers(who):
                            paging=Paging.of(listing, "staff.offers", filters))
 
 
-@bp.get("/ansatt/frivillige/<offer_id>")
+@bp.get("/ansatt/frivillige/<id:offer_id>")
 @requires(STAFF)
 def offer(who, offer_id):
     """One offer and its matches, oldest first, each with its need's title and a link to the match's page."""
-    if not is_uuid(offer_id):
-        abort(404)
     found = api().get("offers", f"/offers/{offer_id}", who.token)
     matches = api().get("matcher", "/matches", who.token, offer_id=offer_id)["items"]
     needs = {need_id: _need(need_id, who.token) for need_id in dict.fromkeys(m.get("need_id") for m in matches)}
@@ -99,12 +95,10 @@ def offer(who, offer_id):
                            matches=[{**m, "need": needs[m.get("need_id")]} for m in matches])
 
 
-@bp.get("/ansatt/treff/<match_id>")
+@bp.get("/ansatt/treff/<id:match_id>")
 @requires(STAFF)
 def match(who, match_id):
     """One match, its need, and the log of what was sent to whom about it (never the messages themselves)."""
-    if not is_uuid(match_id):
-        abort(404)
     found = api().get("matcher", f"/matches/{match_id}", who.token)
     log = api().get("notify", "/notifications", who.token, match_id=match_id)["items"]
     return render_template("staff_match.html", match=found, need=_need(found.get("need_id"), who.token),

@@ -7,7 +7,6 @@ from urllib.parse import quote
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
-from shared.directory import is_uuid
 from shared.wording import format_when
 from services.web import session as people
 from services.web.apiclient import ApiError, ApiUnavailable, api
@@ -126,12 +125,12 @@ def resend_confirmation(who):
     return redirect(url_for("volunteer.home"))
 
 
-@bp.post("/min-side/forslag/<match_id>")
+@bp.post("/min-side/forslag/<id:match_id>")
 @requires(VOLUNTEER)
 def answer(who, match_id):
     """The volunteer's yes or no to a proposal, given with their own credential."""
     choice = request.form.get("answer", "")
-    if not is_uuid(match_id) or choice not in ANSWERS:
+    if choice not in ANSWERS:
         abort(404)
     try:
         api().post("matcher", f"/matches/{quote(match_id, safe='')}/{choice}", who.token)
