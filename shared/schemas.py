@@ -292,3 +292,17 @@ class SessionCheckOut(Schema):
 
 SESSION_TOKEN = {"description": "Shown once: a bearer token that stands for the subject's own credential until "
                                 "expires_at (12 hours) or DELETE /sessions/current."}
+
+
+def confirmation_requested_at_field(what: str) -> fields.String:
+    """The field that tells notify, and only notify, when the waiting confirmation request of `what` was made."""
+    return fields.String(metadata={"description": f"Only to the service token, while {what} waits to be confirmed: "
+                                                  "when the waiting confirmation request was made. Notify writes a "
+                                                  "request's message only while it is the waiting one; no response "
+                                                  "carries a confirmation link."})
+
+
+def sign_in_requested_at_field() -> fields.String:
+    """The field that tells notify, and only notify, when the sign-in link waiting to be used was asked for."""
+    return fields.String(metadata={"description": "Only to the service token, while a sign-in link waits to be "
+                                                  "used: when it was asked for. No response carries a sign-in link."})

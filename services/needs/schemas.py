@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from shared.schemas import (SESSION_TOKEN, NonEmptyPatch, PageQuery, Phone, ScheduleSchema, SkillCode,
+                            confirmation_requested_at_field, sign_in_requested_at_field,
                             StrictSchema, Text, district_field, languages_field, page_schema, skills_field)
 from services.needs.model import KINDS, NEED_STATUSES
 
@@ -33,13 +34,8 @@ class OrganisationOut(StrictSchema):
                                                                "through the link sent to it; staff verify only after."})
     created_at = fields.String()
     contact = fields.Nested(ContactSchema, metadata={"description": "Only for the organisation itself, staff and services."})
-    confirmation_requested_at = fields.String(
-        metadata={"description": "Only to the service token, while the contact address waits to be confirmed: "
-                                 "when the waiting confirmation request was made. Notify writes a request's message "
-                                 "only while it is the waiting one; no response carries a confirmation link."})
-    sign_in_requested_at = fields.String(
-        metadata={"description": "Only to the service token, while a sign-in link waits to be used: when it was "
-                                 "asked for. No response carries a sign-in link."})
+    confirmation_requested_at = confirmation_requested_at_field("the contact address")
+    sign_in_requested_at = sign_in_requested_at_field()
 
 
 class OrganisationCreated(OrganisationOut):

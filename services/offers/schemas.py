@@ -7,6 +7,7 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 
 from shared import reference
 from shared.schemas import (SESSION_TOKEN, NonEmptyPatch, PageQuery, Phone, SkillCode, SlotSchema, StrictSchema,
+                            confirmation_requested_at_field, sign_in_requested_at_field,
                             Text, UniqueList, district_field, languages_field, page_schema, skills_field)
 from services.offers.model import STATUSES, channel_problems
 
@@ -81,13 +82,8 @@ class OfferOut(StrictSchema):
     withdrawn_at = fields.String()
     withdrawn_reason = fields.String(metadata={"description": "'unconfirmed' when erased because the address "
                                                               "was not confirmed within 7 days."})
-    confirmation_requested_at = fields.String(
-        metadata={"description": "Only to the service token, while an address waits to be confirmed: when the "
-                                 "waiting confirmation request was made. Notify writes a request's message only "
-                                 "while it is the waiting one; no response carries a confirmation link."})
-    sign_in_requested_at = fields.String(
-        metadata={"description": "Only to the service token, while a sign-in link waits to be used: when it was "
-                                 "asked for. No response carries a sign-in link."})
+    confirmation_requested_at = confirmation_requested_at_field("an address")
+    sign_in_requested_at = sign_in_requested_at_field()
 
 
 class OfferCreated(OfferOut):
