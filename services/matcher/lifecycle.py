@@ -11,17 +11,19 @@ from shared.events import Change, Event, new_event
 
 SOURCE = "/services/matcher"
 PROPOSED, CONFIRMED, DECLINED, EXPIRED, CANCELLED = "proposed", "confirmed", "declined", "expired", "cancelled"
-STATUSES = (PROPOSED, CONFIRMED, DECLINED, EXPIRED, CANCELLED)
+ENDED = "ended"  # a confirmed assignment one side brought to an end
+STATUSES = (PROPOSED, CONFIRMED, DECLINED, EXPIRED, CANCELLED, ENDED)
 LIVE = (PROPOSED, CONFIRMED)
 VOLUNTEER, ORGANISATION = "volunteer", "organisation"
 ROLES = (VOLUNTEER, ORGANISATION)
+STAND_IN_FIELDS = ("for_date", "stands_in_for")  # a one-off match for one date of a standing assignment
 
 
 def match_event(type_: str, match: dict[str, Any], **extra: Any) -> Event:
     """An event about a match: ids, status and numbers only."""
     data = {"id": match["_id"], "need_id": match["need_id"], "offer_id": match["offer_id"],
             "organisation_id": match["organisation_id"], "status": match["status"], "slots": match["slots"],
-            "expires_at": match["expires_at"], **extra}
+            "expires_at": match["expires_at"], **{k: match[k] for k in STAND_IN_FIELDS if match.get(k)}, **extra}
     return new_event(SOURCE, type_, match["_id"], data)
 
 
