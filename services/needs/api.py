@@ -11,8 +11,8 @@ from shared.signin_routes import Wording, add_sign_in_routes
 from shared.schemas import PageQuery, TokenIntrospectionIn, TokenIntrospectionOut
 from services.needs import handlers
 from services.needs.schemas import (NeedIn, NeedOut, NeedPage, NeedPatch, NeedsQuery, OrganisationCreated,
-                                    OrganisationIn, OrganisationOut, OrganisationPage, OrganisationSession,
-                                    OrganisationsQuery)
+                                    OrganisationIn, OrganisationOut, OrganisationPage, OrganisationPatch,
+                                    OrganisationSession, OrganisationsQuery)
 
 blp = ServiceBlueprint("needs", __name__, description="Organisations and the needs they post")
 
@@ -54,6 +54,15 @@ def my_needs(query):
 @blp.response(200, OrganisationOut)
 def get_organisation(org_id):
     return handlers.readable_organisation(org_id, optional_caller(deps().config), deps().repo)
+
+
+@blp.route("/organisations/<org_id>", methods=["PATCH"])
+@caller_first(require_known, handlers.knows_token)
+@blp.arguments(OrganisationPatch)
+@blp.response(200, OrganisationOut)
+def update_organisation(changes, org_id):
+    """The organisation itself or staff change its settings; for now only certificate_max_age_months."""
+    return handlers.update_organisation(org_id, changes, optional_caller(deps().config), deps().repo, deps().now)
 
 
 @blp.route("/organisations/<org_id>/verify", methods=["POST"])

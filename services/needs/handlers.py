@@ -154,14 +154,31 @@ def confirm_contact(code: str, repo: NeedsRepository, config: Config, now: Clock
     return retrying(confirm)
 
 
-def renew_contact_confirmation(org_id: str, caller: Caller | None, repo: NeedsRepository, now: Clock) -> dict[str, Any]:
-    """The organisation or staff ask for a new confirmation link to the contact."""
+def check_owner_or_staff(org_id: str, caller: Caller | None, repo: NeedsRepository) -> None:
+    """Staff, or the organisation itself, may change an organisation; 404 when there is none."""
     if caller is None:
         raise Unauthorized(OWNER_OR_STAFF)
     if caller.is_service:
         raise Forbidden("Services may read organisations, not change them.")
     if not caller.is_staff and organisation_of(caller, repo)["_id"] != get_organisation(org_id, repo)["_id"]:
         raise Forbidden("This is another organisation.")
+
+
+def update_organisation(org_id: str, changes: dict[str, Any], caller: Caller | None, repo: NeedsRepository,
+                        now: Clock) -> dict[str, Any]:
+    """The organisation or staff change its settings."""
+    check_owner_or_staff(org_id, caller, repo)
+
+    def update() -> dict[str, Any]:
+        organisation = get_organisation(org_id, repo)
+        change = model.change_settings(organisation, changes, now())
+        return organisation if change.doc is organisation else repo.organisations.save(change.doc, change.events)
+    return retrying(update)
+
+
+def renew_contact_confirmation(org_id: str, caller: Caller | None, repo: NeedsRepository, now: Clock) -> dict[str, Any]:
+    """The organisation or staff ask for a new confirmation link to the contact."""
+    check_owner_or_staff(org_id, caller, repo)
 
     def renew() -> dict[str, Any]:
         change = model.renew_confirmation(get_organisation(org_id, repo), now())

@@ -27,6 +27,11 @@ RESEND_AFTER = timedelta(minutes=10)  # a new confirmation link for the same con
 # Fields of a need that the matcher needs; none of them is personal data.
 MATCHING_FIELDS = ("skills", "district", "schedule", "volunteers_needed", "requirements")
 EDITABLE_FIELDS = ("title", "description", *MATCHING_FIELDS)
+# Requirements written in the organisation's own words: served over HTTP, never put on Kafka.
+FREE_TEXT_REQUIREMENTS = ("certificate_basis",)
+# What PATCH /organisations/{id} may change, for now.
+ORGANISATION_SETTINGS = ("certificate_max_age_months",)
+BASIS_WITHOUT_CERTIFICATE = "Give a legal basis only for a need that requires a police certificate."
 
 
 def new_organisation(data: dict[str, Any], api_key_hash: str, now: str) -> Change:
@@ -40,6 +45,15 @@ def new_organisation(data: dict[str, Any], api_key_hash: str, now: str) -> Chang
     organisation = {"_id": str(uuid4()), **data, "org_number": number, "verified": False, "contact_confirmed": False,
                     "confirmation": new_request(now), "api_key_hash": api_key_hash, "created_at": now}
     return Change(organisation, (organisation_event(CONFIRMATION_REQUESTED, organisation),))
+
+
+def change_settings(organisation: dict[str, Any], changes: dict[str, Any], now: str) -> Change:
+    """The organisation's settings changed (e.g. how old a police certificate may be); the same values again
+    change nothing."""
+    updated = {**organisation, **{k: changes[k] for k in ORGANISATION_SETTINGS if k in changes}}
+    if all(updated.get(k) == organisation.get(k) for k in ORGANISATION_SETTINGS):
+        return Change(organisation)
+    return Change({**updated, "updated_at": now})
 
 
 def organisation_event(type_: str, organisation: dict[str, Any]) -> Event:
@@ -104,10 +118,31 @@ def check_verifiable(organisation: dict[str, Any]) -> None:
                        "they were sent a link to do so. Verify the organisation after that.")
 
 
+def matching_data(need: dict[str, Any]) -> dict[str, Any]:
+    """The need's matching attributes, its requirements without the ones written as free text."""
+    data = {f: need[f] for f in MATCHING_FIELDS}
+    data["requirements"] = {k: v for k, v in need["requirements"].items() if k not in FREE_TEXT_REQUIREMENTS}
+    return data
+
+
+def requirements_after(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """The requirements once `changes` are applied. A blank or null legal basis removes it; a need that no longer
+    requires a police certificate loses its basis; a basis given for a need that requires none is refused."""
+    merged = {**current, **changes}
+    if not merged.get("certificate_basis"):
+        merged.pop("certificate_basis", None)
+    if not merged.get("police_certificate"):
+        if changes.get("certificate_basis"):
+            raise InvalidInput(BASIS_WITHOUT_CERTIFICATE, {"requirements.certificate_basis": [
+                BASIS_WITHOUT_CERTIFICATE + " Set police_certificate to true, or leave the basis out."]})
+        merged.pop("certificate_basis", None)
+    return merged
+
+
 def need_event(type_: str, need: dict[str, Any]) -> Event:
     """An event about a need: ids and matching attributes, never free text or contact details."""
     data = {"id": need["_id"], "organisation_id": need["organisation_id"], "status": need["status"],
-            "version": need.get("version", 0) + 1, **{f: need[f] for f in MATCHING_FIELDS}}
+            "version": need.get("version", 0) + 1, **matching_data(need)}
     if need.get("published_at"):
         data["published_at"] = need["published_at"]
     if need.get("close_reason"):
@@ -119,6 +154,7 @@ def new_need(data: dict[str, Any], organisation: dict[str, Any], now: str) -> Ch
     """A need; published at once when its organisation is verified, else held for verification."""
     need = {"_id": str(uuid4()), "organisation_id": organisation["_id"], "description": "",
             "requirements": {}, "created_at": now, "updated_at": now, **data}
+    need["requirements"] = requirements_after({}, need["requirements"])
     if organisation["verified"]:
         need.update(status=OPEN, published_at=now)
         return Change(need, (need_event("need.published", need),))
@@ -139,8 +175,8 @@ def update_need(need: dict[str, Any], changes: dict[str, Any], now: str) -> Chan
         raise Conflict("A closed need cannot be changed.")
     updated = {**need, **{k: v for k, v in changes.items() if k in EDITABLE_FIELDS}, "updated_at": now}
     # A patch names only the requirements it changes; the others stay (a PATCH loads no defaults).
-    updated["requirements"] = {**need["requirements"], **changes.get("requirements", {})}
-    if need["status"] == OPEN and any(updated[f] != need[f] for f in MATCHING_FIELDS):
+    updated["requirements"] = requirements_after(need["requirements"], changes.get("requirements", {}))
+    if need["status"] == OPEN and matching_data(updated) != matching_data(need):
         return Change(updated, (need_event("need.updated", updated),))
     return Change(updated)
 

@@ -8,6 +8,16 @@ from shared.schemas import (SESSION_TOKEN, NonEmptyPatch, PageQuery, Phone, Sche
                             StrictSchema, Text, district_field, languages_field, page_schema, skills_field)
 from services.needs.model import KINDS, NEED_STATUSES
 
+CERTIFICATE_MAX_AGE = {"description": "How old, in months, a volunteer's police certificate may be when the "
+                                      "organisation confirms a match (1 to 120); null: no limit of its own.",
+                       "example": 36}
+
+
+def certificate_max_age_field(**kwargs) -> fields.Integer:
+    """An organisation's limit on a police certificate's age, in months, or null."""
+    return fields.Integer(strict=True, allow_none=True, validate=validate.Range(1, 120), metadata=CERTIFICATE_MAX_AGE,
+                          **kwargs)
+
 
 class ContactSchema(StrictSchema):
     name = Text(required=True)
@@ -21,6 +31,13 @@ class OrganisationIn(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     unit = Text(allow_none=True)
     contact = fields.Nested(ContactSchema, required=True)
+    certificate_max_age_months = certificate_max_age_field()
+
+
+class OrganisationPatch(NonEmptyPatch, StrictSchema):
+    """The organisation's settings; for now only certificate_max_age_months (any other field is refused)."""
+
+    certificate_max_age_months = certificate_max_age_field()
 
 
 class OrganisationOut(StrictSchema):
@@ -30,6 +47,7 @@ class OrganisationOut(StrictSchema):
     kind = fields.String()
     unit = fields.String(allow_none=True)
     verified = fields.Boolean()
+    certificate_max_age_months = certificate_max_age_field(dump_default=None)
     contact_confirmed = fields.Boolean(metadata={"description": "Whether the contact has confirmed the e-mail address "
                                                                "through the link sent to it; staff verify only after."})
     created_at = fields.String()
@@ -52,6 +70,11 @@ class RequirementsSchema(StrictSchema):
     police_certificate = fields.Boolean(load_default=False)
     min_age = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, 100))
     languages = languages_field(load_default=list)
+    certificate_basis = Text(max_length=300, min_length=0, allow_none=True, metadata={
+        "description": "The legal basis for asking for a police certificate, e.g. \"helse- og "
+                       "omsorgstjenesteloven § 5-4\"; printed on the volunteer's confirmation of purpose. Only "
+                       "with police_certificate true (422 otherwise); blank or null removes it, and so does "
+                       "setting police_certificate to false. Served over HTTP only, never in events."})
 
 
 class NeedIn(StrictSchema):
