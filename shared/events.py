@@ -23,6 +23,8 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
     MATCHES_TOPIC: (
         "match.proposed", "match.accepted", "match.declined",
         "match.confirmed", "match.expired", "match.cancelled",
+        "match.occurrence_recorded", "match.absence_reported", "match.paused", "match.ended",
+        "match.certificate_expired",
     ),
     NOTIFICATIONS_TOPIC: ("notification.sent", "notification.failed"),
 }

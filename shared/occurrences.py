@@ -112,3 +112,13 @@ def tally(matches: Iterable[Mapping[str, Any]], first: date | None = None, last:
         for _, record in recorded_in(match, first, last):
             total = total.add(record["status"], record.get("minutes", 0), match["offer_id"])
     return total
+
+
+def as_served(schedule: Mapping[str, Any] | None, match: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The schedule (stored form) as the match serves it: a stand-in's one date as a single period, so that words
+    and calendars show that date; the need's own schedule otherwise (and when that date has no occurrence)."""
+    day = stand_in_date(match)
+    if schedule is None or day is None:
+        return schedule
+    found = on(parse_schedule(schedule), day)
+    return {"start": found.period.start.isoformat(), "end": found.period.end.isoformat()} if found else schedule

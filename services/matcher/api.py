@@ -5,18 +5,20 @@ from datetime import timedelta
 from functools import wraps
 
 from flask import g, make_response, render_template, request
+from marshmallow import ValidationError
 
-from shared import links
+from shared import links, occurrences
 from shared.auth import optional_caller, require_staff
 from shared.directory import STAFF, DirectoryUnavailable, TokenInfo
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, InvalidInput, NotFound
 from shared.http import ServiceBlueprint, deps
 from shared.ratelimit import limited_write
 from shared.reference import district_name
 from shared.wording import format_at, format_when, local_time, organisation_name
-from services.matcher import access, contact, handlers, stats
+from services.matcher import access, assignments, certificates, contact, handlers, stats
 from services.matcher.lifecycle import ORGANISATION, VOLUNTEER, public_view, waiting_for
-from services.matcher.schemas import AnswerForm, MatchContact, MatchesQuery, MatchList, MatchOut
+from services.matcher.schemas import (AcceptIn, AnswerForm, EmptyIn, MatchContact, MatchesQuery, MatchList, MatchOut,
+                                      OccurrenceIn, OccurrenceList, OccurrenceOut, OccurrencesQuery, PauseIn)
 
 blp = ServiceBlueprint("matches", __name__, description="Matches between offers and needs")
 
@@ -84,24 +86,98 @@ def _ttl(config) -> timedelta:
     return timedelta(hours=config.proposal_ttl_hours)
 
 
-def _answer(match_id: str, accepted: bool) -> dict:
+def _side(match_id: str, action: str = access.ANSWER) -> tuple[dict, str]:
+    """The match and the side the caller is of it (401, 403 or 404 for anyone who is neither side)."""
+    match = handlers.get_match(access.match_id_of(match_id), deps().repo)
+    return match, access.authorize(_who(), action, match)
+
+
+def _certificate(match: dict, role: str, seen_on) -> dict | None:
+    """The certificate an organisation's confirmation records (see services.matcher.certificates): asked of the
+    needs service (the role's title, the organisation's limit) only when the need requires one."""
     d = deps()
-    who = _who()
-    match = handlers.get_match(access.match_id_of(match_id), d.repo)
-    role = access.authorize(who, access.ANSWER, match)
-    return _view(handlers.respond(match_id, role, accepted, d.repo, d.clock(), _ttl(d.config)))
+    if role == VOLUNTEER or waiting_for(match) != ORGANISATION:
+        if seen_on is not None and role == VOLUNTEER:
+            raise InvalidInput("Only the organisation records the certificate it saw.",
+                               {certificates.FIELD: ["Only the organisation gives this date."]})
+        return None
+    need = d.repo.need(match["need_id"])
+    if not certificates.required(need) and seen_on is None:
+        return None
+    title = (d.clients.need(match["need_id"]) or {}).get("title", "")
+    limit = (d.clients.organisation(match["organisation_id"]) or {}).get("certificate_max_age_months")
+    return certificates.for_confirmation(need, seen_on, title, limit, d.clock())
+
+
+def _answer(match_id: str, accepted: bool, seen_on=None) -> dict:
+    d = deps()
+    match, role = _side(match_id)
+    certificate = _certificate(match, role, seen_on) if accepted else None
+    return _view(handlers.respond(match_id, role, accepted, d.repo, d.clock(), _ttl(d.config), certificate))
 
 
 @blp.route("/matches/<match_id>/accept", methods=["POST"])
+@_caller_first
+@blp.arguments(AcceptIn)
 @blp.response(200, MatchOut)
-def accept(match_id):
-    return _answer(match_id, True)
+def accept(body, match_id):
+    """Accept a proposal: the volunteer first, then the organisation, which confirms it (with the date it saw the
+    volunteer's police certificate when the need requires one)."""
+    return _answer(match_id, True, body.get("certificate_seen_on"))
 
 
 @blp.route("/matches/<match_id>/decline", methods=["POST"])
 @blp.response(200, MatchOut)
 def decline(match_id):
     return _answer(match_id, False)
+
+
+@blp.route("/matches/<match_id>/occurrences")
+@_caller_first
+@blp.arguments(OccurrencesQuery, location="query")
+@blp.response(200, OccurrenceList)
+def list_occurrences(query, match_id):
+    """The assignment's dates (four weeks back and eight ahead unless asked), what was recorded on each, and the
+    stand-in asked for a date the volunteer cannot come. Either side and staff."""
+    d = deps()
+    match, _ = _side(match_id, access.READ)
+    first, last = assignments.default_range(d.clock())
+    first, last = query.get("from_", first), query.get("to", last)
+    if last < first:
+        raise InvalidInput("The period ends before it starts.", {"to": ["Must not be before 'from'."]})
+    return {"items": assignments.listing(d.repo, match, first, last, d.clock())}
+
+
+@blp.route("/matches/<match_id>/occurrences/<day>", methods=["PUT"])
+@_caller_first
+@blp.arguments(OccurrenceIn)
+@blp.response(200, OccurrenceOut)
+def record_occurrence(body, match_id, day):
+    """The organisation records that the volunteer came (attended, with minutes) or did not (no_show), once the
+    occurrence has begun; the volunteer says ahead of it that they cannot come (absent), which keeps the
+    assignment and asks someone else to stand in that date."""
+    match, role = _side(match_id)
+    return assignments.record(deps().repo, match["_id"], day, body, role, deps().clock())
+
+
+@blp.route("/matches/<match_id>/pause", methods=["POST"])
+@_caller_first
+@blp.arguments(PauseIn)
+@blp.response(200, MatchOut)
+def pause(body, match_id):
+    """The volunteer is away for a period (a holiday): each date in it is an absence with its own stand-in."""
+    match, role = _side(match_id)
+    return _view(assignments.pause(deps().repo, match["_id"], body["from_"], body["until"], role, deps().clock()))
+
+
+@blp.route("/matches/<match_id>/end", methods=["POST"])
+@_caller_first
+@blp.arguments(EmptyIn)
+@blp.response(200, MatchOut)
+def end(body, match_id):
+    """Either side ends a confirmed assignment: its slot reopens, and people who stood in before are asked first."""
+    match, role = _side(match_id)
+    return _view(assignments.end(deps().repo, match["_id"], role, deps().clock()))
 
 
 ANSWERED = {("volunteer", "proposed"): "accepted", ("volunteer", "declined"): "declined",
@@ -126,7 +202,7 @@ def _facts(match: dict, role: str) -> dict | None:
             volunteer = (clients.offer(match["offer_id"]) or {}).get("volunteer") or {}
     except DirectoryUnavailable:
         return None
-    schedule = need.get("schedule")
+    schedule = occurrences.as_served(need.get("schedule"), match)
     deadline = local_time(match["expires_at"])
     return {"title": need.get("title", ""), "organisation": organisation_name(organisation),
             "district": district_name(need["district"]) if need.get("district") else "",
@@ -137,11 +213,14 @@ def _facts(match: dict, role: str) -> dict | None:
             "volunteer_phone": volunteer.get("phone")}
 
 
-def _page(match: dict, role: str, outcome: str | None = None):
-    """The answer page of one side: what, where, when, for whom and by when, and the buttons if it is asked."""
+def _page(match: dict, role: str, outcome: str | None = None, error: str | None = None):
+    """The answer page of one side: what, where, when, for whom and by when, and the buttons if it is asked; the
+    organisation gives the date it saw the police certificate when the need requires one."""
     asked = outcome is None and waiting_for(match) == role
     return render_template("respond.html", role=role, asked=asked, facts=_facts(match, role), outcome=outcome,
-                           action=request.path)
+                           action=request.path, error=error,
+                           certificate_required=certificates.required(deps().repo.need(match["need_id"])),
+                           seen_on=request.form.get(certificates.FIELD, ""))
 
 
 def _open_match(code: str) -> tuple[dict | None, str | None, object | None]:
@@ -207,12 +286,28 @@ def answer_from_page(code):
         return problem
     if AnswerForm().validate(request.form) or len(request.form.getlist("answer")) != 1:
         return _problem("unanswerable")  # none, an unknown one, or both at once
+    accepted = request.form["answer"] == "accept"
     try:
-        match = handlers.respond(match["_id"], role, request.form["answer"] == "accept", deps().repo, deps().clock(),
-                                 _ttl(deps().config))
+        certificate = _certificate(match, role, _seen_on(request.form)) if accepted else None
+        match = handlers.respond(match["_id"], role, accepted, deps().repo, deps().clock(), _ttl(deps().config),
+                                 certificate)
+    except InvalidInput as invalid:
+        return _page(match, role, error=invalid.message), 422
     except Conflict as refused:
         return _problem("refused", reason=refused.message)
     return _page(match, role, ANSWERED.get((role, match["status"])))
+
+
+def _seen_on(form):
+    """The certificate date the organisation typed on the answer page, if it typed one."""
+    value = form.get(certificates.FIELD, "").strip()
+    if not value:
+        return None
+    try:
+        return AcceptIn().load({certificates.FIELD: value})[certificates.FIELD]
+    except ValidationError:
+        raise InvalidInput("Skriv datoen som dd.mm.åååå, for eksempel 14.03.2026. / Write the date as YYYY-MM-DD.",
+                           {certificates.FIELD: ["Not a date."]}) from None
 
 
 @blp.route("/stats")

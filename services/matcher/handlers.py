@@ -10,7 +10,7 @@ from shared.errors import Conflict, NotFound
 from shared.events import Event, InvalidEvent
 from shared.mongo import retrying
 from shared.timeslots import parse_schedule
-from services.matcher import lifecycle
+from services.matcher import lifecycle, stand_ins
 from services.matcher.model import MIN_ANSWER_TIME, OPEN, NeedView, OfferView, answer_time, eligible
 from services.matcher.repository import MatcherRepository
 from services.matcher.waves import (Matching, cancel_match, read_need, read_offer, refill_needs_of, run_wave,
@@ -30,9 +30,14 @@ def _cancel_unfit_proposals(matches: list[dict[str, Any]], m: Matching, reason: 
 
 
 def _fits(match: dict[str, Any], m: Matching, today: date) -> bool:
-    """Whether a match's pair still breaks no hard rule (a side the index does not hold is left to reconcile)."""
+    """Whether a match's pair still breaks no hard rule (a side the index does not hold is left to reconcile); a
+    stand-in is held to the one date it covers."""
     offer, need = m.offers.get(match["offer_id"]), m.needs.get(match["need_id"])
-    return offer is None or need is None or eligible(offer, need, today)
+    if offer is None or need is None:
+        return True
+    if lifecycle.is_stand_in(match):
+        need = stand_ins.one_date(need, date.fromisoformat(match["for_date"]))
+    return need is not None and eligible(offer, need, today)
 
 
 def settle_offer(offer: OfferView, m: Matching) -> None:
@@ -81,14 +86,37 @@ def on_need_event(event: Event, m: Matching) -> None:
 
 
 def on_match_event(event: Event, m: Matching) -> None:
-    """A slot or a volunteer's capacity was freed or taken: refill (or trim) the need and the volunteer's others."""
+    """A slot or a volunteer's capacity was freed or taken: refill (or trim) the need and the volunteer's others;
+    a stand-in who said no, or was not confirmed, hands the date on to the next candidate."""
     need_id, offer_id = event.data.get("need_id"), event.data.get("offer_id")
     if not isinstance(need_id, str) or not isinstance(offer_id, str):
         raise InvalidEvent(f"match event {event.id} names no need_id and offer_id")
     run_wave(need_id, m)
+    if event.data.get("stands_in_for"):
+        for day in _cover(event.data["stands_in_for"], [event.data.get("for_date")], event):
+            stand_ins.run_stand_in_wave(event.data["stands_in_for"], day, m)
     offer = m.offers.get(offer_id)
     if offer is not None:
         refill_needs_of(offer, m, skip=need_id)
+
+
+def on_absence(event: Event, m: Matching) -> None:
+    """The volunteer cannot come on a date, or on each date of a pause: someone is asked to stand in for each. A
+    stand-in who cannot come after all hands their one date on."""
+    if event.data.get("stands_in_for"):
+        standing, days = event.data["stands_in_for"], [event.data.get("for_date")]
+    else:
+        standing = event.subject
+        days = event.data.get("dates") if event.type == "match.paused" else [event.data.get("date")]
+    for day in _cover(standing, days, event):
+        stand_ins.run_stand_in_wave(standing, day, m)
+
+
+def _cover(standing: object, days: object, event: Event) -> list[str]:
+    """The dates an event asks stand-ins for, checked; InvalidEvent when it names none that can be read."""
+    if not isinstance(standing, str) or not isinstance(days, list) or not all(isinstance(d, str) for d in days):
+        raise InvalidEvent(f"match event {event.id} names no standing match and dates")
+    return days
 
 
 def _orphan_reason(match: dict[str, Any], m: Matching) -> str | None:
@@ -115,7 +143,8 @@ def reconcile(m: Matching) -> int:
             cancel_match(m, match["_id"], reason)
     needs = m.needs.all()
     live = m.repo.live_slots_of_needs([need.id for need in needs])
-    return sum(run_wave(need.id, m) for need in needs if live.get(need.id, 0) != need.volunteers_needed)
+    proposed = sum(run_wave(need.id, m) for need in needs if live.get(need.id, 0) != need.volunteers_needed)
+    return proposed + sum(stand_ins.run_stand_in_wave(match_id, day, m) for match_id, day in stand_ins.absences_ahead(m))
 
 
 def _expire_once(repo: MatcherRepository, match_id: str, now: datetime) -> bool:
@@ -131,19 +160,21 @@ def expire_due(repo: MatcherRepository, now: datetime) -> int:
 
 
 def respond(match_id: str, role: str, accepted: bool, repo: MatcherRepository, now: datetime,
-            ttl: timedelta) -> dict[str, Any]:
-    """A volunteer or organisation answers a proposal; racing answers end in one consistent state.
+            ttl: timedelta, certificate: dict[str, str] | None = None) -> dict[str, Any]:
+    """A volunteer or organisation answers a proposal; racing answers end in one consistent state. An
+    organisation's confirmation records the police certificate it saw, when the need asks for one.
 
     A confirmation first holds its slots in the need's capacity record (a guarded write, so two confirmations
-    cannot both take the last slot), then saves the match; the hold is given back when that save fails.
+    cannot both take the last slot), then saves the match; the hold is given back when that save fails. A
+    stand-in takes none of the need's slots, so it holds none.
     """
     def answer() -> dict[str, Any]:
         match = get_match(match_id, repo)
         if accepted:
-            change = lifecycle.accept(match, role, now, _answer_time(repo, match, now, ttl))
+            change = lifecycle.accept(match, role, now, _answer_time(repo, match, now, ttl), certificate)
         else:
             change = lifecycle.decline(match, role, now)
-        if not lifecycle.confirms(change):
+        if not lifecycle.confirms(change) or lifecycle.is_stand_in(match):
             return save_change(repo, change)
         held = retrying(partial(_hold_slots, repo, match, now))
         try:
@@ -207,4 +238,7 @@ EVENT_HANDLERS: dict[str, Callable[[Event, Matching], None]] = {
     "match.declined": on_match_event,
     "match.expired": on_match_event,
     "match.cancelled": on_match_event,
+    "match.ended": on_match_event,
+    "match.absence_reported": on_absence,
+    "match.paused": on_absence,
 }

@@ -29,12 +29,14 @@ def match_event(type_: str, match: dict[str, Any], **extra: Any) -> Event:
 
 def propose(need_id: str, organisation_id: str, offer_id: str, slots: int, score: float,
             reasons: dict[str, Any], now: datetime, ttl: timedelta, need_version: int = 0,
-            offer_version: int = 0) -> Change:
-    """A new proposal that expires after the time-to-live, made from these versions of the need and offer."""
+            offer_version: int = 0, stand_in: dict[str, str] | None = None) -> Change:
+    """A new proposal that expires after the time-to-live, made from these versions of the need and offer; a
+    stand-in proposal (stand_in: for_date and stands_in_for) is for one date of a standing assignment."""
     match = {"_id": str(uuid4()), "need_id": need_id, "offer_id": offer_id, "organisation_id": organisation_id,
              "status": PROPOSED, "slots": slots, "score": score, "reasons": reasons,
              "accepted_by": [], "created_at": to_iso(now), "updated_at": to_iso(now),
-             "expires_at": to_iso(now + ttl), "need_version": need_version, "offer_version": offer_version}
+             "expires_at": to_iso(now + ttl), "need_version": need_version, "offer_version": offer_version,
+             **(stand_in or {})}
     return Change(match, (match_event("match.proposed", match, score=score),))
 
 
@@ -49,9 +51,11 @@ def waiting_for(match: dict[str, Any]) -> str | None:
     return ORGANISATION if VOLUNTEER in match["accepted_by"] else VOLUNTEER
 
 
-def accept(match: dict[str, Any], role: str, now: datetime, ttl: timedelta) -> Change:
+def accept(match: dict[str, Any], role: str, now: datetime, ttl: timedelta,
+           certificate: dict[str, str] | None = None) -> Change:
     """One side accepts: the volunteer first, which gives the organisation a fresh answer time; the organisation's
-    acceptance then confirms the match. Accepting again changes nothing."""
+    acceptance then confirms the match, with the police certificate it saw when the need asks for one (see
+    check_certificate). Accepting again changes nothing."""
     if match["status"] == CONFIRMED or (match["status"] == PROPOSED and role in match["accepted_by"]):
         return Change(match)
     if match["status"] != PROPOSED:
@@ -62,7 +66,8 @@ def accept(match: dict[str, Any], role: str, now: datetime, ttl: timedelta) -> C
         raise Conflict("The volunteer has not accepted yet; the organisation confirms once the volunteer has.")
     accepted_by = sorted({*match["accepted_by"], role})
     if role == ORGANISATION:
-        confirmed = _moved(match, CONFIRMED, now, accepted_by=accepted_by, confirmed_at=to_iso(now))
+        confirmed = _moved(match, CONFIRMED, now, accepted_by=accepted_by, confirmed_at=to_iso(now),
+                           **({"certificate": {**certificate, "recorded_at": to_iso(now)}} if certificate else {}))
         return Change(confirmed, (match_event("match.accepted", confirmed, by=role),
                                   match_event("match.confirmed", confirmed)))
     accepted = {**match, "accepted_by": accepted_by, "updated_at": to_iso(now), "accepted_at": to_iso(now),
@@ -141,6 +146,64 @@ def cancel(match: dict[str, Any], reason: str, now: datetime) -> Change:
     return Change(cancelled, (match_event("match.cancelled", cancelled, reason=reason, was_confirmed=was_confirmed),))
 
 
+def is_stand_in(match: dict[str, Any]) -> bool:
+    """Whether the match is a one-off for one date of another (standing) assignment."""
+    return bool(match.get("for_date"))
+
+
+def end(match: dict[str, Any], role: str, now: datetime) -> Change:
+    """One side brings a confirmed assignment to an end (its slot reopens); ending it again changes nothing."""
+    if match["status"] == ENDED:
+        return Change(match)
+    if match["status"] != CONFIRMED:
+        raise Conflict(f"This match is {match['status']}; only a confirmed assignment can be ended.")
+    ended = _moved(match, ENDED, now, ended_at=to_iso(now), ended_by=role)
+    return Change(ended, (match_event("match.ended", ended, by=role),))
+
+
+def record(match: dict[str, Any], day: str, entry: dict[str, Any], now: datetime) -> Change:
+    """Store what happened on one occurrence of a confirmed (or ended) match; services.matcher.assignments says
+    who may say what, and when. The same record again changes nothing."""
+    stored = (match.get("occurrences") or {}).get(day)
+    if stored is not None and all(stored.get(k) == v for k, v in entry.items()):
+        return Change(match)
+    changed = {**match, "updated_at": to_iso(now),
+               "occurrences": {**(match.get("occurrences") or {}), day: {**entry, "recorded_at": to_iso(now)}}}
+    if entry["status"] == "absent":
+        event = match_event("match.absence_reported", changed, date=day, reason=entry.get("reason", "absent"))
+    else:
+        event = match_event("match.occurrence_recorded", changed, date=day, occurrence_status=entry["status"],
+                            **({"minutes": entry["minutes"]} if "minutes" in entry else {}))
+    return Change(changed, (event,))
+
+
+def pause(match: dict[str, Any], days: list[str], first: str, last: str, now: datetime) -> Change:
+    """The volunteer is away from first to last: each of those occurrence dates is reported absent at once."""
+    if match["status"] != CONFIRMED:
+        raise Conflict(f"This match is {match['status']}; only a confirmed assignment can be paused.")
+    new = [day for day in days if ((match.get("occurrences") or {}).get(day) or {}).get("status") != "absent"]
+    if not new:
+        return Change(match)
+    entry = {"status": "absent", "by": VOLUNTEER, "reason": "paused", "recorded_at": to_iso(now)}
+    changed = {**match, "updated_at": to_iso(now),
+               "occurrences": {**(match.get("occurrences") or {}), **{day: entry for day in new}}}
+    return Change(changed, (match_event("match.paused", changed, **{"from": first, "until": last, "dates": new}),))
+
+
+def certificate_expired(match: dict[str, Any], max_age_months: int, now: datetime) -> Change:
+    """The organisation is to be reminded, once, that the certificate it saw has passed the age it allows."""
+    if match.get("certificate_reminded_at") or match["status"] != CONFIRMED:
+        return Change(match)
+    reminded = {**match, "certificate_reminded_at": to_iso(now), "updated_at": to_iso(now)}
+    return Change(reminded, (match_event("match.certificate_expired", reminded,
+                                         seen_on=match["certificate"]["seen_on"], max_age_months=max_age_months),))
+
+
+def attended_minutes(match: dict[str, Any]) -> int:
+    """The minutes of the occurrences recorded as attended."""
+    return sum(x.get("minutes", 0) for x in (match.get("occurrences") or {}).values() if x["status"] == "attended")
+
+
 def contact_shown(match: dict[str, Any], role: str) -> bool:
     """Whether one side may see the other's contact details: the organisation once the volunteer has accepted
     (while the match is live), the volunteer once the match is confirmed."""
@@ -152,5 +215,6 @@ def contact_shown(match: dict[str, Any], role: str) -> bool:
 def public_view(match: dict[str, Any]) -> dict[str, Any]:
     """What the contract shows of a match."""
     keys = ("need_id", "offer_id", "organisation_id", "status", "slots", "score", "reasons", "accepted_by",
-            "created_at", "updated_at", "expires_at", "accepted_at", "confirmed_at", "declined_by", "cancel_reason")
-    return {"id": match["_id"], **{k: match[k] for k in keys if k in match}}
+            "created_at", "updated_at", "expires_at", "accepted_at", "confirmed_at", "declined_by", "cancel_reason",
+            *STAND_IN_FIELDS, "occurrences", "certificate", "ended_at", "ended_by")
+    return {"id": match["_id"], **{k: match[k] for k in keys if k in match}, "attended_minutes": attended_minutes(match)}

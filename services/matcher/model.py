@@ -25,7 +25,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from shared.reference import ALL_DISTRICTS
-from services.matcher.lifecycle import CONFIRMED, DECLINED, PROPOSED, VOLUNTEER
+from services.matcher.lifecycle import CONFIRMED, DECLINED, ENDED, PROPOSED, VOLUNTEER
 from shared.timeslots import (Period, Schedule, Slot, WeeklySlot, first_date_from, fits, local_weekday_and_times,
                               parse_schedule, parse_slot, slot_minutes, spare_minutes, weekly_covers)
 
@@ -387,11 +387,11 @@ def scarcest_first(needs: Iterable[NeedView], supply: Mapping[str, int],
     return sorted(needs, key=key)
 
 
-_NEVER_AGAIN = (PROPOSED, CONFIRMED, DECLINED)
+_NEVER_AGAIN = (PROPOSED, CONFIRMED, DECLINED, ENDED)
 
 
 def not_to_ask(matches: Iterable[Mapping[str, Any]], need: NeedView, offers: Mapping[str, OfferView]) -> set[str]:
-    """The offers a need's wave must pass over: a pair that is live or was declined, ever; and a pair that expired
+    """The offers a need's wave must pass over: a pair that is live, was declined or ended, ever; and a pair that expired
     or was cancelled by the system while neither the need nor the offer has changed since (a change of either
     may make the pair worth asking again)."""
     asked = set()

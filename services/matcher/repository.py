@@ -8,10 +8,11 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared.mongo import DocumentStore, Repository, VersionConflict
-from services.matcher.lifecycle import LIVE, PROPOSED
+from services.matcher.lifecycle import CONFIRMED, LIVE, PROPOSED
 
 
-_PAIR = {"need_id": 1, "offer_id": 1, "status": 1}
+_PAIR = {"need_id": 1, "offer_id": 1, "status": 1, "for_date": 1, "stands_in_for": 1}
+STANDING = {"for_date": None}  # the need's own matches, not the one-off stand-ins for a date of one of them
 
 
 class MatcherRepository(Repository):
@@ -22,13 +23,18 @@ class MatcherRepository(Repository):
         self.matches = DocumentStore(db.matches)
 
     def ensure_indexes(self) -> None:
-        """One match per (need, offer) pair at the same versions of both: a pair can be asked again only after one
-        of them changed (and a declined pair never, which the wave decides)."""
-        if "need_id_1_offer_id_1" in self.db.matches.index_information():  # one pair, ever, before versions
-            self.db.matches.drop_index("need_id_1_offer_id_1")
-        self.db.matches.create_index([("need_id", ASCENDING), ("offer_id", ASCENDING),
-                                      ("need_version", ASCENDING), ("offer_version", ASCENDING)], unique=True)
+        """One match per (need, offer) pair at the same versions of both and for the same date (none for a
+        standing match): a pair can be asked again only after one of them changed (and a declined pair never,
+        which the wave decides), and a stand-in once per date."""
+        existing = self.db.matches.index_information()
+        for older in ("need_id_1_offer_id_1", "need_id_1_offer_id_1_need_version_1_offer_version_1"):
+            if older in existing:  # one pair ever, then one per versions, before stand-ins had dates
+                self.db.matches.drop_index(older)
+        self.db.matches.create_index([("need_id", ASCENDING), ("offer_id", ASCENDING), ("need_version", ASCENDING),
+                                      ("offer_version", ASCENDING), ("for_date", ASCENDING)], unique=True)
         self.db.matches.create_index([("offer_id", ASCENDING)])
+        self.db.matches.create_index([("organisation_id", ASCENDING)])
+        self.db.matches.create_index([("stands_in_for", ASCENDING)], sparse=True)
         self.db.matches.create_index([("status", ASCENDING)])
 
 
@@ -85,16 +91,33 @@ class MatcherRepository(Repository):
         return list(self.db.matches.find({"offer_id": offer_id, "status": {"$in": list(LIVE)}}, _PAIR))
 
     def matches_of_offers(self, offer_ids: list[str]) -> list[dict[str, Any]]:
-        """Every match of these offers: status and creation time (for their load and fairness)."""
+        """Every match of these offers: status, creation time and date (for their load and fairness)."""
         if not offer_ids:
             return []
         return list(self.db.matches.find({"offer_id": {"$in": offer_ids}},
-                                         {"offer_id": 1, "status": 1, "created_at": 1}))
+                                         {"offer_id": 1, "status": 1, "created_at": 1, "for_date": 1}))
+
+    def matches_of_organisation(self, organisation_id: str) -> list[dict[str, Any]]:
+        return list(self.db.matches.find({"organisation_id": organisation_id}, {"outbox": 0}).sort("created_at", ASCENDING))
+
+    def stand_ins_of(self, standing_id: str, day: str | None = None) -> list[dict[str, Any]]:
+        """The stand-in matches made for a standing match, for one date or all."""
+        query = {"stands_in_for": standing_id, **({"for_date": day} if day else {})}
+        return list(self.db.matches.find(query, {"outbox": 0}).sort("created_at", ASCENDING))
+
+    def confirmed_with_occurrences(self) -> list[dict[str, Any]]:
+        """Confirmed matches on which an occurrence has been recorded (absences among them)."""
+        return list(self.db.matches.find({"status": CONFIRMED, "occurrences": {"$exists": True}}, {"outbox": 0}))
+
+    def confirmed_with_certificate(self) -> list[dict[str, Any]]:
+        """Confirmed matches with a police certificate seen and no reminder about its age yet."""
+        return list(self.db.matches.find({"status": CONFIRMED, "certificate": {"$exists": True},
+                                          "certificate_reminded_at": {"$exists": False}}, {"outbox": 0}))
 
     def live_slots_of_needs(self, need_ids: list[str]) -> dict[str, int]:
-        """Slots proposed or confirmed per need, for the needs that have any."""
+        """Slots proposed or confirmed per need (stand-ins take none), for the needs that have any."""
         slots: dict[str, int] = {}
-        for x in self.db.matches.find({"need_id": {"$in": need_ids}, "status": {"$in": list(LIVE)}},
+        for x in self.db.matches.find({"need_id": {"$in": need_ids}, "status": {"$in": list(LIVE)}, **STANDING},
                                       {"need_id": 1, "slots": 1}):
             slots[x["need_id"]] = slots.get(x["need_id"], 0) + x["slots"]
         return slots
@@ -117,8 +140,8 @@ class MatcherRepository(Repository):
         return {d["_id"]: d["count"] for d in self.db.need_candidates.find({})}
 
     def match_states(self, need_id: str) -> dict[str, dict[str, Any]]:
-        """Status and slots of each of the need's matches, by match id."""
-        return {x["_id"]: x for x in self.db.matches.find({"need_id": need_id}, {"status": 1, "slots": 1})}
+        """Status and slots of each of the need's standing matches (those that take its slots), by match id."""
+        return {x["_id"]: x for x in self.db.matches.find({"need_id": need_id, **STANDING}, {"status": 1, "slots": 1})}
 
     def capacity(self, need_id: str) -> dict[str, Any]:
         """The need's capacity record (holds of confirmations under way); a new one is stored at version 1."""

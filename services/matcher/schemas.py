@@ -4,8 +4,9 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from shared.directory import is_uuid
-from shared.schemas import QuerySchema, StrictSchema
-from services.matcher.lifecycle import STATUSES
+from shared.occurrences import ABSENT, ATTENDED, MAX_RANGE_DAYS, NO_SHOW, PLANNED, RECORDED, UNRECORDED
+from shared.schemas import CalendarDate, QuerySchema, StrictSchema
+from services.matcher.lifecycle import ROLES, STATUSES
 
 
 class MatchesQuery(QuerySchema):
@@ -40,6 +41,17 @@ class MatchOut(StrictSchema):
     confirmed_at = fields.String()
     declined_by = fields.String()
     cancel_reason = fields.String()
+    for_date = fields.String(metadata={"description": "A stand-in match: the one date (YYYY-MM-DD) it covers."})
+    stands_in_for = fields.String(metadata={"description": "A stand-in match: the standing match it stands in for."})
+    occurrences = fields.Dict(keys=fields.String(), values=fields.Dict(), metadata={
+        "description": "What was recorded per occurrence date: status (attended, no_show, absent), minutes, by, "
+                       "recorded_at, reason (paused)."})
+    certificate = fields.Dict(metadata={
+        "description": "The police certificate the organisation saw on confirming: seen_on (date), role (the need); "
+                       "never the document."})
+    ended_at = fields.String()
+    ended_by = fields.String(validate=validate.OneOf(ROLES))
+    attended_minutes = fields.Integer(metadata={"description": "Minutes of the occurrences recorded as attended."})
 
 
 class PersonContact(StrictSchema):
@@ -69,3 +81,73 @@ class MatchList(StrictSchema):
 
 class AnswerForm(QuerySchema):
     answer = fields.String(required=True, validate=validate.OneOf(["accept", "decline"]))
+
+
+class AcceptIn(StrictSchema):
+    """The organisation's confirmation of a need that requires a police certificate says when it saw it."""
+
+    accepts_empty = True
+    certificate_seen_on = CalendarDate(metadata={
+        "description": "The date the organisation saw the volunteer's police certificate: required when the "
+                       "organisation confirms a need that requires one, refused otherwise."})
+
+
+class EmptyIn(StrictSchema):
+    accepts_empty = True
+
+
+class OccurrenceIn(StrictSchema):
+    status = fields.String(required=True, validate=validate.OneOf(RECORDED), metadata={
+        "description": "attended or no_show (the organisation, once the occurrence has begun); absent (the "
+                       "volunteer, before it begins)."})
+    minutes = fields.Integer(strict=True, validate=validate.Range(1, 24 * 60), metadata={
+        "description": "With attended: how long the volunteer was there; by default the slot's length."})
+
+    @validates_schema
+    def _minutes_with_attendance(self, data, **kwargs):
+        if "minutes" in data and data["status"] != ATTENDED:
+            raise ValidationError("Only an attended occurrence has minutes.", "minutes")
+
+
+class StandInRef(StrictSchema):
+    match_id = fields.String()
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+class OccurrenceOut(StrictSchema):
+    date = fields.String(metadata={"description": "The Oslo date, YYYY-MM-DD."})
+    start = fields.String()
+    end = fields.String()
+    status = fields.String(validate=validate.OneOf((PLANNED, UNRECORDED, ATTENDED, NO_SHOW, ABSENT)), metadata={
+        "description": "planned (ahead, nothing said), unrecorded (begun, nothing recorded), or what was recorded."})
+    minutes = fields.Integer(metadata={"description": "Recorded minutes, else the slot's length."})
+    reason = fields.String(metadata={"description": "paused, for an absence that is part of a pause."})
+    stand_in = fields.Nested(StandInRef, allow_none=True, metadata={
+        "description": "The latest stand-in asked for a date the volunteer cannot come."})
+
+
+class OccurrenceList(StrictSchema):
+    items = fields.List(fields.Nested(OccurrenceOut))
+
+
+def _range_checked(data: dict, first: str, last: str) -> None:
+    """Both dates given in order and at most a year apart."""
+    if first in data and last in data:
+        if data[last] < data[first]:
+            raise ValidationError(f"Must not be before '{first}'.", last)
+        if (data[last] - data[first]).days > MAX_RANGE_DAYS:
+            raise ValidationError(f"At most {MAX_RANGE_DAYS} days after '{first}'.", last)
+
+
+class OccurrencesQuery(QuerySchema):
+    from_ = CalendarDate(data_key="from", metadata={"description": "First date; by default four weeks ago."})
+    to = CalendarDate(metadata={"description": "Last date; by default eight weeks ahead."})
+
+    @validates_schema
+    def _range(self, data, **kwargs):
+        _range_checked(data, "from_", "to")
+
+
+class PauseIn(StrictSchema):
+    from_ = CalendarDate(data_key="from", required=True, metadata={"description": "The first date away."})
+    until = CalendarDate(required=True, metadata={"description": "The last date away."})

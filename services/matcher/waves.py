@@ -106,14 +106,14 @@ def _history(m: Matching, ids: list[str], since: str) -> tuple[dict[str, Load], 
     recent = {i: 0 for i in ids}
     for x in m.repo.matches_of_offers(ids):
         load = loads[x["offer_id"]]
-        if x["status"] in lifecycle.LIVE:
-            load = Load(load.active + 1, load.open_proposals + (x["status"] == lifecycle.PROPOSED))
+        if x["status"] in lifecycle.LIVE:  # a one-off stand-in asks for an answer but takes no standing place
+            load = Load(load.active + (not x.get("for_date")), load.open_proposals + (x["status"] == lifecycle.PROPOSED))
         loads[x["offer_id"]] = load
         recent[x["offer_id"]] += x["created_at"] >= since
     return loads, recent
 
 
-def _eligible_offers(need: NeedView, m: Matching, today: date) -> list[OfferView]:
+def eligible_offers(need: NeedView, m: Matching, today: date) -> list[OfferView]:
     """The open offers that break none of the need's hard rules."""
     return [o for o in m.offers.candidates(need) if eligible(o, need, today)]
 
@@ -149,35 +149,51 @@ def run_wave(need_id: str, m: Matching, candidates: list[OfferView] | None = Non
         return 0
     if matches is None:
         matches = m.repo.matches_for_need(need_id)
-    if _trim(need, matches, m):
+    standing = [x for x in matches if not lifecycle.is_stand_in(x)]
+    if _trim(need, standing, m):
         return 0
-    open_slots = need.volunteers_needed - sum(x["slots"] for x in matches if x["status"] in lifecycle.LIVE)
+    open_slots = need.volunteers_needed - sum(x["slots"] for x in standing if x["status"] in lifecycle.LIVE)
     if open_slots <= 0:
         return 0
     now = m.clock()
-    today = oslo_date(now)
     window = answer_time(need.schedule, now, m.ttl)
     if not window:
         return 0
     if candidates is None:
-        candidates = _eligible_offers(need, m, today)
+        candidates = eligible_offers(need, m, oslo_date(now))
     m.repo.record_candidates(need.id, len(candidates))
+    offers = {o.id: o for o in candidates}
+    return propose_wave(need, candidates, open_slots, not_to_ask(standing, need, offers), matches, m, window)
+
+
+def stood_in_before(matches: list[dict[str, Any]]) -> set[str]:
+    """The offers that have stood in for one of the need's dates: they know the place (and the resident)."""
+    done = (lifecycle.CONFIRMED, lifecycle.ENDED)
+    return {x["offer_id"] for x in matches if lifecycle.is_stand_in(x) and x["status"] in done}
+
+
+def propose_wave(need: NeedView, candidates: list[OfferView], open_slots: int, asked: set[str],
+                 matches: list[dict[str, Any]], m: Matching, window: timedelta,
+                 stand_in: dict[str, str] | None = None) -> int:
+    """Propose the open slots to the best candidates not asked: ranked by score, except that those who stood in
+    for this need before come first (continuity); returns how many were proposed."""
     if not candidates:
         return 0
-    ids = [o.id for o in candidates]
-    loads, recent = _history(m, ids, to_iso(now - FAIRNESS_WINDOW))
+    now = m.clock()
+    today = oslo_date(now)
+    loads, recent = _history(m, [o.id for o in candidates], to_iso(now - FAIRNESS_WINDOW))
     elsewhere = {o.id: alternatives_per_match(m.needs.demand(o, today), o, loads[o.id]) for o in candidates}
-    ranked = rank(need, candidates, recent, today, elsewhere)
+    known = stood_in_before(matches)
+    ranked = sorted(rank(need, candidates, recent, today, elsewhere), key=lambda c: c.offer_id not in known)
     by_id = {c.offer_id: c for c in ranked}
     offers = {o.id: o for o in candidates}
-    chosen = wave(need, ranked, open_slots, not_to_ask(matches, need, offers), loads, offers,
-                  m.config.max_open_proposals_per_volunteer)
+    chosen = wave(need, ranked, open_slots, asked, loads, offers, m.config.max_open_proposals_per_volunteer)
     proposed = 0
     for offer_id, slots in chosen:
         candidate = by_id[offer_id]
         change = lifecycle.propose(need.id, need.organisation_id, offer_id, slots, candidate.score,
                                    candidate.reasons, now, window, need_version=need.version,
-                                   offer_version=offers[offer_id].version)
+                                   offer_version=offers[offer_id].version, stand_in=stand_in)
         proposed += m.repo.insert_match(change.doc, change.events) is not None
     return proposed
 
@@ -189,7 +205,7 @@ def refill_needs_of(offer: OfferView, m: Matching, skip: str | None = None) -> N
     if not fitting:
         return
     live = m.repo.live_slots_of_needs([need.id for need in fitting])
-    candidates = {need.id: _eligible_offers(need, m, today) for need in fitting}
+    candidates = {need.id: eligible_offers(need, m, today) for need in fitting}
     supply = {need_id: len(offers) for need_id, offers in candidates.items()}
     open_slots = {need.id: need.volunteers_needed - live.get(need.id, 0) for need in fitting}
     for need in scarcest_first(fitting, supply, open_slots):

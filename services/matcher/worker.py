@@ -5,15 +5,18 @@ from functools import partial
 
 from shared.clock import utcnow
 from shared.config import load_config
+from shared.directory import Directory
 from shared.kafka import Subscription
 from shared.mongo import connect
 from shared.worker import Periodic, configure_logging, run_worker
+from services.matcher import certificates
 from services.matcher.app import DB_NAME
 from services.matcher.handlers import EVENT_HANDLERS, expire_due, reconcile
 from services.matcher.waves import Matching
 from services.matcher.repository import MatcherRepository
 
 GROUP_ID = "matcher"
+CERTIFICATE_CHECK_SECONDS = 3600.0
 
 
 def subscription(matching: Matching, group: str = GROUP_ID) -> Subscription:
@@ -31,8 +34,16 @@ def main() -> None:
     config = load_config()
     repo = MatcherRepository(connect(config, DB_NAME))
     repo.ensure_indexes()
+    directory = Directory(config)
     run_worker(config, outbox=[repo.db.matches], subscription=subscription(Matching(repo, config, utcnow)),
-               periodic=[Periodic("expire-proposals", 5.0, lambda: expire_due(repo, utcnow()))])
+               periodic=[Periodic("expire-proposals", 5.0, lambda: expire_due(repo, utcnow())),
+                         Periodic("certificate-ages", CERTIFICATE_CHECK_SECONDS,
+                                  lambda: certificates.remind_expired(repo, partial(_max_age, directory), utcnow()))])
+
+
+def _max_age(directory: Directory, organisation_id: str) -> int | None:
+    """How old a certificate the organisation accepts, in months (None: no limit, or it is gone)."""
+    return (directory.organisation(organisation_id) or {}).get("certificate_max_age_months")
 
 
 if __name__ == "__main__":

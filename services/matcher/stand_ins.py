@@ -1,0 +1,67 @@
+"""Stand-ins: when the volunteer of a standing assignment cannot come on a date, one other volunteer is asked for
+that date only, through the ordinary proposal flow, while the assignment itself stays as it is.
+
+Idempotent by outcome like the waves: everything is worked out from the stored matches, so running it again asks
+only what is still missing.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from shared import occurrences
+from shared.occurrences import ABSENT
+from shared.timeslots import Schedule, oslo_date
+from services.matcher import lifecycle
+from services.matcher.model import NeedView, answer_time
+from services.matcher.waves import Matching, eligible_offers, propose_wave
+
+
+def is_absent(match: dict[str, Any], day: str) -> bool:
+    """Whether the match's volunteer said they cannot come that date."""
+    return ((match.get("occurrences") or {}).get(day) or {}).get("status") == ABSENT
+
+
+def one_date(need: NeedView, day: date) -> NeedView | None:
+    """The need as it is on one date only (every rule then applies to that occurrence); None when it has none."""
+    found = occurrences.on(need.schedule, day) if need.schedule is not None else None
+    return replace(need, schedule=Schedule(found.period)) if found else None
+
+
+def _covering(match: dict[str, Any], day: str) -> bool:
+    """Whether a stand-in match still covers its date: asked and not answered no, or agreed and not called off."""
+    return match["status"] == lifecycle.PROPOSED or (match["status"] == lifecycle.CONFIRMED
+                                                     and not is_absent(match, day))
+
+
+def run_stand_in_wave(standing_id: str, day: str, m: Matching) -> int:
+    """Ask the best candidates not yet asked to stand in on one date the standing volunteer reported absent, for as
+    many places as the assignment fills; returns how many were asked. Nothing for an assignment no longer
+    confirmed, a need no longer open, a date without an occurrence or too close to ask anyone."""
+    standing = m.repo.matches.get(standing_id)
+    if standing is None or standing["status"] != lifecycle.CONFIRMED or not is_absent(standing, day):
+        return 0
+    need = m.needs.get(standing["need_id"])
+    once = one_date(need, date.fromisoformat(day)) if need is not None else None
+    if once is None:
+        return 0
+    now = m.clock()
+    window = answer_time(once.schedule, now, m.ttl)
+    asked_for_day = m.repo.stand_ins_of(standing_id, day)
+    open_places = standing["slots"] - sum(x["slots"] for x in asked_for_day if _covering(x, day))
+    if not window or open_places <= 0:
+        return 0
+    matches = m.repo.matches_for_need(standing["need_id"])
+    serving = {x["offer_id"] for x in matches if not lifecycle.is_stand_in(x) and x["status"] in lifecycle.LIVE}
+    asked = serving | {x["offer_id"] for x in asked_for_day}
+    candidates = [o for o in eligible_offers(once, m, oslo_date(now)) if o.id not in asked]
+    return propose_wave(once, candidates, open_places, asked, matches, m, window,
+                        stand_in={"for_date": day, "stands_in_for": standing_id})
+
+
+def absences_ahead(m: Matching) -> list[tuple[str, str]]:
+    """(standing match, date) for every date from today on that a confirmed volunteer reported absent."""
+    today = m.today().isoformat()
+    return [(match["_id"], day) for match in m.repo.confirmed_with_occurrences() if not lifecycle.is_stand_in(match)
+            for day, record in match["occurrences"].items() if day >= today and record["status"] == ABSENT]
