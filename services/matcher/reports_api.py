@@ -1,6 +1,80 @@
 """HTTP endpoints of reports: attendance and hours per organisation and district."""
 from __future__ import annotations
 
-from shared.http import ServiceBlueprint
+from functools import wraps
+from typing import Any
+
+from flask import Response, g
+from marshmallow import fields, validate
+
+from shared.auth import optional_caller
+from shared.directory import TokenInfo
+from shared.http import ServiceBlueprint, deps
+from shared.schemas import QuerySchema
+from shared.timeslots import oslo_date
+from shared.wording import organisation_name
+from services.matcher import access, reports
 
 blp = ServiceBlueprint("reports", __name__, description="Attendance and hours, for staff and organisations")
+
+CSV_RESPONSES = {
+    "200": {"description": "One row per organisation and district, under a header row: "
+                           + ",".join(reports.HEADER) + ". No volunteer is named.",
+            "content": {"text/csv": {"schema": {"type": "string"}}}},
+    "401": {"description": "No credential, or one nobody issued"},
+    "403": {"description": "A volunteer's or a service's credential"},
+    "422": {"description": "A date not written YYYY-MM-DD, from after to, or more than three years"},
+}
+
+
+class HoursQuery(QuerySchema):
+    first = fields.String(data_key="from", validate=validate.Length(max=32), metadata={
+        "description": "The first date, YYYY-MM-DD (Oslo); default 1 January of the year of `to`."})
+    last = fields.String(data_key="to", validate=validate.Length(max=32), metadata={
+        "description": "The last date, YYYY-MM-DD (Oslo), included; default today. At most three years after from."})
+
+
+def _who() -> TokenInfo:
+    """Who the caller is, resolved once per request (its token's issuer is asked at most once)."""
+    if "who" not in g:
+        g.who = access.identify(optional_caller(deps().config), deps().clients)
+    return g.who
+
+
+def _caller_first(view):
+    """Placed above @blp.arguments: the caller is checked before the query is read (401 before 422)."""
+    @wraps(view)
+    def checked(*args, **kwargs):
+        _who()
+        return view(*args, **kwargs)
+    return checked
+
+
+def _recorded(organisation_id: str | None) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The matches with recorded occurrences (of one organisation, or all) and their needs from the read model."""
+    db = deps().repo.db
+    query: dict[str, Any] = {"occurrences": {"$exists": True}}
+    if organisation_id is not None:
+        query["organisation_id"] = organisation_id
+    matches = list(db.matches.find(query, {"need_id": 1, "offer_id": 1, "organisation_id": 1, "occurrences": 1}))
+    need_ids = sorted({match["need_id"] for match in matches})
+    needs = {need["_id"]: need for need in db.needs.find({"_id": {"$in": need_ids}},
+                                                          {"organisation_id": 1, "district": 1})}
+    return matches, needs
+
+
+@blp.route("/reports/hours.csv")
+@_caller_first
+@blp.arguments(HoursQuery, location="query")
+@blp.doc(responses=CSV_RESPONSES)
+def hours_csv(query):
+    """Attended occurrences, no-shows, minutes, hours and volunteers per organisation and district between two
+    dates: every organisation's for staff, its own needs' for an organisation."""
+    organisation_id = reports.scope_of(_who())
+    first, last = reports.period(query.get("first"), query.get("last"), oslo_date(deps().clock()))
+    found = reports.tallies(*_recorded(organisation_id), first, last, organisation_id)
+    clients = deps().clients
+    names = {org_id: organisation_name(clients.organisation(org_id) or {}) for org_id in {k[0] for k in found}}
+    return Response(reports.to_csv(reports.rows(found, names)), content_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{reports.file_name(first, last)}"',
+        "Cache-Control": "no-store"})

@@ -45,3 +45,38 @@ def test_closed_needs_do_not_count_as_open_demand():
 
 def test_every_district_is_listed_even_without_needs():
     assert len(compute([], [], {})["districts"]) == 10
+
+
+def occurrences(minutes: tuple[int, ...] = (), no_show: int = 0, absent: int = 0) -> dict:
+    """Recorded occurrences on successive Tuesdays: attended with these minutes, then no-shows, then absences."""
+    days = iter(f"2026-03-{day:02d}" for day in range(3, 32, 7))
+    recorded = {next(days): {"status": "attended", "minutes": m, "by": "organisation"} for m in minutes}
+    recorded.update({next(days): {"status": "no_show", "by": "organisation"} for _ in range(no_show)})
+    recorded.update({next(days): {"status": "absent", "by": "volunteer"} for _ in range(absent)})
+    return recorded
+
+
+def worked(need_id: str, status: str = "confirmed", **recorded) -> dict:
+    return {**match(need_id, status), "offer_id": f"offer-of-{need_id}", "occurrences": occurrences(**recorded)}
+
+
+def test_attended_occurrences_and_their_hours_are_counted_per_district_and_in_total():
+    needs = [need("n1", "fjell"), need("n2", "fjell"), need("n3", "konnerud")]
+    matches = [worked("n1", minutes=(90, 90), no_show=1, absent=1), worked("n2", "ended", minutes=(45,)),
+               worked("n3", minutes=(20,))]
+    stats = compute(needs, matches, {})
+    assert (row(stats, "fjell")["attended_occurrences"], row(stats, "fjell")["attended_hours"]) == (3, 3.8)
+    assert (row(stats, "konnerud")["attended_occurrences"], row(stats, "konnerud")["attended_hours"]) == (1, 0.3)
+    assert (stats["totals"]["attended_occurrences"], stats["totals"]["attended_hours"]) == (4, 4.1)
+
+
+def test_a_district_where_nothing_was_attended_shows_zero_hours():
+    stats = compute([need("n1", "svelvik")], [worked("n1", no_show=2), match("n1", "proposed")], {})
+    assert (row(stats, "svelvik")["attended_occurrences"], row(stats, "svelvik")["attended_hours"]) == (0, 0.0)
+    assert row(stats, "bragernes")["attended_hours"] == 0.0
+
+
+def test_a_confirmed_stand_in_fills_no_slot_of_its_need():
+    stand_in = {**match("n1", "confirmed"), "for_date": "2026-03-10", "stands_in_for": "m1"}
+    stats = compute([need("n1", "fjell", needed=2)], [match("n1", "confirmed"), stand_in], {})
+    assert row(stats, "fjell")["unfilled_slots"] == 1
