@@ -9,13 +9,13 @@ use to drop the copy. Losing a message is worse than a recognisable duplicate.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from jinja2 import TemplateError
 
-from shared import links
+from shared import calendar, links
 from shared.clock import to_iso
 from shared.config import Config
 from shared.directory import Directory, DirectoryUnavailable
@@ -23,13 +23,14 @@ from shared.mongo import VersionConflict
 from shared.reference import district_name
 from shared.wording import organisation_name
 from services.notify import model
-from services.notify.messages import Message, language_for, render
+from services.notify.messages import Attachment, Message, language_for, render
 from services.notify.repository import NotifyRepository
 from services.notify.senders import PermanentFailure, SmsSender, SmtpSender, TransientFailure
 
 log = logging.getLogger(__name__)
 
 SEND_LEASE = timedelta(seconds=60)
+CALENDAR_FILE = "oppdrag.ics"
 Save = Callable[..., dict[str, Any]]  # save(n, doc, **changes) -> the stored document
 
 
@@ -101,7 +102,7 @@ def _parties(match_id: str, n: Notifier, fetched: dict[str, Parties]) -> Parties
 def _context(doc: dict[str, Any], p: Parties, config: Config) -> dict[str, Any]:
     """Template values, fetched at send time so that nothing personal is stored here. A value nobody has is left
     out rather than made blank, so a message that needs it fails to render instead of going out without it."""
-    need, organisation = p.need or {}, p.organisation or {}
+    need, organisation, facts = p.need or {}, p.organisation or {}, doc.get("facts") or {}
     volunteer = model.person_of(model.VOLUNTEER, p.offer, None) or {}
     contact = organisation.get("contact") or {}
     values = {
@@ -113,8 +114,28 @@ def _context(doc: dict[str, Any], p: Parties, config: Config) -> dict[str, Any]:
         "contact_email": contact.get("email"), "contact_phone": contact.get("phone"),
         "respond_url": links.answer_url(config, doc["match_id"], doc["role"]), "expires_at": p.match.get("expires_at"),
         "occurrence_start": doc.get("occurrence_start"), "answer_hours": f"{config.proposal_ttl_hours:g}",
+        "for_date": facts.get("for_date") or p.match.get("for_date"), "absent_on": facts.get("date"),
+        "paused_from": facts.get("from"), "paused_until": facts.get("until"),
+        "certificate_seen_on": facts.get("seen_on"), "certificate_max_age_months": facts.get("max_age_months"),
     }
     return {key: value for key, value in values.items() if value not in (None, "", {})}
+
+
+def calendar_file(doc: dict[str, Any], p: Parties, n: Notifier) -> Attachment | None:
+    """The assignment as a calendar file for this e-mail (to add it, or to cancel it), made now from the parties;
+    None for a message that carries none, or when the need's schedule yields no event (the mail goes without)."""
+    method = model.calendar_method(doc)
+    if method is None:
+        return None
+    volunteer = model.person_of(model.VOLUNTEER, p.offer, None) or {}
+    try:
+        entry = calendar.assignment_entry(p.match, p.need or {}, organisation_name(p.organisation or {}),
+                                          doc["role"], volunteer.get("name"), n.config.web_url)
+    except (KeyError, ValueError) as exc:
+        log.warning("no calendar file for %s: %s", doc["_id"], exc)
+        return None
+    data = calendar.calendar([entry], method, now=n.clock())
+    return Attachment(CALENDAR_FILE, f"text/calendar; method={method}; charset=utf-8", data)
 
 
 def _save(n: Notifier, doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
@@ -151,7 +172,8 @@ def _deliver(notification_id: str, n: Notifier, fetched: dict[str, Parties]) -> 
         return
     lang = "nb" if doc["role"] == model.ORGANISATION else language_for(person.get("languages", []))
     try:
-        message = render(doc["kind"], lang, _context(doc, parties, n.config))
+        message = replace(render(doc["kind"], lang, _context(doc, parties, n.config)),
+                          attachment=calendar_file(doc, parties, n))
     except (KeyError, ValueError, TemplateError) as exc:
         _save(n, doc, status=model.FAILED, log=logged(doc, now, f"cannot render: {exc!r}"))
         return

@@ -53,8 +53,21 @@ def on_match_cancelled(event: Event, n: Notifier) -> None:
     on_match_event(event, n)
 
 
+def on_match_ended(event: Event, n: Notifier) -> None:
+    """No more reminders for this assignment; tell the side that did not end it."""
+    n.repo.end_assignment(event.subject, "ended", to_iso(n.clock()))
+    on_match_event(event, n)
+
+
+def on_absence(event: Event, n: Notifier) -> None:
+    """Keep the dates the volunteer will not come, so that they get no reminder of them; tell the organisation."""
+    n.repo.add_absent_dates(event.subject, model.absent_dates(event))
+    on_match_event(event, n)
+
+
 def plan_reminders(n: Notifier) -> int:
-    """Create a reminder for every occurrence of an assignment starting within 24 hours (once), and send it."""
+    """Create a reminder for every occurrence of an assignment starting within 24 hours (once), and send it: of a
+    stand-in's one date only, and none of a date the volunteer said they cannot come."""
     now = n.clock()
     schedules: dict[str, dict[str, Any] | None] = {}
     created: list[str] = []
@@ -79,10 +92,10 @@ def _schedule_of(need_id: str, n: Notifier) -> dict[str, Any] | None:
 def _plan(assignment: dict[str, Any], schedule: dict[str, Any], now: datetime, n: Notifier) -> list[str]:
     """The ids of the reminders newly created for one assignment; an assignment whose need is over ends."""
     try:
-        if model.schedule_over(schedule, now):
+        if model.schedule_over(schedule, now, assignment):
             n.repo.end_assignment(assignment["_id"], "over", to_iso(now))
             return []
-        starts = model.reminder_starts(schedule, now)
+        starts = model.reminder_starts(schedule, now, assignment=assignment)
     except ValueError as exc:
         log.warning("need %s has a schedule we cannot read: %s", assignment["need_id"], exc)
         return []
@@ -98,6 +111,10 @@ EVENT_HANDLERS: dict[str, Callable[[Event, Notifier], None]] = {
     "match.declined": on_match_event,
     "match.expired": on_match_event,
     "match.cancelled": on_match_cancelled,
+    "match.ended": on_match_ended,
+    "match.absence_reported": on_absence,
+    "match.paused": on_absence,
+    "match.certificate_expired": on_match_event,
     "offer.confirmation_requested": on_confirmation_requested,
     "organisation.confirmation_requested": on_confirmation_requested,
     "offer.sign_in_requested": on_sign_in_requested,

@@ -6,14 +6,16 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
-from shared.wording import (LANGUAGES, check_language, format_at, format_at_short, format_when,  # noqa: F401
-                            format_when_short, local_time)
+from shared.occurrences import as_served
+from shared.wording import (LANGUAGES, _format_day, _format_day_short, check_language, format_at,  # noqa: F401
+                            format_at_short, format_when, format_when_short, local_time)
 
 KINDS = (
     "proposal",
@@ -34,6 +36,12 @@ KINDS = (
     "turned_down_volunteer",
     "unconfirmed_volunteer",
     "unconfirmed_organisation",
+    "stand_in_proposal",
+    "absence_organisation",
+    "paused_organisation",
+    "ended_volunteer",
+    "ended_organisation",
+    "certificate_expired_organisation",
 )
 
 # Messages to a person's own address, asked for by that person: to confirm it, or to sign in. They are about no
@@ -67,13 +75,23 @@ _LAST_WORD = re.compile(r"\s\S*$")
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with an e-mail: its name, MIME type (with parameters, such as a calendar's method) and bytes."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Message:
-    """A rendered notification: e-mail subject, plain-text and HTML bodies, and SMS text."""
+    """A rendered notification: e-mail subject, plain-text and HTML bodies, SMS text, and an e-mail's attachment."""
 
     subject: str
     text: str
     html: str
     sms: str
+    attachment: Attachment | None = None
 
 
 def language_for(languages: Iterable[str]) -> str:
@@ -141,8 +159,19 @@ def _template_values(lang: str, context: Mapping[str, Any]) -> dict[str, Any]:
     values = dict(context)
     values["lang"] = lang
     if context.get("schedule"):
-        values["when"] = format_when(context["schedule"], lang)
-        values["when_short"] = format_when_short(context["schedule"], lang)
+        when = _one_date(context["schedule"], context["for_date"]) if context.get("for_date") else context["schedule"]
+        values["when"] = format_when(when, lang)
+        values["when_short"] = format_when_short(when, lang)
+        if context.get("for_date"):
+            values["one_date"] = True
+        if context.get("absent_on"):
+            absent = _one_date(context["schedule"], context["absent_on"])
+            values["absent_when"] = format_when(absent, lang)
+            values["absent_when_short"] = format_when_short(absent, lang)
+    for key in ("paused_from", "paused_until", "certificate_seen_on"):
+        if context.get(key):
+            day = date.fromisoformat(context[key])
+            values[f"{key}_day"], values[f"{key}_short"] = _format_day(day, lang), _format_day_short(day, lang)
     if context.get("expires_at"):
         expires = local_time(context["expires_at"])
         values["expires"] = format_at(expires, lang)
@@ -152,6 +181,14 @@ def _template_values(lang: str, context: Mapping[str, Any]) -> dict[str, Any]:
         values["starts"] = format_at(starts, lang)
         values["starts_short"] = format_at_short(starts, lang)
     return values
+
+
+def _one_date(schedule: Mapping[str, Any], day: str) -> Mapping[str, Any]:
+    """The need's occurrence on one date, as a single-period schedule; ValueError when it has none that day."""
+    served = as_served(schedule, {"for_date": day})
+    if "start" not in served:
+        raise ValueError(f"the need has no occurrence on {day}")
+    return served
 
 
 def _render_block(template: Template, name: str, values: Mapping[str, Any]) -> str:

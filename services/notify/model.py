@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import hashlib
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
 from shared import phones
 from shared.clock import from_iso, to_iso
 from shared.events import Event, new_event
-from shared.timeslots import OSLO, is_over, occurrences, parse_schedule
+from shared.occurrences import ABSENT, on
+from shared.timeslots import OSLO, is_over, occurrences, oslo_date, parse_schedule
 
 SOURCE = "/services/notify"
 VOLUNTEER, ORGANISATION = "volunteer", "organisation"
@@ -19,7 +20,15 @@ REMINDER = "reminder"
 REMINDER_HORIZON = timedelta(hours=24)
 ANSWER_REMINDER = "answer_reminder"
 WAITING_FOR_ORGANISATION = ("volunteer_accepted", ANSWER_REMINDER)
-SHOWS_THE_VOLUNTEER = ("volunteer_accepted", ANSWER_REMINDER, "confirmed_organisation")
+SHOWS_THE_VOLUNTEER = ("volunteer_accepted", ANSWER_REMINDER, "confirmed_organisation",
+                       "certificate_expired_organisation")
+# What the organisation hears of a candidate it was told about; of a stand-in it is told nothing before they accept.
+ABOUT_A_CANDIDATE = ("declined_organisation", "expired_organisation", "withdrawn_organisation")
+# The e-mails that carry the assignment as a calendar file: to add it, or to take it out again.
+CALENDAR_PUBLISHED = ("confirmed_volunteer", "confirmed_organisation")
+CALENDAR_CANCELLED = ("cancelled_volunteer", "cancelled_organisation", "ended_volunteer", "ended_organisation")
+# The facts of a match event a message says (dates and numbers, nothing personal), kept on its notification.
+FACTS = ("for_date", "date", "from", "until", "seen_on", "max_age_months")
 
 PENDING, HELD, RETRYING, SENT, FAILED, SKIPPED = "pending", "held", "retrying", "sent", "failed", "skipped"
 SENDING = "sending"  # sent under a lease: if the worker dies mid-send, it is due again when the lease runs out
@@ -39,12 +48,17 @@ def recipients(event: Event) -> list[tuple[str, str]]:
     contact and its answer link; if it then declines or lets the answer time run out, the volunteer is
     told so. A proposal the organisation turns down before the volunteer answered is off for the volunteer.
     A cancelled match is an agreement called off once confirmed, and a request withdrawn before that.
+    A stand-in proposal (data with for_date) goes to the volunteer alone. Of an assignment, the organisation is
+    told of an absence, a pause and a police certificate grown too old; an ending is told to the side that did
+    not end it; a recorded occurrence is told to nobody.
     """
     by, reason = event.data.get("by"), event.data.get("reason")
     volunteer_accepted = VOLUNTEER in event.data.get("accepted_by", [])
     confirmed = event.data.get("was_confirmed", True)  # events from before the field was added: as before
+    ended = {VOLUNTEER: [(ORGANISATION, "ended_organisation")], ORGANISATION: [(VOLUNTEER, "ended_volunteer")]}
     table: dict[str, list[tuple[str, str]]] = {
-        "match.proposed": [(VOLUNTEER, "proposal"), (ORGANISATION, "candidate_found")],
+        "match.proposed": [(VOLUNTEER, "stand_in_proposal")] if event.data.get("for_date")
+        else [(VOLUNTEER, "proposal"), (ORGANISATION, "candidate_found")],
         "match.accepted": [(ORGANISATION, "volunteer_accepted")] if by == VOLUNTEER else [],
         "match.confirmed": [(VOLUNTEER, "confirmed_volunteer"), (ORGANISATION, "confirmed_organisation")],
         "match.declined": [(VOLUNTEER, "declined_volunteer"), (ORGANISATION, "declined_organisation")]
@@ -53,6 +67,11 @@ def recipients(event: Event) -> list[tuple[str, str]]:
         if volunteer_accepted else [(VOLUNTEER, "expired_volunteer"), (ORGANISATION, "expired_organisation")],
         "match.cancelled": [(ORGANISATION, "cancelled_organisation" if confirmed else "withdrawn_organisation")]
         if reason in BY_THE_VOLUNTEER else [(VOLUNTEER, "cancelled_volunteer" if confirmed else "withdrawn_volunteer")],
+        "match.ended": ended.get(by, [*ended[ORGANISATION], *ended[VOLUNTEER]]),
+        "match.absence_reported": [(ORGANISATION, "absence_organisation")],
+        "match.paused": [(ORGANISATION, "paused_organisation")],
+        "match.certificate_expired": [(ORGANISATION, "certificate_expired_organisation")],
+        "match.occurrence_recorded": [],
     }
     return table.get(event.type, [])
 
@@ -85,9 +104,11 @@ def _notification(id_: str, match_id: str, role: str, kind: str, channel: str, n
 
 
 def new_notification(event: Event, role: str, kind: str, channel: str, now: str) -> dict[str, Any]:
-    """A notification to be delivered; it holds no contact details and no message body."""
+    """A notification to be delivered; it holds no contact details and no message body, only the event's facts
+    (dates and numbers) that its message says."""
+    facts = {key: event.data[key] for key in FACTS if event.data.get(key) is not None}
     return _notification(notification_id(event.id, role, channel), event.subject, role, kind, channel, now,
-                         event_id=event.id, event_type=event.type)
+                         event_id=event.id, event_type=event.type, **({"facts": facts} if facts else {}))
 
 
 def new_answer_reminder(event: Event, channel: str, now: str) -> dict[str, Any]:
@@ -106,19 +127,53 @@ def new_reminder(assignment: dict[str, Any], occurrence_start: datetime, channel
 
 
 def new_assignment(event: Event, now: str) -> dict[str, Any]:
-    """A confirmed match to remind the volunteer about: ids only, no personal data."""
+    """A confirmed match to remind the volunteer about: ids only, no personal data, and a stand-in's one date."""
+    one_date = {"for_date": event.data["for_date"]} if event.data.get("for_date") else {}
     return {"_id": event.subject, "need_id": event.data["need_id"], "offer_id": event.data["offer_id"],
-            "status": ACTIVE, "created_at": now}
+            "status": ACTIVE, "created_at": now, **one_date}
 
 
-def reminder_starts(schedule: dict[str, Any], now: datetime, horizon: timedelta = REMINDER_HORIZON) -> list[datetime]:
-    """Starts of the need's occurrences that begin after now and less than the horizon from now."""
-    return [period.start for period in occurrences(parse_schedule(schedule), now, now + horizon) if period.start > now]
+def absent_dates(event: Event) -> dict[str, str]:
+    """The occurrence dates an absence or a pause says the volunteer will not come, each with its reason."""
+    if event.type == "match.paused":
+        return {day: "paused" for day in event.data.get("dates", []) if isinstance(day, str)}
+    day = event.data.get("date")
+    return {day: event.data.get("reason") or "absent"} if isinstance(day, str) else {}
 
 
-def schedule_over(schedule: dict[str, Any], now: datetime) -> bool:
-    """True when no occurrence of the need starts from now on."""
-    return is_over(parse_schedule(schedule), now)
+def reminder_starts(schedule: dict[str, Any], now: datetime, horizon: timedelta = REMINDER_HORIZON,
+                    assignment: dict[str, Any] | None = None) -> list[datetime]:
+    """Starts of the need's occurrences that begin after now and less than the horizon from now: of a stand-in's
+    one date only, and none on a date the volunteer said they cannot come."""
+    assignment = assignment or {}
+    absent = assignment.get("absent") or {}
+    only = assignment.get("for_date")
+    found = occurrences(parse_schedule(schedule), now, now + horizon)
+    return [period.start for period in found if period.start > now and _day(period.start) not in absent
+            and (only is None or _day(period.start) == only)]
+
+
+def _day(moment: datetime) -> str:
+    return oslo_date(moment).isoformat()
+
+
+def schedule_over(schedule: dict[str, Any], now: datetime, assignment: dict[str, Any] | None = None) -> bool:
+    """True when no occurrence of the assignment starts from now on: of the need, or of a stand-in's one date."""
+    parsed = parse_schedule(schedule)
+    only = (assignment or {}).get("for_date")
+    if only is None:
+        return is_over(parsed, now)
+    occurrence = on(parsed, date.fromisoformat(only))
+    return occurrence is None or occurrence.period.start <= now
+
+
+def calendar_method(notification: dict[str, Any]) -> str | None:
+    """PUBLISH or CANCEL for an e-mail that carries the assignment as a calendar file; None for any other."""
+    if notification["channel"] != EMAIL:
+        return None
+    if notification["kind"] in CALENDAR_PUBLISHED:
+        return "PUBLISH"
+    return "CANCEL" if notification["kind"] in CALENDAR_CANCELLED else None
 
 
 def person_of(role: str, offer: dict[str, Any] | None, organisation: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -188,6 +243,12 @@ def skip_reason(notification: dict[str, Any], match: dict[str, Any] | None, need
             return "match_not_confirmed"
         if notification["occurrence_start"] <= to_iso(now):
             return "occurrence_started"
+        day = _day(from_iso(notification["occurrence_start"]))
+        if ((match.get("occurrences") or {}).get(day) or {}).get("status") == ABSENT:
+            return "absent"
+    stand_in_unseen = match.get("for_date") and VOLUNTEER not in match.get("accepted_by", [])
+    if notification["kind"] in ABOUT_A_CANDIDATE and stand_in_unseen:
+        return "stand_in_not_accepted"
     if notification["kind"] in WAITING_FOR_ORGANISATION:
         if match.get("status") != "proposed" or ORGANISATION in match.get("accepted_by", []):
             return "answered"

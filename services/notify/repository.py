@@ -53,6 +53,13 @@ class NotifyRepository(Repository):
         except DuplicateKeyError:
             return
 
+    def add_absent_dates(self, match_id: str, dates: dict[str, str]) -> None:
+        """Remember occurrence dates the volunteer will not come, with the reason: one key per date, so a
+        replayed event changes nothing (no array push, which the MongoDB stand-in mangles)."""
+        if dates:
+            changes = {f"absent.{day}": reason for day, reason in dates.items()}
+            self.db.assignments.update_one({"_id": match_id}, {"$set": changes})
+
     def active_assignments(self) -> list[dict[str, Any]]:
         return list(self.db.assignments.find({"status": ACTIVE}))
 

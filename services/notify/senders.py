@@ -10,7 +10,7 @@ from email.utils import formatdate
 import requests
 
 from shared.config import Config
-from services.notify.messages import Message
+from services.notify.messages import Attachment, Message
 
 
 class TransientFailure(Exception):
@@ -48,6 +48,8 @@ class SmtpSender:
         mail["Date"] = formatdate(localtime=False)
         mail.set_content(message.text)
         mail.add_alternative(message.html, subtype="html")
+        if message.attachment is not None:
+            _attach(mail, message.attachment)
         try:
             with smtplib.SMTP(self.config.smtp_host, self.config.smtp_port, timeout=self.timeout) as smtp:
                 self._open(smtp)
@@ -71,6 +73,13 @@ class SmtpSender:
             smtp.starttls(context=ssl.create_default_context())
         if self.config.smtp_username:
             smtp.login(self.config.smtp_username, self.config.smtp_password)
+
+
+def _attach(mail: EmailMessage, attachment: Attachment) -> None:
+    """Add a file to the mail with its content type and parameters as given (e.g. a calendar's method)."""
+    header = policy.default.header_factory("content-type", attachment.content_type)
+    mail.add_attachment(attachment.data, maintype=header.maintype, subtype=header.subtype,
+                        filename=attachment.filename, params=dict(header.params))
 
 
 class SmsSender:

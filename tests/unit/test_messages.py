@@ -86,8 +86,19 @@ REQUIRED_BY_KIND: dict[str, dict[str, Any]] = {
     "turned_down_volunteer": {},
     "unconfirmed_volunteer": {},
     "unconfirmed_organisation": {},
+    "stand_in_proposal": {"respond_url": RESPOND_URL, "expires_at": "2026-01-04T11:00:00Z", "answer_hours": "48",
+                          "for_date": "2026-01-13"},
+    "absence_organisation": {"absent_on": "2026-01-13"},
+    "paused_organisation": {"paused_from": "2026-01-13", "paused_until": "2026-02-03"},
+    "ended_volunteer": {},
+    "ended_organisation": {},
+    "certificate_expired_organisation": {"volunteer_name": "Kari Nordmann", "certificate_seen_on": "2024-11-20",
+                                         "certificate_max_age_months": 24},
 }
 OPTIONAL_BY_KIND: dict[str, dict[str, Any]] = {
+    "absence_organisation": {"volunteer_name": "Kari Nordmann"},
+    "paused_organisation": {"volunteer_name": "Kari Nordmann"},
+    "ended_organisation": {"volunteer_name": "Kari Nordmann"},
     "confirmed_volunteer": {"contact_phone": "+47 98 76 54 32"},
     "confirmed_organisation": {"volunteer_phone": "+47 912 34 567"},
     "volunteer_accepted": {"volunteer_phone": "+47 912 34 567"},
@@ -375,6 +386,7 @@ def test_every_sms_fits_in_one_gsm7_message_even_with_a_long_title(kind: str, la
         organisation_name="Foreningen for “Frivillig Innsats” i Drammen og Omegn – Avdeling Sør",
         schedule=SINGLE,
     )
+    context.update({key: "2026-06-05" for key in ("for_date", "absent_on") if key in context})  # SINGLE's date
     sms = render(kind, lang, context).sms
     assert septets(sms) <= 160
     assert is_gsm7(sms)

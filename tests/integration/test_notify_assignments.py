@@ -1,0 +1,201 @@
+"""Assignments as notify sends them: calendar files in the confirmation and cancellation mails, stand-in
+proposals for one date, the organisation told of absences, and reminders that leave out absent dates."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import icalendar
+from dateutil.rrule import rrulestr
+
+from deploy import standins
+from shared.clock import to_iso
+from shared.timeslots import OSLO
+from services.notify.delivery import deliver_due
+from services.notify.handlers import on_absence, on_match_confirmed, on_match_ended, on_match_event, plan_reminders
+from tests.integration.notify_fixtures import add_pair, match_event
+from tests.integration.notify_fixtures import (  # noqa: F401  (fixtures, found by name)
+    clock, directory, make_notifier, notifier, notify_config, notify_db, sms_sink)
+
+MONDAY_EVENING = datetime(2026, 3, 2, 18, 0, tzinfo=OSLO)
+
+
+def _confirmed(notifier, directory, clock, **match):
+    pair = add_pair(directory, status="confirmed")
+    directory.matches[pair.match_id].update(confirmed_at=to_iso(clock.now), **match)
+    on_match_confirmed(match_event("match.confirmed", pair, **match), notifier)
+    return pair
+
+
+def _calendar(mail) -> tuple[icalendar.Calendar, object]:
+    [part] = list(mail.message.iter_attachments())
+    return icalendar.Calendar.from_ical(part.get_payload(decode=True)), part
+
+
+def _reminders(mailbox) -> list[str]:
+    return [m.message["subject"] for m in mailbox if m.message["subject"].startswith("Påminnelse")]
+
+
+def test_the_confirmation_mail_carries_the_weekly_assignment_at_the_same_wall_clock_time_across_summer_time(
+        notifier, directory, clock, smtp_server):
+    pair = _confirmed(notifier, directory, clock)
+
+    [mail] = smtp_server.to(pair.volunteer_email)
+    cal, part = _calendar(mail)
+    assert (part.get_filename(), part.get_content_type()) == ("oppdrag.ics", "text/calendar")
+    assert (part.get_param("method"), part.get_param("charset")) == ("PUBLISH", "utf-8")
+    assert str(cal["method"]) == "PUBLISH"
+    [vevent] = cal.walk("VEVENT")
+    assert str(vevent["uid"]) == f"{pair.match_id}@frivillig.drammen"
+    start = vevent.decoded("dtstart")
+    assert (start, str(start.tzinfo)) == (datetime(2026, 3, 3, 17, 30, tzinfo=OSLO), "Europe/Oslo")
+    dates = rrulestr(vevent["rrule"].to_ical().decode(), dtstart=start)
+    before, after = dates[3], dates[4]  # Tuesday 24 March (winter time) and 31 March (summer time since the 29th)
+    assert [(d.date().isoformat(), d.astimezone(OSLO).strftime("%H:%M")) for d in (before, after)] == [
+        ("2026-03-24", "17:30"), ("2026-03-31", "17:30")]
+    assert [d.astimezone(UTC).hour for d in (before, after)] == [16, 15]
+    assert dates[-1].date().isoformat() == "2026-06-30"
+    [to_organisation] = smtp_server.to(pair.contact_email)
+    organisation_event = _calendar(to_organisation)[0].walk("VEVENT")[0]
+    assert "Kari Nordmann" in str(organisation_event["description"])
+
+
+def test_the_confirmation_sms_has_no_attachment_and_the_proposal_mail_none(notifier, directory, clock, smtp_server,
+                                                                            sms_sink):
+    pair = add_pair(directory, channels=("email", "sms"))
+    on_match_event(match_event("match.proposed", pair), notifier)
+
+    [proposal] = smtp_server.to(pair.volunteer_email)
+    assert list(proposal.message.iter_attachments()) == []
+    assert set(sms_sink.to(pair.volunteer_phone)[0]) == {"to", "text", "key"}
+
+
+def test_an_ended_assignment_is_told_to_the_other_side_with_a_cancellation_of_the_same_event(
+        notifier, directory, clock, smtp_server):
+    pair = _confirmed(notifier, directory, clock)
+    confirmation = _calendar(smtp_server.to(pair.volunteer_email)[0])[0].walk("VEVENT")[0]
+    directory.matches[pair.match_id].update(status="ended", ended_by="organisation")
+
+    clock.advance(days=3)
+    on_match_ended(match_event("match.ended", pair, by="organisation"), notifier)
+
+    mails = smtp_server.to(pair.volunteer_email)
+    assert mails[-1].message["subject"] == "«Besøksvenn på Fjell bo- og omsorgssenter» er avsluttet"
+    cal, part = _calendar(mails[-1])
+    assert part.get_param("method") == "CANCEL" and str(cal["method"]) == "CANCEL"
+    [cancelled] = cal.walk("VEVENT")
+    assert str(cancelled["uid"]) == str(confirmation["uid"])
+    assert (int(cancelled["sequence"]) > int(confirmation["sequence"]), str(cancelled["status"])) == (
+        True, "CANCELLED")
+    assert len(smtp_server.to(pair.contact_email)) == 1  # the confirmation only: the organisation ended it
+    assert notifier.repo.assignment(pair.match_id)["status"] == "ended"
+
+
+def test_a_cancelled_assignment_mail_carries_the_cancellation(notifier, directory, clock, smtp_server):
+    pair = _confirmed(notifier, directory, clock)
+    directory.matches[pair.match_id]["status"] = "cancelled"
+
+    on_match_event(match_event("match.cancelled", pair, reason="need_closed", was_confirmed=True), notifier)
+
+    cal, part = _calendar(smtp_server.to(pair.volunteer_email)[-1])
+    assert part.get_param("method") == "CANCEL"
+    assert str(cal.walk("VEVENT")[0]["uid"]) == f"{pair.match_id}@frivillig.drammen"
+
+
+def test_a_stand_in_is_asked_for_one_date_and_the_organisation_is_not_told_of_the_candidate(
+        notifier, directory, clock, smtp_server):
+    pair = add_pair(directory)
+    directory.matches[pair.match_id].update(for_date="2026-03-10", stands_in_for="standing-match")
+
+    on_match_event(match_event("match.proposed", pair, for_date="2026-03-10", stands_in_for="standing-match"),
+                   notifier)
+
+    [mail] = smtp_server.to(pair.volunteer_email)
+    assert mail.message["subject"] == ("Kan du stille én gang for Fjell bo- og omsorgssenter, "
+                                       "tir. 10.3. kl. 17.30–19.00?")
+    text = mail.message.get_body(("plain",)).get_content()
+    assert "Den faste frivillige" in text
+    assert "Når: tirsdag 10. mars 2026 kl. 17.30–19.00 (bare denne ene gangen)" in text
+    assert "tirsdager" not in text
+    assert "/r/" in text
+    assert smtp_server.to(pair.contact_email) == []
+
+
+def test_the_organisation_is_told_of_an_absence_and_the_volunteer_is_not_reminded_of_that_date(
+        notifier, directory, clock, smtp_server):
+    clock.now = datetime(2026, 3, 2, 12, 0, tzinfo=OSLO)
+    pair = _confirmed(notifier, directory, clock)
+    directory.matches[pair.match_id]["occurrences"] = {"2026-03-03": {"status": "absent", "by": "volunteer"}}
+    absence = match_event("match.absence_reported", pair, date="2026-03-03", reason="absent")
+
+    on_absence(absence, notifier)
+    on_absence(absence, notifier)
+    clock.now = MONDAY_EVENING
+    assert plan_reminders(notifier) == 0
+
+    told = smtp_server.to(pair.contact_email)[-1]
+    assert told.message["subject"] == "Kari Nordmann kan ikke komme tir. 3.3. kl. 17.30–19.00"
+    assert "Vi spør nå en annen frivillig" in told.message.get_body(("plain",)).get_content()
+    assert len(smtp_server.to(pair.contact_email)) == 2  # the confirmation and the absence, once
+    assert notifier.repo.assignment(pair.match_id)["absent"] == {"2026-03-03": "absent"}
+    clock.advance(days=7)
+    plan_reminders(notifier)
+    assert [s.split(" starter ")[1] for s in _reminders(smtp_server.to(pair.volunteer_email))] == [
+        "tir. 10.3. kl. 17.30"]
+
+
+def test_a_pause_tells_the_organisation_its_period_and_leaves_its_dates_unreminded(notifier, directory, clock,
+                                                                                   smtp_server):
+    pair = _confirmed(notifier, directory, clock)
+    on_absence(match_event("match.paused", pair, **{"from": "2026-03-02", "until": "2026-03-15",
+                                                          "dates": ["2026-03-03", "2026-03-10"]}), notifier)
+
+    for day in (2, 9):
+        clock.now = datetime(2026, 3, day, 18, 0, tzinfo=OSLO)
+        assert plan_reminders(notifier) == 0
+    text = smtp_server.to(pair.contact_email)[-1].message.get_body(("plain",)).get_content()
+    assert "fra og med mandag 2. mars 2026 til og med søndag 15. mars 2026" in text
+
+
+def test_a_reminder_planned_before_the_absence_was_reported_is_not_sent(make_notifier, directory, clock,
+                                                                        smtp_server):
+    clock.now = MONDAY_EVENING
+    down = make_notifier(smtp_port=standins.free_port())
+    pair = _confirmed(down, directory, clock)
+    plan_reminders(down)
+    directory.matches[pair.match_id]["occurrences"] = {"2026-03-03": {"status": "absent", "by": "volunteer"}}
+
+    clock.advance(hours=1)
+    deliver_due(make_notifier())
+
+    assert _reminders(smtp_server.to(pair.volunteer_email)) == []
+    [reminder] = [n for n in down.repo.for_match(pair.match_id) if n["kind"] == "reminder" and n["channel"] == "email"]
+    assert (reminder["status"], reminder["reason"]) == ("skipped", "absent")
+
+
+def test_a_stand_in_is_reminded_of_its_one_date_and_no_other(notifier, directory, clock, smtp_server):
+    clock.now = datetime(2026, 3, 2, 12, 0, tzinfo=OSLO)
+    pair = _confirmed(notifier, directory, clock, for_date="2026-03-10", stands_in_for="standing-match")
+
+    for day in (2, 9, 16):
+        clock.now = datetime(2026, 3, day, 18, 0, tzinfo=OSLO)
+        plan_reminders(notifier)
+
+    assert [s.split(" starter ")[1] for s in _reminders(smtp_server.to(pair.volunteer_email))] == [
+        "tir. 10.3. kl. 17.30"]
+    assert notifier.repo.assignment(pair.match_id)["status"] == "ended"
+    [confirmation] = [m for m in smtp_server.to(pair.volunteer_email) if m.message["subject"].startswith("Takk!")]
+    [vevent] = _calendar(confirmation)[0].walk("VEVENT")
+    assert vevent.decoded("dtstart") == datetime(2026, 3, 10, 17, 30, tzinfo=OSLO) and "rrule" not in vevent
+
+
+def test_the_organisation_is_reminded_once_of_a_police_certificate_grown_too_old(notifier, directory, clock,
+                                                                                 smtp_server):
+    pair = _confirmed(notifier, directory, clock)
+    expired = match_event("match.certificate_expired", pair, seen_on="2024-01-10", max_age_months=24)
+
+    on_match_event(expired, notifier)
+    on_match_event(expired, notifier)
+
+    reminded = [m for m in smtp_server.to(pair.contact_email) if "Politiattesten" in m.message["subject"]]
+    assert [m.message["subject"] for m in reminded] == ["Politiattesten til Kari Nordmann bør ses på nytt"]
+    assert "onsdag 10. januar 2024" in reminded[0].message.get_body(("plain",)).get_content()

@@ -1,0 +1,242 @@
+"""Notify's rules for assignments: who is told what, which reminders are due, and which mails carry a calendar."""
+from __future__ import annotations
+
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+import icalendar
+import pytest
+
+from shared.config import Config
+from shared.events import Event
+from shared.timeslots import OSLO
+from services.notify import model
+from services.notify.delivery import Parties, calendar_file
+from services.notify.handlers import EVENT_HANDLERS
+from services.notify.messages import render
+
+WEEKLY = {"weekday": 2, "start_time": "17:30", "end_time": "19:00", "from_date": "2026-01-06",
+          "until_date": "2026-06-30"}
+MATCH_ID = "5b0f8d3e-9c1a-4e2b-8f7d-6a5c4b3e2d1f"
+CONTEXT = {"need_title": "Besøksvenn", "district_name": "Fjell", "schedule": WEEKLY,
+           "organisation_name": "Fjell bo- og omsorgssenter"}
+
+
+def event(type_: str, **data: Any) -> Event:
+    return Event(type=type_, subject=MATCH_ID, source="/services/matcher",
+                 data={"id": MATCH_ID, "need_id": "n1", "offer_id": "o1", "organisation_id": "org1", **data})
+
+
+def oslo(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=OSLO)
+
+
+@pytest.mark.parametrize("type_, data, told", [
+    ("match.proposed", {"for_date": "2026-03-10", "stands_in_for": "m0"}, [("volunteer", "stand_in_proposal")]),
+    ("match.ended", {"by": "volunteer"}, [("organisation", "ended_organisation")]),
+    ("match.ended", {"by": "organisation"}, [("volunteer", "ended_volunteer")]),
+    ("match.absence_reported", {"date": "2026-03-10", "reason": "absent"}, [("organisation", "absence_organisation")]),
+    ("match.paused", {"from": "2026-03-09", "until": "2026-03-29", "dates": ["2026-03-10"]},
+     [("organisation", "paused_organisation")]),
+    ("match.certificate_expired", {"seen_on": "2024-01-10", "max_age_months": 24},
+     [("organisation", "certificate_expired_organisation")]),
+    ("match.occurrence_recorded", {"date": "2026-03-10", "occurrence_status": "attended", "minutes": 90}, []),
+    ("match.confirmed", {"for_date": "2026-03-10"}, [("volunteer", "confirmed_volunteer"),
+                                                      ("organisation", "confirmed_organisation")]),
+])
+def test_each_assignment_event_tells_the_side_that_did_not_act(type_, data, told):
+    assert model.recipients(event(type_, **data)) == told
+
+
+def test_every_match_event_that_tells_someone_is_handled_and_a_recorded_occurrence_is_not_consumed():
+    told = ["match.proposed", "match.accepted", "match.confirmed", "match.declined", "match.expired",
+            "match.cancelled", "match.ended", "match.absence_reported", "match.paused", "match.certificate_expired"]
+
+    assert [t for t in told if t not in EVENT_HANDLERS] == []
+    assert "match.occurrence_recorded" not in EVENT_HANDLERS
+    assert model.recipients(event("match.something_new")) == []
+
+
+def test_a_notification_keeps_the_dates_and_numbers_its_message_says_and_nothing_else():
+    paused = event("match.paused", **{"from": "2026-03-09", "until": "2026-03-29", "dates": ["2026-03-10"]})
+
+    doc = model.new_notification(paused, "organisation", "paused_organisation", "email", "now")
+
+    assert doc["facts"] == {"from": "2026-03-09", "until": "2026-03-29"}
+    assert "facts" not in model.new_notification(event("match.ended", by="volunteer"), "organisation",
+                                                  "ended_organisation", "email", "now")
+
+
+@pytest.mark.parametrize("kind, channel, method", [
+    ("confirmed_volunteer", "email", "PUBLISH"), ("confirmed_organisation", "email", "PUBLISH"),
+    ("cancelled_volunteer", "email", "CANCEL"), ("cancelled_organisation", "email", "CANCEL"),
+    ("ended_volunteer", "email", "CANCEL"), ("ended_organisation", "email", "CANCEL"),
+    ("confirmed_volunteer", "sms", None), ("ended_organisation", "sms", None),
+    ("withdrawn_volunteer", "email", None), ("proposal", "email", None), ("reminder", "email", None),
+    ("absence_organisation", "email", None),
+])
+def test_only_confirmation_and_cancellation_mails_carry_a_calendar(kind, channel, method):
+    assert model.calendar_method({"kind": kind, "channel": channel}) == method
+
+
+def test_a_standing_assignment_is_not_reminded_of_a_date_the_volunteer_said_they_cannot_come():
+    assignment = {"_id": MATCH_ID, "absent": {"2026-03-10": "absent"}}
+
+    assert model.reminder_starts(WEEKLY, oslo(3, 9, 18), assignment=assignment) == []
+    assert model.reminder_starts(WEEKLY, oslo(3, 16, 18), assignment=assignment) == [oslo(3, 17, 17, 30)]
+
+
+def test_a_stand_in_is_reminded_of_its_one_date_only():
+    stand_in = model.new_assignment(event("match.confirmed", for_date="2026-03-17"), "now")
+
+    assert model.reminder_starts(WEEKLY, oslo(3, 9, 18), assignment=stand_in) == []
+    assert model.reminder_starts(WEEKLY, oslo(3, 16, 18), assignment=stand_in) == [oslo(3, 17, 17, 30)]
+    assert model.reminder_starts(WEEKLY, oslo(3, 23, 18), assignment=stand_in) == []
+
+
+def test_a_stand_in_assignment_is_over_once_its_date_has_begun():
+    stand_in = {"for_date": "2026-03-17"}
+
+    assert not model.schedule_over(WEEKLY, oslo(3, 17, 17, 0), stand_in)
+    assert model.schedule_over(WEEKLY, oslo(3, 17, 17, 30), stand_in)
+    assert not model.schedule_over(WEEKLY, oslo(3, 17, 17, 30))
+
+
+def test_a_reminder_planned_before_the_absence_was_reported_is_skipped_at_send_time():
+    reminder = model.new_reminder({"_id": MATCH_ID}, oslo(3, 10, 17, 30), "email", "now")
+    match = {"status": "confirmed", "occurrences": {"2026-03-10": {"status": "absent", "by": "volunteer"}}}
+
+    assert model.skip_reason(reminder, match, {"schedule": WEEKLY}, oslo(3, 9, 18)) == "absent"
+    assert model.skip_reason(reminder, {"status": "confirmed"}, {"schedule": WEEKLY}, oslo(3, 9, 18)) is None
+
+
+@pytest.mark.parametrize("accepted_by, reason", [([], "stand_in_not_accepted"), (["volunteer"], None)])
+def test_the_organisation_hears_nothing_of_a_stand_in_candidate_before_they_accepted(accepted_by, reason):
+    declined = model.new_notification(event("match.declined", by="volunteer"), "organisation",
+                                      "declined_organisation", "email", "now")
+    match = {"status": "declined", "for_date": "2026-03-10", "accepted_by": accepted_by}
+
+    assert model.skip_reason(declined, match, {"schedule": WEEKLY}, oslo(3, 9, 18)) == reason
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("nb", ("Den faste frivillige", "kan ikke komme tirsdag 10. mars 2026 kl. 17.30–19.00",
+            "bare denne ene datoen", "Når: tirsdag 10. mars 2026 kl. 17.30–19.00 (bare denne ene gangen)")),
+    ("en", ("The regular volunteer", "can't come on Tuesday 10 March 2026, 17:30–19:00", "this one date only",
+            "When: Tuesday 10 March 2026, 17:30–19:00 (this one time only)")),
+])
+def test_a_stand_in_proposal_is_for_one_date_because_the_usual_volunteer_cannot_come(lang, words):
+    message = render("stand_in_proposal", lang, {**CONTEXT, "for_date": "2026-03-10", "respond_url": "https://x/r/c",
+                                                 "expires_at": "2026-03-08T11:00:00Z", "answer_hours": "48"})
+
+    for text in words:
+        assert text in message.text
+    assert "tirsdager" not in message.text and "Tuesdays" not in message.text
+    assert message.sms.endswith(" https://x/r/c")
+
+
+@pytest.mark.parametrize("kind", ["confirmed_volunteer", "confirmed_organisation", "volunteer_accepted"])
+def test_a_stand_ins_later_messages_give_the_one_date_not_the_weekly_schedule(kind):
+    context = {**CONTEXT, "for_date": "2026-03-10", "volunteer_name": "Kari", "volunteer_email": "k@example.no",
+               "contact_name": "Ola", "contact_email": "o@example.no", "respond_url": "https://x/r/c",
+               "expires_at": "2026-03-08T11:00:00Z"}
+
+    text = render(kind, "nb", context).text
+
+    assert "Når: tirsdag 10. mars 2026 kl. 17.30–19.00 (bare denne ene gangen)" in text
+    assert "tirsdager" not in text
+
+
+@pytest.mark.parametrize("kind", ["declined_volunteer", "expired_volunteer", "cancelled_volunteer",
+                                  "unconfirmed_organisation"])
+def test_a_stand_ins_closing_messages_name_the_one_date(kind):
+    text = render(kind, "nb", {**CONTEXT, "for_date": "2026-03-10"}).text
+
+    assert "Det gjaldt én dato: tirsdag 10. mars 2026 kl. 17.30–19.00." in text
+    assert "Det gjaldt" not in render(kind, "nb", CONTEXT).text
+
+
+def test_the_organisation_is_told_the_absent_date_and_that_another_volunteer_is_asked():
+    message = render("absence_organisation", "nb", {**CONTEXT, "absent_on": "2026-03-10", "volunteer_name": "Kari"})
+
+    assert message.subject == "Kari kan ikke komme tir. 10.3. kl. 17.30–19.00"
+    assert "Vi spør nå en annen frivillig om å ta akkurat den gangen." in message.text
+
+
+def test_the_organisation_is_told_the_period_of_a_pause():
+    text = render("paused_organisation", "nb", {**CONTEXT, "paused_from": "2026-03-09", "paused_until": "2026-03-29",
+                                                "volunteer_name": "Kari"}).text
+
+    assert "fra og med mandag 9. mars 2026 til og med søndag 29. mars 2026" in text
+
+
+def test_the_organisation_is_reminded_when_and_how_long_ago_it_saw_the_certificate():
+    message = render("certificate_expired_organisation", "en",
+                     {**CONTEXT, "volunteer_name": "Kari", "certificate_seen_on": "2024-01-10",
+                      "certificate_max_age_months": 24})
+
+    assert "police certificate of Kari" in message.subject
+    assert "on Wednesday 10 January 2024. That is more than 24 months ago" in message.text
+
+
+def _parties(**match: Any) -> Parties:
+    view = {"id": MATCH_ID, "need_id": "n1", "offer_id": "o1", "organisation_id": "org1", "status": "confirmed",
+            "confirmed_at": "2026-03-02T11:00:00.000000+00:00", **match}
+    need = {"id": "n1", "title": "Besøksvenn", "district": "fjell", "schedule": WEEKLY}
+    offer = {"id": "o1", "status": "open", "volunteer": {"name": "Kari Nordmann", "email": "k@example.no"}}
+    return Parties(view, need, {"name": "Fjell bo- og omsorgssenter"}, offer)
+
+
+def _notifier() -> SimpleNamespace:
+    return SimpleNamespace(config=Config(web_url="https://frivillig.example"), clock=lambda: oslo(3, 2, 12))
+
+
+def _event_of(attachment) -> icalendar.Event:
+    [vevent] = icalendar.Calendar.from_ical(attachment.data).walk("VEVENT")
+    return vevent
+
+
+def test_the_confirmation_mail_carries_the_assignment_to_add_and_the_organisations_names_the_volunteer():
+    doc = {"_id": "x", "kind": "confirmed_organisation", "channel": "email", "role": "organisation"}
+
+    attachment = calendar_file(doc, _parties(), _notifier())
+
+    assert (attachment.filename, attachment.content_type) == ("oppdrag.ics",
+                                                              "text/calendar; method=PUBLISH; charset=utf-8")
+    vevent = _event_of(attachment)
+    assert str(vevent["uid"]) == f"{MATCH_ID}@frivillig.drammen"
+    assert "Kari Nordmann" in str(vevent["description"])
+
+
+def test_an_ended_assignments_mail_carries_its_cancellation_with_the_same_uid():
+    doc = {"_id": "x", "kind": "ended_volunteer", "channel": "email", "role": "volunteer"}
+
+    attachment = calendar_file(doc, _parties(status="ended"), _notifier())
+
+    assert attachment.content_type == "text/calendar; method=CANCEL; charset=utf-8"
+    assert b"METHOD:CANCEL" in attachment.data
+    vevent = _event_of(attachment)
+    assert (str(vevent["uid"]), str(vevent["status"])) == (f"{MATCH_ID}@frivillig.drammen", "CANCELLED")
+
+
+@pytest.mark.parametrize("kind, channel", [("confirmed_volunteer", "sms"), ("proposal", "email"),
+                                           ("reminder", "email")])
+def test_no_other_message_carries_a_calendar(kind, channel):
+    doc = {"_id": "x", "kind": kind, "channel": channel, "role": "volunteer"}
+
+    assert calendar_file(doc, _parties(), _notifier()) is None
+
+
+def test_a_need_whose_schedule_yields_no_event_sends_its_confirmation_without_a_calendar():
+    doc = {"_id": "x", "kind": "confirmed_volunteer", "channel": "email", "role": "volunteer"}
+
+    assert calendar_file(doc, _parties(for_date="2026-03-11"), _notifier()) is None  # a Wednesday: no occurrence
+
+
+@pytest.mark.parametrize("absence, dates", [
+    (event("match.paused", dates=["2026-03-10", "2026-03-17"]), {"2026-03-10": "paused", "2026-03-17": "paused"}),
+    (event("match.absence_reported", date="2026-03-10", reason="absent"), {"2026-03-10": "absent"}),
+])
+def test_an_absence_or_a_pause_names_the_dates_kept_for_the_reminders(absence, dates):
+    assert model.absent_dates(absence) == dates
