@@ -2,16 +2,24 @@
 proposals for one date, the organisation told of absences, and reminders that leave out absent dates."""
 from __future__ import annotations
 
+import threading
+import uuid
 from datetime import UTC, datetime
+from functools import partial
 
 import icalendar
+import pytest
 from dateutil.rrule import rrulestr
 
 from deploy import standins
 from shared.clock import to_iso
+from shared.consume import ConsumeLoop
+from shared.kafka import Publisher, Subscription, ensure_topics
 from shared.timeslots import OSLO
 from services.notify.delivery import deliver_due
-from services.notify.handlers import on_absence, on_match_confirmed, on_match_ended, on_match_event, plan_reminders
+from services.notify.handlers import (EVENT_HANDLERS, on_absence, on_match_confirmed, on_match_ended, on_match_event,
+                                      plan_reminders)
+from tests.conftest import wait_until
 from tests.integration.notify_fixtures import add_pair, match_event
 from tests.integration.notify_fixtures import (  # noqa: F401  (fixtures, found by name)
     clock, directory, make_notifier, notifier, notify_config, notify_db, sms_sink)
@@ -199,3 +207,42 @@ def test_the_organisation_is_reminded_once_of_a_police_certificate_grown_too_old
     reminded = [m for m in smtp_server.to(pair.contact_email) if "Politiattesten" in m.message["subject"]]
     assert [m.message["subject"] for m in reminded] == ["Politiattesten til Kari Nordmann bør ses på nytt"]
     assert "onsdag 10. januar 2024" in reminded[0].message.get_body(("plain",)).get_content()
+
+
+@pytest.fixture
+def broker(tmp_path):
+    """A broker of its own, so that the loop reads only this test's events."""
+    with standins.kafka(tmp_path) as address:
+        yield address
+
+
+def test_assignment_events_from_the_broker_reach_the_side_each_is_for(broker, notifier, directory, clock,
+                                                                      smtp_server):
+    config = notifier.config.with_overrides(kafka_bootstrap_servers=broker)
+    ensure_topics(config)
+    pair = add_pair(directory, status="confirmed")
+    directory.matches[pair.match_id]["confirmed_at"] = to_iso(clock.now)
+    publisher = Publisher(config)
+    publisher.publish(match_event("match.confirmed", pair))
+    publisher.publish(match_event("match.absence_reported", pair, date="2026-03-10", reason="absent"))
+    publisher.publish(match_event("match.occurrence_recorded", pair, date="2026-03-03", occurrence_status="attended",
+                                  minutes=90))
+    publisher.publish(match_event("match.ended", pair, by="volunteer"))
+    handlers = {event_type: partial(handler, n=notifier) for event_type, handler in EVENT_HANDLERS.items()}
+    loop = ConsumeLoop(config, Subscription(f"notify-{uuid.uuid4()}", handlers), publisher)
+    thread = threading.Thread(target=loop.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: len(smtp_server.to(pair.contact_email)) == 3, timeout=60)
+    finally:
+        loop.stop()
+        thread.join(timeout=15)
+
+    to_organisation = smtp_server.to(pair.contact_email)
+    assert [m.message["subject"] for m in to_organisation] == [
+        "Bekreftet: Kari Nordmann hjelper dere med «Besøksvenn på Fjell bo- og omsorgssenter»",
+        "Kari Nordmann kan ikke komme tir. 10.3. kl. 17.30–19.00",
+        "Kari Nordmann har avsluttet «Besøksvenn på Fjell bo- og omsorgssenter»"]
+    methods = [[part.get_param("method") for part in m.message.iter_attachments()] for m in to_organisation]
+    assert methods == [["PUBLISH"], [], ["CANCEL"]]
+    assert len(smtp_server.to(pair.volunteer_email)) == 1  # the confirmation: the volunteer ended it
