@@ -51,16 +51,10 @@ def _caller_first(view):
 
 
 def _recorded(organisation_id: str | None) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
-    """The matches with recorded occurrences (of one organisation, or all) and their needs from the read model."""
-    db = deps().repo.db
-    query: dict[str, Any] = {"occurrences": {"$exists": True}}
-    if organisation_id is not None:
-        query["organisation_id"] = organisation_id
-    matches = list(db.matches.find(query, {"need_id": 1, "offer_id": 1, "organisation_id": 1, "occurrences": 1}))
-    need_ids = sorted({match["need_id"] for match in matches})
-    needs = {need["_id"]: need for need in db.needs.find({"_id": {"$in": need_ids}},
-                                                          {"organisation_id": 1, "district": 1})}
-    return matches, needs
+    """The matches (of one organisation, or all) and the needs of the matcher's read model, by id."""
+    repo = deps().repo
+    matches = repo.all_matches() if organisation_id is None else repo.matches_of_organisation(organisation_id)
+    return matches, {need["_id"]: need for need in repo.all_needs()}
 
 
 @blp.route("/reports/hours.csv")
