@@ -30,7 +30,8 @@ def test_the_legal_basis_never_goes_into_an_event(needs_client, needs_db, organi
     need = post_need(needs_client, organisation["api_key"], requirements=requirements(certificate_basis=BASIS))
     patched = needs_client.patch(f"/needs/{need['id']}", headers=bearer(organisation["api_key"]),
                                  json={"requirements": {"certificate_basis": "Barnevernloven § 6-10"}})
-    assert patched.status_code == 200 and patched.get_json()["requirements"]["certificate_basis"] == "Barnevernloven § 6-10"
+    assert patched.status_code == 200, patched.get_data(as_text=True)
+    assert patched.get_json()["requirements"]["certificate_basis"] == "Barnevernloven § 6-10"
     events = published_need_events(needs_db, need["id"])
     assert [event.type for event in events] == ["need.published"]  # a new basis alone changes nothing to match on
     assert events[0].data["requirements"] == requirements()

@@ -24,7 +24,8 @@ CERTIFICATE = {"police_certificate": True, "min_age": 18, "languages": ["nb"]}
 @pytest.fixture(scope="module")
 def matcher(offers_app, needs_app, service_config) -> Iterator[FlaskClient]:
     with serve(offers_app) as offers_url, serve(needs_app) as needs_url:
-        yield create_matcher_app(service_config.with_overrides(offers_url=offers_url, needs_url=needs_url)).test_client()
+        config = service_config.with_overrides(offers_url=offers_url, needs_url=needs_url)
+        yield create_matcher_app(config).test_client()
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +71,8 @@ def test_the_volunteers_link_opens_the_confirmation_with_name_number_role_and_ba
     text = text_of(response)
     organisation = people["organisation"]
     for fact in ("Bekreftelse på formål – politiattest", f"{organisation['unit']} (Drammen kommune)",
-                 VALID_ORG_NUMBER, "Besøksvenn på Fjell bo- og omsorgssenter", "Prate, gå tur, lese avis med en beboer.",
-                 BASIS, "Kari Nordmann", "politiet.no/politiattest", "Legg ved denne bekreftelsen"):
+                 VALID_ORG_NUMBER, "Besøksvenn på Fjell bo- og omsorgssenter",
+                 "Prate, gå tur, lese avis med en beboer.", BASIS, "Kari Nordmann", "politiet.no/politiattest", "Legg ved denne bekreftelsen"):
         assert fact in text, fact
     assert "@media print" in response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "no-store" and response.headers["Referrer-Policy"] == "no-referrer"
@@ -110,7 +111,8 @@ def test_a_code_signed_for_another_purpose_is_404(matcher, repo, people):
 
 @pytest.mark.parametrize("state", ["declined", "cancelled"])
 def test_a_match_no_longer_current_has_no_confirmation(matcher, repo, people, state):
-    response = open_page(matcher, a_match(repo, people, state, requirements={**CERTIFICATE, "certificate_basis": BASIS}))
+    match_id = a_match(repo, people, state, requirements={**CERTIFICATE, "certificate_basis": BASIS})
+    response = open_page(matcher, match_id)
     assert response.status_code == 404 and BASIS not in text_of(response)
 
 

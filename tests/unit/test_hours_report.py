@@ -91,7 +91,8 @@ def test_absences_alone_make_no_row():
 
 
 def test_the_csv_has_the_header_row_and_no_volunteer():
-    text = to_csv(rows(tallies([match("n1", "kari", d2026_03_03=attended(75))], NEEDS, FIRST, LAST), {"o1": "Lag, «æøå»"}))
+    found = tallies([match("n1", "kari", d2026_03_03=attended(75))], NEEDS, FIRST, LAST)
+    text = to_csv(rows(found, {"o1": "Lag, «æøå»"}))
     parsed = list(csv.reader(io.StringIO(text)))
     assert parsed == [list(HEADER), ["o1", "Lag, «æøå»", "fjell", "1", "0", "75", "1.3", "1"]]
     assert "kari" not in text
