@@ -31,6 +31,14 @@ class ApiUnavailable(Exception):
     """A service did not answer, or answered with a server error."""
 
 
+@dataclass(frozen=True)
+class Download:
+    """A file as a service served it."""
+
+    body: bytes
+    content_type: str
+
+
 class ApiClient:
     """One requests.Session per app; service names are the contract's (offers, needs, matcher, notify)."""
 
@@ -43,6 +51,11 @@ class ApiClient:
     def call(self, method: str, service: str, path: str, token: str | None = None,
              json: Any = None, params: dict[str, Any] | None = None) -> Any:
         """The JSON body of a 2xx answer (None when empty); ApiError for 4xx, ApiUnavailable otherwise."""
+        return _json(self._send(method, service, path, token, json, params))
+
+    def _send(self, method: str, service: str, path: str, token: str | None, json: Any,
+              params: dict[str, Any] | None) -> requests.Response:
+        """A 2xx answer; ApiError for 4xx, ApiUnavailable for no answer or 5xx."""
         # the person's address, so the services' per-address limits count each person (they believe it from
         # the peers in their TRUSTED_PROXIES); behind an ingress the web reads it the same way
         headers = {"X-Forwarded-For": client_address(self.config)} if request else {}
@@ -55,12 +68,11 @@ class ApiClient:
             raise ApiUnavailable(f"{service} not reachable: {error}") from None
         if response.status_code >= 500:
             raise ApiUnavailable(f"{service} answered {response.status_code} to {method} {path}")
-        body = _json(response)
         if response.status_code >= 400:
-            error = (body or {}).get("error") or {}
+            error = (_json(response) or {}).get("error") or {}
             raise ApiError(response.status_code, error.get("code", "error"), error.get("message", ""),
                            error.get("fields") or {})
-        return body
+        return response
 
     def get(self, service: str, path: str, token: str | None = None, **params: Any) -> Any:
         return self.call("GET", service, path, token, params={k: v for k, v in params.items() if v is not None})
@@ -68,11 +80,19 @@ class ApiClient:
     def post(self, service: str, path: str, token: str | None = None, json: Any = None) -> Any:
         return self.call("POST", service, path, token, json=json)
 
+    def put(self, service: str, path: str, token: str | None = None, json: Any = None) -> Any:
+        return self.call("PUT", service, path, token, json=json)
+
     def patch(self, service: str, path: str, token: str | None = None, json: Any = None) -> Any:
         return self.call("PATCH", service, path, token, json=json)
 
     def delete(self, service: str, path: str, token: str | None = None) -> Any:
         return self.call("DELETE", service, path, token)
+
+    def download(self, service: str, path: str, token: str | None = None, **params: Any) -> Download:
+        """A file a service serves (iCalendar, CSV): its bytes and content type, errors as for call()."""
+        response = self._send("GET", service, path, token, None, {k: v for k, v in params.items() if v is not None})
+        return Download(response.content, response.headers.get("Content-Type", "application/octet-stream"))
 
     def exchange(self, service: str, credential: str) -> dict[str, Any]:
         """A session token for a permanent credential just handed to the web (a new offer's manage_token, a new

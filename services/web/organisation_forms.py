@@ -32,6 +32,9 @@ DESCRIPTION_TOO_LONG = lazy("Beskrivelsen kan ha høyst 4000 tegn.",
 BAD_VOLUNTEERS_NEEDED = lazy("Skriv et helt tall fra 1 til 100.", "Enter a whole number from 1 to 100.")
 BAD_DATE = lazy("Skriv datoen som dd.mm.åååå, for eksempel 05.06.2026.",
                 "Enter the date as dd.mm.yyyy, such as 05.06.2026.")
+CERTIFICATE_BASIS_MAX_LENGTH = 300
+BASIS_TOO_LONG = lazy(f"Skriv lovhjemmelen på én linje, høyst {CERTIFICATE_BASIS_MAX_LENGTH} tegn.",
+                      f"Enter the legal basis on one line, at most {CERTIFICATE_BASIS_MAX_LENGTH} characters.")
 BAD_TIME = lazy("Skriv klokkeslettet som tt:mm, for eksempel 17:30.", "Enter the time as hh:mm, such as 17:30.")
 
 KINDS = [("association", lazy("Forening eller lag", "Association or club")),
@@ -108,6 +111,10 @@ class NeedForm(FlaskForm):
         Regexp(WHOLE_NUMBER, message=BAD_VOLUNTEERS_NEEDED)])
     police_certificate = BooleanField(lazy("Den frivillige må ha politiattest",
                                            "The volunteer needs a police certificate"))
+    certificate_basis = StringField(lazy("Lovhjemmel for politiattesten (valgfritt)",
+                                         "Legal basis for the police certificate (optional)"), validators=[
+        Length(max=CERTIFICATE_BASIS_MAX_LENGTH, message=BASIS_TOO_LONG)],
+        render_kw={"maxlength": CERTIFICATE_BASIS_MAX_LENGTH})
     min_age = StringField(lazy("Minstealder (valgfritt)", "Minimum age (optional)"), validators=[
         Optional(), Regexp(WHOLE_NUMBER, message=lazy("Skriv alderen som et helt tall, for eksempel 18.",
                                                       "Enter the age as a whole number, such as 18."))])

@@ -14,7 +14,8 @@ from services.web.views.staff_figures import rows, stats_csv, unmet_chart
 STATS = {
     "districts": [
         {"district": "konnerud", "open_needs": 2, "unfilled_slots": 3, "needs_without_candidates": 1, "proposals": 4,
-         "confirmed_matches": 1, "median_minutes_to_first_proposal": 12.5},
+         "confirmed_matches": 1, "median_minutes_to_first_proposal": 12.5, "attended_occurrences": 6,
+         "attended_hours": 7.5},
         {"district": "fjell", "open_needs": 0, "unfilled_slots": 0, "needs_without_candidates": 0, "proposals": 0,
          "confirmed_matches": 0, "median_minutes_to_first_proposal": None},
     ],
@@ -44,9 +45,10 @@ def test_the_csv_starts_with_a_utf8_byte_order_mark_so_excel_reads_the_letters_a
 def test_the_csv_has_a_header_row_then_one_row_per_district():
     table = parsed(stats_csv(STATS))
     assert table[0] == ["district", "district_name", "open_needs", "unfilled_slots", "needs_without_candidates",
-                        "proposals", "confirmed_matches", "median_minutes_to_first_proposal"]
+                        "proposals", "confirmed_matches", "median_minutes_to_first_proposal", "attended_occurrences",
+                        "attended_hours"]
     assert [row[0] for row in table[1:]] == ["konnerud", "fjell"]
-    assert table[1] == ["konnerud", "Konnerud og Skoger vest", "2", "3", "1", "4", "1", "12.5"]
+    assert table[1] == ["konnerud", "Konnerud og Skoger vest", "2", "3", "1", "4", "1", "12.5", "6", "7.5"]
 
 
 def test_a_missing_figure_is_an_empty_cell_and_a_name_with_commas_stays_one_cell():

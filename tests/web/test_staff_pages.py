@@ -18,7 +18,8 @@ from services.web.session import STAFF
 OFFER_ID, NEED_ID, GONE_NEED_ID = ("0b8e2a4c-5f1d-4c3a-9e7b-2d6f8a1c3e5b", "1c9f3b5d-6a2e-4d4b-8f8c-3e7a9b2d4f6c",
                                    "2d0a4c6e-7b3f-4e5c-9a9d-4f8b0c3e5a7d")
 MATCH_ID, GONE_MATCH_ID = "3e1b5d7f-8c4a-4f6d-8b0e-5a9c1d4f6b8e", "4f2c6e8a-9d5b-4a7e-9c1f-6b0d2e5a7c9f"
-ZEROS = {"open_needs": 0, "unfilled_slots": 0, "needs_without_candidates": 0, "proposals": 0, "confirmed_matches": 0}
+ZEROS = {"open_needs": 0, "unfilled_slots": 0, "needs_without_candidates": 0, "proposals": 0, "confirmed_matches": 0,
+         "attended_occurrences": 0, "attended_hours": 0.0}
 
 
 class FakeApi:

@@ -1,20 +1,23 @@
 """Organisations' pages: register, wait for the address and the municipality, Våre behov with its candidates.
-Posting, editing and closing a need are in organisation_needs; their URLs are all listed here."""
+Posting, editing and closing a need are in organisation_needs, a need's own page and its assignments in
+organisation_assignments, the calendar feed and the hours report in modules of their own; their URLs are all
+listed here."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
-from shared.directory import is_uuid, path_id
+from shared.directory import path_id
 from services.web import session as people
 from services.web.apiclient import ApiError, api
 from services.web.forms import show_api_errors
 from services.web.organisation_forms import RegisterForm
 from services.web.session import ORGANISATION, requires
 from services.web.texts import tr
-from services.web.views import organisation_needs
+from services.web.views import calendar_feed, hours_report, organisation_assignments, organisation_needs
 from services.web.views.organisation_overview import needs_page
 from services.web.views.organisation_payloads import organisation_json, register_where
+from services.web.views.public_words import WORDS
 from services.web.views.signed_up import already_registered
 
 bp = Blueprint("organisation", __name__)
@@ -55,8 +58,10 @@ def needs(who):
     views, pages = needs_page(who.token, page)
     if page > pages:
         abort(404)
+    accepts = {person.match_id: organisation_assignments.accept_form(person.match_id)
+               for view in views for person in view.candidates}
     return render_template("organisation_needs.html", organisation=organisation, needs=views, page=page, pages=pages,
-                           form=_csrf_only())
+                           accepts=accepts, form=_csrf_only())
 
 
 @bp.post("/vare-behov/bekreftelse")
@@ -78,28 +83,6 @@ def resend_confirmation(who):
     return redirect(url_for("organisation.needs"))
 
 
-@bp.post("/vare-behov/kandidat/<id:match_id>")
-@requires(ORGANISATION)
-def answer(who, match_id):
-    """Confirm or decline a volunteer who said yes; the matcher tells the volunteer."""
-    choice = request.form.get("answer")
-    if choice not in ("accept", "decline") or not _csrf_only().validate_on_submit():
-        abort(404)
-    try:
-        api().post("matcher", f"/matches/{path_id(match_id)}/{choice}", who.token)
-    except ApiError as error:
-        if error.status not in (409, 422):
-            raise
-        flash(tr("Forslaget kan ikke besvares lenger: tiden gikk ut, eller det er allerede besvart.",
-                 "The proposal can no longer be answered: the time ran out, or it has been answered already."))
-    else:
-        flash(tr("Den frivillige er bekreftet og får beskjed.", "The volunteer is confirmed and will be told.")
-              if choice == "accept" else
-              tr("Du har takket nei. Vi spør neste kandidat.", "You have declined. We will ask the next candidate."))
-    need_id = request.form.get("need_id", "")
-    return redirect(url_for("organisation.needs", _anchor=f"behov-{need_id}" if is_uuid(need_id) else None))
-
-
 def _csrf_only() -> FlaskForm:
     """A form with nothing but its CSRF token, for the pages' buttons."""
     return FlaskForm()
@@ -107,6 +90,17 @@ def _csrf_only() -> FlaskForm:
 
 for rule, endpoint, view, methods in (
         ("/vare-behov/nytt", "new_need", organisation_needs.new_need, ["GET", "POST"]),
+        ("/vare-behov/<id:need_id>", "need", organisation_assignments.need, ["GET"]),
         ("/vare-behov/<id:need_id>/endre", "edit_need", organisation_needs.edit_need, ["GET", "POST"]),
-        ("/vare-behov/<id:need_id>/lukk", "close_need", organisation_needs.close_need, ["GET", "POST"])):
+        ("/vare-behov/<id:need_id>/lukk", "close_need", organisation_needs.close_need, ["GET", "POST"]),
+        ("/vare-behov/kandidat/<id:match_id>", "answer", organisation_assignments.answer, ["POST"]),
+        ("/vare-behov/<id:need_id>/frivillig/<id:match_id>/oppmote/<day>", "record", organisation_assignments.record,
+         ["POST"]),
+        ("/vare-behov/<id:need_id>/frivillig/<id:match_id>/avslutt", "end", organisation_assignments.end,
+         ["GET", "POST"]),
+        ("/vare-behov/innstillinger", "settings", organisation_assignments.settings, ["GET", "POST"]),
+        ("/vare-behov/kalender", "calendar_feed", calendar_feed.organisation_feed, ["GET"]),
+        ("/vare-behov/kalender/ny-lenke", "renew_calendar_feed", calendar_feed.organisation_renew, ["GET", "POST"]),
+        ("/vare-behov/timer", "hours", hours_report.organisation_hours, ["GET"])):
     bp.add_url_rule(rule, endpoint, view, methods=methods)
+bp.context_processor(lambda: WORDS)

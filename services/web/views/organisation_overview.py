@@ -3,15 +3,18 @@ answer and the confirmed volunteers, with contact details only where the matcher
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from shared.directory import path_id
 from shared.wording import format_at, format_when, local_time
-from services.web.apiclient import ApiError, api
+from services.web.apiclient import ApiError, ApiUnavailable, api
+from services.web.assignments import Day, behind, days, look_back
 from services.web.texts import language
 
 CONFIRMED, WAITING, PROPOSED, OPEN = "confirmed", "waiting", "proposed", "open"
 PAGE_SIZE = 10
+LOOK_BACK_DAYS = 60  # how far back the need's page offers past dates to record
 
 
 @dataclass
@@ -21,6 +24,8 @@ class Person:
     match_id: str
     contact: dict[str, Any]
     answer_by: str = ""
+    match: dict[str, Any] = field(default_factory=dict)
+    past: list[Day] | None = None  # the dates that have begun, for the need's page; None while the matcher cannot say
 
 
 @dataclass
@@ -60,20 +65,35 @@ def contact_of(match_id: str, token: str) -> dict[str, Any]:
         raise
 
 
-def need_view(need: dict[str, Any], token: str) -> NeedView:
-    """One need as the page shows it; only an open need has matches to read."""
+def past_dates(match_id: str, token: str, now: datetime) -> list[Day] | None:
+    """A confirmed volunteer's dates that have begun, the most recent first, with what is recorded of them."""
+    first, last = look_back(now, LOOK_BACK_DAYS)
+    try:
+        found = api().get("matcher", f"/matches/{path_id(match_id)}/occurrences", token, **{"from": first, "to": last})
+    except (ApiError, ApiUnavailable):
+        return None
+    return behind(days((found or {}).get("items") or []), now)
+
+
+def need_view(need: dict[str, Any], token: str, now: datetime | None = None) -> NeedView:
+    """One need as the page shows it; only an open need has matches to read. Given `now` (the need's own page),
+    each confirmed volunteer comes with the dates that have begun."""
     lang = language()
     view = NeedView(need, format_when(need["schedule"], lang) if need.get("schedule") else "")
     if need.get("status") != "open":
         return view
     matches = api().get("matcher", "/matches", token, need_id=need["id"])["items"]
-    view.slots = slot_states(int(need.get("volunteers_needed") or 1), matches)
+    view.slots = slot_states(int(need.get("volunteers_needed") or 1),
+                             [match for match in matches if not match.get("for_date")])  # stand-ins take no slot
     for match in matches:
         if waits_for_organisation(match):
             answer_by = format_at(local_time(match["expires_at"]), lang) if match.get("expires_at") else ""
-            view.candidates.append(Person(match["id"], contact_of(match["id"], token), answer_by))
+            view.candidates.append(Person(match["id"], contact_of(match["id"], token), answer_by, match))
         elif match.get("status") == "confirmed":
-            view.confirmed.append(Person(match["id"], contact_of(match["id"], token)))
+            person = Person(match["id"], contact_of(match["id"], token), match=match)
+            if now is not None:
+                person.past = past_dates(match["id"], token, now)
+            view.confirmed.append(person)
     return view
 
 

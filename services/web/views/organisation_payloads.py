@@ -9,13 +9,15 @@ from shared.wording import local_time
 from services.web.form_values import (BAD_EMAIL, END_AFTER_START, NAME_MAX_LENGTH, calendar_day, clock,
                                       is_whole_number, oslo_iso)
 from services.web.forms import Where
-from services.web.organisation_forms import (BAD_DATE, BAD_PHONE, BAD_TIME, BAD_VOLUNTEERS_NEEDED,
+from services.web.organisation_forms import (BAD_DATE, BAD_PHONE, BAD_TIME, BAD_VOLUNTEERS_NEEDED, BASIS_TOO_LONG,
                                              DESCRIPTION_TOO_LONG, KIND_MISSING, ORG_NUMBER_WRONG, PERIOD,
                                              UNIT_MISSING, WEEKLY)
 from services.web.texts import Lazy, lazy
 
 PERIOD_PAST = lazy("Tidspunktet har allerede vært. Velg en dato fram i tid.",
                    "That time has already passed. Choose a date in the future.")
+BASIS_WITHOUT_CERTIFICATE = lazy("Kryss av for at den frivillige må ha politiattest, eller la lovhjemmelen stå tom.",
+                                 "Tick that the volunteer needs a police certificate, or leave the legal basis empty.")
 UNTIL_BEFORE_FROM = lazy("Til-datoen må være samme dag som fra-datoen eller senere.",
                          "The until date must be the same day as the from date or later.")
 UNTIL_PAST = lazy("Til-datoen har allerede vært. Velg en dato fram i tid.",
@@ -44,6 +46,7 @@ NEED_FIELDS: dict[str, tuple[str, Lazy]] = {
                                                  "Choose among the languages in the list.")),
     "requirements.police_certificate": ("police_certificate",
                                         lazy("Kryss av eller la stå tomt.", "Tick or leave empty.")),
+    "requirements.certificate_basis": ("certificate_basis", BASIS_TOO_LONG),
     "schedule.weekday": ("weekday", lazy("Velg en ukedag.", "Choose a weekday.")),
     "schedule.start_time": ("weekly_start", BAD_TIME),
     "schedule.end_time": ("weekly_end", END_AFTER_START),
@@ -66,6 +69,8 @@ def need_where(body: dict[str, Any]) -> Where:
         if path == "schedule.end":
             before = _not_after(schedule.get("end"), schedule.get("start"))
             return "period_end", END_AFTER_START if before else PERIOD_PAST
+        if path == "requirements.certificate_basis" and not (body.get("requirements") or {}).get("police_certificate"):
+            return "certificate_basis", BASIS_WITHOUT_CERTIFICATE
         if path == "schedule.until_date":
             before = schedule.get("from_date") and schedule.get("until_date", "") < schedule["from_date"]
             return "until_date", UNTIL_BEFORE_FROM if before else UNTIL_PAST
@@ -99,14 +104,18 @@ def organisation_json(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def need_json(data: dict[str, Any]) -> dict[str, Any]:
-    """POST /needs from a valid need form's data: the chosen schedule only, instants with the Oslo offset."""
+    """POST /needs from a valid need form's data: the chosen schedule only, instants with the Oslo offset; the
+    legal basis for a police certificate only when one is given."""
     min_age = (data.get("min_age") or "").strip()
+    requirements: dict[str, Any] = {"police_certificate": bool(data.get("police_certificate")),
+                                    "min_age": int(min_age) if min_age else None,
+                                    "languages": list(data.get("languages") or [])}
+    if (data.get("certificate_basis") or "").strip():
+        requirements["certificate_basis"] = data["certificate_basis"].strip()
     return {"title": data["title"].strip(), "description": (data.get("description") or "").strip(),
             "skills": list(data.get("skills") or []), "district": data["district"],
             "schedule": schedule_json(data), "volunteers_needed": int(data["volunteers_needed"]),
-            "requirements": {"police_certificate": bool(data.get("police_certificate")),
-                             "min_age": int(min_age) if min_age else None,
-                             "languages": list(data.get("languages") or [])}}
+            "requirements": requirements}
 
 
 def schedule_json(data: dict[str, Any]) -> dict[str, Any]:
@@ -130,6 +139,7 @@ def need_form_data(need: dict[str, Any]) -> dict[str, Any]:
                             "skills": need.get("skills") or [], "district": need.get("district"),
                             "volunteers_needed": str(need.get("volunteers_needed", 1)),
                             "police_certificate": bool(requirements.get("police_certificate")),
+                            "certificate_basis": requirements.get("certificate_basis") or "",
                             "min_age": "" if requirements.get("min_age") is None else str(requirements["min_age"]),
                             "languages": requirements.get("languages") or []}
     if "start" in schedule:
@@ -144,13 +154,21 @@ def need_form_data(need: dict[str, Any]) -> dict[str, Any]:
 
 
 def need_changes(need: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
-    """PATCH /needs/{id}: only what the form changed (requirements whole, as the form shows them all)."""
+    """PATCH /needs/{id}: only what the form changed (requirements whole, as the form shows them all; a legal
+    basis the form emptied is sent as null, which takes it away)."""
+    kept = _requirements(need.get("requirements") or {})
     known = {**need, "description": need.get("description", ""), "skills": need.get("skills") or [],
-             "requirements": _requirements(need.get("requirements") or {})}
-    return {name: value for name, value in body.items() if known.get(name) != value}
+             "requirements": kept}
+    changes = {name: value for name, value in body.items() if known.get(name) != value}
+    if "certificate_basis" in kept and "certificate_basis" not in body.get("requirements", {}):
+        changes["requirements"] = {**body["requirements"], "certificate_basis": None}
+    return changes
 
 
 def _requirements(requirements: dict[str, Any]) -> dict[str, Any]:
-    return {"police_certificate": bool(requirements.get("police_certificate")),
-            "min_age": requirements.get("min_age"), "languages": requirements.get("languages") or []}
+    shown = {"police_certificate": bool(requirements.get("police_certificate")),
+             "min_age": requirements.get("min_age"), "languages": requirements.get("languages") or []}
+    if requirements.get("certificate_basis"):
+        shown["certificate_basis"] = requirements["certificate_basis"]
+    return shown
 

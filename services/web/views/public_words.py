@@ -52,6 +52,11 @@ def when_text(schedule: dict[str, Any]) -> str:
     return wording.format_when(schedule, language())
 
 
+def span_text(start: datetime, end: datetime) -> str:
+    """One date of an assignment, its day and hours: "tirsdag 8. desember 2026 kl. 17.30–19.00"."""
+    return wording.format_when({"start": start.isoformat(), "end": end.isoformat()}, language())
+
+
 def moment_text(value: str | None) -> str:
     """A time the APIs give in ISO 8601 as a short Oslo date and time (with the year when it is not this
     year's), or a dash when there is none."""
@@ -66,8 +71,14 @@ def moment_text(value: str | None) -> str:
     return wording.format_at_short(moment, language())
 
 
-def date_text(day: date) -> str:
-    """A date as people write it: "1.12.2026" in Norwegian, "2026-12-01" (unambiguous) in English."""
+def date_text(day: date | str) -> str:
+    """A date as people write it: "1.12.2026" in Norwegian, "2026-12-01" (unambiguous) in English; an ISO date
+    given as text is read first (and shown as it is if it is not one)."""
+    if isinstance(day, str):
+        try:
+            day = date.fromisoformat(day)
+        except ValueError:
+            return day
     return tr(f"{day.day}.{day.month}.{day.year}", day.isoformat())
 
 
@@ -106,4 +117,5 @@ def skills_text(codes: list[str]) -> str:
 WORDS = {"district_text": district_text, "districts_text": districts_text, "skill_text": skill_text,
          "skills_text": skills_text, "language_text": language_text, "when_text": when_text,
          "moment_text": moment_text, "date_text": date_text, "figure_text": figure_text, "listed": listed,
+         "span_text": span_text,
          "organisation_text": organisation_text}

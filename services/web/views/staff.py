@@ -11,7 +11,7 @@ from shared.directory import is_uuid
 from services.web.apiclient import ApiError, api
 from services.web.session import STAFF, requires
 from services.web.texts import tr
-from services.web.views import staff_figures
+from services.web.views import hours_report, staff_figures
 from services.web.views.public_needs import chosen
 from services.web.views.public_paging import Paging, offset_of, page_number
 from services.web.views.public_words import WORDS, organisation_text
@@ -47,6 +47,9 @@ def stats_csv(who):
     body = staff_figures.stats_csv(api().get("matcher", "/stats", who.token))
     return Response(body, content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{CSV_NAME}"'})
+
+
+bp.add_url_rule("/ansatt/timer", "hours", hours_report.staff_hours, methods=["GET"])
 
 
 @bp.get("/ansatt/organisasjoner")

@@ -23,6 +23,8 @@ COLUMNS = (
     ("confirmed_matches", lazy("Bekreftede oppdrag", "Confirmed assignments")),
     ("median_minutes_to_first_proposal", lazy("Median minutter til første forslag",
                                               "Median minutes to first proposal")),
+    ("attended_occurrences", lazy("Oppmøter", "Attendances")),
+    ("attended_hours", lazy("Timer gitt", "Hours given")),
 )
 BOM = "\ufeff"
 UNMET = (("unfilled_slots", "#0a4f8f"), ("needs_without_candidates", "#8a5300"))  # both >= 6:1 on white

@@ -13,6 +13,9 @@ from services.web.apiclient import ApiError, ApiUnavailable, api
 from services.web.forms import add_error, all_fields, show_api_errors
 from services.web.session import VOLUNTEER, requires
 from services.web.texts import language, tr
+from services.web.assignments import hours, minutes_given
+from services.web.views import calendar_feed, volunteer_assignments
+from services.web.views.public_words import WORDS
 from services.web.views.signed_up import already_registered
 from services.web.views.volunteer_matches import capacity, cards
 from services.web.views.volunteer_errors import in_row, place, row_of
@@ -20,6 +23,7 @@ from services.web.views.volunteer_offer import Draft, form_data, offer_body
 from services.web.volunteer_forms import MAX_ROWS, OfferForm
 
 bp = Blueprint("volunteer", __name__)
+bp.context_processor(lambda: WORDS)
 ANSWERS = ("accept", "decline")
 
 
@@ -90,17 +94,18 @@ def signup():
 def home(who):
     """The offer's state, proposals to answer, what waits for the organisation, assignments, and what ended."""
     offer = api().get("offers", _offer_path(who), who.token)
-    groups, matcher_down, full = {}, False, None
+    groups, matcher_down, full, given = {}, False, None, 0
     if offer.get("status") == "open":
         try:
-            found = api().get("matcher", "/matches", who.token, offer_id=who.subject_id)
-            groups = cards(found.get("items") or [], who.token, language(), datetime.now(timezone.utc))
+            found = api().get("matcher", "/matches", who.token, offer_id=who.subject_id).get("items") or []
+            groups = cards(found, who.token, language(), datetime.now(timezone.utc))
             full = capacity(groups, offer.get("max_active_matches") or 1)
+            given = minutes_given(found)
         except ApiUnavailable:
             matcher_down = True
     times = [format_when(slot, language()) for slot in offer.get("availability") or []]
     return render_template("volunteer_home.html", offer=offer, times=times, groups=groups, matcher_down=matcher_down,
-                           full=full)
+                           full=full, hours_given=hours(given))
 
 
 @bp.post("/min-side/bekreftelse")
@@ -191,3 +196,10 @@ def withdraw(who):
 def erased():
     """What was deleted, after the volunteer withdrew."""
     return render_template("volunteer_erased.html")
+
+
+for rule, endpoint, view, methods in (
+        *volunteer_assignments.ROUTES,
+        ("/min-side/kalender", "calendar_feed", calendar_feed.volunteer_feed, ["GET"]),
+        ("/min-side/kalender/ny-lenke", "renew_calendar_feed", calendar_feed.volunteer_renew, ["GET", "POST"])):
+    bp.add_url_rule(rule, endpoint, view, methods=methods)

@@ -7,16 +7,20 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from shared.directory import path_id
+from shared.occurrences import on, stand_in_date
 from shared.reference import district_name
 from shared.timeslots import Period, occurrences, parse_schedule
 from shared.wording import format_at, format_when, local_time
-from services.web.apiclient import ApiError, api
+from services.web.apiclient import ApiError, ApiUnavailable, api
+from services.web.assignments import Day, ahead, days, oslo_today
 from services.web.views.public_words import organisation_text
 
 ASKED, WAITING, CONFIRMED, EARLIER = "asked", "waiting", "confirmed", "earlier"
 FULL, BUSY = "full", "busy"  # as many assignments as asked for; as many with the proposals counted
 EARLIER_SHOWN = 5  # the most recent ended ones; older ones are history nobody acts on
 LOOK_AHEAD = timedelta(days=400)
+OCCURRENCES_AHEAD = timedelta(days=365)  # the matcher answers at most 366 days at a time
 
 
 def group(matches: list[dict[str, Any]], now: datetime) -> dict[str, list[dict[str, Any]]]:
@@ -67,7 +71,10 @@ class Card:
     when: str = ""
     deadline: str = ""
     dates: list[str] = field(default_factory=list)
+    days: list[Day] | None = None  # the next dates as the matcher has them, None while it cannot say
     contact: dict[str, Any] | None = None
+    one_day: bool = False  # a stand-in: one date of a need whose usual volunteer cannot come
+    certificate: bool = False  # the need requires a police certificate
 
 
 class Facts:
@@ -108,6 +115,28 @@ def contact_of(match_id: str, token: str) -> dict[str, Any] | None:
     return (found.get("organisation") or {}).get("contact")
 
 
+def upcoming(match_id: str, token: str, now: datetime) -> list[Day] | None:
+    """An assignment's next dates with what is recorded of them (absent, and the stand-in's state), from the
+    matcher; None while it cannot say."""
+    today = oslo_today(now)
+    try:
+        found = api().get("matcher", f"/matches/{path_id(match_id)}/occurrences", token,
+                          **{"from": today.isoformat(), "to": (today + OCCURRENCES_AHEAD).isoformat()})
+    except (ApiError, ApiUnavailable):
+        return None
+    return ahead(days((found or {}).get("items") or []), now)
+
+
+def when_of(match: dict[str, Any], schedule: dict[str, Any], lang: str) -> str:
+    """The need's schedule in words; for a stand-in, its one date."""
+    day = stand_in_date(match)
+    if day is None:
+        return format_when(schedule, lang)
+    found = on(parse_schedule(schedule), day, day)
+    return format_when({"start": found.period.start.isoformat(), "end": found.period.end.isoformat()}, lang) \
+        if found else day.isoformat()
+
+
 def card(match: dict[str, Any], kind: str, facts: Facts, token: str, lang: str, now: datetime) -> Card:
     """A match with the facts its group shows: earlier ones only their title."""
     need = facts.need(match["need_id"])
@@ -118,11 +147,14 @@ def card(match: dict[str, Any], kind: str, facts: Facts, token: str, lang: str, 
         return shown
     shown.organisation = facts.organisation(match.get("organisation_id") or need.get("organisation_id"))
     shown.district = district_name(need["district"]) if need.get("district") else ""
-    shown.when = format_when(need["schedule"], lang) if need.get("schedule") else ""
+    shown.one_day = bool(match.get("for_date"))
+    shown.certificate = bool((need.get("requirements") or {}).get("police_certificate"))
+    shown.when = when_of(match, need["schedule"], lang) if need.get("schedule") else ""
     if kind == ASKED and match.get("expires_at"):
         shown.deadline = format_at(local_time(match["expires_at"]), lang)
     if kind == CONFIRMED:
-        if need.get("schedule"):
+        shown.days = upcoming(match["id"], token, now)
+        if shown.days is None and need.get("schedule") and not shown.one_day:
             shown.dates = [format_when({"start": o.start.isoformat(), "end": o.end.isoformat()}, lang)
                            for o in next_dates(need["schedule"], now)]
     return shown
