@@ -98,7 +98,7 @@ def wait_until(condition: Callable[[], object], timeout: float = 30.0, interval:
 
 
 class _Forms(HTMLParser):
-    """The forms of a page: (method, action) of each, and the buttons inside."""
+    """The forms of a page: (method, action) of each, and the buttons and inputs inside."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -108,9 +108,9 @@ class _Forms(HTMLParser):
         values = dict(attrs)
         if tag == "form":
             self.forms.append({"method": (values.get("method") or "get").lower(), "action": values.get("action") or "",
-                               "buttons": []})
-        elif tag == "button" and self.forms:
-            self.forms[-1]["buttons"].append(values)
+                               "buttons": [], "inputs": []})
+        elif tag in ("button", "input") and self.forms:
+            self.forms[-1][f"{tag}s"].append(values)
 
 
 def forms_of(html: str) -> list[dict[str, Any]]:

@@ -98,8 +98,8 @@ def _certificate(match: dict, role: str, seen_on) -> dict | None:
     d = deps()
     if role == VOLUNTEER or waiting_for(match) != ORGANISATION:
         if seen_on is not None and role == VOLUNTEER:
-            raise InvalidInput("Only the organisation records the certificate it saw.",
-                               {certificates.FIELD: ["Only the organisation gives this date."]})
+            raise certificates.CertificateRefused("Bare organisasjonen oppgir denne datoen.",
+                                                  "Only the organisation records the certificate it saw.")
         return None
     need = d.repo.need(match["need_id"])
     if not certificates.required(need) and seen_on is None:
@@ -291,8 +291,8 @@ def answer_from_page(code):
         certificate = _certificate(match, role, _seen_on(request.form)) if accepted else None
         match = handlers.respond(match["_id"], role, accepted, deps().repo, deps().clock(), _ttl(deps().config),
                                  certificate)
-    except InvalidInput as invalid:
-        return _page(match, role, error=invalid.message), 422
+    except certificates.CertificateRefused as refused:
+        return _page(match, role, error=(refused.nb, refused.message)), 422
     except Conflict as refused:
         return _problem("refused", reason=refused.message)
     return _page(match, role, ANSWERED.get((role, match["status"])))
@@ -306,8 +306,8 @@ def _seen_on(form):
     try:
         return AcceptIn().load({certificates.FIELD: value})[certificates.FIELD]
     except ValidationError:
-        raise InvalidInput("Skriv datoen som dd.mm.åååå, for eksempel 14.03.2026. / Write the date as YYYY-MM-DD.",
-                           {certificates.FIELD: ["Not a date."]}) from None
+        raise certificates.CertificateRefused("Datoen er ikke gyldig; skriv den som dd.mm.åååå.",
+                                              "The date is not valid; write it as YYYY-MM-DD.") from None
 
 
 @blp.route("/stats")

@@ -36,8 +36,15 @@ def is_too_old(seen_on: date, max_age_months: int | None, today: date) -> bool:
     return max_age_months is not None and months_after(seen_on, max_age_months) < today
 
 
-def _refuse(message: str) -> InvalidInput:
-    return InvalidInput(message, {FIELD: [message]})
+class CertificateRefused(InvalidInput):
+    """The confirmation cannot record the certificate date given; `nb` says why in Norwegian, for the pages."""
+
+    def __init__(self, nb: str, en: str):
+        super().__init__(en, {FIELD: [en]})
+        self.nb = nb
+
+
+_refuse = CertificateRefused
 
 
 def required(need: dict[str, Any] | None) -> bool:
@@ -51,16 +58,20 @@ def for_confirmation(need: dict[str, Any] | None, seen_on: date | None, role: st
     the date it was seen and the role; InvalidInput without a date, with one in the future or older than allowed."""
     if not required(need):
         if seen_on is not None:
-            raise _refuse("This need asks for no police certificate; leave the date out.")
+            raise _refuse("Oppdraget krever ikke politiattest; la datoen stå tom.",
+                          "This need asks for no police certificate; leave the date out.")
         return None
     today = oslo_date(now)
     if seen_on is None:
-        raise _refuse("This need requires a police certificate: give the date you saw the volunteer's certificate.")
+        raise _refuse("Oppdraget krever politiattest: skriv datoen dere så attesten til den frivillige.",
+                      "This need requires a police certificate: give the date you saw the volunteer's certificate.")
     if seen_on > today:
-        raise _refuse("The date you saw the certificate cannot be in the future.")
+        raise _refuse("Datoen dere så attesten kan ikke være fram i tid.",
+                      "The date you saw the certificate cannot be in the future.")
     if is_too_old(seen_on, max_age_months, today):
-        raise _refuse(f"Your organisation accepts certificates at most {max_age_months} months old; ask the "
-                      f"volunteer for a newer one.")
+        raise _refuse(f"Dere godtar attester som er høyst {max_age_months} måneder gamle; be den frivillige om en "
+                      f"nyere.", f"Your organisation accepts certificates at most {max_age_months} months old; ask "
+                      f"the volunteer for a newer one.")
     return {"seen_on": seen_on.isoformat(), "role": role}
 
 

@@ -23,6 +23,7 @@ from tests.integration.notify_fixtures import Directory
 
 TTL = timedelta(hours=48)
 TITLE = "Besøksvenn på Fjell bo- og omsorgssenter"
+SEEN_ON = "2026-02-20"  # the day the organisation saw the volunteer's police certificate
 
 
 @dataclasses.dataclass
@@ -50,12 +51,15 @@ class Page:
     def link(self, match: dict[str, Any], role: str) -> str:
         return urlsplit(links.answer_url(self.config, match["_id"], role)).path
 
-    def answer(self, match: dict[str, Any], role: str, answer: str = "accept"):
-        """Open the page and press the button with this answer, as a browser would submit the form."""
+    def answer(self, match: dict[str, Any], role: str, answer: str = "accept", **typed: str):
+        """Open the page, type into its fields and press the button with this answer, as a browser would submit
+        the form; the organisation types the date it saw the police certificate where the page asks for it."""
         page = self.client.get(self.link(match, role))
         [form] = forms_of(page.get_data(as_text=True))
         [button] = [b for b in form["buttons"] if b.get("value") == answer]
-        return self.client.post(form["action"], data={button["name"]: button["value"]})
+        fields = {i["name"]: typed.get(i["name"], SEEN_ON if i["name"] == "certificate_seen_on" else i.get("value", ""))
+                  for i in form["inputs"]}
+        return self.client.post(form["action"], data={**fields, button["name"]: button["value"]})
 
     def match(self, match: dict[str, Any]) -> dict[str, Any]:
         return self.repo.matches.get(match["_id"])
@@ -246,3 +250,37 @@ def test_every_answer_page_is_neither_cached_nor_sent_on_as_a_referrer(page, met
     for response in responses:
         assert response.headers["Cache-Control"] == "no-store"
         assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_organisation_confirms_a_need_requiring_a_police_certificate_only_with_the_date_it_saw_it(page) -> None:
+    match = page.proposal()
+    page.answer(match, VOLUNTEER)
+    without = page.answer(match, ORGANISATION, certificate_seen_on="")
+    assert without.status_code == 422 and "skriv datoen dere så attesten" in _text(without)
+    assert 'id="certificate_seen_on"' in without.get_data(as_text=True)
+    future = page.answer(match, ORGANISATION, certificate_seen_on="2026-03-09")
+    assert future.status_code == 422 and "kan ikke være fram i tid" in _text(future)
+    assert page.match(match)["status"] == "proposed"
+
+    confirmed = page.answer(match, ORGANISATION, certificate_seen_on="2026-02-20")
+    assert confirmed.status_code == 200 and "Oppdraget er bekreftet" in _text(confirmed)
+    stored = page.match(match)
+    assert stored["status"] == "confirmed"
+    assert {k: stored["certificate"][k] for k in ("seen_on", "role")} == {"seen_on": "2026-02-20", "role": TITLE}
+
+
+def test_a_need_without_a_police_certificate_asks_for_no_date_and_the_volunteer_gets_no_purpose_link(page) -> None:
+    match = page.proposal()
+    page.repo.upsert_need(need_data(match["need_id"], version=2, organisation_id=match["organisation_id"],
+                                    requirements={"police_certificate": False}))
+    assert "politiattest" not in page.client.get(page.link(match, VOLUNTEER)).get_data(as_text=True)
+    page.answer(match, VOLUNTEER)
+    assert 'id="certificate_seen_on"' not in page.client.get(page.link(match, ORGANISATION)).get_data(as_text=True)
+    assert page.answer(match, ORGANISATION).status_code == 200
+    assert "certificate" not in page.match(match)
+
+
+def test_the_volunteer_asked_for_a_need_requiring_a_police_certificate_is_led_to_the_confirmation_of_purpose(page) -> None:
+    match = page.proposal()
+    html = page.client.get(page.link(match, VOLUNTEER)).get_data(as_text=True)
+    assert f'href="{page.link(match, VOLUNTEER)}/politiattest"' in html
