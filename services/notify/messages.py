@@ -48,6 +48,9 @@ KINDS = (
 # match, so they name no need.
 ADDRESS_KINDS = ("confirm_address", "sign_in")
 
+# Messages about many matches at once: a weekly digest to an organisation.
+DIGEST_KINDS = ("unrecorded_digest",)
+
 _TEMPLATES = Path(__file__).parent / "templates"
 _NORWEGIAN = frozenset({"nb", "nn", "no"})
 
@@ -104,7 +107,7 @@ def language_for(languages: Iterable[str]) -> str:
 
 def render(kind: str, lang: str, context: Mapping[str, Any]) -> Message:
     """Render the message of `kind` in `lang` ("nb" or "en") from the caller's context."""
-    if kind not in KINDS and kind not in ADDRESS_KINDS:
+    if kind not in KINDS and kind not in ADDRESS_KINDS and kind not in DIGEST_KINDS:
         raise ValueError(f"unknown message kind: {kind!r}")
     check_language(lang)
     values = _template_values(lang, context)
@@ -168,6 +171,9 @@ def _template_values(lang: str, context: Mapping[str, Any]) -> dict[str, Any]:
             absent = _one_date(context["schedule"], context["absent_on"])
             values["absent_when"] = format_when(absent, lang)
             values["absent_when_short"] = format_when_short(absent, lang)
+    if context.get("unrecorded"):
+        values["unrecorded"] = [{**item, "starts": format_at(local_time(item["start"]), lang)}
+                                for item in context["unrecorded"]]
     for key in ("paused_from", "paused_until", "certificate_seen_on"):
         if context.get(key):
             day = date.fromisoformat(context[key])

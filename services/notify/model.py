@@ -127,10 +127,11 @@ def new_reminder(assignment: dict[str, Any], occurrence_start: datetime, channel
 
 
 def new_assignment(event: Event, now: str) -> dict[str, Any]:
-    """A confirmed match to remind the volunteer about: ids only, no personal data, and a stand-in's one date."""
+    """A confirmed match to remind the volunteer about and to list in its organisation's weekly digest: ids only,
+    no personal data, and a stand-in's one date."""
     one_date = {"for_date": event.data["for_date"]} if event.data.get("for_date") else {}
     return {"_id": event.subject, "need_id": event.data["need_id"], "offer_id": event.data["offer_id"],
-            "status": ACTIVE, "created_at": now, **one_date}
+            "organisation_id": event.data.get("organisation_id"), "status": ACTIVE, "created_at": now, **one_date}
 
 
 def absent_dates(event: Event) -> dict[str, str]:

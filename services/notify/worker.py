@@ -1,4 +1,5 @@
-"""The notify worker: consumes match events, sends e-mail and SMS, retries what is due, plans reminders."""
+"""The notify worker: consumes match events, sends e-mail and SMS, retries what is due, plans reminders and the
+organisations' weekly digests."""
 from __future__ import annotations
 
 import logging
@@ -10,7 +11,7 @@ from shared.directory import Directory
 from shared.kafka import Subscription
 from shared.mongo import connect
 from shared.worker import Periodic, configure_logging, run_worker
-from services.notify import confirmations, sign_ins
+from services.notify import confirmations, digests, sign_ins
 from services.notify.app import DB_NAME
 from services.notify.delivery import Notifier, deliver_due
 from services.notify.handlers import EVENT_HANDLERS, plan_reminders
@@ -31,6 +32,7 @@ def main() -> None:
     notifier = Notifier(repo, Directory(config), SmtpSender(config), SmsSender(config), config, utcnow)
     confirmations.ensure_indexes(notifier)
     sign_ins.ensure_indexes(notifier)
+    digests.ensure_indexes(notifier)
     if not notifier.sms.enabled:
         log.warning("SMS_GATEWAY_URL is not set: SMS are skipped (reason 'sms_off'), and people who chose "
                     "only SMS are written to by e-mail instead (reason 'email_fallback')")
@@ -39,7 +41,9 @@ def main() -> None:
                periodic=[Periodic("deliver-due", 2.0, lambda: deliver_due(notifier)),
                          Periodic("deliver-confirmations-due", 2.0, lambda: confirmations.deliver_due(notifier)),
                          Periodic("deliver-sign-ins-due", 2.0, lambda: sign_ins.deliver_due(notifier)),
-                         Periodic("plan-reminders", 60.0, lambda: plan_reminders(notifier))])
+                         Periodic("deliver-digests-due", 30.0, lambda: digests.deliver_due(notifier)),
+                         Periodic("plan-reminders", 60.0, lambda: plan_reminders(notifier)),
+                         Periodic("plan-digests", 300.0, lambda: digests.plan_digests(notifier))])
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from shared.consume import ConsumeLoop
 from shared.kafka import Publisher, Subscription, ensure_topics
 from shared.timeslots import OSLO
 from services.notify.delivery import deliver_due
+from services.notify.digests import plan_digests
 from services.notify.handlers import (EVENT_HANDLERS, on_absence, on_match_confirmed, on_match_ended, on_match_event,
                                       plan_reminders)
 from tests.conftest import wait_until
@@ -246,3 +247,44 @@ def test_assignment_events_from_the_broker_reach_the_side_each_is_for(broker, no
     methods = [[part.get_param("method") for part in m.message.iter_attachments()] for m in to_organisation]
     assert methods == [["PUBLISH"], [], ["CANCEL"]]
     assert len(smtp_server.to(pair.volunteer_email)) == 1  # the confirmation: the volunteer ended it
+
+
+def _digests(mailbox) -> list:
+    return [m for m in mailbox if m.message["subject"].startswith("Husk å registrere")]
+
+
+def test_each_organisation_gets_one_digest_a_week_of_the_times_nobody_recorded(notifier, directory, clock,
+                                                                               smtp_server):
+    clock.now = datetime(2026, 2, 23, 12, 0, tzinfo=OSLO)
+    pair = _confirmed(notifier, directory, clock)
+    directory.matches[pair.match_id]["occurrences"] = {"2026-03-03": {"status": "attended", "minutes": 90}}
+
+    clock.now = datetime(2026, 3, 9, 7, 30, tzinfo=OSLO)
+    assert plan_digests(notifier) == 0
+    clock.now = datetime(2026, 3, 9, 8, 5, tzinfo=OSLO)
+    assert plan_digests(notifier) == 1
+    clock.advance(hours=2)
+    assert plan_digests(notifier) == 0
+
+    [digest] = _digests(smtp_server.to(pair.contact_email))
+    text = digest.message.get_body(("plain",)).get_content()
+    assert "- Besøksvenn på Fjell bo- og omsorgssenter: tirsdag 24. februar 2026 kl. 17.30" in text
+    assert "3. mars" not in text and "Kari" not in text
+    assert f"{notifier.config.web_url}/vare-behov" in text
+    clock.now = datetime(2026, 3, 16, 8, 5, tzinfo=OSLO)
+    assert plan_digests(notifier) == 1
+    assert len(_digests(smtp_server.to(pair.contact_email))) == 2
+
+
+def test_no_digest_goes_to_an_organisation_that_recorded_everything(notifier, directory, clock, smtp_server):
+    clock.now = datetime(2026, 3, 2, 12, 0, tzinfo=OSLO)
+    pair = _confirmed(notifier, directory, clock)
+    directory.matches[pair.match_id]["occurrences"] = {"2026-03-03": {"status": "no_show"}}
+
+    clock.now = datetime(2026, 3, 9, 8, 5, tzinfo=OSLO)
+    assert plan_digests(notifier) == 1  # made once, as skipped, so the week is not worked out again
+    assert plan_digests(notifier) == 0
+
+    assert _digests(smtp_server.to(pair.contact_email)) == []
+    [kept] = list(notifier.repo.db.digests.find({"subject_id": pair.organisation_id}))
+    assert (kept["status"], kept["reason"]) == ("skipped", "nothing_unrecorded")

@@ -122,7 +122,7 @@ def test_assignment_keeps_ids_only(notifier, directory, clock):
 
     assignment = notifier.repo.assignment(pair.match_id)
 
-    assert set(assignment) == {"_id", "need_id", "offer_id", "status", "created_at"}
+    assert set(assignment) == {"_id", "need_id", "offer_id", "organisation_id", "status", "created_at"}
     assert (assignment["need_id"], assignment["offer_id"]) == (pair.need_id, pair.offer_id)
 
 

@@ -11,7 +11,7 @@ import pytest
 from shared.config import Config
 from shared.events import Event
 from shared.timeslots import OSLO
-from services.notify import model
+from services.notify import digests, model
 from services.notify.delivery import Parties, calendar_file
 from services.notify.handlers import EVENT_HANDLERS
 from services.notify.messages import render
@@ -240,3 +240,40 @@ def test_a_need_whose_schedule_yields_no_event_sends_its_confirmation_without_a_
 ])
 def test_an_absence_or_a_pause_names_the_dates_kept_for_the_reminders(absence, dates):
     assert model.absent_dates(absence) == dates
+
+
+@pytest.mark.parametrize("now, week", [
+    (oslo(3, 9, 7, 59), None), (oslo(3, 9, 8, 0), "2026-W11"), (oslo(3, 15, 23, 0), "2026-W11"),
+    (datetime(2026, 12, 28, 9, 0, tzinfo=OSLO), "2026-W53"), (datetime(2027, 1, 4, 9, 0, tzinfo=OSLO), "2027-W01"),
+])
+def test_a_weeks_digest_is_due_from_monday_eight_oclock_oslo_time(now, week):
+    assert digests.digest_week(now) == week
+
+
+def test_the_digest_lists_past_occurrences_since_the_confirmation_with_nothing_recorded():
+    match = {"id": MATCH_ID, "status": "confirmed", "confirmed_at": "2026-02-20T10:00:00.000000+00:00",
+             "occurrences": {"2026-03-03": {"status": "attended", "minutes": 90}}}
+    need = {"title": "Besøksvenn", "schedule": WEEKLY}
+
+    found = digests.unrecorded(match, need, oslo(3, 17, 18))
+
+    assert [item["date"] for item in found] == ["2026-02-24", "2026-03-10", "2026-03-17"]
+    assert digests.unrecorded({**match, "status": "ended"}, need, oslo(3, 17, 18)) == []
+
+
+def test_a_digest_with_nothing_to_say_is_kept_as_skipped_and_names_nobody():
+    empty = digests.new_digest("org1", "2026-W11", [], "now")
+    full = digests.new_digest("org1", "2026-W11", [{"match_id": MATCH_ID, "date": "2026-03-10",
+                                                    "start": "2026-03-10T17:30:00+01:00", "need_title": "B"}], "now")
+
+    assert (empty["_id"], empty["status"], empty["reason"]) == ("digest:org1:2026-W11", "skipped", "nothing_unrecorded")
+    assert full["status"] == "pending" and full["_id"] == empty["_id"]
+
+
+def test_the_digest_says_each_unrecorded_time_and_where_to_record_it():
+    message = render("unrecorded_digest", "nb", {
+        "organisation_name": "Fjell", "needs_url": "https://x/vare-behov", "weeks": 4,
+        "unrecorded": [{"need_title": "Besøksvenn", "start": "2026-03-10T17:30:00+01:00"}]})
+
+    assert message.subject == "Husk å registrere oppmøte: 1 gang uten registrering"
+    assert "- Besøksvenn: tirsdag 10. mars 2026 kl. 17.30" in message.text and "https://x/vare-behov" in message.text
