@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from shared.timeslots import Period, Schedule, oslo_instant, oslo_date, occurrences, parse_schedule, slot_minutes
@@ -66,11 +67,22 @@ def stand_in_date(match: Mapping[str, Any]) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def serving_since(match: Mapping[str, Any]) -> date | None:
+    """The Oslo date the assignment was confirmed: its occurrences count from then on (None before)."""
+    confirmed = match.get("confirmed_at")
+    return oslo_date(datetime.fromisoformat(confirmed)) if confirmed else None
+
+
 def parse_day(text: str) -> date:
     """A `YYYY-MM-DD` date; ValueError for anything else (also for forms date.fromisoformat accepts besides)."""
     if not isinstance(text, str) or len(text) != 10:
         raise ValueError(f"a date is written YYYY-MM-DD, got {text!r}")
     return date.fromisoformat(text)
+
+
+def hours(minutes: int) -> Decimal:
+    """Minutes as hours to one decimal, halves rounded up as people round them (75 minutes are 1.3 hours)."""
+    return (Decimal(minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -83,9 +95,8 @@ class Tally:
     volunteers: frozenset[str] = frozenset()
 
     @property
-    def hours(self) -> float:
-        """The minutes as hours, to one decimal."""
-        return round(self.minutes / 60, 1)
+    def hours(self) -> Decimal:
+        return hours(self.minutes)
 
     def add(self, status: str, minutes: int, volunteer: str) -> Tally:
         """This tally with one recorded occurrence more; an absence counts for nothing."""

@@ -87,25 +87,25 @@ def _format_clock(moment: time | datetime, lang: str) -> str:
     return f"{moment.hour:02d}{separator}{moment.minute:02d}"
 
 
-def _format_date(day: date, lang: str, with_year: bool = True) -> str:
+def format_date(day: date, lang: str, with_year: bool = True) -> str:
     """A date such as "6. januar 2026" or "6 January 2026"."""
     month = _MONTHS[lang][day.month - 1]
     text = f"{day.day}. {month}" if lang == "nb" else f"{day.day} {month}"
     return f"{text} {day.year}" if with_year else text
 
 
-def _format_day(day: date, lang: str) -> str:
+def format_day(day: date, lang: str) -> str:
     """A weekday and date such as "fredag 5. juni 2026"."""
-    return f"{_WEEKDAYS[lang][day.weekday()]} {_format_date(day, lang)}"
+    return f"{_WEEKDAYS[lang][day.weekday()]} {format_date(day, lang)}"
 
 
 def format_at(moment: datetime, lang: str) -> str:
     """A point in time such as "fredag 5. juni 2026 kl. 10.00" or "Friday 5 June 2026 at 10:00"."""
     joiner = "kl." if lang == "nb" else "at"
-    return f"{_format_day(moment.date(), lang)} {joiner} {_format_clock(moment, lang)}"
+    return f"{format_day(moment.date(), lang)} {joiner} {_format_clock(moment, lang)}"
 
 
-def _format_day_short(day: date, lang: str) -> str:
+def format_day_short(day: date, lang: str) -> str:
     """A compact weekday and date such as "fre. 5.6." or "Fri 5 Jun"."""
     weekday = _WEEKDAYS_SHORT[lang][day.weekday()]
     if lang == "nb":
@@ -116,7 +116,7 @@ def _format_day_short(day: date, lang: str) -> str:
 def format_at_short(moment: datetime, lang: str) -> str:
     """A compact point in time such as "fre. 5.6. kl. 10.00" or "Fri 5 Jun 10:00"."""
     joiner = " kl. " if lang == "nb" else " "
-    return f"{_format_day_short(moment.date(), lang)}{joiner}{_format_clock(moment, lang)}"
+    return f"{format_day_short(moment.date(), lang)}{joiner}{_format_clock(moment, lang)}"
 
 
 def _format_hours(start: time, end: time | None, lang: str) -> str:
@@ -145,12 +145,12 @@ def _format_date_range(first: str | date | None, last: str | date | None, lang: 
     words = ("fra", "til", "til") if lang == "nb" else ("from", "to", "until")
     if first and last:
         start, end = _as_date(first), _as_date(last)
-        opening = _format_date(start, lang, with_year=start.year != end.year)
-        return f"{words[0]} {opening} {words[1]} {_format_date(end, lang)}"
+        opening = format_date(start, lang, with_year=start.year != end.year)
+        return f"{words[0]} {opening} {words[1]} {format_date(end, lang)}"
     if first:
-        return f"{words[0]} {_format_date(_as_date(first), lang)}"
+        return f"{words[0]} {format_date(_as_date(first), lang)}"
     if last:
-        return f"{words[2]} {_format_date(_as_date(last), lang)}"
+        return f"{words[2]} {format_date(_as_date(last), lang)}"
     return ""
 
 
@@ -163,7 +163,7 @@ def _format_period(schedule: Mapping[str, Any], lang: str) -> str:
     if start.date() == end.date():
         hours = _format_hours(start, end, lang)
         joiner = " kl. " if lang == "nb" else ", "
-        return f"{_format_day(start.date(), lang)}{joiner}{hours}"
+        return f"{format_day(start.date(), lang)}{joiner}{hours}"
     words = ("fra", "til") if lang == "nb" else ("from", "to")
     return f"{words[0]} {format_at(start, lang)} {words[1]} {format_at(end, lang)}"
 

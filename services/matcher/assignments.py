@@ -70,7 +70,9 @@ def _newest_stand_ins(repo: MatcherRepository, match: dict[str, Any]) -> dict[st
 
 def listing(repo: MatcherRepository, match: dict[str, Any], first: date, last: date,
             now: datetime) -> list[dict[str, Any]]:
-    """The match's occurrences between two dates with what was recorded on each and its stand-in."""
+    """The match's occurrences between two dates, from the day it was confirmed, with what was recorded on each and
+    its stand-in."""
+    first = max(first, occurrences.serving_since(match) or first)
     found = occurrences.between(_schedule(repo, match), first, last, occurrences.stand_in_date(match))
     recorded = match.get("occurrences") or {}
     stand_ins = _newest_stand_ins(repo, match)
@@ -83,7 +85,7 @@ def _occurrence(repo: MatcherRepository, match: dict[str, Any], day: str) -> Occ
         found = occurrences.on(_schedule(repo, match), occurrences.parse_day(day), occurrences.stand_in_date(match))
     except ValueError:
         found = None
-    if found is None:
+    if found is None or found.date < (occurrences.serving_since(match) or found.date):
         raise NotFound(f"This assignment has no occurrence on {day}.")
     return found
 

@@ -11,7 +11,7 @@ from shared.directory import DirectoryUnavailable
 from shared.errors import NotFound
 from shared.http import ServiceBlueprint, deps
 from shared.timeslots import oslo_date
-from shared.wording import _format_date, organisation_name
+from shared.wording import format_date, organisation_name
 from services.matcher import access
 from services.matcher.lifecycle import CONFIRMED, VOLUNTEER
 
@@ -65,7 +65,7 @@ def _facts(match: dict[str, Any]) -> dict[str, Any] | None:
     return {"organisation": organisation_name(organisation), "org_number": organisation.get("org_number", ""),
             "title": need.get("title", ""), "description": need.get("description", ""),
             "basis": need["requirements"].get("certificate_basis"), "volunteer_name": volunteer.get("name"),
-            "date": _format_date(oslo_date(deps().clock()), "nb")}
+            "date": format_date(oslo_date(deps().clock()), "nb")}
 
 
 def _page(problem: str | None = None, facts: dict[str, Any] | None = None, status: int = 200):

@@ -10,12 +10,11 @@ import csv
 import io
 from collections.abc import Iterable, Mapping
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from shared.directory import ORGANISATION, STAFF, TokenInfo
 from shared.errors import Forbidden, InvalidInput
-from shared.occurrences import ATTENDED, NO_SHOW, Tally, parse_day, recorded_in
+from shared.occurrences import ATTENDED, NO_SHOW, Tally, hours, parse_day, recorded_in
 from shared.schemas import PLAUSIBLE_YEARS
 
 MAX_YEARS = 3
@@ -80,11 +79,6 @@ def tallies(matches: Iterable[Mapping[str, Any]], needs: Mapping[str, Mapping[st
             if record["status"] in (ATTENDED, NO_SHOW):
                 found[key] = found.get(key, Tally()).add(record["status"], record.get("minutes", 0), match["offer_id"])
     return found
-
-
-def hours(minutes: int) -> Decimal:
-    """Minutes as hours to one decimal, halves rounded up as people round them (75 minutes are 1.3 hours)."""
-    return (Decimal(minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def _cell(text: str) -> str:

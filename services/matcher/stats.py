@@ -8,7 +8,7 @@ from shared.clock import from_iso
 from shared.occurrences import stand_in_date, tally
 from shared.reference import DISTRICTS
 from services.matcher.lifecycle import CONFIRMED
-from services.matcher.reports import hours
+from shared.occurrences import hours
 
 
 def compute(needs: Iterable[dict[str, Any]], matches: Iterable[dict[str, Any]],

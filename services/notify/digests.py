@@ -14,10 +14,10 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from shared.clock import from_iso, to_iso
+from shared.clock import to_iso
 from shared.config import Config
 from shared.directory import DirectoryUnavailable
-from shared.occurrences import of_match
+from shared.occurrences import of_match, serving_since
 from shared.timeslots import OSLO, oslo_date
 from shared.wording import organisation_name
 from services.notify import model
@@ -52,9 +52,7 @@ def unrecorded(match: dict[str, Any], need: dict[str, Any], now: datetime) -> li
     if match.get("status") != "confirmed":
         return []
     today = oslo_date(now)
-    first = today - LOOK_BACK
-    if match.get("confirmed_at"):
-        first = max(first, oslo_date(from_iso(match["confirmed_at"])))
+    first = max(today - LOOK_BACK, serving_since(match) or today - LOOK_BACK)
     recorded = match.get("occurrences") or {}
     return [{"match_id": match["id"], "date": o.key, "start": o.period.start.isoformat(), "need_title": need["title"]}
             for o in of_match(match, need, first, today) if o.period.start <= now and o.key not in recorded]

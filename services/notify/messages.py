@@ -14,7 +14,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from shared.occurrences import as_served
-from shared.wording import (LANGUAGES, _format_day, _format_day_short, check_language, format_at,  # noqa: F401
+from shared.wording import (LANGUAGES, format_day, format_day_short, check_language, format_at,  # noqa: F401
                             format_at_short, format_when, format_when_short, local_time)
 
 KINDS = (
@@ -177,7 +177,7 @@ def _template_values(lang: str, context: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("paused_from", "paused_until", "certificate_seen_on"):
         if context.get(key):
             day = date.fromisoformat(context[key])
-            values[f"{key}_day"], values[f"{key}_short"] = _format_day(day, lang), _format_day_short(day, lang)
+            values[f"{key}_day"], values[f"{key}_short"] = format_day(day, lang), format_day_short(day, lang)
     if context.get("expires_at"):
         expires = local_time(context["expires_at"])
         values["expires"] = format_at(expires, lang)

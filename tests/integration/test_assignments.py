@@ -228,3 +228,10 @@ def test_a_certificate_older_than_the_organisations_limit_is_reminded_of_once(ma
     assert types(repo, old) == ["match.certificate_expired"]
     assert events(repo, old)[0]["data"] | {"seen_on": "2025-03-01", "max_age_months": 12} == events(repo, old)[0]["data"]
     assert types(repo, fresh) == []
+
+
+def test_occurrences_count_from_the_day_the_assignment_was_confirmed(matcher, parties, assignment):
+    listed = matcher.get(f"/matches/{assignment}/occurrences", query_string={"from": "2026-02-01", "to": PAST},
+                         headers=parties["home"]).get_json()["items"]
+    assert [x["date"] for x in listed] == ["2026-02-24", PAST]  # confirmed on Monday 23 February
+    assert_contract_error(put(matcher, assignment, "2026-02-17", parties["home"], status="attended"), 404)
