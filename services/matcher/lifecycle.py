@@ -167,14 +167,22 @@ def record(match: dict[str, Any], day: str, entry: dict[str, Any], now: datetime
     stored = (match.get("occurrences") or {}).get(day)
     if stored is not None and all(stored.get(k) == v for k, v in entry.items()):
         return Change(match)
-    changed = {**match, "updated_at": to_iso(now),
-               "occurrences": {**(match.get("occurrences") or {}), day: {**entry, "recorded_at": to_iso(now)}}}
+    changed = _with_occurrences(match, {day: {**entry, "recorded_at": to_iso(now)}}, now)
     if entry["status"] == "absent":
         event = match_event("match.absence_reported", changed, date=day, reason=entry.get("reason", "absent"))
     else:
         event = match_event("match.occurrence_recorded", changed, date=day, occurrence_status=entry["status"],
                             **({"minutes": entry["minutes"]} if "minutes" in entry else {}))
     return Change(changed, (event,))
+
+
+def _with_occurrences(match: dict[str, Any], records: dict[str, dict[str, Any]], now: datetime) -> dict[str, Any]:
+    """The match with these occurrence records, and the last date its volunteer is absent beside them (so the
+    matches with absences still ahead are found by one comparison, without reading every record)."""
+    occurrences = {**(match.get("occurrences") or {}), **records}
+    absent = [day for day, record in occurrences.items() if record["status"] == "absent"]
+    return {**match, "updated_at": to_iso(now), "occurrences": occurrences,
+            **({"last_absence": max(absent)} if absent else {})}
 
 
 def pause(match: dict[str, Any], days: list[str], first: str, last: str, now: datetime) -> Change:
@@ -185,8 +193,7 @@ def pause(match: dict[str, Any], days: list[str], first: str, last: str, now: da
     if not new:
         return Change(match)
     entry = {"status": "absent", "by": VOLUNTEER, "reason": "paused", "recorded_at": to_iso(now)}
-    changed = {**match, "updated_at": to_iso(now),
-               "occurrences": {**(match.get("occurrences") or {}), **{day: entry for day in new}}}
+    changed = _with_occurrences(match, {day: entry for day in new}, now)
     return Change(changed, (match_event("match.paused", changed, **{"from": first, "until": last, "dates": new}),))
 
 

@@ -35,6 +35,7 @@ class MatcherRepository(Repository):
         self.db.matches.create_index([("offer_id", ASCENDING)])
         self.db.matches.create_index([("organisation_id", ASCENDING)])
         self.db.matches.create_index([("stands_in_for", ASCENDING)], sparse=True)
+        self.db.matches.create_index([("last_absence", ASCENDING)], sparse=True)
         self.db.matches.create_index([("status", ASCENDING)])
 
 
@@ -105,9 +106,10 @@ class MatcherRepository(Repository):
         query = {"stands_in_for": standing_id, **({"for_date": day} if day else {})}
         return list(self.db.matches.find(query, {"outbox": 0}).sort("created_at", ASCENDING))
 
-    def confirmed_with_occurrences(self) -> list[dict[str, Any]]:
-        """Confirmed matches on which an occurrence has been recorded (absences among them)."""
-        return list(self.db.matches.find({"status": CONFIRMED, "occurrences": {"$exists": True}}, {"outbox": 0}))
+    def absent_from(self, day: str) -> list[dict[str, Any]]:
+        """Confirmed matches whose volunteer is absent on some date from this one on."""
+        return list(self.db.matches.find({"status": CONFIRMED, "last_absence": {"$gte": day}},
+                                         {"for_date": 1, "stands_in_for": 1, "occurrences": 1}))
 
     def confirmed_with_certificate(self) -> list[dict[str, Any]]:
         """Confirmed matches with a police certificate seen and no reminder about its age yet."""

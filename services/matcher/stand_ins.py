@@ -61,7 +61,9 @@ def run_stand_in_wave(standing_id: str, day: str, m: Matching) -> int:
 
 
 def absences_ahead(m: Matching) -> list[tuple[str, str]]:
-    """(standing match, date) for every date from today on that a confirmed volunteer reported absent."""
+    """(standing match, date) for every date from today on that a confirmed volunteer reported absent, a
+    stand-in's one date standing for its standing match's."""
     today = m.today().isoformat()
-    return [(match["_id"], day) for match in m.repo.confirmed_with_occurrences() if not lifecycle.is_stand_in(match)
-            for day, record in match["occurrences"].items() if day >= today and record["status"] == ABSENT]
+    return [(match.get("stands_in_for") or match["_id"], match.get("for_date") or day)
+            for match in m.repo.absent_from(today) for day, record in match["occurrences"].items()
+            if day >= today and record["status"] == ABSENT]

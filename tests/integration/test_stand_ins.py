@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from services.matcher import assignments
+from deploy import standins
+from services.matcher import assignments, lifecycle
 from services.matcher.lifecycle import ORGANISATION, VOLUNTEER
 from tests.conftest import wait_until
 from tests.integration.matcher_world import MatcherWorld, need_data, publish_offers
@@ -80,3 +81,20 @@ def test_a_pause_asks_a_stand_in_for_each_date_and_a_confirmed_stand_in_takes_no
     wait_until(lambda: world.repo.need("n1")["version"] == 2)
     assert _states(world) == {("snug", "confirmed", None), ("middle", "confirmed", DATE),
                               ("middle", "proposed", "2026-03-17")}
+
+
+def test_an_absence_whose_event_was_lost_is_covered_by_the_reconciliation(tmp_path, mongo_uri):
+    with standins.kafka(tmp_path) as kafka:
+        world = MatcherWorld(kafka, mongo_uri, matcher_reconcile_seconds=0.5)
+        try:
+            publish_offers(world, ("snug", SNUG), ("middle", MIDDLE))
+            world.send("need.published", need_data("n1"))
+            standing = wait_for(world, {("snug", "proposed", None)})[("snug", None)]
+            confirm(world, standing)
+            wait_until(world.drained, timeout=10)
+            change = lifecycle.record(world.repo.matches.get(standing["_id"]), DATE,
+                                      {"status": "absent", "by": VOLUNTEER}, world.clock())
+            world.repo.matches.save(change.doc)  # stored without its event, as if the event were lost
+            wait_for(world, {("snug", "confirmed", None), ("middle", "proposed", DATE)})
+        finally:
+            world.stop()
