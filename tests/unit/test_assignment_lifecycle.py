@@ -1,0 +1,117 @@
+"""A confirmed match's life after confirmation, as pure rules: occurrences recorded, absences, pauses, the end, the
+police certificate on confirming, and the reminder when it grows too old."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from shared.errors import Conflict, InvalidInput
+from services.matcher import certificates, lifecycle
+from services.matcher.lifecycle import ORGANISATION, VOLUNTEER
+
+NOW = datetime(2026, 3, 9, 12, 0, tzinfo=timezone.utc)
+TTL = timedelta(hours=48)
+NEED = {"requirements": {"police_certificate": True}}
+
+
+def confirmed(**fields) -> dict:
+    change = lifecycle.propose("need", "org", "offer", 1, 0.9, {}, NOW - timedelta(days=7), TTL)
+    return {**change.doc, "status": "confirmed", "accepted_by": [ORGANISATION, VOLUNTEER],
+            "confirmed_at": (NOW - timedelta(days=6)).isoformat(), **fields}
+
+
+def test_recording_an_occurrence_stores_it_with_one_event_and_the_same_record_again_changes_nothing():
+    change = lifecycle.record(confirmed(), "2026-03-03", {"status": "attended", "by": ORGANISATION, "minutes": 80}, NOW)
+    [event] = change.events
+    assert (event.type, event.data["date"], event.data["occurrence_status"], event.data["minutes"]) == (
+        "match.occurrence_recorded", "2026-03-03", "attended", 80)
+    again = lifecycle.record(change.doc, "2026-03-03", {"status": "attended", "by": ORGANISATION, "minutes": 80},
+                             NOW + timedelta(hours=1))
+    assert again.events == () and again.doc == change.doc
+    assert lifecycle.attended_minutes(change.doc) == 80
+
+
+def test_an_absence_is_its_own_event_and_marks_the_last_absent_date():
+    change = lifecycle.record(confirmed(), "2026-03-10", {"status": "absent", "by": VOLUNTEER}, NOW)
+    assert [e.type for e in change.events] == ["match.absence_reported"]
+    assert change.doc["last_absence"] == "2026-03-10" and change.doc["status"] == "confirmed"
+
+
+def test_a_pause_reports_each_date_not_yet_absent_once():
+    first = lifecycle.record(confirmed(), "2026-03-10", {"status": "absent", "by": VOLUNTEER}, NOW).doc
+    change = lifecycle.pause(first, ["2026-03-10", "2026-03-17"], "2026-03-09", "2026-03-20", NOW)
+    [event] = change.events
+    assert (event.type, event.data["dates"], event.data["from"], event.data["until"]) == (
+        "match.paused", ["2026-03-17"], "2026-03-09", "2026-03-20")
+    assert change.doc["occurrences"]["2026-03-17"]["reason"] == "paused" and change.doc["last_absence"] == "2026-03-17"
+    assert lifecycle.pause(change.doc, ["2026-03-10", "2026-03-17"], "2026-03-09", "2026-03-20", NOW).events == ()
+
+
+@pytest.mark.parametrize("status", ["proposed", "declined", "expired", "cancelled"])
+def test_only_a_confirmed_assignment_ends_or_pauses(status):
+    with pytest.raises(Conflict):
+        lifecycle.end(confirmed(status=status), VOLUNTEER, NOW)
+    with pytest.raises(Conflict):
+        lifecycle.pause(confirmed(status=status), ["2026-03-10"], "2026-03-10", "2026-03-10", NOW)
+
+
+def test_ending_says_who_ended_it_and_ending_again_changes_nothing():
+    change = lifecycle.end(confirmed(), ORGANISATION, NOW)
+    assert (change.doc["status"], change.doc["ended_by"], [e.type for e in change.events]) == (
+        "ended", ORGANISATION, ["match.ended"])
+    assert change.events[0].data["by"] == ORGANISATION
+    assert lifecycle.end(change.doc, VOLUNTEER, NOW).events == ()
+
+
+def test_a_stand_in_carries_its_date_and_standing_match_in_every_event():
+    change = lifecycle.propose("need", "org", "offer-2", 1, 0.8, {}, NOW, TTL,
+                               stand_in={"for_date": "2026-03-10", "stands_in_for": "standing"})
+    assert lifecycle.is_stand_in(change.doc)
+    assert {k: change.events[0].data[k] for k in ("for_date", "stands_in_for")} == {
+        "for_date": "2026-03-10", "stands_in_for": "standing"}
+    assert "for_date" not in lifecycle.propose("need", "org", "offer", 1, 0.8, {}, NOW, TTL).events[0].data
+
+
+def test_the_organisations_confirmation_keeps_the_certificate_it_saw():
+    waiting = {**confirmed(status="proposed", accepted_by=[VOLUNTEER]), "expires_at": (NOW + TTL).isoformat()}
+    certificate = certificates.for_confirmation(NEED, date(2026, 3, 1), "Besøksvenn", 12, NOW)
+    change = lifecycle.accept(waiting, ORGANISATION, NOW, TTL, certificate)
+    assert change.doc["status"] == "confirmed"
+    assert change.doc["certificate"] == {"seen_on": "2026-03-01", "role": "Besøksvenn",
+                                         "recorded_at": "2026-03-09T12:00:00.000000+00:00"}
+
+
+@pytest.mark.parametrize("need, seen_on, limit, refused", [
+    (NEED, None, None, "give the date"),
+    (NEED, date(2026, 3, 10), None, "future"),
+    (NEED, date(2025, 3, 8), 12, "at most 12 months"),
+    ({"requirements": {"police_certificate": False}}, date(2026, 3, 1), None, "no police certificate"),
+])
+def test_a_certificate_date_that_does_not_fit_is_refused_on_its_field(need, seen_on, limit, refused):
+    with pytest.raises(InvalidInput) as raised:
+        certificates.for_confirmation(need, seen_on, "Besøksvenn", limit, NOW)
+    assert refused in raised.value.message and certificates.FIELD in raised.value.fields
+
+
+def test_a_certificate_exactly_at_the_limit_is_still_accepted_and_none_is_asked_without_one():
+    assert certificates.for_confirmation(NEED, date(2025, 3, 9), "Besøksvenn", 12, NOW)["seen_on"] == "2025-03-09"
+    assert certificates.for_confirmation({"requirements": {}}, None, "Besøksvenn", 12, NOW) is None
+
+
+@pytest.mark.parametrize("day, months, expected", [
+    (date(2026, 1, 31), 1, date(2026, 2, 28)), (date(2024, 2, 29), 12, date(2025, 2, 28)),
+    (date(2026, 11, 15), 3, date(2027, 2, 15)), (date(2026, 3, 9), 0, date(2026, 3, 9)),
+])
+def test_months_after_keeps_the_day_or_the_months_last(day, months, expected):
+    assert certificates.months_after(day, months) == expected
+
+
+def test_a_certificate_too_old_is_reminded_of_once_and_only_while_the_assignment_lasts():
+    match = confirmed(certificate={"seen_on": "2025-01-01", "role": "Besøksvenn"})
+    change = lifecycle.certificate_expired(match, 12, NOW)
+    [event] = change.events
+    assert (event.type, event.data["seen_on"], event.data["max_age_months"]) == (
+        "match.certificate_expired", "2025-01-01", 12)
+    assert lifecycle.certificate_expired(change.doc, 12, NOW).events == ()
+    assert lifecycle.certificate_expired({**match, "status": "ended"}, 12, NOW).events == ()
