@@ -3,8 +3,10 @@ services' APIs and workers, the web as its own process), each checked by what th
 
 A club registers on the web, confirms its address from the mail and is verified by staff; it posts, on the web, a
 weekly need that requires a police certificate, with its legal basis, begun three weeks ago on the weekday two
-days back, so it has dates behind to record and dates ahead to miss. A volunteer signs up on the web, confirms
-from the mail, is proposed the need by the matcher's worker and says yes on Min side.
+days back. A volunteer signs up on the web, confirms from the mail, is proposed the need by the matcher's worker
+and says yes on Min side. Once the club has confirmed, the match's confirmation is moved three weeks back in the
+matcher's database, as if it had been made then: an assignment's dates count from the day it was confirmed, and
+the test cannot wait weeks for dates behind to record.
 """
 from __future__ import annotations
 
@@ -122,7 +124,15 @@ def confirmed(world, system) -> dict[str, Any]:
     """The assignment, confirmed by the club on the need's page with the date it saw the certificate."""
     if match_of(system, world["match_id"])["status"] != "confirmed":
         assert "Den frivillige er bekreftet" in confirm(world, system, TODAY.isoformat()).text
+    confirmed_weeks_ago(system, world["match_id"])
     return world
+
+
+def confirmed_weeks_ago(system, match_id: str) -> None:
+    """The match as if confirmed three weeks ago (its dates count from then)."""
+    with MongoClient(system.stack.env["MONGODB_URI"]) as client:
+        client.matcher.matches.update_one({"_id": match_id}, {"$set": {
+            "confirmed_at": (datetime.now(OSLO) - timedelta(days=21)).isoformat()}})
 
 
 def test_the_club_confirms_with_the_date_it_saw_the_police_certificate_and_a_refused_date_is_told(world, system):
