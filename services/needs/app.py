@@ -5,6 +5,7 @@ from flask import Flask
 
 from shared.clock import utcnow
 from shared.config import Config, load_config
+from shared.indexes import ensure_on_start
 from shared.http import Deps, create_service_app, reference_blueprint
 from shared.mongo import API_SELECTION_MS, connect
 from services.needs.api import blp
@@ -17,5 +18,6 @@ def create_app(config: Config | None = None, clock=utcnow) -> Flask:
     """Build the app with its own MongoDB client (one per gunicorn worker)."""
     config = config or load_config()
     repo = NeedsRepository(connect(config, DB_NAME, API_SELECTION_MS), clock)
+    ensure_on_start(repo.ensure_indexes, "needs")
     return create_service_app("needs", Deps(config, repo, clock), [blp, reference_blueprint()],
                               "Organisations register and post needs for volunteers.")

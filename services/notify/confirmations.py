@@ -79,5 +79,4 @@ def _context(doc: dict[str, Any], person: dict[str, Any], config: Config) -> dic
 
 CONFIRMATIONS = RequestedMessages(KIND, COLLECTION, "confirmation", "confirmation",
                                   lambda doc, subject, now: recipient(doc, subject), _context)
-ensure_indexes = CONFIRMATIONS.ensure_indexes
 deliver_due = CONFIRMATIONS.deliver_due

@@ -137,5 +137,4 @@ def _context(doc: dict[str, Any], person: dict[str, Any], config: Config) -> dic
 
 
 DIGESTS = RequestedMessages(KIND, COLLECTION, "weekly digest", "request", recipient, _context)
-ensure_indexes = DIGESTS.ensure_indexes
 deliver_due = DIGESTS.deliver_due

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from jinja2 import TemplateError
+from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared.clock import to_iso
@@ -48,9 +49,9 @@ class RequestedMessages:
         """The messages of this kind, in the notify database."""
         return DocumentStore(n.repo.db[self.collection])
 
-    def ensure_indexes(self, n: Notifier) -> None:
-        """Index what the retry round reads."""
-        n.repo.db[self.collection].create_index([("status", 1), ("next_attempt_at", 1)])
+    def ensure_indexes(self, db: Database) -> None:
+        """Index what the retry round reads (idempotent)."""
+        db[self.collection].create_index([("status", 1), ("next_attempt_at", 1)])
 
     def new(self, event: Event, channel: str, now: str) -> dict[str, Any]:
         """A message to be delivered: ids and the request its link is made from, no address and no body."""

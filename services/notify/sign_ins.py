@@ -75,5 +75,4 @@ def _context(doc: dict[str, Any], person: dict[str, Any], config: Config) -> dic
 
 
 SIGN_INS = RequestedMessages(KIND, COLLECTION, "sign-in message", "sign_in", recipient, _context)
-ensure_indexes = SIGN_INS.ensure_indexes
 deliver_due = SIGN_INS.deliver_due

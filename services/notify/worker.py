@@ -12,7 +12,7 @@ from shared.kafka import Subscription
 from shared.mongo import connect
 from shared.worker import Periodic, configure_logging, run_worker
 from services.notify import confirmations, digests, sign_ins
-from services.notify.app import DB_NAME
+from services.notify.app import DB_NAME, ensure_indexes
 from services.notify.delivery import Notifier, deliver_due
 from services.notify.handlers import EVENT_HANDLERS, plan_reminders
 from services.notify.repository import NotifyRepository
@@ -28,11 +28,8 @@ def main() -> None:
     configure_logging()
     config = load_config()
     repo = NotifyRepository(connect(config, DB_NAME))
-    repo.ensure_indexes()
+    ensure_indexes(repo.db)
     notifier = Notifier(repo, Directory(config), SmtpSender(config), SmsSender(config), config, utcnow)
-    confirmations.ensure_indexes(notifier)
-    sign_ins.ensure_indexes(notifier)
-    digests.ensure_indexes(notifier)
     if not notifier.sms.enabled:
         log.warning("SMS_GATEWAY_URL is not set: SMS are skipped (reason 'sms_off'), and people who chose "
                     "only SMS are written to by e-mail instead (reason 'email_fallback')")
