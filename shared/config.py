@@ -123,9 +123,10 @@ def _check_ranges(config: Config) -> list[str]:
 def _check_addresses(proxies: tuple[str, ...]) -> list[str]:
     for proxy in proxies:
         try:
-            ipaddress.ip_address(proxy)
+            ipaddress.ip_network(proxy, strict=False)
         except ValueError:
-            return [f"TRUSTED_PROXIES={','.join(proxies)!r} must be comma-separated IP addresses, none empty"]
+            return [f"TRUSTED_PROXIES={','.join(proxies)!r} must be comma-separated IP addresses or networks "
+                    f"(such as 10.0.0.0/8), none empty"]
     return []
 
 

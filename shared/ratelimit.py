@@ -144,21 +144,35 @@ IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def _as_ip(text: str) -> IP | None:
+    """An address, with an IPv4 address mapped into IPv6 (::ffff:10.0.0.5, as dual-stack sockets report peers)
+    read as the IPv4 address it is."""
     try:
-        return ipaddress.ip_address(text.strip())
+        ip = ipaddress.ip_address(text.strip())
     except ValueError:
         return None
+    return ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped else ip
 
 
 @cache
-def _trusted(proxies: tuple[str, ...]) -> frozenset[IP]:
-    return frozenset(ip for ip in map(_as_ip, proxies) if ip is not None)
+def _trusted(proxies: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The trusted peers as networks: an address is a network of one (pods come and go within a range)."""
+    networks = []
+    for proxy in proxies:
+        try:
+            networks.append(ipaddress.ip_network(proxy.strip(), strict=False))
+        except ValueError:
+            continue
+    return tuple(networks)
+
+
+def _is_trusted(peer: IP | None, config: Config) -> bool:
+    return peer is not None and any(peer in network for network in _trusted(config.trusted_proxies))
 
 
 def client_address(config: Config) -> str:
     """The address this request's counts are kept under: the peer's, or the client's a trusted proxy forwarded."""
     peer = request.remote_addr or "127.0.0.1"
-    if _as_ip(peer) not in _trusted(config.trusted_proxies):
+    if not _is_trusted(_as_ip(peer), config):
         return peer
     forwarded = ",".join(request.headers.getlist("X-Forwarded-For")).split(",")[-1].strip()
     return str(_as_ip(forwarded)) if _as_ip(forwarded) else peer

@@ -42,8 +42,21 @@ def test_trusted_proxies_are_read_as_a_comma_separated_list():
     assert load_config(SAFE).trusted_proxies == ()
 
 
-@pytest.mark.parametrize("raw", ["web", f"{WEB},", "10.0.0.0/8"])
+@pytest.mark.parametrize("raw", ["web", f"{WEB},", "10.0.0.0/33", "10.0.0.0/8/8"])
 def test_a_trusted_proxy_that_is_not_an_address_is_refused_naming_the_variable(raw):
     with pytest.raises(ConfigError) as refused:
         load_config({**SAFE, "TRUSTED_PROXIES": raw})
     assert "TRUSTED_PROXIES" in str(refused.value)
+
+
+def test_a_trusted_network_trusts_every_peer_in_it_as_pods_come_and_go():
+    config = load_config({**SAFE, "TRUSTED_PROXIES": "10.42.0.0/16, fd00::/8"})
+    assert address(config, "10.42.7.19", "198.51.100.7") == "198.51.100.7"
+    assert address(config, "fd00::5", "198.51.100.7") == "198.51.100.7"
+    assert address(config, "10.43.0.1", "198.51.100.7") == "10.43.0.1"
+
+
+def test_a_peer_reported_as_an_ipv4_mapped_ipv6_address_is_the_ipv4_address():
+    config = Config(trusted_proxies=(WEB,))
+    assert address(config, f"::ffff:{WEB}", "198.51.100.7") == "198.51.100.7"
+    assert address(config, WEB, "::ffff:198.51.100.7") == "198.51.100.7"
