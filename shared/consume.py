@@ -9,14 +9,20 @@ from typing import Mapping
 from kafka import ConsumerRebalanceListener, KafkaConsumer, OffsetAndMetadata, TopicPartition
 from kafka.errors import KafkaError
 
+from shared import logs, tracing
 from shared.config import Config
-from shared.events import dlq_topic, parse_event
+from shared.events import Event, dlq_topic, parse_event
 from shared.failures import Failure, backoff, classify
 from shared.kafka import Publisher, SingleActiveAssignor, Subscription
-from shared.metrics import EVENTS, RETRIES
+from shared.metrics import CONSUMER_LAG, EVENTS, HANDLER_SECONDS, RETRIES
 from shared.worker_health import Stall
 
 log = logging.getLogger(__name__)
+
+
+def _reason(error: Exception) -> str:
+    """An error as a log line gives it: its class and message, cut short."""
+    return f"{type(error).__name__}: {error}"[:500]
 
 
 class _Assignments(ConsumerRebalanceListener):
@@ -72,6 +78,7 @@ class ConsumeLoop:
         self._assignments = _Assignments()
         self._failed: tuple[tuple[str, int, int], int] | None = None  # the record being retried, failed attempts
         self._idle_due = 0.0  # when on_idle runs next (monotonic seconds); at once after each new assignment
+        self._lag_reported: set[TopicPartition] = set()
 
     @property
     def assigned(self) -> frozenset[TopicPartition] | None:
@@ -110,12 +117,28 @@ class ConsumeLoop:
                 elif self._failed is None:
                     self.stall.progressed()
                 wait = self._consume(consumer, batches)
+                self._report_lag(consumer)
                 if wait is not None:
                     self._hold(consumer, wait)
                 elif assignments.current:
                     self._idle()
         finally:
+            self._report_lag(None)
             consumer.close(autocommit=False)
+
+    def _report_lag(self, consumer: KafkaConsumer | None) -> None:
+        """Set each assigned partition's lag from the end offset the last fetch reported and the position; drop
+        the partitions no longer assigned (none when the consumer is gone)."""
+        group, reported = self.subscription.group_id, set()
+        for tp in (consumer.assignment() if consumer is not None else ()):
+            end = consumer.highwater(tp)
+            position = consumer.position(tp, timeout_ms=100) if end is not None else None
+            if position is not None:
+                CONSUMER_LAG.labels(group, tp.topic, str(tp.partition)).set(max(0, end - position))
+                reported.add(tp)
+        for tp in self._lag_reported - reported:
+            CONSUMER_LAG.remove(group, tp.topic, str(tp.partition))
+        self._lag_reported = reported
 
     def _idle(self) -> None:
         """Run the subscription's on_idle when it is due; a failing round is logged and tried at the next."""
@@ -181,20 +204,46 @@ class ConsumeLoop:
 
     def attempt(self, record) -> float | None:
         """Try one record once: None when it is done with (handled, not ours, or dead-lettered), else the
-        seconds to wait before trying it again."""
+        seconds to wait before trying it again. A handler runs in a span of the event's trace, timed, and ends
+        with one log line."""
         try:
             event = parse_event(record.value)
-            handler = self.subscription.handlers.get(event.type)
-            if handler is not None:
-                handler(event)
-        except Exception as exc:  # whatever a handler raises is classified, never allowed to stop the loop
+        except Exception as exc:  # a message that is no event at all is dead-lettered like any failure
             return self._failed_attempt(record, exc)
+        handler = self.subscription.handlers.get(event.type)
+        if handler is not None:
+            group, started = self.subscription.group_id, time.perf_counter()
+            attributes = {"messaging.system": "kafka", "messaging.destination.name": record.topic,
+                          "messaging.consumer.group.name": group, "cloudevents.event_id": event.id,
+                          "cloudevents.event_type": event.type, "cloudevents.event_subject": event.subject}
+            span = tracing.Span(f"process {event.type}", tracing.CONSUMER, event.trace, attributes)
+            with span:
+                try:
+                    handler(event)
+                except Exception as exc:  # whatever a handler raises is classified, never allowed to stop the loop
+                    span.failed(_reason(exc), exc)
+                    return self._failed_attempt(record, exc, event, started)
+                finally:
+                    HANDLER_SECONDS.labels(group, record.topic, event.type).observe(time.perf_counter() - started)
+                self._log(logging.INFO, record, event, "handled", started)
         EVENTS.labels(self.subscription.group_id, record.topic, "handled").inc()
         self._failed = None
         self.stall.progressed()
         return None
 
-    def _failed_attempt(self, record, error: Exception) -> float | None:
+    def _log(self, level: int, record, event: Event | None, outcome: str, started: float | None,
+             **fields: object) -> None:
+        """The event's log line: where it came from, what it is, what became of it and how long it took."""
+        line = {"group": self.subscription.group_id, "topic": record.topic, "partition": record.partition,
+                "offset": record.offset, "outcome": outcome, **(logs.event_fields(event) if event else {}), **fields}
+        if started is not None:
+            line["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        what = event.type if event else "message"
+        logs.EVENTS.log(level, "%s %s[%d]@%d %s", what, record.topic, record.partition, record.offset, outcome,
+                        extra=line)
+
+    def _failed_attempt(self, record, error: Exception, event: Event | None = None,
+                        started: float | None = None) -> float | None:
         key = (record.topic, record.partition, record.offset)
         attempts = self._failed[1] + 1 if self._failed and self._failed[0] == key else 1
         failure = classify(error)
@@ -205,6 +254,8 @@ class ConsumeLoop:
                 failure, error = Failure.TRANSIENT, exc
             else:
                 EVENTS.labels(self.subscription.group_id, record.topic, "dead_lettered").inc()
+                self._log(logging.ERROR, record, event, "dead_lettered", started, attempt=attempts,
+                          failure=failure.value, error=_reason(error))
                 self._failed = None
                 self.stall.progressed()
                 return None
@@ -213,8 +264,8 @@ class ConsumeLoop:
         wait = backoff(attempts, self.backoff_seconds, self.max_backoff_seconds)
         if failure is Failure.TRANSIENT:
             self.stall.failing(f"{record.topic}[{record.partition}]@{record.offset}: {type(error).__name__}: {error}")
-        log.warning("%s failure on %s[%d]@%d (attempt %d), trying again in %.1f s: %s", failure.value, record.topic,
-                    record.partition, record.offset, attempts, wait, error)
+        self._log(logging.WARNING, record, event, "retrying", started, attempt=attempts, failure=failure.value,
+                  error=_reason(error), retry_in_seconds=round(wait, 1))
         return wait
 
     def dead_letter(self, record, error: Exception, attempts: int = 1, failure: Failure = Failure.PERMANENT) -> None:
@@ -230,5 +281,4 @@ class ConsumeLoop:
             ("consumer_group", self.subscription.group_id.encode()),
         ]
         key = record.key.decode(errors="replace") if record.key else ""
-        log.error("dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, error)
         self.publisher.send_raw(dlq_topic(record.topic), key, record.value or b"", headers)

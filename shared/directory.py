@@ -1,4 +1,5 @@
-"""HTTP calls to the services that own people's data: who holds a token, and contact details."""
+"""HTTP calls to the services that own people's data: who holds a token, and contact details. Each call carries
+the current trace context (shared.tracing)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from uuid import UUID
 import requests
 
 from shared.config import Config
+from shared.tracing import TracedSession
 
 VOLUNTEER, ORGANISATION, STAFF, SERVICE = "volunteer", "organisation", "staff", "service"
 
@@ -61,7 +63,7 @@ class Directory:
 
     def __init__(self, config: Config, session: requests.Session | None = None, timeout: float = 5.0):
         self.config = config
-        self.session = session or requests.Session()
+        self.session = session or TracedSession()
         self.timeout = timeout
 
     def _headers(self) -> dict[str, str]:

@@ -10,6 +10,8 @@ from uuid import uuid4
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
+from shared import tracing
+
 OFFERS_TOPIC = "offers.v1"
 NEEDS_TOPIC = "needs.v1"
 MATCHES_TOPIC = "matches.v1"
@@ -50,7 +52,8 @@ _FORMAT = JSONFormat()
 
 @dataclass(frozen=True)
 class Event:
-    """One fact that happened, as carried on a topic: small, past tense, no personal data."""
+    """One fact that happened, as carried on a topic: small, past tense, no personal data. `trace` is the work
+    that made it (the current trace context when it was made), carried as the distributed-tracing extension."""
 
     type: str
     subject: str
@@ -58,6 +61,7 @@ class Event:
     source: str
     id: str = field(default_factory=lambda: str(uuid4()))
     time: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
+    trace: tracing.TraceContext | None = field(default_factory=tracing.for_event, compare=False)
 
     @property
     def topic(self) -> str:
@@ -71,6 +75,10 @@ class Event:
             "time": datetime.fromisoformat(self.time), "subject": self.subject,
             "datacontenttype": "application/json",
         }
+        if self.trace is not None:
+            attributes[tracing.TRACEPARENT] = self.trace.traceparent
+            if self.trace.state:
+                attributes[tracing.TRACESTATE] = self.trace.state
         return _FORMAT.write(CloudEvent(attributes, self.data))
 
 
@@ -90,7 +98,8 @@ def new_event(source: str, type_: str, subject: str, data: dict[str, Any], **ext
 
 
 def parse_event(raw: bytes | str) -> Event:
-    """Read a structured CloudEvents JSON document; MalformedEvent if it is not one."""
+    """Read a structured CloudEvents JSON document; MalformedEvent if it is not one. A traceparent that is not
+    valid is left out, as if none was sent."""
     try:
         ce = _FORMAT.read(None, raw)
         data = ce.get_data()
@@ -101,5 +110,6 @@ def parse_event(raw: bytes | str) -> Event:
     if not isinstance(data, dict) or not ce.get_subject():
         raise MalformedEvent("event must carry a subject and a JSON object as data")
     when = ce.get_time() or datetime.now(timezone.utc)
+    trace = tracing.parse(ce.get_extension(tracing.TRACEPARENT), ce.get_extension(tracing.TRACESTATE))
     return Event(type=ce.get_type(), subject=ce.get_subject(), data=data,
-                 source=ce.get_source(), id=ce.get_id(), time=when.isoformat())
+                 source=ce.get_source(), id=ce.get_id(), time=when.isoformat(), trace=trace)

@@ -1,4 +1,5 @@
-"""Prometheus metrics: what every API answers and how fast, and what every consumer does with its events.
+"""Prometheus metrics: what every API answers and how fast, what every consumer does with its events and how far
+behind it is, what waits in the outboxes, what notify sends and what the matcher proposes.
 
 Each process counts in its own registry and serves it on `GET /metrics`. An API under gunicorn with
 several worker processes counts per process unless PROMETHEUS_MULTIPROC_DIR names a directory they
@@ -10,8 +11,11 @@ import os
 import time
 
 from flask import Flask, Response, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Gauge, Histogram,
+                               generate_latest)
 from prometheus_client import multiprocess
+
+from shared import logs, tracing
 
 HTTP_REQUESTS = Counter("frivillig_http_requests_total", "HTTP requests answered, by route and status",
                         ["service", "method", "route", "status"])
@@ -21,8 +25,26 @@ EVENTS = Counter("frivillig_events_total", "Events a consumer is done with: hand
                  ["group", "topic", "outcome"])
 RETRIES = Counter("frivillig_event_retries_total", "Failed attempts at an event that will be tried again, by failure",
                   ["group", "topic", "failure"])
-UNMATCHED_ROUTE = "unmatched"  # a path no route serves: counted under one label, not one per path tried
-METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+HANDLER_SECONDS = Histogram("frivillig_event_handler_seconds", "Time a handler takes over one event, failed or not",
+                            ["group", "topic", "type"])
+CONSUMER_LAG = Gauge("frivillig_consumer_lag", "Events on a partition not yet consumed: end offset minus position",
+                     ["group", "topic", "partition"], multiprocess_mode="livemax")
+OUTBOX_PENDING = Gauge("frivillig_outbox_pending", "Events saved in a collection's outbox and not yet published",
+                       ["collection"], multiprocess_mode="livemax")
+OUTBOX_OLDEST = Gauge("frivillig_outbox_oldest_pending_seconds", "Age of the oldest event not yet published",
+                      ["collection"], multiprocess_mode="livemax")
+NOTIFICATIONS = Counter("frivillig_notifications_total", "Notification attempts by channel and outcome",
+                        ["channel", "outcome"])
+MATCHES = Counter("frivillig_matches_total", "Match events published, by type (proposed, confirmed, expired, ...)",
+                  ["type"])
+CANDIDATE_INDEX_OFFERS = Gauge("frivillig_candidate_index_offers", "Open offers in the matcher's candidate index",
+                               multiprocess_mode="livemax")
+CANDIDATE_INDEX_REBUILD = Histogram("frivillig_candidate_index_rebuild_seconds",
+                                    "Time to rebuild the matcher's indexes from its read model",
+                                    buckets=(0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0))
+NOTIFICATION_OUTCOMES = frozenset({"sent", "failed", "skipped", "retrying"})
+UNMATCHED_ROUTE = logs.UNMATCHED_ROUTE  # a path no route serves: counted under one label, not one per path tried
+METHODS = logs.METHODS
 OTHER_METHOD = "other"  # any other word a client sends as its method: one label, so clients cannot grow the series
 
 
@@ -35,8 +57,22 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 
 
+def notification_outcome(channel: str, status: object) -> None:
+    """Count a notification saved with this status, if it is an outcome (sent, failed, skipped, retrying)."""
+    if status in NOTIFICATION_OUTCOMES:
+        NOTIFICATIONS.labels(channel, status).inc()
+
+
+def published(event_type: str) -> None:
+    """Count an event the outbox relay published: match events by their type, without the "match." prefix."""
+    if event_type.startswith("match."):
+        MATCHES.labels(event_type.removeprefix("match.")).inc()
+
+
 def instrument(app: Flask, service: str) -> None:
-    """Count and time every request the app answers, and serve GET /metrics."""
+    """Trace, log, count and time every request the app answers, and serve GET /metrics."""
+    tracing.init_app(app, service)
+    logs.init_app(app, service)
     def started() -> None:
         g.metrics_started = time.perf_counter()
 

@@ -1,6 +1,7 @@
 """MongoDB client creation and the outbox: a state change and its events saved in one document write."""
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -8,6 +9,7 @@ import socket
 import threading
 import time
 from functools import lru_cache
+from datetime import datetime
 from typing import Any, Iterable
 from uuid import uuid4
 
@@ -17,6 +19,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from shared import metrics
 from shared.config import Config
 from shared.events import Event
 from shared.worker_health import Stall
@@ -59,12 +62,34 @@ class VersionConflict(Exception):
 
 
 def _outbox_entries(events: Iterable[Event]) -> list[Document]:
-    return [{"id": e.id, "topic": e.topic, "key": e.subject, "value": e.to_json().decode()} for e in events]
+    return [{"id": e.id, "topic": e.topic, "key": e.subject, "type": e.type, "time": e.time,
+             "value": e.to_json().decode()} for e in events]
 
 
 def _entry_id(entry: Document) -> str:
     """An outbox entry's identity: its event id (entries written before ids were kept: the event itself)."""
     return entry.get("id") or entry["value"]
+
+
+def _entry_attribute(entry: Document, name: str) -> str:
+    """An outbox entry's event type or time (from the event itself in entries written before they were kept)."""
+    if name in entry:
+        return entry[name]
+    try:
+        return str(json.loads(entry["value"]).get(name) or "")
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _age_seconds(entries: list[Document], now: float) -> float:
+    """How long the oldest of the entries has waited (0 for none, or none with a readable time)."""
+    times = []
+    for entry in entries:
+        try:
+            times.append(datetime.fromisoformat(_entry_attribute(entry, "time")).timestamp())
+        except ValueError:
+            continue
+    return max(0.0, now - min(times)) if times else 0.0
 
 
 class DocumentStore:
@@ -131,7 +156,8 @@ class OutboxRelay:
 
     Each collection is relayed by one replica at a time: a round first takes the collection's lease (a document in
     `outbox_leases` with an owner and an expiry), and another replica takes over once a lease has lapsed. The
-    owner is the process, so relays within one process share a lease.
+    owner is the process, so relays within one process share a lease. The holder says what waits in each
+    collection's outbox and counts the match events it publishes (shared.metrics).
     """
 
     def __init__(self, collections: Iterable[Collection], publisher, interval_seconds: float = 0.2,
@@ -144,6 +170,7 @@ class OutboxRelay:
         self.stopping = threading.Event()
         self.stall = Stall()
         self._renew_after: dict[str, float] = {}  # by collection: when the lease this relay holds needs renewing
+        self._gauged: set[str] = set()  # the collections whose backlog this relay reports
 
     def ensure_indexes(self) -> None:
         """Index the pending count, so that each round reads only documents with events to send."""
@@ -176,20 +203,39 @@ class OutboxRelay:
                                                    {"$set": {"expires": 0}})
 
     def publish_pending(self) -> int:
-        """Publish what is pending once where this relay holds the lease; returns how many events went out."""
+        """Publish what is pending once where this relay holds the lease; returns how many events went out. The
+        backlog gauges say what this round found waiting, and what is left once it is done."""
         sent = 0
         for collection in self.collections:
             if not self.claim(collection):
+                self._ungauge(collection)  # the replica holding the lease says what waits
                 continue
-            pending = collection.find({"outbox_pending": {"$gt": 0}}, {"outbox": 1, "version": 1, "outbox_pending": 1})
+            projection = {"outbox": 1, "version": 1, "outbox_pending": 1}
+            pending = list(collection.find({"outbox_pending": {"$gt": 0}}, projection))
+            waiting = [entry for doc in pending for entry in doc["outbox"]]
+            self._gauge(collection, waiting)
             for doc in pending:
                 if not self.claim(collection):
                     break
                 for entry in doc["outbox"]:
                     self.publisher.send_raw(entry["topic"], entry["key"], entry["value"].encode())
+                    metrics.published(_entry_attribute(entry, "type"))
                     sent += 1
                 _clear(collection, doc, {_entry_id(entry) for entry in doc["outbox"]})
+                waiting = waiting[len(doc["outbox"]):]
+            self._gauge(collection, waiting)
         return sent
+
+    def _gauge(self, collection: Collection, waiting: list[Document]) -> None:
+        self._gauged.add(collection.name)
+        metrics.OUTBOX_PENDING.labels(collection.name).set(len(waiting))
+        metrics.OUTBOX_OLDEST.labels(collection.name).set(_age_seconds(waiting, time.time()))
+
+    def _ungauge(self, collection: Collection) -> None:
+        if collection.name in self._gauged:
+            self._gauged.discard(collection.name)
+            metrics.OUTBOX_PENDING.remove(collection.name)
+            metrics.OUTBOX_OLDEST.remove(collection.name)
 
     def run(self) -> None:
         """Relay until stopped; while Kafka or MongoDB is away, keep trying."""

@@ -11,6 +11,7 @@ from kafka.errors import KafkaError
 from pymongo.collection import Collection
 from pymongo.errors import PyMongoError
 
+from shared import logs, tracing
 from shared.config import Config
 from shared.consume import ConsumeLoop
 from shared.kafka import Publisher, Subscription, ensure_topics
@@ -29,10 +30,12 @@ class Periodic:
     run: Callable[[], object]
 
 
-def configure_logging() -> None:
-    """One log format for every process."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("kafka").setLevel(logging.WARNING)
+def configure_logging(service: str | None = None) -> None:
+    """The worker's logs as JSON lines (shared.logs, as the APIs' under gunicorn), and its spans exported when
+    OTEL_EXPORTER_OTLP_ENDPOINT is set; the service is the one whose worker module runs, unless named."""
+    service = service or logs.service_of_main()
+    logs.configure(service, "worker")
+    tracing.configure(service, "worker")
 
 
 def _wait_for_topics(config: Config, stopping: threading.Event, stall: Stall) -> None:
@@ -48,9 +51,11 @@ def _wait_for_topics(config: Config, stopping: threading.Event, stall: Stall) ->
 
 
 def _repeat(task: Periodic, stopping: threading.Event) -> None:
+    """Run the task every so often, each round the root of a trace of its own, so the events it makes are followed."""
     while not stopping.wait(task.every_seconds):
         try:
-            task.run()
+            with tracing.Span(task.name):
+                task.run()
         except (KafkaError, PyMongoError) as exc:
             log.warning("%s failed, will try again: %s", task.name, exc)
         except Exception:  # a periodic task must keep running whatever one round does

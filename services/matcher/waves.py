@@ -13,6 +13,7 @@ from typing import Any, Callable
 from shared.clock import to_iso
 from shared.config import Config
 from shared.events import Change, InvalidEvent
+from shared.metrics import CANDIDATE_INDEX_OFFERS, CANDIDATE_INDEX_REBUILD
 from shared.mongo import retrying
 from shared.timeslots import oslo_date
 from services.matcher import lifecycle
@@ -37,6 +38,7 @@ class Matching:
     needs: NeedIndex = field(default_factory=NeedIndex)
     unreadable: list[str] = field(default_factory=list)
 
+    @CANDIDATE_INDEX_REBUILD.time()
     def rebuild(self) -> None:
         """Replace the indexes with fresh ones filled from the read model (whenever this worker takes over).
 
@@ -53,6 +55,7 @@ class Matching:
                     log.error("left out of the index: %s", exc)
                     unreadable.append(str(data.get("_id")))
         self.offers, self.needs, self.unreadable = offers, needs, unreadable
+        CANDIDATE_INDEX_OFFERS.set_function(lambda: len(self.offers))
 
     @property
     def ttl(self) -> timedelta:

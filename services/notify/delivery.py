@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from jinja2 import TemplateError
 
-from shared import calendar, links
+from shared import calendar, links, metrics
 from shared.clock import to_iso
 from shared.config import Config
 from shared.directory import Directory, DirectoryUnavailable
@@ -141,7 +141,9 @@ def calendar_file(doc: dict[str, Any], p: Parties, n: Notifier) -> Attachment | 
 def _save(n: Notifier, doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
     updated = {**doc, **changes, "updated_at": to_iso(n.clock())}
     events = (model.outcome_event(updated),) if changes.get("status") in (model.SENT, model.FAILED) else ()
-    return n.repo.notifications.save(updated, events)
+    saved = n.repo.notifications.save(updated, events)
+    metrics.notification_outcome(doc["channel"], changes.get("status"))
+    return saved
 
 
 def logged(doc: dict[str, Any], now: datetime, outcome: str) -> list[dict[str, Any]]:

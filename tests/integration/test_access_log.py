@@ -1,6 +1,8 @@
-"""The APIs' gunicorn access log, as the stack runs it, names paths but never the codes of links sent to people."""
+"""The APIs' log, as the stack runs them under gunicorn: one JSON line per request, naming routes and paths but
+never the codes of links sent to people, nor tokens."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,22 @@ from tests.conftest import wait_until
 from tests.integration.live_apis import running_apis
 
 CODE = "AQEBAQEBAQEBAQEBAQEBAQEN-HsfpiccUkwLtg5s0pKR"
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def json_lines(log: Path) -> list[dict]:
+    """The log's lines that are JSON objects (gunicorn's and the app's alike)."""
+    lines = []
+    for line in log.read_text().splitlines():
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            continue
+    return lines
+
+
+def requests_logged(log: Path) -> list[dict]:
+    return [line for line in json_lines(log) if line.get("logger") == "frivillig.http"]
 
 
 @pytest.fixture
@@ -18,12 +36,31 @@ def offers_api(tmp_path, mongo_uri) -> tuple[str, Path]:
         yield urls["offers"], tmp_path / "offers-api.log"
 
 
-def test_link_codes_and_tokens_never_reach_the_access_log(offers_api):
+def test_link_codes_and_tokens_never_reach_the_log(offers_api):
     url, log = offers_api
     requests.get(f"{url}/confirm/{CODE}", headers={"Referer": f"http://mail.example/r/{CODE}"})
     requests.post(f"{url}/confirm/{CODE}", data={})
     requests.get(f"{url}/offers?code={CODE}", headers={"Authorization": f"Bearer {CODE}"})
-    wait_until(lambda: log.read_text().count("/confirm/") >= 2 and "/offers?" in log.read_text(), timeout=10)
+    wait_until(lambda: len(requests_logged(log)) >= 3, timeout=10)
     text = log.read_text()
     assert CODE not in text
-    assert 'GET /confirm/[redacted] HTTP/1.1' in text and 'POST /confirm/[redacted] HTTP/1.1' in text
+    paths = {(line["method"], line["path"]) for line in requests_logged(log)}
+    assert {("GET", "/confirm/[redacted]"), ("POST", "/confirm/[redacted]"), ("GET", "/offers")} <= paths
+
+
+def test_every_line_the_api_writes_is_json_with_its_service(offers_api):
+    url, log = offers_api
+    requests.get(f"{url}/districts")
+    wait_until(lambda: requests_logged(log), timeout=10)
+    lines = [line for line in log.read_text().splitlines() if line.strip()]
+    assert lines and all(json.loads(line)["service"] == "offers" for line in lines)
+
+
+def test_a_request_line_has_route_status_time_ids_and_the_callers_trace(offers_api):
+    url, log = offers_api
+    offer_id = "0b4f3c2e-8f5d-4c1a-9e7b-2d6a1f0c3b5e"
+    requests.get(f"{url}/offers/{offer_id}", headers={"traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01"})
+    [line] = wait_until(lambda: [entry for entry in requests_logged(log) if entry.get("offer_id") == offer_id],
+                        timeout=10)
+    assert line["route"] == "/offers/<offer_id>" and line["status"] == 401 and line["role"] == "api"
+    assert line["trace_id"] == TRACE_ID and line["duration_ms"] >= 0 and line["level"] == "INFO"
