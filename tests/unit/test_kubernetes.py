@@ -26,12 +26,13 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from deploy.stack import DEFAULT_PORTS, SERVICES, WEB
+from deploy.stack import DEFAULT_PORTS, SERVICES, WEB, Stack
 from shared import confirmation, links, signin
 from shared.clock import to_iso
 from shared.config import SERVICE_SECRETS, WEB_SECRETS, Config, ConfigError, env_name, load_config
 from shared.events import ALL_TOPICS, dlq_topic
 from shared.kafka import DEAD_LETTER_RETENTION_MS, PARTITIONS
+from shared.tracing import ENDPOINT_VARIABLE
 from services.matcher.calendars import feed_code
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +43,8 @@ CUSTOM_GROUPS = ("kafka.strimzi.io", "mongodbcommunity.mongodb.com")  # no schem
 PLACEHOLDER = "REPLACE-ME"
 WORKER_METRICS_PORT = 9100
 OPERATOR_URI_KEY = "connectionString.standard"  # the key of the MongoDB operator's connection-string Secrets
-EXTRA_VARIABLES = {"PROMETHEUS_MULTIPROC_DIR"}  # read by prometheus_client, not by shared/config.py
+# Read by prometheus_client and OpenTelemetry, not by shared/config.py; set where wanted.
+EXTRA_VARIABLES = {"PROMETHEUS_MULTIPROC_DIR", ENDPOINT_VARIABLE, "OTEL_SERVICE_NAME"}
 NEVER_SET = {"TESTING"}
 
 
@@ -272,13 +274,32 @@ def bound_port(command: list[str]) -> int:
     return int(command[command.index("--bind") + 1].rsplit(":", 1)[1])
 
 
+class LocalStack(Stack):
+    """The local stack's runner, noting the commands it would start instead of starting them."""
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
+        self.processes[name] = args  # type: ignore[assignment]
+
+
+SAME_AS_LOCALLY = ("--worker-class", "--threads", "--worker-connections", "--access-logfile", "--logger-class")
+
+
+def gunicorn_options(command: list[str]) -> dict[str, str]:
+    """The options the APIs must share with the local stack, and the app it serves."""
+    options = {name: command[command.index(name) + 1] for name in SAME_AS_LOCALLY}
+    return {**options, "app": command[-1]}
+
+
 def test_each_process_runs_as_the_local_stack_runs_it(rendered) -> None:
     for name, deployment in of_kind(rendered, "Deployment").items():
         service, component = service_of(deployment)
         (container,) = containers(deployment)
         command = container["command"]
         if component == "api":
-            assert command[0] == "gunicorn" and command[-1] == f"services.{service}.app:create_app()", name
+            local = LocalStack({}, dict(DEFAULT_PORTS), Path("."))
+            local.start_api(service)
+            assert Path(command[0]).name == "gunicorn", name
+            assert gunicorn_options(command) == gunicorn_options(local.processes[f"{service}-api"]), name
             assert bound_port(command) == DEFAULT_PORTS[service], name
             assert [port["containerPort"] for port in container["ports"]] == [DEFAULT_PORTS[service]], name
         else:
