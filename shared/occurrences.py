@@ -6,6 +6,7 @@ need happens at most once a day.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -73,11 +74,30 @@ def serving_since(match: Mapping[str, Any]) -> date | None:
     return oslo_date(datetime.fromisoformat(confirmed)) if confirmed else None
 
 
+def served(match: Mapping[str, Any], found: Iterable[Occurrence]) -> list[Occurrence]:
+    """The occurrences the assignment serves: those that begin once it was confirmed and before it ended."""
+    since, until = match.get("confirmed_at"), match.get("ended_at")
+    return [o for o in found if (not since or o.period.start >= datetime.fromisoformat(since))
+            and (not until or o.period.start < datetime.fromisoformat(until))]
+
+
+def status_on(match: Mapping[str, Any], day: str) -> str | None:
+    """What was recorded on the match for that date (attended, no_show, absent), or None."""
+    return ((match.get("occurrences") or {}).get(day) or {}).get("status")
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+YEARS = range(2000, 2101)  # as the schemas' CalendarDate: plausible dates only
+
+
 def parse_day(text: str) -> date:
-    """A `YYYY-MM-DD` date; ValueError for anything else (also for forms date.fromisoformat accepts besides)."""
-    if not isinstance(text, str) or len(text) != 10:
+    """A `YYYY-MM-DD` date between the years 2000 and 2100; ValueError for anything else."""
+    if not isinstance(text, str) or not _DAY.fullmatch(text):
         raise ValueError(f"a date is written YYYY-MM-DD, got {text!r}")
-    return date.fromisoformat(text)
+    day = date.fromisoformat(text)
+    if day.year not in YEARS:
+        raise ValueError(f"a date between the years 2000 and 2100, got {text!r}")
+    return day
 
 
 def hours(minutes: int) -> Decimal:

@@ -8,10 +8,11 @@ from flask import g, make_response, render_template, request
 from marshmallow import ValidationError
 
 from shared import links, occurrences
+from shared.occurrences import MAX_RANGE_DAYS
 from shared.auth import optional_caller, require_staff
 from shared.directory import STAFF, DirectoryUnavailable, TokenInfo
-from shared.errors import Conflict, InvalidInput, NotFound
-from shared.http import ServiceBlueprint, deps
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.http import BEARER, ServiceBlueprint, deps, error_responses
 from shared.ratelimit import limited_write
 from shared.reference import district_name
 from shared.wording import format_at, format_when, local_time, organisation_name
@@ -21,6 +22,11 @@ from services.matcher.schemas import (AcceptIn, AnswerForm, EmptyIn, MatchContac
                                       OccurrenceIn, OccurrenceList, OccurrenceOut, OccurrencesQuery, PauseIn)
 
 blp = ServiceBlueprint("matches", __name__, description="Matches between offers and needs")
+
+NO_TOKEN = "No token, or one nobody holds (unauthorized)"
+NOT_THEIRS = "No such match, or one the caller is neither side of (not_found)"
+ONE_SIDE = "Staff or a service (only the two sides answer), or the side that does not do this (forbidden)"
+REFUSALS = {401: NO_TOKEN, 404: NOT_THEIRS}
 
 
 def _view(match: dict) -> dict:
@@ -48,6 +54,8 @@ def _caller_first(view):
 @_caller_first
 @blp.arguments(MatchesQuery, location="query")
 @blp.response(200, MatchList)
+@blp.doc(security=BEARER, responses=error_responses({
+    401: NO_TOKEN, 403: "Neither staff nor the owner of the need or offer (forbidden)"}))
 def list_matches(query):
     d = deps()
     who = _who()
@@ -63,6 +71,7 @@ def list_matches(query):
 
 @blp.route("/matches/<match_id>")
 @blp.response(200, MatchOut)
+@blp.doc(security=BEARER, responses=error_responses(REFUSALS))
 def get_match(match_id):
     d = deps()
     who = _who()
@@ -73,6 +82,8 @@ def get_match(match_id):
 
 @blp.route("/matches/<match_id>/contact")
 @blp.response(200, MatchContact)
+@blp.doc(security=BEARER, responses=error_responses({
+    **REFUSALS, 403: "A service, or a side before the match shows it the other's contact (forbidden)"}))
 def get_contact(match_id):
     """The other side's contact details: the volunteer's to the organisation once the volunteer has accepted, the
     organisation's to the volunteer once the match is confirmed, both to staff."""
@@ -120,6 +131,11 @@ def _answer(match_id: str, accepted: bool, seen_on=None) -> dict:
 @_caller_first
 @blp.arguments(AcceptIn)
 @blp.response(200, MatchOut)
+@blp.doc(security=BEARER, responses=error_responses({
+    **REFUSALS, 403: ONE_SIDE,
+    409: "Decided or expired already, not yet accepted by the volunteer, or the need is full or closed (conflict)",
+    422: "certificate_seen_on missing where the need requires a police certificate, given where it does not, "
+         "ahead of today or older than the organisation accepts (validation_failed)"}))
 def accept(body, match_id):
     """Accept a proposal: the volunteer first, then the organisation, which confirms it (with the date it saw the
     volunteer's police certificate when the need requires one)."""
@@ -128,14 +144,36 @@ def accept(body, match_id):
 
 @blp.route("/matches/<match_id>/decline", methods=["POST"])
 @blp.response(200, MatchOut)
+@blp.doc(security=BEARER, responses=error_responses({
+    **REFUSALS, 403: ONE_SIDE, 409: "The match is decided already (conflict)"}))
 def decline(match_id):
     return _answer(match_id, False)
+
+
+@blp.route("/matches/<match_id>/certificate", methods=["PUT"])
+@_caller_first
+@blp.arguments(AcceptIn)
+@blp.response(200, MatchOut)
+def renew_certificate(body, match_id):
+    """The organisation has seen a newer police certificate of the volunteer of a confirmed assignment (after a
+    reminder that the one it saw had grown too old): the date is recorded, and the age is watched from it."""
+    d = deps()
+    match, role = _side(match_id)
+    if role != ORGANISATION:
+        raise Forbidden("The organisation records the certificate it saw.")
+    if body.get("certificate_seen_on") is None:
+        raise certificates.CertificateRefused("Skriv datoen dere så attesten.", "Give the date you saw the certificate.")
+    limit = (d.clients.organisation(match["organisation_id"]) or {}).get("certificate_max_age_months")
+    return _view(certificates.renew(d.repo, match["_id"], body["certificate_seen_on"], limit, d.clock()))
 
 
 @blp.route("/matches/<match_id>/occurrences")
 @_caller_first
 @blp.arguments(OccurrencesQuery, location="query")
 @blp.response(200, OccurrenceList)
+@blp.doc(security=BEARER, responses=error_responses({
+    **REFUSALS, 409: "The match is not a confirmed assignment (conflict)",
+    422: "A date not written YYYY-MM-DD, `to` before `from`, or more than a year between them (validation_failed)"}))
 def list_occurrences(query, match_id):
     """The assignment's dates (four weeks back and eight ahead unless asked), what was recorded on each, and the
     stand-in asked for a date the volunteer cannot come. Either side and staff."""
@@ -145,6 +183,8 @@ def list_occurrences(query, match_id):
     first, last = query.get("from_", first), query.get("to", last)
     if last < first:
         raise InvalidInput("The period ends before it starts.", {"to": ["Must not be before 'from'."]})
+    if (last - first).days > MAX_RANGE_DAYS:
+        raise InvalidInput("At most a year at a time.", {"to": [f"At most {MAX_RANGE_DAYS} days after 'from'."]})
     return {"items": assignments.listing(d.repo, match, first, last, d.clock())}
 
 
@@ -152,6 +192,11 @@ def list_occurrences(query, match_id):
 @_caller_first
 @blp.arguments(OccurrenceIn)
 @blp.response(200, OccurrenceOut)
+@blp.doc(security=BEARER, responses=error_responses({
+    **REFUSALS, 403: ONE_SIDE,
+    404: "No such match, one the caller is neither side of, or no occurrence of the assignment on that day "
+         "(not_found)",
+    409: "Not a confirmed assignment, or too early or too late to say this of that date (conflict)"}))
 def record_occurrence(body, match_id, day):
     """The organisation records that the volunteer came (attended, with minutes) or did not (no_show), once the
     occurrence has begun; the volunteer says ahead of it that they cannot come (absent), which keeps the
@@ -164,6 +209,9 @@ def record_occurrence(body, match_id, day):
 @_caller_first
 @blp.arguments(PauseIn)
 @blp.response(200, MatchOut)
+@blp.doc(security=BEARER, responses=error_responses({
+    **REFUSALS, 403: ONE_SIDE, 409: "The match is not a confirmed assignment (conflict)",
+    422: "until before from, more than a year, or no occurrence ahead in the period (validation_failed)"}))
 def pause(body, match_id):
     """The volunteer is away for a period (a holiday): each date in it is an absence with its own stand-in."""
     match, role = _side(match_id)
@@ -174,6 +222,8 @@ def pause(body, match_id):
 @_caller_first
 @blp.arguments(EmptyIn)
 @blp.response(200, MatchOut)
+@blp.doc(security=BEARER, responses=error_responses({
+    **REFUSALS, 403: ONE_SIDE, 409: "The match is not a confirmed assignment (conflict)"}))
 def end(body, match_id):
     """Either side ends a confirmed assignment: its slot reopens, and people who stood in before are asked first."""
     match, role = _side(match_id)
@@ -306,12 +356,14 @@ def _seen_on(form):
     try:
         return AcceptIn().load({certificates.FIELD: value})[certificates.FIELD]
     except ValidationError:
-        raise certificates.CertificateRefused("Datoen er ikke gyldig; skriv den som dd.mm.åååå.",
-                                              "The date is not valid; write it as YYYY-MM-DD.") from None
+        raise certificates.CertificateRefused("Datoen er ikke gyldig; skriv den som åååå-mm-dd, for eksempel "
+                                              "2026-03-14.", "The date is not valid; write it as YYYY-MM-DD, for "
+                                              "example 2026-03-14.") from None
 
 
 @blp.route("/stats")
 @blp.response(200)
+@blp.doc(security=BEARER, responses=error_responses({401: NO_TOKEN, 403: "Not the staff token (forbidden)"}))
 def get_stats():
     require_staff(deps().config, lambda token: deps().clients.introspect(token).active)
     return stats.by_district(deps().repo)

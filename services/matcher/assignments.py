@@ -73,7 +73,8 @@ def listing(repo: MatcherRepository, match: dict[str, Any], first: date, last: d
     """The match's occurrences between two dates, from the day it was confirmed, with what was recorded on each and
     its stand-in."""
     first = max(first, occurrences.serving_since(match) or first)
-    found = occurrences.between(_schedule(repo, match), first, last, occurrences.stand_in_date(match))
+    found = occurrences.served(match, occurrences.between(_schedule(repo, match), first, last,
+                                                          occurrences.stand_in_date(match)))
     recorded = match.get("occurrences") or {}
     stand_ins = _newest_stand_ins(repo, match)
     return [_item(o, recorded.get(o.key), stand_ins.get(o.key), now) for o in found]
@@ -85,14 +86,14 @@ def _occurrence(repo: MatcherRepository, match: dict[str, Any], day: str) -> Occ
         found = occurrences.on(_schedule(repo, match), occurrences.parse_day(day), occurrences.stand_in_date(match))
     except ValueError:
         found = None
-    if found is None or found.date < (occurrences.serving_since(match) or found.date):
+    if found is None or not occurrences.served({**match, "ended_at": None}, [found]):  # after the end: 409 below
         raise NotFound(f"This assignment has no occurrence on {day}.")
     return found
 
 
 def _ended_before(match: dict[str, Any], occurrence: Occurrence) -> bool:
     """Whether the assignment ended before the occurrence began."""
-    return match["status"] == lifecycle.ENDED and datetime.fromisoformat(match["ended_at"]) < occurrence.period.start
+    return match["status"] == lifecycle.ENDED and not occurrences.served(match, [occurrence])
 
 
 def _entry(match: dict[str, Any], occurrence: Occurrence, body: dict[str, Any], role: str,
@@ -111,7 +112,7 @@ def _entry(match: dict[str, Any], occurrence: Occurrence, body: dict[str, Any], 
         raise Conflict("This occurrence has not begun yet; record it once it has.")
     if _ended_before(match, occurrence):
         raise Conflict("The assignment had ended by this date.")
-    if ((match.get("occurrences") or {}).get(occurrence.key) or {}).get("status") == ABSENT:
+    if occurrences.status_on(match, occurrence.key) == ABSENT:
         raise Conflict("The volunteer said they could not come this date; a stand-in's attendance is recorded on "
                        "the stand-in's assignment.")
     if status == ATTENDED:

@@ -7,7 +7,7 @@ from marshmallow import fields
 from shared.auth import optional_caller
 from shared.directory import TokenInfo
 from shared.errors import NotFound
-from shared.http import ServiceBlueprint, deps
+from shared.http import BEARER, ServiceBlueprint, deps, error_responses
 from shared.schemas import StrictSchema
 from shared.timeslots import oslo_date
 from services.matcher import access, calendars
@@ -24,18 +24,12 @@ class CalendarFeedOut(StrictSchema):
                                                         "open as a subscription."})
 
 
-def _errors(refusals: dict[int, str]) -> dict:
-    """OpenAPI responses in the contract's error body."""
-    return {str(status): {"description": text, "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/Error"}}}} for status, text in refusals.items()}
-
-
 def _calendar_responses(ok: str, refusals: dict[int, str]) -> dict:
     return {"200": {"description": ok, "content": {"text/calendar": {"schema": {"type": "string"}}}},
-            **_errors(refusals)}
+            **error_responses(refusals)}
 
 
-FEED_REFUSALS = _errors({401: "No valid token", 403: "Staff and services have no feed"})
+FEED_REFUSALS = error_responses({401: "No valid token", 403: "Staff and services have no feed"})
 
 
 def _who() -> TokenInfo:
@@ -51,7 +45,7 @@ def _ics(body: bytes, filename: str | None = None) -> Response:
 
 
 @blp.route("/matches/<match_id>/calendar.ics")
-@blp.doc(responses=_calendar_responses(
+@blp.doc(security=BEARER, responses=_calendar_responses(
     "The assignment as one event (a weekly need as one recurring event in Europe/Oslo); once it ended or was "
     "cancelled, its cancellation (METHOD:CANCEL, the same UID)",
     {401: "No valid token", 404: "No such match, or not the caller's", 409: "Not an assignment (never confirmed)",
@@ -70,7 +64,7 @@ def match_calendar(match_id):
 
 @blp.route("/calendar-feed")
 @blp.response(200, CalendarFeedOut)
-@blp.doc(responses=FEED_REFUSALS)
+@blp.doc(security=BEARER, responses=FEED_REFUSALS)
 def get_feed():
     """The address of the caller's private feed (a volunteer's: their offer's assignments; an organisation's: its
     needs' assignments). It stays the same until renewed."""
@@ -79,7 +73,7 @@ def get_feed():
 
 @blp.route("/calendar-feed/renew", methods=["POST"])
 @blp.response(200, CalendarFeedOut)
-@blp.doc(responses=FEED_REFUSALS)
+@blp.doc(security=BEARER, responses=FEED_REFUSALS)
 def renew_feed():
     """A new address for the caller's feed; the old one answers 404 from now on."""
     return calendars.feed_links(deps().config, Feeds(deps().repo.db), _who(), renew=True)

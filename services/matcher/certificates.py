@@ -12,7 +12,8 @@ from functools import partial
 from typing import Any, Callable
 
 from shared.directory import DirectoryUnavailable
-from shared.errors import InvalidInput
+from shared.clock import to_iso
+from shared.errors import Conflict, InvalidInput
 from shared.mongo import retrying
 from shared.timeslots import oslo_date
 from services.matcher import lifecycle
@@ -73,6 +74,24 @@ def for_confirmation(need: dict[str, Any] | None, seen_on: date | None, role: st
                       f"nyere.", f"Your organisation accepts certificates at most {max_age_months} months old; ask "
                       f"the volunteer for a newer one.")
     return {"seen_on": seen_on.isoformat(), "role": role}
+
+
+def _renew_once(repo: MatcherRepository, match_id: str, seen_on: date, max_age_months: int | None,
+                now: datetime) -> dict[str, Any]:
+    match = repo.matches.get(match_id)
+    if match["status"] != lifecycle.CONFIRMED or "certificate" not in match:
+        raise Conflict("Only a confirmed assignment whose need requires a police certificate has one to renew.")
+    seen = for_confirmation({"requirements": {"police_certificate": True}}, seen_on, match["certificate"]["role"],
+                            max_age_months, now)
+    renewed = {**match, "certificate": {**seen, "recorded_at": to_iso(now)}, "updated_at": to_iso(now)}
+    renewed.pop("certificate_reminded_at", None)
+    return repo.matches.save(renewed)  # no event: nobody else acts on it
+
+
+def renew(repo: MatcherRepository, match_id: str, seen_on: date, max_age_months: int | None,
+          now: datetime) -> dict[str, Any]:
+    """Record the date the organisation saw a newer certificate; its age is watched (and reminded of) from there."""
+    return retrying(partial(_renew_once, repo, match_id, seen_on, max_age_months, now))
 
 
 def _remind_once(repo: MatcherRepository, match_id: str, max_age_months: int, now: datetime) -> bool:

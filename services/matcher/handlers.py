@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, Callable
 
+from shared import occurrences
 from shared.clock import to_iso
 from shared.errors import Conflict, NotFound
 from shared.events import Event, InvalidEvent
@@ -45,20 +46,24 @@ def settle_offer(offer: OfferView, m: Matching) -> None:
     only proposals it still fits and is proposed where it fits and is still missing."""
     live = m.repo.live_matches_of_offer(offer.id)
     if offer.status != OPEN:
+        today = m.today().isoformat()
         for match in live:
-            cancel_match(m, match["_id"], "offer_withdrawn")
+            if not lifecycle.is_done(match, today):
+                cancel_match(m, match["_id"], "offer_withdrawn")
         return
     _cancel_unfit_proposals(live, m, "offer_changed")
     refill_needs_of(offer, m)
 
 
 def settle_need(need: NeedView, m: Matching) -> None:
-    """What should follow from a need as stored: one no longer open has no live matches; an open one keeps only
-    proposals that still fit, has its free slots proposed and no more proposals than it has room for."""
+    """What should follow from a need as stored: one no longer open has no live matches but those it was served by
+    (see lifecycle.is_done); an open one keeps only proposals that still fit, has its free slots proposed and no
+    more proposals than it has room for."""
     matches = m.repo.matches_for_need(need.id)
     if need.status != OPEN:
+        today, reason = m.today().isoformat(), (m.repo.need(need.id) or {}).get("close_reason")
         for match in matches:
-            if match["status"] in lifecycle.LIVE:
+            if match["status"] in lifecycle.LIVE and not lifecycle.is_done(match, today, reason):
                 cancel_match(m, match["_id"], "need_closed")
         return
     cancelled = _cancel_unfit_proposals(matches, m, "need_changed")
@@ -92,6 +97,10 @@ def on_match_event(event: Event, m: Matching) -> None:
     if not isinstance(need_id, str) or not isinstance(offer_id, str):
         raise InvalidEvent(f"match event {event.id} names no need_id and offer_id")
     run_wave(need_id, m)
+    if event.type == "match.ended" and not event.data.get("stands_in_for"):
+        for stand_in in m.repo.stand_ins_of(event.subject):  # the backfilled volunteer comes on those dates
+            if stand_in["status"] == lifecycle.PROPOSED:
+                cancel_match(m, stand_in["_id"], "assignment_ended", only_proposed=True)
     if event.data.get("stands_in_for"):
         for day in _cover(event.data["stands_in_for"], [event.data.get("for_date")], event):
             stand_ins.run_stand_in_wave(event.data["stands_in_for"], day, m)
@@ -120,13 +129,15 @@ def _cover(standing: object, days: object, event: Event) -> list[str]:
 
 
 def _orphan_reason(match: dict[str, Any], m: Matching) -> str | None:
-    """Why a live match should not be live any more (its offer or need is not open in the read model), or None."""
+    """Why a live match should not be live any more (its offer or need is not open in the read model, and it is
+    not one they were served by), or None."""
     for kind, index, stored, reason in (("offer", m.offers, m.repo.offer, "offer_withdrawn"),
                                         ("need", m.needs, m.repo.need, "need_closed")):
         if index.get(match[f"{kind}_id"]) is None:
             doc = stored(match[f"{kind}_id"])
             if doc is None or doc.get("status") != OPEN:
-                return reason
+                closed = doc.get("close_reason") if doc and kind == "need" else None
+                return None if lifecycle.is_done(match, m.today().isoformat(), closed) else reason
     return None
 
 
@@ -190,7 +201,8 @@ def _answer_time(repo: MatcherRepository, match: dict[str, Any], now: datetime, 
     """The organisation's answer time once the volunteer accepts: as long as the volunteer had, or until the need
     starts (at least a moment, so the acceptance itself is never refused for it)."""
     need = repo.need(match["need_id"]) or {}
-    schedule = parse_schedule(need["schedule"]) if need.get("schedule") else None
+    served = occurrences.as_served(need.get("schedule"), match)  # a stand-in's one date
+    schedule = parse_schedule(served) if served else None
     return answer_time(schedule, now, ttl) or min(ttl, MIN_ANSWER_TIME)
 
 

@@ -1,4 +1,5 @@
-"""A match's life: proposed, accepted by each side, confirmed, declined, expired or cancelled. No I/O."""
+"""A match's life: proposed, accepted by each side, confirmed, declined, expired or cancelled; once confirmed, its
+occurrences recorded, absences and pauses, and its end. No I/O."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -8,6 +9,7 @@ from uuid import uuid4
 from shared.clock import from_iso, to_iso
 from shared.errors import Conflict
 from shared.events import Change, Event, new_event
+from shared.occurrences import ABSENT, ATTENDED, status_on
 
 SOURCE = "/services/matcher"
 PROPOSED, CONFIRMED, DECLINED, EXPIRED, CANCELLED = "proposed", "confirmed", "declined", "expired", "cancelled"
@@ -151,6 +153,15 @@ def is_stand_in(match: dict[str, Any]) -> bool:
     return bool(match.get("for_date"))
 
 
+def is_done(match: dict[str, Any], today: str, need_close_reason: str | None = None) -> bool:
+    """Whether a live match has been served rather than waiting on anything: a stand-in whose date is past, or a
+    confirmed assignment whose need closed because its last date is past. Closing a need or withdrawing an offer
+    does not cancel such a match (nobody is told an agreement kept is called off), and its dates can be recorded."""
+    if is_stand_in(match) and match["for_date"] < today:
+        return True
+    return match["status"] == CONFIRMED and need_close_reason == "over"
+
+
 def end(match: dict[str, Any], role: str, now: datetime) -> Change:
     """One side brings a confirmed assignment to an end (its slot reopens); ending it again changes nothing."""
     if match["status"] == ENDED:
@@ -168,7 +179,7 @@ def record(match: dict[str, Any], day: str, entry: dict[str, Any], now: datetime
     if stored is not None and all(stored.get(k) == v for k, v in entry.items()):
         return Change(match)
     changed = _with_occurrences(match, {day: {**entry, "recorded_at": to_iso(now)}}, now)
-    if entry["status"] == "absent":
+    if entry["status"] == ABSENT:
         event = match_event("match.absence_reported", changed, date=day, reason=entry.get("reason", "absent"))
     else:
         event = match_event("match.occurrence_recorded", changed, date=day, occurrence_status=entry["status"],
@@ -180,7 +191,7 @@ def _with_occurrences(match: dict[str, Any], records: dict[str, dict[str, Any]],
     """The match with these occurrence records, and the last date its volunteer is absent beside them (so the
     matches with absences still ahead are found by one comparison, without reading every record)."""
     occurrences = {**(match.get("occurrences") or {}), **records}
-    absent = [day for day, record in occurrences.items() if record["status"] == "absent"]
+    absent = [day for day, record in occurrences.items() if record["status"] == ABSENT]
     return {**match, "updated_at": to_iso(now), "occurrences": occurrences,
             **({"last_absence": max(absent)} if absent else {})}
 
@@ -189,10 +200,10 @@ def pause(match: dict[str, Any], days: list[str], first: str, last: str, now: da
     """The volunteer is away from first to last: each of those occurrence dates is reported absent at once."""
     if match["status"] != CONFIRMED:
         raise Conflict(f"This match is {match['status']}; only a confirmed assignment can be paused.")
-    new = [day for day in days if ((match.get("occurrences") or {}).get(day) or {}).get("status") != "absent"]
+    new = [day for day in days if status_on(match, day) != ABSENT]
     if not new:
         return Change(match)
-    entry = {"status": "absent", "by": VOLUNTEER, "reason": "paused", "recorded_at": to_iso(now)}
+    entry = {"status": ABSENT, "by": VOLUNTEER, "reason": "paused", "recorded_at": to_iso(now)}
     changed = _with_occurrences(match, {day: entry for day in new}, now)
     return Change(changed, (match_event("match.paused", changed, **{"from": first, "until": last, "dates": new}),))
 
@@ -208,7 +219,7 @@ def certificate_expired(match: dict[str, Any], max_age_months: int, now: datetim
 
 def attended_minutes(match: dict[str, Any]) -> int:
     """The minutes of the occurrences recorded as attended."""
-    return sum(x.get("minutes", 0) for x in (match.get("occurrences") or {}).values() if x["status"] == "attended")
+    return sum(x.get("minutes", 0) for x in (match.get("occurrences") or {}).values() if x["status"] == ATTENDED)
 
 
 def contact_shown(match: dict[str, Any], role: str) -> bool:

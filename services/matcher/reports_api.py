@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 
 from shared.auth import optional_caller
 from shared.directory import TokenInfo
-from shared.http import ServiceBlueprint, deps
+from shared.http import BEARER, ServiceBlueprint, deps, error_responses
 from shared.schemas import QuerySchema
 from shared.timeslots import oslo_date
 from shared.wording import organisation_name
@@ -21,9 +21,8 @@ CSV_RESPONSES = {
     "200": {"description": "One row per organisation and district, under a header row: "
                            + ",".join(reports.HEADER) + ". No volunteer is named.",
             "content": {"text/csv": {"schema": {"type": "string"}}}},
-    "401": {"description": "No credential, or one nobody issued"},
-    "403": {"description": "A volunteer's or a service's credential"},
-    "422": {"description": "A date not written YYYY-MM-DD, from after to, or more than three years"},
+    **error_responses({401: "No credential, or one nobody issued", 403: "A volunteer's or a service's credential",
+                       422: "A date not written YYYY-MM-DD, from after to, or more than three years"}),
 }
 
 
@@ -60,7 +59,7 @@ def _recorded(organisation_id: str | None) -> tuple[list[dict[str, Any]], dict[s
 @blp.route("/reports/hours.csv")
 @_caller_first
 @blp.arguments(HoursQuery, location="query")
-@blp.doc(responses=CSV_RESPONSES)
+@blp.doc(security=BEARER, responses=CSV_RESPONSES)
 def hours_csv(query):
     """Attended occurrences, no-shows, minutes, hours and volunteers per organisation and district between two
     dates: every organisation's for staff, its own needs' for an organisation."""

@@ -5,7 +5,7 @@ from typing import Any, Iterable
 
 from pymongo import ASCENDING
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from shared.mongo import DocumentStore, Repository, VersionConflict
 from services.matcher.lifecycle import CONFIRMED, LIVE, PROPOSED
@@ -26,12 +26,15 @@ class MatcherRepository(Repository):
         """One match per (need, offer) pair at the same versions of both and for the same date (none for a
         standing match): a pair can be asked again only after one of them changed (and a declined pair never,
         which the wave decides), and a stand-in once per date."""
-        existing = self.db.matches.index_information()
-        for older in ("need_id_1_offer_id_1", "need_id_1_offer_id_1_need_version_1_offer_version_1"):
-            if older in existing:  # one pair ever, then one per versions, before stand-ins had dates
-                self.db.matches.drop_index(older)
         self.db.matches.create_index([("need_id", ASCENDING), ("offer_id", ASCENDING), ("need_version", ASCENDING),
                                       ("offer_version", ASCENDING), ("for_date", ASCENDING)], unique=True)
+        existing = self.db.matches.index_information()  # the new guard first, then the older ones go
+        for older in ("need_id_1_offer_id_1", "need_id_1_offer_id_1_need_version_1_offer_version_1"):
+            if older in existing:  # one pair ever, then one per versions, before stand-ins had dates
+                try:
+                    self.db.matches.drop_index(older)
+                except OperationFailure:  # another process dropped it first
+                    pass
         self.db.matches.create_index([("offer_id", ASCENDING)])
         self.db.matches.create_index([("organisation_id", ASCENDING)])
         self.db.matches.create_index([("stands_in_for", ASCENDING)], sparse=True)
@@ -99,7 +102,9 @@ class MatcherRepository(Repository):
                                          {"offer_id": 1, "status": 1, "created_at": 1, "for_date": 1}))
 
     def matches_of_organisation(self, organisation_id: str) -> list[dict[str, Any]]:
-        return list(self.db.matches.find({"organisation_id": organisation_id}, {"outbox": 0}).sort("created_at", ASCENDING))
+        """Every match of the organisation's needs, oldest first."""
+        query = {"organisation_id": organisation_id}
+        return list(self.db.matches.find(query, {"outbox": 0}).sort("created_at", ASCENDING))
 
     def stand_ins_of(self, standing_id: str, day: str | None = None) -> list[dict[str, Any]]:
         """The stand-in matches made for a standing match, for one date or all."""
@@ -112,8 +117,8 @@ class MatcherRepository(Repository):
                                          {"for_date": 1, "stands_in_for": 1, "occurrences": 1}))
 
     def confirmed_with_certificate(self) -> list[dict[str, Any]]:
-        """Confirmed matches with a police certificate seen and no reminder about its age yet."""
-        return list(self.db.matches.find({"status": CONFIRMED, "certificate": {"$exists": True},
+        """Confirmed standing assignments with a police certificate seen and no reminder about its age yet."""
+        return list(self.db.matches.find({"status": CONFIRMED, "certificate": {"$exists": True}, **STANDING,
                                           "certificate_reminded_at": {"$exists": False}}, {"outbox": 0}))
 
     def live_slots_of_needs(self, need_ids: list[str]) -> dict[str, int]:

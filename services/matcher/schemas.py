@@ -9,9 +9,12 @@ from shared.schemas import CalendarDate, QuerySchema, StrictSchema
 from services.matcher.lifecycle import ROLES, STATUSES
 
 
+ONE_FILTER = {"format": "uuid", "description": "Give exactly one of need_id and offer_id (not expressed above)."}
+
+
 class MatchesQuery(QuerySchema):
-    need_id = fields.String(validate=validate.Length(max=64))
-    offer_id = fields.String(validate=validate.Length(max=64))
+    need_id = fields.String(validate=validate.Length(max=64), metadata=ONE_FILTER)
+    offer_id = fields.String(validate=validate.Length(max=64), metadata=ONE_FILTER)
 
     @validates("need_id", "offer_id")
     def _an_id(self, value, data_key, **kwargs):
@@ -101,7 +104,10 @@ class OccurrenceIn(StrictSchema):
         "description": "attended or no_show (the organisation, once the occurrence has begun); absent (the "
                        "volunteer, before it begins)."})
     minutes = fields.Integer(strict=True, validate=validate.Range(1, 24 * 60), metadata={
-        "description": "With attended: how long the volunteer was there; by default the slot's length."})
+        "description": "With attended: how long the volunteer was there; by default the slot's length. Only with "
+                       "attended."})
+
+    OPENAPI = {"anyOf": [{"properties": {"status": {"enum": [ATTENDED]}}}, {"not": {"required": ["minutes"]}}]}
 
     @validates_schema
     def _minutes_with_attendance(self, data, **kwargs):
@@ -150,4 +156,5 @@ class OccurrencesQuery(QuerySchema):
 
 class PauseIn(StrictSchema):
     from_ = CalendarDate(data_key="from", required=True, metadata={"description": "The first date away."})
-    until = CalendarDate(required=True, metadata={"description": "The last date away."})
+    until = CalendarDate(required=True, metadata={"description": "The last date away: on or after from, at most "
+                                                                 "366 days after it (not expressed above)."})

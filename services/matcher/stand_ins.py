@@ -15,12 +15,12 @@ from shared.occurrences import ABSENT
 from shared.timeslots import Schedule, oslo_date
 from services.matcher import lifecycle
 from services.matcher.model import NeedView, answer_time
-from services.matcher.waves import Matching, eligible_offers, propose_wave
+from services.matcher.waves import Matching, eligible_offers, propose_wave, turned_down
 
 
 def is_absent(match: dict[str, Any], day: str) -> bool:
     """Whether the match's volunteer said they cannot come that date."""
-    return ((match.get("occurrences") or {}).get(day) or {}).get("status") == ABSENT
+    return occurrences.status_on(match, day) == ABSENT
 
 
 def one_date(need: NeedView, day: date) -> NeedView | None:
@@ -54,7 +54,8 @@ def run_stand_in_wave(standing_id: str, day: str, m: Matching) -> int:
         return 0
     matches = m.repo.matches_for_need(standing["need_id"])
     serving = {x["offer_id"] for x in matches if not lifecycle.is_stand_in(x) and x["status"] in lifecycle.LIVE}
-    asked = serving | {x["offer_id"] for x in asked_for_day}
+    that_day = {x["offer_id"] for x in matches if x.get("for_date") == day}  # for this absence or another one
+    asked = serving | that_day | turned_down(matches)
     candidates = [o for o in eligible_offers(once, m, oslo_date(now)) if o.id not in asked]
     return propose_wave(once, candidates, open_places, asked, matches, m, window,
                         stand_in={"for_date": day, "stands_in_for": standing_id})

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from shared.clock import to_iso
 from shared.config import Config
 from shared.events import Change, InvalidEvent
-from shared.metrics import CANDIDATE_INDEX_OFFERS, CANDIDATE_INDEX_REBUILD
+from shared.metrics import CANDIDATE_INDEX_REBUILD, watch_candidate_index
 from shared.mongo import retrying
 from shared.timeslots import oslo_date
 from services.matcher import lifecycle
@@ -55,7 +55,7 @@ class Matching:
                     log.error("left out of the index: %s", exc)
                     unreadable.append(str(data.get("_id")))
         self.offers, self.needs, self.unreadable = offers, needs, unreadable
-        CANDIDATE_INDEX_OFFERS.set_function(lambda: len(self.offers))
+        watch_candidate_index(lambda: len(self.offers))
 
     @property
     def ttl(self) -> timedelta:
@@ -166,7 +166,14 @@ def run_wave(need_id: str, m: Matching, candidates: list[OfferView] | None = Non
         candidates = eligible_offers(need, m, oslo_date(now))
     m.repo.record_candidates(need.id, len(candidates))
     offers = {o.id: o for o in candidates}
-    return propose_wave(need, candidates, open_slots, not_to_ask(standing, need, offers), matches, m, window)
+    asked = not_to_ask(standing, need, offers) | turned_down(matches)
+    return propose_wave(need, candidates, open_slots, asked, matches, m, window)
+
+
+def turned_down(matches: list[dict[str, Any]]) -> set[str]:
+    """The offers whose pair with the need was declined or ended, in any of its matches (a stand-in's too): they
+    are never asked for it again."""
+    return {x["offer_id"] for x in matches if x["status"] in (lifecycle.DECLINED, lifecycle.ENDED)}
 
 
 def stood_in_before(matches: list[dict[str, Any]]) -> set[str]:

@@ -118,6 +118,9 @@ def test_attendance_defaults_to_the_slots_length_and_a_no_show_has_no_minutes(ma
     ("2026-03-11", "home", {"status": "no_show"}, 404),  # a Wednesday: no occurrence
     ("2026-02-30", "kari", {"status": "absent"}, 404),
     ("tomorrow", "kari", {"status": "absent"}, 404),
+    ("9999-12-31", "kari", {"status": "absent"}, 404),
+    ("0001-01-01", "home", {"status": "no_show"}, 404),
+    ("2026-W11-2", "kari", {"status": "absent"}, 404),
     (PAST, "home", {"status": "attended", "minutes": 0}, 422),
     (PAST, "home", {"status": "attended", "minutes": "90"}, 422),
     (PAST, "home", {"status": "no_show", "minutes": 30}, 422),
@@ -235,3 +238,45 @@ def test_occurrences_count_from_the_day_the_assignment_was_confirmed(matcher, pa
                          headers=parties["home"]).get_json()["items"]
     assert [x["date"] for x in listed] == ["2026-02-24", PAST]  # confirmed on Monday 23 February
     assert_contract_error(put(matcher, assignment, "2026-02-17", parties["home"], status="attended"), 404)
+
+
+@pytest.mark.parametrize("dates", [{"to": "2100-12-31"}, {"from": "2000-01-01"}, {"from": "2026-03-01", "to": "2027-03-10"}])
+def test_an_occurrence_listing_is_at_most_a_year(matcher, parties, assignment, dates):
+    listed = matcher.get(f"/matches/{assignment}/occurrences", query_string=dates, headers=parties["home"])
+    assert "to" in assert_contract_error(listed, 422)["fields"]
+
+
+def test_an_occurrence_that_began_before_the_confirmation_is_not_the_assignments(matcher, parties, repo):
+    match_id = _match(repo, parties["need"], parties["offer"], "confirmed", ("organisation", "volunteer"),
+                      confirmed_at="2026-03-03T19:00:00+00:00")  # 20:00 in Oslo, after that day's 17:30
+    listed = matcher.get(f"/matches/{match_id}/occurrences", query_string={"from": PAST, "to": NEXT},
+                         headers=parties["home"]).get_json()["items"]
+    assert [x["date"] for x in listed] == [NEXT]
+    assert_contract_error(put(matcher, match_id, PAST, parties["home"], status="attended"), 404)
+
+
+def test_the_organisation_records_a_newer_certificate_and_its_age_is_watched_from_then(matcher, parties, repo, served):
+    match_id = _match(repo, parties["need"], parties["offer"], "confirmed", ("organisation", "volunteer"),
+                      certificate={"seen_on": "2025-01-05", "role": "Besøksvenn"},
+                      certificate_reminded_at="2026-01-06T08:00:00+00:00")
+    url = f"/matches/{match_id}/certificate"
+    assert_contract_error(matcher.put(url, json={"certificate_seen_on": "2026-03-02"}, headers=parties["kari"]), 403)
+    assert "certificate_seen_on" in assert_contract_error(matcher.put(url, json={}, headers=parties["home"]),
+                                                          422)["fields"]
+    assert_contract_error(matcher.put(url, json={"certificate_seen_on": "2024-12-01"}, headers=parties["home"]), 422)
+    renewed = matcher.put(url, json={"certificate_seen_on": "2026-03-02"}, headers=parties["home"])
+    assert renewed.status_code == 200 and renewed.get_json()["certificate"]["seen_on"] == "2026-03-02"
+    assert renewed.get_json()["certificate"]["role"] == "Besøksvenn"
+    assert "certificate_reminded_at" not in repo.matches.get(match_id)
+    proposal = _match(repo, parties["need"], parties["offer"])
+    assert_contract_error(matcher.put(f"/matches/{proposal}/certificate", json={"certificate_seen_on": "2026-03-02"},
+                                      headers=parties["home"]), 409)
+
+
+def test_a_stand_ins_certificate_is_not_watched(matcher, parties, repo, served):
+    stand_in = _match(repo, parties["need"], parties["offer"], "confirmed", ("organisation", "volunteer"),
+                      certificate={"seen_on": "2024-01-01", "role": "Besøksvenn"}, for_date=PAST,
+                      stands_in_for=OTHER_OFFER)
+    directory = Directory(served["config"])
+    certificates.remind_expired(repo, lambda org: directory.organisation(org)["certificate_max_age_months"], NOW)
+    assert types(repo, stand_in) == []

@@ -98,3 +98,65 @@ def test_an_absence_whose_event_was_lost_is_covered_by_the_reconciliation(tmp_pa
             wait_for(world, {("snug", "confirmed", None), ("middle", "proposed", DATE)})
         finally:
             world.stop()
+
+
+def test_a_need_over_keeps_its_confirmed_assignment_and_drops_its_open_proposals(world):
+    publish_offers(world, ("snug", SNUG), ("middle", MIDDLE))
+    world.send("need.published", need_data("n1", volunteers_needed=2))
+    found = wait_for(world, {("snug", "proposed", None), ("middle", "proposed", None)})
+    confirm(world, found[("snug", None)])
+    world.send("need.closed", need_data("n1", version=2, status="closed", close_reason="over"))
+    wait_for(world, {("snug", "confirmed", None), ("middle", "cancelled", None)})
+
+
+def test_someone_who_declined_the_need_is_never_asked_to_stand_in(world):
+    publish_offers(world, ("snug", SNUG), ("middle", MIDDLE))
+    world.send("need.published", need_data("n1"))
+    declined = wait_for(world, {("snug", "proposed", None)})[("snug", None)]
+    world.answer(declined["_id"], VOLUNTEER, accepted=False)
+    standing = wait_for(world, {("snug", "declined", None), ("middle", "proposed", None)})[("middle", None)]
+    confirm(world, standing)
+    publish_offers(world, ("loose", LOOSE))
+    assignments.record(world.repo, standing["_id"], DATE, {"status": "absent"}, VOLUNTEER, world.clock())
+    wait_for(world, {("snug", "declined", None), ("middle", "confirmed", None), ("loose", "proposed", DATE)})
+
+
+def test_two_volunteers_absent_on_the_same_date_each_get_a_stand_in(world):
+    publish_offers(world, ("snug", SNUG), ("middle", MIDDLE))
+    world.send("need.published", need_data("n1", volunteers_needed=2))
+    found = wait_for(world, {("snug", "proposed", None), ("middle", "proposed", None)})
+    for match in found.values():
+        confirm(world, match)
+    # "close" stays the best candidate for both dates (a snug slot outweighs having just been asked once)
+    publish_offers(world, ("close", {"availability": [{"weekday": 2, "start_time": "17:15", "end_time": "19:15"}]}),
+                   ("wide", {"availability": [{"weekday": 2, "start_time": "08:00", "end_time": "23:00"}]}))
+    for match in found.values():
+        assignments.record(world.repo, match["_id"], DATE, {"status": "absent"}, VOLUNTEER, world.clock())
+    asked = wait_for(world, {("snug", "confirmed", None), ("middle", "confirmed", None), ("close", "proposed", DATE),
+                             ("wide", "proposed", DATE)})
+    assert {asked[("close", DATE)]["stands_in_for"], asked[("wide", DATE)]["stands_in_for"]} == {
+        match["_id"] for match in found.values()}
+
+
+def test_ending_an_assignment_withdraws_its_open_stand_in_requests(world):
+    publish_offers(world, ("snug", SNUG), ("middle", MIDDLE))
+    world.send("need.published", need_data("n1"))
+    standing = wait_for(world, {("snug", "proposed", None)})[("snug", None)]
+    confirm(world, standing)
+    assignments.record(world.repo, standing["_id"], DATE, {"status": "absent"}, VOLUNTEER, world.clock())
+    asked = wait_for(world, {("snug", "confirmed", None), ("middle", "proposed", DATE)})[("middle", DATE)]
+    assignments.end(world.repo, standing["_id"], ORGANISATION, world.clock())
+    wait_until(lambda: world.repo.matches.get(asked["_id"])["status"] == "cancelled", timeout=30)
+    assert world.repo.matches.get(asked["_id"])["cancel_reason"] == "assignment_ended"
+
+
+def test_a_stand_in_has_until_its_date_begins_to_be_confirmed(world):
+    publish_offers(world, ("snug", SNUG), ("middle", MIDDLE))
+    world.send("need.published", need_data("n1"))
+    standing = wait_for(world, {("snug", "proposed", None)})[("snug", None)]
+    confirm(world, standing)
+    world.clock.advance(days=7, hours=6)  # Monday 9 March 15:00 UTC, the day before the date
+    assignments.record(world.repo, standing["_id"], DATE, {"status": "absent"}, VOLUNTEER, world.clock())
+    asked = wait_for(world, {("snug", "confirmed", None), ("middle", "proposed", DATE)})[("middle", DATE)]
+    accepted = world.answer(asked["_id"], VOLUNTEER)
+    assert accepted["expires_at"] <= "2026-03-10T16:30:00.000000+00:00"  # 17:30 in Oslo, when it begins
