@@ -232,7 +232,8 @@ def end(body, match_id):
 
 ANSWERED = {("volunteer", "proposed"): "accepted", ("volunteer", "declined"): "declined",
             ("organisation", "confirmed"): "confirmed", ("organisation", "declined"): "declined"}
-PROBLEM_STATUS = {"invalid": 404, "unknown": 404, "expired": 410, "decided": 409, "refused": 409, "unanswerable": 422}
+PROBLEM_STATUS = {"invalid": 404, "unknown": 404, "expired": 410, "decided": 409, "refused": 409, "unanswerable": 422,
+                  "unavailable": 503}
 
 
 def _problem(problem: str, **details: str):
@@ -343,6 +344,8 @@ def answer_from_page(code):
                                  certificate)
     except certificates.CertificateRefused as refused:
         return _page(match, role, error=(refused.nb, refused.message)), 422
+    except DirectoryUnavailable:  # the need's title or the organisation's limit cannot be fetched now
+        return _problem("unavailable")
     except Conflict as refused:
         return _problem("refused", reason=refused.message)
     return _page(match, role, ANSWERED.get((role, match["status"])))

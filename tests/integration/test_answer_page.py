@@ -284,3 +284,20 @@ def test_the_volunteer_asked_for_a_need_requiring_a_police_certificate_is_led_to
     match = page.proposal()
     html = page.client.get(page.link(match, VOLUNTEER)).get_data(as_text=True)
     assert f'href="{page.link(match, VOLUNTEER)}/politiattest"' in html
+
+
+def test_a_confirmation_while_the_needs_service_is_away_gets_a_plain_page_and_changes_nothing(page) -> None:
+    match = page.proposal()
+    page.answer(match, VOLUNTEER)
+    form_page = page.client.get(page.link(match, ORGANISATION))
+
+    class Away(Directory):
+        def need(self, need_id):
+            raise DirectoryUnavailable("needs service down")
+
+    page.client.application.extensions["deps"] = dataclasses.replace(page.client.application.extensions["deps"],
+                                                                     clients=Away())
+    [form] = forms_of(form_page.get_data(as_text=True))
+    response = page.client.post(form["action"], data={"answer": "accept", "certificate_seen_on": SEEN_ON})
+    assert response.status_code == 503 and "Prøv igjen om litt" in _text(response)
+    assert response.mimetype == "text/html" and page.match(match)["status"] == "proposed"
