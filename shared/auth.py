@@ -18,6 +18,11 @@ from shared.http import deps
 STAFF = "staff"
 SERVICE = "service"
 BEARER = "bearer"
+INTROSPECTION_REFUSALS = {401: "No token, or one this service does not know (unauthorized)",
+                          403: "The staff token, or a token this service issued: only the other services ask "
+                               "(forbidden)"}
+INTROSPECTION_FORM = {"content": {"application/x-www-form-urlencoded": {  # RFC 7662 sends a form
+    "schema": {"$ref": "#/components/schemas/TokenIntrospectionIn"}}}}
 View = TypeVar("View", bound=Callable[..., Any])
 Known = Callable[[str, Any], bool]
 

@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
+from apispec import BasePlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask import Flask, Request, current_app, jsonify, request
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
 from webargs.core import missing
 from webargs.flaskparser import FlaskParser, abort
-from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, RequestEntityTooLarge
+from werkzeug.routing import UUIDConverter
 
 from shared import reference
 from shared.clock import to_iso, utcnow
@@ -24,6 +27,7 @@ from shared.errors import Conflict, DomainError, Unavailable, status_of
 from shared.mongo import VersionConflict
 from shared.metrics import instrument
 from shared.ratelimit import init_rate_limits, retry_after_seconds
+from shared.schemas import Error
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +67,82 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+ERROR_BODY = {"$ref": "#/components/schemas/Error"}
+SECURITY_SCHEME = {"type": "http", "scheme": "bearer", "description": (
+    "A volunteer's manage_token, an organisation's api_key, a session token from POST /sessions, the staff token "
+    "(ADMIN_TOKEN) or the service token (SERVICE_TOKEN), as 'Authorization: Bearer <token>'.")}
+BEARER = [{"bearer": []}]  # `security` of a route that needs a token
+BEARER_OR_NONE = [{"bearer": []}, {}]  # `security` of a public route that answers more to the right token
+
+
+def error_responses(refusals: dict[int, str]) -> dict[str, dict[str, Any]]:
+    """OpenAPI responses in the contract's error body, one per status: {404: "No such offer", ...}."""
+    return {str(status): {"description": text, "content": {"application/json": {"schema": ERROR_BODY}}}
+            for status, text in refusals.items()}
+
+
+WITHOUT_DATABASE = frozenset({"/healthz", "/readyz", "/districts", "/skills"})  # never 503 for MongoDB
+RETRY_AFTER = {"Retry-After": {"required": True, "description": "Seconds until the client may try again.",
+                               "schema": {"type": "integer", "minimum": 1}}}
+GENERIC_REFUSALS = {
+    400: "The body is not JSON (or not UTF-8, or nested too deep), or the query string is not UTF-8 "
+         "(malformed_request)",
+    404: "No such resource, one whose existence is private to the caller, or an address no route has (not_found)",
+    413: f"The body is larger than {MAX_BODY_BYTES // 1024} KiB (body_too_large)",
+    422: "Some fields are not valid (validation_failed): `fields` names each by its path, such as volunteer.email "
+         "or availability[1].end_time, with its reasons",
+    429: "Too many writes without a token, or too many failed credentials, from this address (too_many_requests); "
+         "Retry-After says when to try again",
+    503: "The database, or a service this request needs, cannot be reached just now (unavailable); try again shortly",
+}
+
+
+class ContractDocumentation(BasePlugin):
+    """Completes the OpenAPI document from one place: each schema's own `OPENAPI` additions (rules across fields,
+    such as a slot being weekly or a single period), and on every operation the refusals any route of that shape
+    can answer, in the contract's error body (a route documents its own 401, 403, 404, 409 and 410)."""
+
+    def schema_helper(self, name: str, definition: dict, schema: Any = None, **kwargs: Any) -> dict | None:
+        return getattr(resolve_schema_cls(schema), "OPENAPI", None) if schema is not None else None
+
+    def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:
+        for operation in (operations or {}).values():
+            responses = operation.setdefault("responses", {})
+            for status in self._refusals(path or "", operation):
+                self._add(responses, status)
+
+    @staticmethod
+    def _refusals(path: str, operation: dict[str, Any]) -> list[int]:
+        body = (operation.get("requestBody") or {}).get("content", {})
+        query = any(p.get("in") == "query" for p in operation.get("parameters", []) if isinstance(p, dict))
+        statuses = [429]
+        if path not in WITHOUT_DATABASE:
+            statuses.append(503)
+        if "{" in path:
+            statuses.append(404)
+        if body:
+            statuses.append(413)
+        if "application/json" in body or query:
+            statuses.extend((400, 422))
+        return statuses
+
+    @staticmethod
+    def _add(responses: dict[Any, Any], status: int) -> None:
+        """The refusal in the contract's body, beside what the route documents for that status (a page's
+        HTML), in place of flask-smorest's generic reference."""
+        key = str(status) if str(status) in responses or status not in responses else status
+        documented = responses.get(key)
+        if not isinstance(documented, dict):
+            documented = responses[key] = {"description": GENERIC_REFUSALS[status]}
+        documented.setdefault("content", {}).setdefault("application/json", {"schema": ERROR_BODY})
+        if status == 429:
+            documented.setdefault("headers", RETRY_AFTER)
+
+
 class ContractApi(Api):
-    """flask-smorest's Api, answering every HTTP error in the contract's format."""
+    """flask-smorest's Api, answering every HTTP error in the contract's format (and documenting it so)."""
+
+    ERROR_SCHEMA = Error
 
     def handle_http_exception(self, error: HTTPException):
         status = error.code or 500
@@ -84,6 +162,8 @@ class ContractApi(Api):
         body, status = error_response(status, HTTP_CODES.get(status, "error"), message, fields)
         if status == 429:
             body.headers["Retry-After"] = str(retry_after_seconds(current_app))
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            body.headers["Allow"] = ", ".join(error.valid_methods)
         return body, status
 
 
@@ -134,6 +214,14 @@ def _require_utf8(data: Any) -> None:
             item.encode("utf-8")  # UnicodeEncodeError is a ValueError
 
 
+class IdConverter(UUIDConverter):
+    """`<id:name>` in a route: only an id (a UUID) matches, handed to the view in its canonical form as text, so a
+    word beside it (`/organisations/me`) is a route of its own for every method, not an id for the others."""
+
+    def to_python(self, value: str) -> str:
+        return str(super().to_python(value))
+
+
 class ServiceBlueprint(Blueprint):
     """flask-smorest's Blueprint with the hardened request parser; every service's views use it."""
 
@@ -165,6 +253,7 @@ def health_blueprint(config: Config, ping_mongo: Callable[[], Any]) -> Blueprint
 
     @blp.route("/readyz")
     @blp.response(200)
+    @blp.doc(responses=error_responses({503: "MongoDB or Kafka is not reachable: `fields` names which"}))
     def readyz():
         checks = {"mongodb": _mongo_ok(ping_mongo), "kafka": kafka_reachable(config)}
         if not all(checks.values()):
@@ -226,7 +315,10 @@ def create_service_app(name: str, deps: Deps, blueprints: Iterable[Blueprint], d
     app.wsgi_app = BoundedBody(app.wsgi_app, MAX_BODY_BYTES)  # type: ignore[method-assign]
     app.before_request(_refuse_oversized_body)
     instrument(app, name)
-    api = ContractApi(app)
+    api = ContractApi(app, spec_kwargs={"extra_plugins": [ContractDocumentation()]})
+    api.spec.components.security_scheme("bearer", SECURITY_SCHEME)
+    app.url_map.converters["id"] = IdConverter
+    api.register_converter(IdConverter, lambda converter: {"type": "string", "format": "uuid"})
     app.extensions["deps"] = deps
     app.jinja_env.globals["web_url"] = config.web_url.rstrip("/")  # people's pages share the web's look
     api.register_blueprint(health_blueprint(config, deps.repo.ping))

@@ -6,12 +6,16 @@ import unicodedata
 from datetime import date, datetime, timezone
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from shared import phones, reference
 from shared.timeslots import oslo_instant
 
 TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+YEARS_PATTERN = r"^(20[0-9]{2}|2100)-"  # PLAUSIBLE_YEARS as the start of an ISO date, for the documentation
+_CONTROL = r"\u0000-\u001f\u007f-\u009f\u2028\u2029"  # what _is_control refuses: categories Cc, Zl and Zp
+_CONTROL_BUT_LINE_BREAKS = r"\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029"
 
 
 class StrictSchema(Schema):
@@ -23,6 +27,8 @@ class StrictSchema(Schema):
 
 class NonEmptyPatch:
     """Mixed into a PATCH schema: an empty change is refused."""
+
+    OPENAPI = {"minProperties": 1}
 
     @validates_schema
     def _not_empty(self, data, **kwargs):
@@ -49,7 +55,8 @@ class Text(fields.String):
     """
 
     def __init__(self, max_length: int = NAME_MAX_LENGTH, min_length: int = 1, multiline: bool = False, **kwargs: Any):
-        super().__init__(validate=validate.Length(min=min_length, max=max_length), **kwargs)
+        metadata = {"pattern": _text_pattern(multiline, blank=min_length == 0), **kwargs.pop("metadata", {})}
+        super().__init__(validate=validate.Length(min=min_length, max=max_length), metadata=metadata, **kwargs)
         self.multiline = multiline
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -60,6 +67,14 @@ class Text(fields.String):
             raise ValidationError("Must not contain control characters; line breaks are fine." if self.multiline
                                   else "Must be one line, without line breaks or other control characters.")
         return text
+
+
+def _text_pattern(multiline: bool, blank: bool) -> str:
+    """What Text accepts, as a regular expression for the documentation: no control characters (line breaks
+    allowed in a multi-line text), and, unless blank is allowed, at least one character that is not white space
+    (the length limit counts the text without the white space around it)."""
+    refused = _CONTROL_BUT_LINE_BREAKS if multiline else _CONTROL
+    return f"^[^{refused}]*$" if blank else f"^[^{refused}]*[^\\s{refused}][^{refused}]*$"
 
 
 def _is_control(char: str) -> bool:
@@ -84,8 +99,38 @@ class Phone(fields.String):
             raise ValidationError(str(exc)) from None
 
 
+class EmailAddress(fields.String):
+    """An e-mail address as email-validator reads it, without asking DNS, stored in the form it normalises to
+    (the domain in lower case, Unicode NFC); the part before the @ keeps its case, and lookups ignore case."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("validate", validate.Length(max=254))
+        kwargs.setdefault("metadata", {
+            "format": "email", "example": "kari@example.no",
+            "description": "An address as email-validator reads it, without a DNS lookup: one @, a domain with a "
+                           "dot, no display name, quotes or IP address, and no special-use domain (.local, "
+                           ".test, .invalid, localhost, ...). Answered normalised: the domain in lower case."})
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        try:
+            return validate_email(text, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise ValidationError(f"Not a valid e-mail address: {exc}") from None
+
+
+SKILL_CODES = {"enum": list(reference.SKILLS),
+               "description": "A skill code (GET /skills). A label or synonym of one, in any case, is read as its "
+                              "code too."}
+
+
 class SkillCode(fields.String):
     """A skill code, or any label or synonym of one, stored as the code."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("metadata", SKILL_CODES)
+        super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -124,9 +169,14 @@ def district_field(**kwargs: Any) -> fields.String:
 class ClockTime(fields.String):
     """A wall-clock time written HH:MM."""
 
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("metadata", {"pattern": TIME_PATTERN.pattern, "example": "17:30",
+                                       "description": "Europe/Oslo wall-clock time, HH:MM on the 24-hour clock."})
+        super().__init__(**kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if not TIME_PATTERN.match(text):
+        if not TIME_PATTERN.fullmatch(text):
             raise ValidationError("Use HH:MM, 24-hour clock (e.g. 17:30).")
         return text
 
@@ -136,6 +186,12 @@ PLAUSIBLE_YEARS = range(2000, 2101)
 
 class Instant(fields.DateTime):
     """An ISO 8601 date-time in the years 2000-2100; without an offset it is Europe/Oslo wall-clock time."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("metadata", {"pattern": YEARS_PATTERN, "example": "2026-06-05T10:00:00+02:00",
+                                       "description": "ISO 8601, in the years 2000 to 2100; without an offset, "
+                                                      "Europe/Oslo wall-clock time."})
+        super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         moment = super()._deserialize(value, attr, data, **kwargs)
@@ -149,6 +205,11 @@ class Instant(fields.DateTime):
 
 class CalendarDate(fields.Date):
     """An ISO 8601 date (YYYY-MM-DD) between 2000 and 2100."""
+
+    def __init__(self, **kwargs: Any):
+        metadata = {"pattern": YEARS_PATTERN, "example": "2026-06-30", **kwargs.pop("metadata", {})}
+        metadata.setdefault("description", "YYYY-MM-DD, in the years 2000 to 2100.")
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         day = super()._deserialize(value, attr, data, **kwargs)
@@ -180,8 +241,21 @@ def check_slot(data: dict[str, Any], now: datetime, weekly_extras: tuple[str, ..
         raise ValidationError({"end_time": ["Must be after start_time."]})
 
 
+def either_weekly_or_period(weekly_extras: tuple[str, ...] = ()) -> dict[str, Any]:
+    """For the documentation: the fields of a weekly slot, or those of a single period, never both."""
+    weekly, period = ["weekday", "start_time", "end_time"], ["start", "end"]
+    def none_of(names: list[str]) -> dict[str, Any]:
+        return {"not": {"anyOf": [{"required": [name]} for name in names]}}
+    return {"oneOf": [{"title": "weekly", "required": weekly, **none_of(period)},
+                      {"title": "period", "required": period, **none_of(weekly + list(weekly_extras))}]}
+
+
 class SlotSchema(StrictSchema):
     """A weekly slot {weekday, start_time, end_time} or a single period {start, end}."""
+
+    OPENAPI = {**either_weekly_or_period(),
+               "description": "Weekly (weekday, start_time, end_time) or a single period (start, end). Not "
+                              "expressed above: end_time is after start_time; end is after start and not past."}
 
     weekday = fields.Integer(strict=True, validate=validate.Range(1, 7, error="Use 1 (Monday) to 7 (Sunday)."))
     start_time = ClockTime()
@@ -200,6 +274,12 @@ class SlotSchema(StrictSchema):
 
 class ScheduleSchema(SlotSchema):
     """A need's schedule: a weekly slot with optional from_date/until_date, or a single period."""
+
+    OPENAPI = {**either_weekly_or_period(("from_date", "until_date")),
+               "description": "Weekly (weekday, start_time, end_time, optionally from_date and until_date) or a "
+                              "single period (start, end). Not expressed above: end_time is after start_time; "
+                              "end is after start and not past; until_date is on or after from_date and not "
+                              "past."}
 
     from_date = CalendarDate()
     until_date = CalendarDate()
@@ -257,7 +337,7 @@ class TokenIntrospectionOut(Schema):
 class SignInIn(StrictSchema):
     """Asking for a sign-in link to a confirmed address."""
 
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = EmailAddress(required=True)
 
 
 class SignInAccepted(Schema):
@@ -306,3 +386,23 @@ def sign_in_requested_at_field() -> fields.String:
     """The field that tells notify, and only notify, when the sign-in link waiting to be used was asked for."""
     return fields.String(metadata={"description": "Only to the service token, while a sign-in link waits to be "
                                                   "used: when it was asked for. No response carries a sign-in link."})
+
+
+class ErrorDetail(StrictSchema):
+    """What went wrong, in the contract's words."""
+
+    code = fields.String(required=True, metadata={
+        "description": "Stable, for programs: validation_failed, malformed_request, unauthorized, forbidden, "
+                       "not_found, invalid_link, link_expired, link_used, conflict, method_not_allowed, "
+                       "body_too_large, too_many_requests, unavailable, ..."})
+    message = fields.String(required=True, metadata={"description": "For people."})
+    reasons = fields.Dict(data_key="fields", keys=fields.String(),
+                          values=fields.List(fields.String(), validate=validate.Length(min=1)), metadata={
+        "minProperties": 1, "description": "With validation_failed: each field's path (volunteer.email, availability[1].end_time, "
+                       "_body for the body as a whole) and its reasons."})
+
+
+class Error(StrictSchema):
+    """Every 4xx and 5xx answer's body."""
+
+    error = fields.Nested(ErrorDetail, required=True)

@@ -12,12 +12,14 @@ from types import ModuleType
 from marshmallow import Schema
 
 from shared.auth import optional_caller
-from shared.http import ServiceBlueprint, deps
+from shared.http import BEARER, BEARER_OR_NONE, ServiceBlueprint, deps, error_responses
 from shared.ratelimit import limited_write
 from shared.schemas import SessionCheckIn, SessionCheckOut, SessionIn, SignInAccepted, SignInIn
 
 LINK_PROBLEMS = {404: "A forged or mangled link (invalid_link)",
                  410: "The link expired (link_expired), or was used or replaced (link_used)"}
+SIGN_OUT_REFUSALS = {401: "No token, or no live session's (unauthorized)",
+                     403: "A token that is not a session token (forbidden)"}
 
 
 @dataclass(frozen=True)
@@ -44,11 +46,10 @@ def add_sign_in_routes(blp: ServiceBlueprint, use_cases: ModuleType, session: ty
     @limited_write
     @blp.arguments(SessionIn, required=False)
     @blp.response(201, session)
-    @blp.alt_response(401, description="No code and no bearer token, or a token nobody holds (unauthorized)")
-    @blp.alt_response(403, description=f"No code, and the bearer token is a session token, {words.not_exchanged} "
-                                       "(forbidden)")
-    @blp.alt_response(404, description=LINK_PROBLEMS[404])
-    @blp.alt_response(410, description=LINK_PROBLEMS[410])
+    @blp.doc(security=BEARER_OR_NONE, responses=error_responses({
+        401: "No code and no bearer token, or a token nobody holds (unauthorized)",
+        403: f"No code, and the bearer token is a session token, {words.not_exchanged} (forbidden)",
+        **LINK_PROBLEMS}))
     @blp.doc(summary=f"Open a session that stands for {words.credential} for 12 hours",
              description=f"With `{{\"code\"}}`: a sign-in link is redeemed, once. With no body (or `{{}}`) and "
                          f"{words.credential} as the bearer token: a new session each time, so that a client need "
@@ -61,8 +62,7 @@ def add_sign_in_routes(blp: ServiceBlueprint, use_cases: ModuleType, session: ty
     @limited_write
     @blp.arguments(SessionCheckIn)
     @blp.response(200, SessionCheckOut)
-    @blp.alt_response(404, description=LINK_PROBLEMS[404])
-    @blp.alt_response(410, description=LINK_PROBLEMS[410])
+    @blp.doc(responses=error_responses(LINK_PROBLEMS))
     @blp.doc(summary="Whether a sign-in link would open a session now, without using it",
              description="The page a link opens asks this, so it shows the sign-in button only for a link that "
                          "works. Asking changes nothing: the link still works once, by POST /sessions.")
@@ -71,6 +71,7 @@ def add_sign_in_routes(blp: ServiceBlueprint, use_cases: ModuleType, session: ty
 
     @blp.route("/sessions/current", methods=["DELETE"])
     @blp.response(204)
-    @blp.doc(summary="Sign out: the session token in the Authorization header stops working")
+    @blp.doc(security=BEARER, responses=error_responses(SIGN_OUT_REFUSALS),
+             summary="Sign out: the session token in the Authorization header stops working")
     def close_session():
         use_cases.close_session(optional_caller(deps().config), deps().repo)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from shared.schemas import (SESSION_TOKEN, NonEmptyPatch, PageQuery, Phone, ScheduleSchema, SkillCode,
+from shared.schemas import (SESSION_TOKEN, EmailAddress, NonEmptyPatch, PageQuery, Phone, ScheduleSchema, SkillCode,
                             confirmation_requested_at_field, sign_in_requested_at_field,
                             StrictSchema, Text, district_field, languages_field, page_schema, skills_field)
 from services.needs.model import KINDS, NEED_STATUSES
@@ -21,15 +21,29 @@ def certificate_max_age_field(**kwargs) -> fields.Integer:
 
 class ContactSchema(StrictSchema):
     name = Text(required=True)
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = EmailAddress(required=True)
     phone = Phone(allow_none=True)
 
 
+ORG_NUMBER = {
+    "pattern": r"^[0-9]{3} ?[0-9]{3} ?[0-9]{3}$", "example": "974760673",
+    "description": "A Norwegian organisation number: nine digits, together or in groups of three (\"974 760 673\"; "
+                   "the service drops any white space). Not expressed above: the ninth is the modulus-11 check "
+                   "digit of the first eight, weighted 3, 2, 7, 6, 5, 4, 3, 2: 11 minus the weighted sum modulo 11, "
+                   "0 for 11; a number whose check would be 10 is not valid."}
+
+
 class OrganisationIn(StrictSchema):
+    OPENAPI = {"anyOf": [{"title": "not a municipal service",
+                          "properties": {"kind": {"enum": [k for k in KINDS if k != "municipal_service"]}}},
+                         {"title": "a municipal service names its unit", "required": ["unit"],
+                          "properties": {"unit": {"type": "string"}}}]}
+
     name = Text(required=True)
-    org_number = fields.String(required=True, validate=validate.Length(max=20))
+    org_number = fields.String(required=True, validate=validate.Length(max=20), metadata=ORG_NUMBER)
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    unit = Text(allow_none=True)
+    unit = Text(allow_none=True, metadata={"description": "The unit of a municipal service (required for one), such "
+                                                          "as \"Fjell bo- og omsorgssenter\"."})
     contact = fields.Nested(ContactSchema, required=True)
     certificate_max_age_months = certificate_max_age_field()
 

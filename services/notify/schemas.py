@@ -8,7 +8,7 @@ from shared.schemas import QuerySchema, StrictSchema
 
 
 class NotificationsQuery(QuerySchema):
-    match_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    match_id = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={"format": "uuid"})
 
     @validates("match_id")
     def _an_id(self, value, **kwargs):

@@ -4,8 +4,9 @@ from __future__ import annotations
 from functools import partial
 
 from shared import confirmation
-from shared.auth import caller_first, introspection, optional_caller, require_known, require_service, require_staff
-from shared.http import ServiceBlueprint, deps
+from shared.auth import (INTROSPECTION_FORM, INTROSPECTION_REFUSALS, caller_first, introspection, optional_caller, require_known,
+                         require_service, require_staff)
+from shared.http import BEARER, ServiceBlueprint, deps, error_responses
 from shared.ratelimit import limited_write
 from shared.signin_routes import Wording, add_sign_in_routes
 from services.offers import handlers
@@ -14,6 +15,9 @@ from services.offers.schemas import (OfferCreated, OfferIn, OfferOut, OfferPage,
                                      OffersQuery)
 
 blp = ServiceBlueprint("offers", __name__, description="Volunteers' offers of their time")
+
+NO_TOKEN = "No token, or one nobody holds (unauthorized)"
+NOT_THEIRS = "No such offer, or another volunteer's (not_found)"
 
 
 @blp.route("/offers", methods=["POST"])
@@ -28,6 +32,7 @@ def publish_offer(data):
 @blp.route("/offers")
 @blp.arguments(OffersQuery, location="query")
 @blp.response(200, OfferPage)
+@blp.doc(security=BEARER, responses=error_responses({401: NO_TOKEN, 403: "A volunteer's or a service's token"}))
 def list_offers(query):
     require_staff(deps().config, partial(handlers.knows_token, repo=deps().repo))
     return handlers.list_offers(query, deps().repo)
@@ -35,6 +40,7 @@ def list_offers(query):
 
 @blp.route("/offers/<offer_id>")
 @blp.response(200, OfferOut)
+@blp.doc(security=BEARER, responses=error_responses({401: NO_TOKEN, 404: NOT_THEIRS}))
 def get_offer(offer_id):
     return handlers.readable_offer(offer_id, optional_caller(deps().config), deps().repo)
 
@@ -43,18 +49,27 @@ def get_offer(offer_id):
 @caller_first(require_known, handlers.knows_token)
 @blp.arguments(OfferPatch(partial=True))
 @blp.response(200, OfferOut)
+@blp.doc(security=BEARER, responses=error_responses({
+    401: NO_TOKEN, 403: "The staff or service token: only the volunteer changes an offer", 404: NOT_THEIRS,
+    409: "The offer is withdrawn (conflict)",
+    422: "Some fields are not valid (validation_failed), also when the offer the change makes could not reach the "
+         "volunteer by the channels it chooses"}))
 def update_offer(changes, offer_id):
     return handlers.update_offer(offer_id, changes, optional_caller(deps().config), deps().repo, deps().now)
 
 
 @blp.route("/offers/<offer_id>", methods=["DELETE"])
 @blp.response(200, OfferOut)
+@blp.doc(security=BEARER, responses=error_responses({401: NO_TOKEN, 403: "The service token", 404: NOT_THEIRS}))
 def withdraw_offer(offer_id):
     return handlers.withdraw_offer(offer_id, optional_caller(deps().config), deps().repo, deps().now)
 
 
 @blp.route("/offers/<offer_id>/confirmation", methods=["POST"])
 @blp.response(200, OfferOut)
+@blp.doc(security=BEARER, responses=error_responses({
+    401: NO_TOKEN, 403: "The staff or service token", 404: NOT_THEIRS,
+    409: "No address of the offer waits to be confirmed, or a link was sent minutes ago (conflict)"}))
 def renew_confirmation(offer_id):
     """A new confirmation link to the address waiting to be confirmed, when the first got lost (the volunteer)."""
     return handlers.renew_confirmation(offer_id, optional_caller(deps().config), deps().repo, deps().now)
@@ -79,6 +94,7 @@ def confirm_address(code):
 @caller_first(require_service, handlers.knows_token)
 @blp.arguments(TokenIntrospectionIn)
 @blp.response(200, TokenIntrospectionOut)
+@blp.doc(security=BEARER, responses=error_responses(INTROSPECTION_REFUSALS), requestBody=INTROSPECTION_FORM)
 def introspect_token(data):
     """Whose token this is (RFC 7662), for the other services only: always 200, {"active": false} for no one's."""
     return introspection(deps().config, data["token"], partial(handlers.token_holder, repo=deps().repo))

@@ -6,12 +6,13 @@ from datetime import date
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from shared import reference
-from shared.schemas import (SESSION_TOKEN, NonEmptyPatch, PageQuery, Phone, SkillCode, SlotSchema, StrictSchema,
-                            confirmation_requested_at_field, sign_in_requested_at_field,
+from shared.schemas import (SESSION_TOKEN, EmailAddress, NonEmptyPatch, PageQuery, Phone, SkillCode, SlotSchema,
+                            StrictSchema, confirmation_requested_at_field, sign_in_requested_at_field,
                             Text, UniqueList, district_field, languages_field, page_schema, skills_field)
 from services.offers.model import STATUSES, channel_problems
 
 CHANNELS = ("email", "sms")
+OFFER_DISTRICTS = (*reference.DISTRICTS, reference.ALL_DISTRICTS)
 
 
 def _birth_year_range() -> validate.Range:
@@ -21,9 +22,10 @@ def _birth_year_range() -> validate.Range:
 
 class VolunteerSchema(StrictSchema):
     name = Text(required=True)
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = EmailAddress(required=True)
     phone = Phone(allow_none=True)
-    birth_year = fields.Integer(strict=True, allow_none=True)
+    birth_year = fields.Integer(strict=True, allow_none=True, metadata={
+        "description": "From 110 to 10 years before this year (checked against the year at the time of asking)."})
     languages = languages_field(load_default=lambda: ["nb"])
 
     @validates("birth_year")
@@ -35,18 +37,23 @@ class VolunteerSchema(StrictSchema):
 class OfferIn(StrictSchema):
     volunteer = fields.Nested(VolunteerSchema, required=True)
     skills = skills_field(min_items=1, required=True)
-    districts = UniqueList(fields.String(), required=True, validate=validate.Length(min=1, max=11))
+    districts = UniqueList(fields.String(metadata={"enum": list(OFFER_DISTRICTS)}), required=True,
+                           validate=validate.Length(min=1, max=11),
+                           metadata={"description": "District codes (GET /districts), or \"all\" for the whole "
+                                                    "municipality."})
     availability = fields.List(fields.Nested(SlotSchema), required=True, validate=validate.Length(min=1, max=50))
     police_certificate = fields.Boolean(load_default=False)
     max_active_matches = fields.Integer(strict=True, load_default=1, validate=validate.Range(1, 20))
     headcount = fields.Integer(strict=True, load_default=1, validate=validate.Range(1, 200))
     contact_channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), load_default=lambda: ["email"],
-                                   validate=validate.Length(min=1, max=2))
+                                   validate=validate.Length(min=1, max=2), metadata={
+        "description": "How the volunteer is told of matches. Not expressed above: \"sms\" needs a volunteer.phone "
+                       "that can receive SMS (a mobile number); on a change, the offer the change makes is checked."})
     note = Text(max_length=2000, min_length=0, multiline=True, allow_none=True)
 
     @validates("districts")
     def _districts(self, value, **kwargs):
-        allowed = set(reference.DISTRICTS) | {reference.ALL_DISTRICTS}
+        allowed = set(OFFER_DISTRICTS)
         unknown = [d for d in value if d not in allowed]
         if unknown:
             raise ValidationError(f"Unknown district(s) {', '.join(map(str, unknown))}; see GET /districts, or use \"all\".")
