@@ -154,6 +154,10 @@ def decline(match_id):
 @_caller_first
 @blp.arguments(AcceptIn)
 @blp.response(200, MatchOut)
+@blp.doc(security=BEARER, responses=error_responses({
+    **REFUSALS, 403: "Not the organisation of the match (forbidden)",
+    409: "Not a confirmed assignment whose need requires a police certificate (conflict)",
+    422: "certificate_seen_on missing, ahead of today or older than the organisation accepts (validation_failed)"}))
 def renew_certificate(body, match_id):
     """The organisation has seen a newer police certificate of the volunteer of a confirmed assignment (after a
     reminder that the one it saw had grown too old): the date is recorded, and the age is watched from it."""
