@@ -17,7 +17,7 @@ from typing import Any
 from shared.clock import to_iso
 from shared.config import Config
 from shared.directory import DirectoryUnavailable
-from shared.occurrences import of_match, serving_since
+from shared.occurrences import of_match, served, serving_since
 from shared.timeslots import OSLO, oslo_date
 from shared.wording import organisation_name
 from services.notify import model
@@ -47,15 +47,16 @@ def digest_id(organisation_id: str, week: str) -> str:
 
 
 def unrecorded(match: dict[str, Any], need: dict[str, Any], now: datetime) -> list[dict[str, str]]:
-    """The match's occurrences that began in the four weeks before now, since it was confirmed, with nothing
-    recorded; ValueError when the need's schedule cannot be read."""
-    if match.get("status") != "confirmed":
+    """The match's occurrences that began in the four weeks before now, while it was confirmed (until it ended, if
+    it did), with nothing recorded; ValueError when the need's schedule cannot be read."""
+    if match.get("status") not in ("confirmed", "ended"):
         return []
     today = oslo_date(now)
     first = max(today - LOOK_BACK, serving_since(match) or today - LOOK_BACK)
     recorded = match.get("occurrences") or {}
     return [{"match_id": match["id"], "date": o.key, "start": o.period.start.isoformat(), "need_title": need["title"]}
-            for o in of_match(match, need, first, today) if o.period.start <= now and o.key not in recorded]
+            for o in served(match, of_match(match, need, first, today))
+            if o.period.start <= now and o.key not in recorded]
 
 
 def new_digest(organisation_id: str, week: str, items: list[dict[str, str]], now: str) -> dict[str, Any]:
@@ -94,9 +95,10 @@ def plan_digests(n: Notifier) -> int:
 
 
 def _by_organisation(n: Notifier) -> dict[str, list[dict[str, Any]]]:
-    """The active assignments grouped by organisation (asked of the matcher for one that does not say)."""
+    """The assignments active, or ended in the weeks a digest looks back over (their last dates may be unrecorded),
+    grouped by organisation (asked of the matcher for one that does not say)."""
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for assignment in n.repo.active_assignments():
+    for assignment in n.repo.assignments_since(to_iso(n.clock() - LOOK_BACK)):
         organisation_id = assignment.get("organisation_id")
         if organisation_id is None:
             try:

@@ -63,5 +63,10 @@ class NotifyRepository(Repository):
     def active_assignments(self) -> list[dict[str, Any]]:
         return list(self.db.assignments.find({"status": ACTIVE}))
 
+    def assignments_since(self, moment_iso: str) -> list[dict[str, Any]]:
+        """The active assignments and those ended since the moment."""
+        ended = self.db.assignments.find({"status": ENDED, "ended_at": {"$gte": moment_iso}})
+        return self.active_assignments() + list(ended)
+
     def assignment(self, match_id: str) -> dict[str, Any] | None:
         return self.db.assignments.find_one({"_id": match_id})

@@ -258,7 +258,9 @@ def test_the_digest_lists_past_occurrences_since_the_confirmation_with_nothing_r
     found = digests.unrecorded(match, need, oslo(3, 17, 18))
 
     assert [item["date"] for item in found] == ["2026-02-24", "2026-03-10", "2026-03-17"]
-    assert digests.unrecorded({**match, "status": "ended"}, need, oslo(3, 17, 18)) == []
+    ended = {**match, "status": "ended", "ended_at": "2026-03-12T09:00:00.000000+00:00"}
+    assert [item["date"] for item in digests.unrecorded(ended, need, oslo(3, 17, 18))] == ["2026-02-24", "2026-03-10"]
+    assert digests.unrecorded({**match, "status": "cancelled"}, need, oslo(3, 17, 18)) == []
 
 
 def test_a_digest_with_nothing_to_say_is_kept_as_skipped_and_names_nobody():
