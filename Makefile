@@ -19,14 +19,18 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed chromium
 	$(PY) -m pytest
 
-# Debian's chromium for the browser tests, with its translations (chromium-l10n: without them its time and date
-# fields follow American English, a 12-hour clock), installed when missing and this user may (root, or sudo
-# without a password); otherwise the browser tests say what is missing (and fail under CI=true).
-CHROMIUM_PACKAGES := chromium chromium-l10n
+# Debian's packages the tests drive: chromium for the browser tests, with its translations (chromium-l10n: without
+# them its time and date fields follow American English, a 12-hour clock), and prometheus for promtool, which checks
+# the alert rules and dashboard queries. Installed when missing and this user may (root, or sudo without a password);
+# otherwise the browser tests say what is missing (and fail under CI=true). The promtool checks are skipped, saying
+# so, when prometheus cannot be installed; that alone never stops the tests.
+BROWSER_PACKAGES := chromium chromium-l10n
+TOOL_PACKAGES := prometheus
+SUDO := $(shell [ "$$(id -u)" = 0 ] && echo "" || (command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && echo sudo || echo none))
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -q
 chromium:
-	@if [ -n "$$CHROMIUM_PATH" ] || dpkg -s $(CHROMIUM_PACKAGES) >/dev/null 2>&1; then exit 0; \
-	elif [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(CHROMIUM_PACKAGES); \
-	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
-		sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(CHROMIUM_PACKAGES); \
-	else echo "$(CHROMIUM_PACKAGES) are not both installed and this user cannot install them: apt-get install them," \
-		"or set CHROMIUM_PATH, to run the browser tests"; fi
+	@if [ -n "$$CHROMIUM_PATH" ] || dpkg -s $(BROWSER_PACKAGES) $(TOOL_PACKAGES) >/dev/null 2>&1; then exit 0; \
+	elif [ "$(SUDO)" = none ]; then echo "$(BROWSER_PACKAGES) $(TOOL_PACKAGES) are not all installed and this user" \
+		"cannot install them: apt-get install them, or set CHROMIUM_PATH, to run the browser tests"; \
+	else $(SUDO) apt-get update -q && $(SUDO) $(APT_INSTALL) $(BROWSER_PACKAGES) \
+		&& ($(SUDO) $(APT_INSTALL) $(TOOL_PACKAGES) || echo "promtool could not be installed: its checks are skipped"); fi
