@@ -166,7 +166,8 @@ def renew_certificate(body, match_id):
     if role != ORGANISATION:
         raise Forbidden("The organisation records the certificate it saw.")
     if body.get("certificate_seen_on") is None:
-        raise certificates.CertificateRefused("Skriv datoen dere så attesten.", "Give the date you saw the certificate.")
+        raise certificates.CertificateRefused("Skriv datoen dere så attesten.",
+                                              "Give the date you saw the certificate.")
     limit = (d.clients.organisation(match["organisation_id"]) or {}).get("certificate_max_age_months")
     return _view(certificates.renew(d.repo, match["_id"], body["certificate_seen_on"], limit, d.clock()))
 

@@ -21,5 +21,6 @@ def create_app(config: Config | None = None, clock=utcnow) -> Flask:
     config = config or load_config()
     repo = MatcherRepository(connect(config, DB_NAME, API_SELECTION_MS))
     ensure_on_start(repo.ensure_indexes, "matcher")
-    return create_service_app("matcher", Deps(config, repo, clock, Directory(config)), [blp, calendar_api.blp, certificate_api.blp, reports_api.blp],
+    blueprints = [blp, calendar_api.blp, certificate_api.blp, reports_api.blp]
+    return create_service_app("matcher", Deps(config, repo, clock, Directory(config)), blueprints,
                               "Matches between volunteers' offers and organisations' needs.")

@@ -155,7 +155,8 @@ def reconcile(m: Matching) -> int:
     needs = m.needs.all()
     live = m.repo.live_slots_of_needs([need.id for need in needs])
     proposed = sum(run_wave(need.id, m) for need in needs if live.get(need.id, 0) != need.volunteers_needed)
-    return proposed + sum(stand_ins.run_stand_in_wave(match_id, day, m) for match_id, day in stand_ins.absences_ahead(m))
+    absences = stand_ins.absences_ahead(m)
+    return proposed + sum(stand_ins.run_stand_in_wave(match_id, day, m) for match_id, day in absences)
 
 
 def _expire_once(repo: MatcherRepository, match_id: str, now: datetime) -> bool:

@@ -235,4 +235,5 @@ def public_view(match: dict[str, Any]) -> dict[str, Any]:
     keys = ("need_id", "offer_id", "organisation_id", "status", "slots", "score", "reasons", "accepted_by",
             "created_at", "updated_at", "expires_at", "accepted_at", "confirmed_at", "declined_by", "cancel_reason",
             *STAND_IN_FIELDS, "occurrences", "certificate", "ended_at", "ended_by")
-    return {"id": match["_id"], **{k: match[k] for k in keys if k in match}, "attended_minutes": attended_minutes(match)}
+    shown = {k: match[k] for k in keys if k in match}
+    return {"id": match["_id"], **shown, "attended_minutes": attended_minutes(match)}

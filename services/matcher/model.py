@@ -391,7 +391,7 @@ _NEVER_AGAIN = (PROPOSED, CONFIRMED, DECLINED, ENDED)
 
 
 def not_to_ask(matches: Iterable[Mapping[str, Any]], need: NeedView, offers: Mapping[str, OfferView]) -> set[str]:
-    """The offers a need's wave must pass over: a pair that is live, was declined or ended, ever; and a pair that expired
+    """The offers a need's wave must pass over: a pair that is live, was declined or ended, ever; a pair that expired
     or was cancelled by the system while neither the need nor the offer has changed since (a change of either
     may make the pair worth asking again)."""
     asked = set()

@@ -110,7 +110,8 @@ def _history(m: Matching, ids: list[str], since: str) -> tuple[dict[str, Load], 
     for x in m.repo.matches_of_offers(ids):
         load = loads[x["offer_id"]]
         if x["status"] in lifecycle.LIVE:  # a one-off stand-in asks for an answer but takes no standing place
-            load = Load(load.active + (not x.get("for_date")), load.open_proposals + (x["status"] == lifecycle.PROPOSED))
+            load = Load(load.active + (not x.get("for_date")),
+                        load.open_proposals + (x["status"] == lifecycle.PROPOSED))
         loads[x["offer_id"]] = load
         recent[x["offer_id"]] += x["created_at"] >= since
     return loads, recent

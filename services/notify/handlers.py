@@ -25,7 +25,7 @@ def on_match_event(event: Event, n: Notifier) -> None:
     """Create the notifications an event calls for (once), then try to deliver them."""
     now = to_iso(n.clock())
     docs = [model.new_notification(event, role, kind, channel, now)
-            for role, kind in model.recipients(event) for channel in model.CHANNELS]
+            for role, kind in model.recipients(event) for channel in model.channels_for(kind)]
     for doc in docs:
         n.repo.create(doc)
     deliver_each([doc["_id"] for doc in docs], n)

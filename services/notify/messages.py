@@ -42,6 +42,8 @@ KINDS = (
     "ended_volunteer",
     "ended_organisation",
     "certificate_expired_organisation",
+    "ended_by_volunteer",
+    "ended_by_organisation",
 )
 
 # Messages to a person's own address, asked for by that person: to confirm it, or to sign in. They are about no

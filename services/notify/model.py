@@ -26,7 +26,14 @@ SHOWS_THE_VOLUNTEER = ("volunteer_accepted", ANSWER_REMINDER, "confirmed_organis
 ABOUT_A_CANDIDATE = ("declined_organisation", "expired_organisation", "withdrawn_organisation")
 # The e-mails that carry the assignment as a calendar file: to add it, or to take it out again.
 CALENDAR_PUBLISHED = ("confirmed_volunteer", "confirmed_organisation")
-CALENDAR_CANCELLED = ("cancelled_volunteer", "cancelled_organisation", "ended_volunteer", "ended_organisation")
+CALENDAR_CANCELLED = ("cancelled_volunteer", "cancelled_organisation", "ended_volunteer", "ended_organisation",
+                      "ended_by_volunteer", "ended_by_organisation")
+EMAIL_ONLY = ("ended_by_volunteer", "ended_by_organisation")  # receipts of what the person just did on a page
+
+
+def channels_for(kind: str) -> tuple[str, ...]:
+    """The channels a message of this kind goes out on (each then as the person allows)."""
+    return (EMAIL,) if kind in EMAIL_ONLY else CHANNELS
 # The facts of a match event a message says (dates and numbers, nothing personal), kept on its notification.
 FACTS = ("for_date", "date", "from", "until", "seen_on", "max_age_months")
 
@@ -50,12 +57,14 @@ def recipients(event: Event) -> list[tuple[str, str]]:
     A cancelled match is an agreement called off once confirmed, and a request withdrawn before that.
     A stand-in proposal (data with for_date) goes to the volunteer alone. Of an assignment, the organisation is
     told of an absence, a pause and a police certificate grown too old; an ending is told to the side that did
-    not end it; a recorded occurrence is told to nobody.
+    not end it, and the side that did gets a receipt by e-mail with the calendar's cancellation (so the event the
+    confirmation added leaves its calendar too); a recorded occurrence is told to nobody.
     """
     by, reason = event.data.get("by"), event.data.get("reason")
     volunteer_accepted = VOLUNTEER in event.data.get("accepted_by", [])
     confirmed = event.data.get("was_confirmed", True)  # events from before the field was added: as before
-    ended = {VOLUNTEER: [(ORGANISATION, "ended_organisation")], ORGANISATION: [(VOLUNTEER, "ended_volunteer")]}
+    ended = {VOLUNTEER: [(ORGANISATION, "ended_organisation"), (VOLUNTEER, "ended_by_volunteer")],
+             ORGANISATION: [(VOLUNTEER, "ended_volunteer"), (ORGANISATION, "ended_by_organisation")]}
     table: dict[str, list[tuple[str, str]]] = {
         "match.proposed": [(VOLUNTEER, "stand_in_proposal")] if event.data.get("for_date")
         else [(VOLUNTEER, "proposal"), (ORGANISATION, "candidate_found")],
@@ -67,7 +76,7 @@ def recipients(event: Event) -> list[tuple[str, str]]:
         if volunteer_accepted else [(VOLUNTEER, "expired_volunteer"), (ORGANISATION, "expired_organisation")],
         "match.cancelled": [(ORGANISATION, "cancelled_organisation" if confirmed else "withdrawn_organisation")]
         if reason in BY_THE_VOLUNTEER else [(VOLUNTEER, "cancelled_volunteer" if confirmed else "withdrawn_volunteer")],
-        "match.ended": ended.get(by, [*ended[ORGANISATION], *ended[VOLUNTEER]]),
+        "match.ended": ended.get(by, [(ORGANISATION, "ended_organisation"), (VOLUNTEER, "ended_volunteer")]),
         "match.absence_reported": [(ORGANISATION, "absence_organisation")],
         "match.paused": [(ORGANISATION, "paused_organisation")],
         "match.certificate_expired": [(ORGANISATION, "certificate_expired_organisation")],

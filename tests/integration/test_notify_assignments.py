@@ -95,7 +95,11 @@ def test_an_ended_assignment_is_told_to_the_other_side_with_a_cancellation_of_th
     assert str(cancelled["uid"]) == str(confirmation["uid"])
     assert (int(cancelled["sequence"]) > int(confirmation["sequence"]), str(cancelled["status"])) == (
         True, "CANCELLED")
-    assert len(smtp_server.to(pair.contact_email)) == 1  # the confirmation only: the organisation ended it
+    receipt = smtp_server.to(pair.contact_email)[-1]  # the organisation ended it: its receipt takes it out too
+    assert receipt.message["subject"] == "Du har avsluttet «Besøksvenn på Fjell bo- og omsorgssenter»"
+    receipt_calendar, receipt_part = _calendar(receipt)
+    assert receipt_part.get_param("method") == "CANCEL"
+    assert str(receipt_calendar.walk("VEVENT")[0]["uid"]) == str(confirmation["uid"])
     assert notifier.repo.assignment(pair.match_id)["status"] == "ended"
 
 
@@ -234,7 +238,8 @@ def test_assignment_events_from_the_broker_reach_the_side_each_is_for(broker, no
     thread = threading.Thread(target=loop.run, daemon=True)
     thread.start()
     try:
-        wait_until(lambda: len(smtp_server.to(pair.contact_email)) == 3, timeout=60)
+        wait_until(lambda: (len(smtp_server.to(pair.contact_email)), len(smtp_server.to(pair.volunteer_email))) == (3, 2),
+                   timeout=60)
     finally:
         loop.stop()
         thread.join(timeout=15)
@@ -246,7 +251,9 @@ def test_assignment_events_from_the_broker_reach_the_side_each_is_for(broker, no
         "Kari Nordmann har avsluttet «Besøksvenn på Fjell bo- og omsorgssenter»"]
     methods = [[part.get_param("method") for part in m.message.iter_attachments()] for m in to_organisation]
     assert methods == [["PUBLISH"], [], ["CANCEL"]]
-    assert len(smtp_server.to(pair.volunteer_email)) == 1  # the confirmation: the volunteer ended it
+    to_volunteer = smtp_server.to(pair.volunteer_email)  # the confirmation, and the receipt of the end
+    assert [[part.get_param("method") for part in m.message.iter_attachments()] for m in to_volunteer] == [
+        ["PUBLISH"], ["CANCEL"]]
 
 
 def _digests(mailbox) -> list:

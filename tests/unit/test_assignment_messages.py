@@ -34,8 +34,9 @@ def oslo(month: int, day: int, hour: int, minute: int = 0) -> datetime:
 
 @pytest.mark.parametrize("type_, data, told", [
     ("match.proposed", {"for_date": "2026-03-10", "stands_in_for": "m0"}, [("volunteer", "stand_in_proposal")]),
-    ("match.ended", {"by": "volunteer"}, [("organisation", "ended_organisation")]),
-    ("match.ended", {"by": "organisation"}, [("volunteer", "ended_volunteer")]),
+    ("match.ended", {"by": "volunteer"}, [("organisation", "ended_organisation"), ("volunteer", "ended_by_volunteer")]),
+    ("match.ended", {"by": "organisation"}, [("volunteer", "ended_volunteer"),
+                                             ("organisation", "ended_by_organisation")]),
     ("match.absence_reported", {"date": "2026-03-10", "reason": "absent"}, [("organisation", "absence_organisation")]),
     ("match.paused", {"from": "2026-03-09", "until": "2026-03-29", "dates": ["2026-03-10"]},
      [("organisation", "paused_organisation")]),
@@ -45,7 +46,7 @@ def oslo(month: int, day: int, hour: int, minute: int = 0) -> datetime:
     ("match.confirmed", {"for_date": "2026-03-10"}, [("volunteer", "confirmed_volunteer"),
                                                       ("organisation", "confirmed_organisation")]),
 ])
-def test_each_assignment_event_tells_the_side_that_did_not_act(type_, data, told):
+def test_each_assignment_event_tells_the_side_that_did_not_act_and_an_ending_is_confirmed_to_who_ended_it(type_, data, told):
     assert model.recipients(event(type_, **data)) == told
 
 

@@ -92,6 +92,8 @@ REQUIRED_BY_KIND: dict[str, dict[str, Any]] = {
     "paused_organisation": {"paused_from": "2026-01-13", "paused_until": "2026-02-03"},
     "ended_volunteer": {},
     "ended_organisation": {},
+    "ended_by_volunteer": {},
+    "ended_by_organisation": {},
     "certificate_expired_organisation": {"volunteer_name": "Kari Nordmann", "certificate_seen_on": "2024-11-20",
                                          "certificate_max_age_months": 24},
 }
