@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Mapping
 
+from shared import occurrences
 from shared.occurrences import ABSENT, ATTENDED, NO_SHOW, PLANNED, UNRECORDED, parse_day
 from shared.wording import local_time
 
@@ -72,8 +73,8 @@ def minutes_given(matches: Iterable[Mapping[str, Any]]) -> int:
 
 
 def hours(minutes: int) -> float:
-    """Minutes as hours, to one decimal."""
-    return round(minutes / 60, 1)
+    """Minutes as hours, to one decimal, rounded as the matcher's reports round them."""
+    return float(occurrences.hours(minutes))
 
 
 def pause_problem(first: date, last: date) -> str:

@@ -110,3 +110,8 @@ def test_a_legal_basis_refused_for_a_need_without_a_certificate_says_to_tick_it(
     assert field == "certificate_basis" and "Kryss av" in str(message)
     with_certificate = need_where(need_json({**NEED_FORM, "certificate_basis": "§ 5-4"}))
     assert "høyst 300 tegn" in str(with_certificate("requirements.certificate_basis")[1])
+
+
+@pytest.mark.parametrize("minutes, shown", [(75, 1.3), (15, 0.3), (45, 0.8), (90, 1.5)])
+def test_hours_are_rounded_as_the_reports_round_them_halves_up(minutes, shown):
+    assert hours(minutes) == shown

@@ -93,3 +93,9 @@ def test_a_matchs_organisation_is_named_as_everywhere_else_and_read_once():
         assert facts.organisation("fjell") == "Fjell bo- og omsorgssenter (Drammen kommune)"
         assert facts.organisation("lag") == "Konnerud Sanitetsforening"
     assert api.calls == 2
+
+
+def test_a_one_off_stand_in_takes_no_place_among_the_volunteers_matches():
+    stand_ins = [{"id": f"s{i}", "status": "confirmed", "for_date": "2026-03-10", "updated_at": "2026-03-01"}
+                 for i in range(2)]
+    assert capacity(group(stand_ins, NOW), 1) is None

@@ -15,7 +15,7 @@ from shared.occurrences import parse_day
 from services.web.apiclient import ApiError, api
 from services.web.assignment_forms import (MINUTES_RANGE, MONTHS_RANGE, SEEN_ON_FUTURE, SEEN_ON_MISSING,
                                            AcceptForm, AttendanceForm, CertificateAgeForm, seen_on_too_old)
-from services.web.assignments import oslo_today, seen_on_problem
+from services.web.assignments import hours, oslo_today, seen_on_problem
 from services.web.form_values import calendar_day
 from services.web.forms import show_api_errors, summary
 from services.web.session import ORGANISATION, Person, requires
@@ -60,7 +60,7 @@ def need_page(who: Person, need_id: str, wrong: FlaskForm | None = None):
         records = {key: wrong if form._prefix == wrong._prefix else form for key, form in records.items()}
     status = 422 if wrong is not None and summary(wrong) else 200
     return render_template("organisation_need.html", view=view, need=need, organisation=organisation,
-                           accepts=accepts, records=records, form=wrong or FlaskForm()), status
+                           accepts=accepts, records=records, form=wrong or FlaskForm(), hours=hours), status
 
 
 @requires(ORGANISATION)

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from shared.directory import path_id
-from shared.occurrences import on, stand_in_date
+from shared.occurrences import as_served
 from shared.reference import district_name
 from shared.timeslots import Period, occurrences, parse_schedule
 from shared.wording import format_at, format_when, local_time
@@ -43,12 +43,15 @@ def group(matches: list[dict[str, Any]], now: datetime) -> dict[str, list[dict[s
 def capacity(groups: dict[str, list[Any]], max_active: int) -> str | None:
     """Whether the volunteer gets no new proposals because they have as many matches as they asked to have at
     once, counted as the matcher counts them (agreed assignments and proposals not yet over): FULL when the
-    assignments alone reach the number, BUSY when proposals make up the rest, None while there is room."""
-    confirmed = len(groups.get(CONFIRMED) or [])
+    assignments alone reach the number, BUSY when proposals make up the rest, None while there is room. A one-off
+    stand-in takes no place among them."""
+    def standing(kind: str) -> int:
+        return sum(1 for item in groups.get(kind) or [] if not getattr(item, "match", item).get("for_date"))
+    confirmed = standing(CONFIRMED)
     if confirmed >= max_active:
         return FULL
-    live = confirmed + len(groups.get(ASKED) or []) + len(groups.get(WAITING) or [])
-    return BUSY if live >= max_active else None
+    return BUSY if confirmed + standing(ASKED) + standing(WAITING) >= max_active else None
+
 
 
 def next_dates(schedule: dict[str, Any], now: datetime, count: int = 3) -> list[Period]:
@@ -129,12 +132,7 @@ def upcoming(match_id: str, token: str, now: datetime) -> list[Day] | None:
 
 def when_of(match: dict[str, Any], schedule: dict[str, Any], lang: str) -> str:
     """The need's schedule in words; for a stand-in, its one date."""
-    day = stand_in_date(match)
-    if day is None:
-        return format_when(schedule, lang)
-    found = on(parse_schedule(schedule), day, day)
-    return format_when({"start": found.period.start.isoformat(), "end": found.period.end.isoformat()}, lang) \
-        if found else day.isoformat()
+    return format_when(as_served(schedule, match), lang)
 
 
 def card(match: dict[str, Any], kind: str, facts: Facts, token: str, lang: str, now: datetime) -> Card:
