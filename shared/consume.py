@@ -141,13 +141,15 @@ class ConsumeLoop:
         self._lag_reported = reported
 
     def _idle(self) -> None:
-        """Run the subscription's on_idle when it is due; a failing round is logged and tried at the next."""
+        """Run the subscription's on_idle when it is due, each round a trace of its own; a failing round is logged
+        and tried at the next."""
         task = self.subscription.on_idle
         if task is None or time.monotonic() < self._idle_due:
             return
         self._idle_due = time.monotonic() + self.subscription.idle_every_seconds
         try:
-            task()
+            with tracing.Span(f"{self.subscription.group_id} between polls"):
+                task()
         except Exception:  # a periodic repair must not stop the consuming; the next round tries again
             log.exception("the periodic task between polls failed; it runs again in %.0f s",
                           self.subscription.idle_every_seconds)

@@ -8,7 +8,9 @@ share (prometheus_client's multiprocess mode), which is then what /metrics reads
 from __future__ import annotations
 
 import os
+import threading
 import time
+from typing import Callable
 
 from flask import Flask, Response, g, request
 from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Gauge, Histogram,
@@ -37,11 +39,13 @@ NOTIFICATIONS = Counter("frivillig_notifications_total", "Notification attempts 
                         ["channel", "outcome"])
 MATCHES = Counter("frivillig_matches_total", "Match events published, by type (proposed, confirmed, expired, ...)",
                   ["type"])
+# Served only by the process that holds the index (see watch_candidate_index), not by every process importing this.
 CANDIDATE_INDEX_OFFERS = Gauge("frivillig_candidate_index_offers", "Open offers in the matcher's candidate index",
-                               multiprocess_mode="livemax")
+                               registry=None)
 CANDIDATE_INDEX_REBUILD = Histogram("frivillig_candidate_index_rebuild_seconds",
                                     "Time to rebuild the matcher's indexes from its read model",
-                                    buckets=(0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0))
+                                    buckets=(0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0),
+                                    registry=None)
 NOTIFICATION_OUTCOMES = frozenset({"sent", "failed", "skipped", "retrying"})
 UNMATCHED_ROUTE = logs.UNMATCHED_ROUTE  # a path no route serves: counted under one label, not one per path tried
 METHODS = logs.METHODS
@@ -67,6 +71,21 @@ def published(event_type: str) -> None:
     """Count an event the outbox relay published: match events by their type, without the "match." prefix."""
     if event_type.startswith("match."):
         MATCHES.labels(event_type.removeprefix("match.")).inc()
+
+
+_index_lock = threading.Lock()
+_index_served = False
+
+
+def watch_candidate_index(size: Callable[[], int]) -> None:
+    """Serve the candidate index's size, read at each scrape, and its rebuild times from this process on."""
+    global _index_served
+    CANDIDATE_INDEX_OFFERS.set_function(size)
+    with _index_lock:
+        if not _index_served:
+            REGISTRY.register(CANDIDATE_INDEX_OFFERS)
+            REGISTRY.register(CANDIDATE_INDEX_REBUILD)
+            _index_served = True
 
 
 def instrument(app: Flask, service: str) -> None:
