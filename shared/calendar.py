@@ -64,7 +64,7 @@ def assignment_entry(match: Mapping[str, Any], need: Mapping[str, Any], organisa
         return Entry(**common, **_single(schedule, for_date))
     day = _first_day(schedule, match)
     start, end = _wall(day, schedule.slot.start), _wall(day, schedule.slot.end)
-    absent = _absent_days(match, schedule.slot, day) if side == VOLUNTEER else ()
+    absent = _absent_days(match, schedule.slot, day)  # on those dates a stand-in comes, as an event of its own
     return Entry(**common, start=start, end=end, weekly=True, until=_end_of(schedule.until_date),
                  exdates=tuple(_wall(d, schedule.slot.start) for d in absent))
 
