@@ -19,6 +19,11 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed chromium
 	$(PY) -m pytest
 
+# Every benchmark in one run (about a quarter of an hour on 2 cores); BENCH_ARGS=--quick for small numbers,
+# BENCH_ARGS=--offers=10000 for the matcher's capacity at other numbers of open offers.
+bench: $(VENV)/.installed
+	$(PY) -m bench.run_all $(BENCH_ARGS)
+
 # Debian's packages the tests drive: chromium for the browser tests, with its translations (chromium-l10n: without
 # them its time and date fields follow American English, a 12-hour clock), and prometheus for promtool, which checks
 # the alert rules and dashboard queries. Installed when missing and this user may (root, or sudo without a password);

@@ -74,18 +74,18 @@ def without_failures(offer: OfferView, need: NeedView, today: date) -> bool:
     return not rule_failures(offer, need, today)
 
 
-def measure(check: Predicate = eligible, repeats: int = REPEATS) -> Result:
+def measure(check: Predicate = eligible, repeats: int = REPEATS, offers: int = OFFERS, needs: int = NEEDS) -> Result:
     """Time both lookups, each applying the check, for every need of the scenario."""
-    world = scenario(OFFERS, NEEDS, SEED)
+    world = scenario(offers, needs, SEED)
     index = CandidateIndex()
     for data in world.offers:
         index.upsert(OfferView.from_data(data))
-    needs = [NeedView.from_data(data) for data in world.needs]
+    views = [NeedView.from_data(data) for data in world.needs]
     everyone = index.all()
     indexed_ms: list[float] = []
     scanned_ms: list[float] = []
     candidates = found = agreeing = 0
-    for need in needs:
+    for need in views:
         via_index, took = timed(lambda: [o.id for o in index.candidates(need) if check(o, need, TODAY)], repeats)
         via_scan, scan_took = timed(lambda: [o.id for o in everyone if check(o, need, TODAY)], repeats)
         indexed_ms.append(took)
@@ -94,7 +94,7 @@ def measure(check: Predicate = eligible, repeats: int = REPEATS) -> Result:
         found += len(via_scan)
         agreeing += via_index == via_scan
     return Result(percentile(indexed_ms, 0.5), percentile(indexed_ms, 0.95), percentile(scanned_ms, 0.5),
-                  percentile(scanned_ms, 0.95), candidates / len(needs), found / len(needs), agreeing, len(needs),
+                  percentile(scanned_ms, 0.95), candidates / len(views), found / len(views), agreeing, len(views),
                   len(index))
 
 
@@ -106,14 +106,14 @@ def report(result: Result) -> None:
     print(f"same eligible offers: {result.agreeing}/{result.needs} needs")
 
 
-def main() -> tuple[Result, Result]:
+def main(offers: int = OFFERS, needs: int = NEEDS) -> tuple[Result, Result]:
     """Measure with eligible, then once more with rule_failures, and print both."""
-    fast = measure()
+    fast = measure(offers=offers, needs=needs)
     print(f"offers {fast.offers}, needs {fast.needs}; per need: {fast.candidates:.1f} candidates "
           f"from the index, {fast.eligible:.1f} eligible")
     print(f"predicate eligible (best of {REPEATS} runs per lookup):")
     report(fast)
-    full = measure(without_failures, repeats=1)
+    full = measure(without_failures, repeats=1, offers=offers, needs=needs)
     print("predicate not rule_failures (one run per lookup):")
     report(full)
     return fast, full

@@ -259,9 +259,9 @@ def measure(seed: int = SEED, offer_count: int = OFFERS, need_count: int = NEEDS
                   len(pairs), len(offers), sum(offer.headcount > 1 for offer in offers), len(needs))
 
 
-def main() -> Result:
+def main(offers: int = OFFERS, needs: int = NEEDS) -> Result:
     """Print the slots each run filled against the bound."""
-    result = measure()
+    result = measure(offer_count=offers, need_count=needs)
     print(f"offers {result.offers} ({result.groups} with headcount > 1), needs {result.needs}, "
           f"slots wanted {result.wanted}, eligible pairs {result.pairs}, max-flow bound {result.bound}")
     width = max(map(len, RUNS))

@@ -52,9 +52,9 @@ def _consume(config: Config, group: str, handlers: dict, total: int) -> float:
     return elapsed
 
 
-def run() -> dict[str, float]:
+def run(offers: int = OFFERS, needs: int = NEEDS) -> dict[str, float]:
     """Publish the scenario's events, consume them twice, print and return the figures."""
-    world = scenario(OFFERS, NEEDS)
+    world = scenario(offers, needs)
     with tempfile.TemporaryDirectory() as tmp, standins.kafka(Path(tmp)) as kafka, standins.mongodb(Path(tmp)) as mongo:
         config = Config(kafka_bootstrap_servers=kafka, mongodb_uri=mongo, testing=True)
         ensure_topics(config)
@@ -73,7 +73,7 @@ def run() -> dict[str, float]:
         proposals = len(repo.all_matches())
     figures = {"events": len(events), "bare_per_s": len(events) / bare, "matcher_per_s": len(events) / matcher,
                "proposals": proposals}
-    print(f"events {len(events)} ({OFFERS} offers, {NEEDS} needs), proposals made {proposals}")
+    print(f"events {len(events)} ({offers} offers, {needs} needs), proposals made {proposals}")
     print(f"bare consume loop: {figures['bare_per_s']:.0f} events/s")
     print(f"matcher worker:    {figures['matcher_per_s']:.0f} events/s")
     print(f"matcher / bare:    {figures['matcher_per_s'] / figures['bare_per_s']:.3f}")
