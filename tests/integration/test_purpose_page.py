@@ -72,7 +72,7 @@ def test_the_volunteers_link_opens_the_confirmation_with_name_number_role_and_ba
     organisation = people["organisation"]
     for fact in ("Bekreftelse på formål – politiattest", f"{organisation['unit']} (Drammen kommune)",
                  VALID_ORG_NUMBER, "Besøksvenn på Fjell bo- og omsorgssenter",
-                 "Prate, gå tur, lese avis med en beboer.", BASIS, "Kari Nordmann", "politiet.no/politiattest", "Legg ved denne bekreftelsen"):
+                 "Prate, gå tur, lese avis med en beboer.", BASIS, "Kari Nordmann", "politiet.no/tjenester/politiattest", "Legg ved denne bekreftelsen"):
         assert fact in text, fact
     assert "@media print" in response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "no-store" and response.headers["Referrer-Policy"] == "no-referrer"
