@@ -398,7 +398,8 @@ class ErrorDetail(StrictSchema):
     message = fields.String(required=True, metadata={"description": "For people."})
     reasons = fields.Dict(data_key="fields", keys=fields.String(),
                           values=fields.List(fields.String(), validate=validate.Length(min=1)), metadata={
-        "minProperties": 1, "description": "With validation_failed: each field's path (volunteer.email, availability[1].end_time, "
+        "minProperties": 1,
+        "description": "With validation_failed: each field's path (volunteer.email, availability[1].end_time, "
                        "_body for the body as a whole) and its reasons."})
 
 

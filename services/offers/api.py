@@ -4,8 +4,8 @@ from __future__ import annotations
 from functools import partial
 
 from shared import confirmation
-from shared.auth import (INTROSPECTION_FORM, INTROSPECTION_REFUSALS, caller_first, introspection, optional_caller, require_known,
-                         require_service, require_staff)
+from shared.auth import (INTROSPECTION_FORM, INTROSPECTION_REFUSALS, caller_first, introspection, optional_caller,
+                         require_known, require_service, require_staff)
 from shared.http import BEARER, ServiceBlueprint, deps, error_responses
 from shared.ratelimit import limited_write
 from shared.signin_routes import Wording, add_sign_in_routes
