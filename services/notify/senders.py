@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 import requests
+from email_validator import EmailNotValidError, validate_email
 
 from shared.config import Config
 from services.notify.messages import Attachment, Message
@@ -31,6 +32,15 @@ def _without(address: str, text: str) -> str:
 MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
+def deliverable(address: str) -> str:
+    """The address as mail servers take it: an international domain in its ASCII (punycode) form, which every server
+    accepts; a name before the @ that is not ASCII stays as it is, for a server that offers SMTPUTF8."""
+    try:
+        return validate_email(address, check_deliverability=False).ascii_email or address
+    except EmailNotValidError:
+        return address
+
+
 class SmtpSender:
     """Sends one e-mail with a text and an HTML part, after STARTTLS and a login when they are configured."""
 
@@ -42,6 +52,7 @@ class SmtpSender:
         """Deliver one e-mail; PermanentFailure or TransientFailure say whether to try again."""
         mail = EmailMessage(policy=MAIL_POLICY)
         mail["From"] = self.config.smtp_from
+        to = deliverable(to)
         mail["To"] = to
         mail["Subject"] = message.subject
         mail["Message-ID"] = message_id
@@ -53,7 +64,7 @@ class SmtpSender:
         try:
             with smtplib.SMTP(self.config.smtp_host, self.config.smtp_port, timeout=self.timeout) as smtp:
                 self._open(smtp)
-                smtp.send_message(mail)
+                smtp.send_message(mail, mail_options=() if to.isascii() else ("SMTPUTF8",))
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()), (0, b""))
             refused = f"recipient refused: SMTP {code} {reply.decode(errors='replace')}"

@@ -72,3 +72,10 @@ def test_a_certificate_that_is_not_trusted_stops_the_mail_before_the_login_is_se
         _sender(catcher, smtp_starttls=True, smtp_username="frivillig", smtp_password="hemmelig").send(
             "kari@example.no", MESSAGE, "<m3@frivillig>")
     assert catcher.messages == []
+
+
+def test_mail_to_an_international_domain_reaches_a_server_without_smtputf8_in_punycode(smtp_server):
+    config = Config(smtp_host="127.0.0.1", smtp_port=smtp_server.port)
+    SmtpSender(config).send("kari@bæ.no", MESSAGE, "<idn-1@frivillig.example>")
+    [mail] = smtp_server.to("kari@xn--b-4fa.no")
+    assert mail.message["To"] == "kari@xn--b-4fa.no"

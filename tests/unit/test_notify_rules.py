@@ -11,6 +11,7 @@ from shared.clock import to_iso
 from shared.events import new_event
 from shared.timeslots import OSLO
 from services.notify import model
+from services.notify.senders import deliverable
 
 WEEKLY = {"weekday": 2, "start_time": "17:30", "end_time": "19:00", "from_date": "2026-01-06",
           "until_date": "2026-06-30"}
@@ -213,3 +214,10 @@ def test_retries_back_off_exponentially_with_jitter_up_to_an_hour(attempt, low, 
     rng = random.Random(7)
 
     assert all(low <= model.backoff_seconds(attempt, 30, rng=rng) <= high for _ in range(50))
+
+
+@pytest.mark.parametrize("address, sent_to", [("kari@example.no", "kari@example.no"),
+                                               ("kari@bæ.no", "kari@xn--b-4fa.no"),
+                                               ("kåri@example.no", "kåri@example.no")])
+def test_an_international_domain_is_sent_to_in_its_ascii_form(address, sent_to):
+    assert deliverable(address) == sent_to
