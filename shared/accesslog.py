@@ -1,5 +1,6 @@
 """gunicorn's logger (--logger-class shared.accesslog.RedactingLogger): its own lines and the app's as JSON
-(shared.logs), and no access line of its own, as the app writes one per request with its route, ids and trace."""
+(shared.logs), and no access line of its own, as the app writes one per request with its route, ids and trace and
+with link codes and tokens redacted."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,13 +8,10 @@ from typing import Any
 from gunicorn.glogging import Logger
 
 from shared import logs
-from shared.logs import REDACTED, redact
-
-__all__ = ["REDACTED", "RedactingLogger", "redact"]
 
 
 class RedactingLogger(Logger):
-    """gunicorn's logger with JSON lines for every record of the process, whose paths are redacted."""
+    """gunicorn's logger, writing every record of the process as a JSON line of the service's API."""
 
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)

@@ -30,7 +30,7 @@ REQUESTS = logging.getLogger("frivillig.http")
 EVENTS = logging.getLogger("frivillig.events")
 QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})  # probes and scrapes: logged only when they fail
 UNMATCHED_ROUTE = "unmatched"
-METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+METHODS = tracing.METHODS
 # The ids a request's path or query, or an event's data, may name, by the field a log line gives each.
 ID_FIELDS = {"match_id": "match_id", "need_id": "need_id", "offer_id": "offer_id", "org_id": "organisation_id",
              "organisation_id": "organisation_id", "stands_in_for": "stands_in_for"}

@@ -71,6 +71,12 @@ def _entry_id(entry: Document) -> str:
     return entry.get("id") or entry["value"]
 
 
+def _with_outbox(doc: Document, outbox: list[Document]) -> Document:
+    """The document with this outbox, its pending count, and since when its oldest entry waits ("" for none)."""
+    return {**doc, "outbox": outbox, "outbox_pending": len(outbox),
+            "outbox_since": _entry_attribute(outbox[0], "time") if outbox else ""}
+
+
 def _entry_attribute(entry: Document, name: str) -> str:
     """An outbox entry's event type or time (from the event itself in entries written before they were kept)."""
     if name in entry:
@@ -81,12 +87,13 @@ def _entry_attribute(entry: Document, name: str) -> str:
         return ""
 
 
-def _age_seconds(entries: list[Document], now: float) -> float:
-    """How long the oldest of the entries has waited (0 for none, or none with a readable time)."""
+def _age_seconds(waiting: list[Document], now: float) -> float:
+    """How long the oldest pending event of these documents has waited (0 for none; a document saved before
+    `outbox_since` was kept is left out)."""
     times = []
-    for entry in entries:
+    for doc in waiting:
         try:
-            times.append(datetime.fromisoformat(_entry_attribute(entry, "time")).timestamp())
+            times.append(datetime.fromisoformat(doc.get("outbox_since") or "").timestamp())
         except ValueError:
             continue
     return max(0.0, now - min(times)) if times else 0.0
@@ -98,6 +105,7 @@ class DocumentStore:
     `version` counts the document's own changes. The outbox relay only ever removes sent entries from `outbox`
     and lowers `outbox_pending`, without touching `version`, so a save guards on both: a save from a copy loaded
     before the relay's clear keeps just the entries still pending (never republishing a sent one) and adds its own.
+    `outbox_since` is when the oldest pending event was made, so the relay can say how long it has waited.
     """
 
     def __init__(self, collection: Collection):
@@ -116,8 +124,7 @@ class DocumentStore:
 
     def insert(self, doc: Document, events: Iterable[Event] = ()) -> Document:
         """Store a new document with its events."""
-        doc = {**doc, "version": 1, "outbox": _outbox_entries(events)}
-        doc["outbox_pending"] = len(doc["outbox"])
+        doc = _with_outbox({**doc, "version": 1}, _outbox_entries(events))
         self.collection.insert_one(doc)
         return doc
 
@@ -128,8 +135,7 @@ class DocumentStore:
         pending = doc.get("outbox_pending", len(loaded))
         added = _outbox_entries(events)
         for _ in range(5):
-            outbox = loaded + added
-            new = {**doc, "version": version + 1, "outbox": outbox, "outbox_pending": len(outbox)}
+            new = _with_outbox({**doc, "version": version + 1}, loaded + added)
             if self.collection.replace_one({"_id": doc["_id"], "version": version, "outbox_pending": pending},
                                            new).matched_count == 1:
                 return new
@@ -204,16 +210,15 @@ class OutboxRelay:
 
     def publish_pending(self) -> int:
         """Publish what is pending once where this relay holds the lease; returns how many events went out. The
-        backlog gauges say what this round found waiting, and what is left once it is done."""
+        backlog gauges say what each round finds waiting (nothing, in the round after one that sent it all)."""
         sent = 0
         for collection in self.collections:
             if not self.claim(collection):
                 self._ungauge(collection)  # the replica holding the lease says what waits
                 continue
-            projection = {"outbox": 1, "version": 1, "outbox_pending": 1}
-            pending = list(collection.find({"outbox_pending": {"$gt": 0}}, projection))
-            waiting = [entry for doc in pending for entry in doc["outbox"]]
-            self._gauge(collection, waiting)
+            if not self._gauge(collection):
+                continue
+            pending = collection.find({"outbox_pending": {"$gt": 0}}, {"outbox": 1, "version": 1, "outbox_pending": 1})
             for doc in pending:
                 if not self.claim(collection):
                     break
@@ -222,14 +227,15 @@ class OutboxRelay:
                     metrics.published(_entry_attribute(entry, "type"))
                     sent += 1
                 _clear(collection, doc, {_entry_id(entry) for entry in doc["outbox"]})
-                waiting = waiting[len(doc["outbox"]):]
-            self._gauge(collection, waiting)
         return sent
 
-    def _gauge(self, collection: Collection, waiting: list[Document]) -> None:
+    def _gauge(self, collection: Collection) -> bool:
+        """Say how many events wait in the collection's outbox and since when; False when none does."""
+        waiting = list(collection.find({"outbox_pending": {"$gt": 0}}, {"outbox_pending": 1, "outbox_since": 1}))
         self._gauged.add(collection.name)
-        metrics.OUTBOX_PENDING.labels(collection.name).set(len(waiting))
+        metrics.OUTBOX_PENDING.labels(collection.name).set(sum(doc.get("outbox_pending") or 0 for doc in waiting))
         metrics.OUTBOX_OLDEST.labels(collection.name).set(_age_seconds(waiting, time.time()))
+        return bool(waiting)
 
     def _ungauge(self, collection: Collection) -> None:
         if collection.name in self._gauged:
@@ -266,9 +272,9 @@ def _clear(collection: Collection, doc: Document, sent: set[str]) -> None:
         remaining = [entry for entry in doc.get("outbox", []) if _entry_id(entry) not in sent]
         guard = {"_id": doc["_id"], "version": doc["version"], "outbox_pending": doc.get("outbox_pending")}
         if remaining:
-            written = collection.replace_one(guard, {**doc, "outbox": remaining, "outbox_pending": len(remaining)})
+            written = collection.replace_one(guard, _with_outbox(doc, remaining))
         else:
-            written = collection.update_one(guard, {"$set": {"outbox": [], "outbox_pending": 0}})
+            written = collection.update_one(guard, {"$set": {"outbox": [], "outbox_pending": 0, "outbox_since": ""}})
         if written.matched_count == 1:
             return
         doc = collection.find_one({"_id": doc["_id"]})

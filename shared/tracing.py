@@ -23,6 +23,8 @@ TRACEPARENT, TRACESTATE = "traceparent", "tracestate"
 ENDPOINT_VARIABLE = "OTEL_EXPORTER_OTLP_ENDPOINT"
 INTERNAL, SERVER, CLIENT, PRODUCER, CONSUMER = "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"
 SAMPLED = "01"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "_OTHER"  # any other word a client sends as its method, so it cannot name spans
 
 _TRACEPARENT = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-[ -~]*)?")
 _TRACESTATE = re.compile(r"[ -~]{1,512}")  # printable ASCII within the length W3C asks vendors to keep
@@ -199,11 +201,10 @@ class TracedSession(requests.Session):
     """A requests session that sends the current trace context on every call, each call a client span."""
 
     def request(self, method: str | bytes, url: str | bytes, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        verb = method.decode() if isinstance(method, bytes) else str(method)
+        verb = (method.decode() if isinstance(method, bytes) else str(method)).upper()
         address = urlsplit(url.decode() if isinstance(url, bytes) else str(url))
-        attributes = {"http.request.method": verb.upper(), "server.address": address.hostname,
-                      "server.port": address.port}
-        span = Span(f"{verb.upper()} {address.hostname}", CLIENT, attributes=attributes)
+        attributes = {"http.request.method": verb, "server.address": address.hostname, "server.port": address.port}
+        span = Span(verb, CLIENT, attributes=attributes)
         with span as context:
             kwargs["headers"] = {**(kwargs.get("headers") or {}), **context.headers()}
             response = super().request(method, url, **kwargs)
@@ -222,9 +223,10 @@ def init_app(app: Any, service: str) -> None:
 
     def started() -> None:
         route = request.url_rule.rule if request.url_rule else None
+        method = request.method if request.method in METHODS else OTHER_METHOD
         parent = parse(request.headers.get(TRACEPARENT), request.headers.get(TRACESTATE))
-        span = Span(f"{request.method} {route or 'unmatched'}", SERVER, parent,
-                    {"http.request.method": request.method, "http.route": route})
+        span = Span(f"{method} {route}" if route else method, SERVER, parent,
+                    {"http.request.method": method, "http.route": route})
         span.__enter__()
         g.trace_span = span
 
