@@ -51,7 +51,9 @@ def redact(text: str) -> str:
 
 def mask(text: str) -> str:
     """The text with e-mail addresses and international phone numbers masked."""
-    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", text))
+    if "@" in text:
+        text = _EMAIL.sub("[email]", text)
+    return _PHONE.sub("[phone]", text) if "+" in text else text
 
 
 def is_id(value: object) -> bool:
