@@ -25,6 +25,11 @@ def _reason(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:500]
 
 
+def _traceback(error: Exception, failure: Failure) -> Exception | None:
+    """The error whose traceback a log line carries: only an unexpected one (a bug) is worth its lines."""
+    return error if failure is Failure.UNEXPECTED else None
+
+
 class _Assignments(ConsumerRebalanceListener):
     """This member's partitions (None while it joins the group), and whether it was just handed some: the
     consume loop acts on that outside the consumer's I/O."""
@@ -234,15 +239,16 @@ class ConsumeLoop:
         return None
 
     def _log(self, level: int, record, event: Event | None, outcome: str, started: float | None,
-             **fields: object) -> None:
-        """The event's log line: where it came from, what it is, what became of it and how long it took."""
+             exc_info: Exception | None = None, **fields: object) -> None:
+        """The event's log line: where it came from, what it is, what became of it and how long it took (with the
+        traceback of an unexpected failure)."""
         line = {"group": self.subscription.group_id, "topic": record.topic, "partition": record.partition,
                 "offset": record.offset, "outcome": outcome, **(logs.event_fields(event) if event else {}), **fields}
         if started is not None:
             line["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
         what = event.type if event else "message"
         logs.EVENTS.log(level, "%s %s[%d]@%d %s", what, record.topic, record.partition, record.offset, outcome,
-                        extra=line)
+                        exc_info=exc_info, extra=line)
 
     def _failed_attempt(self, record, error: Exception, event: Event | None = None,
                         started: float | None = None) -> float | None:
@@ -256,8 +262,8 @@ class ConsumeLoop:
                 failure, error = Failure.TRANSIENT, exc
             else:
                 EVENTS.labels(self.subscription.group_id, record.topic, "dead_lettered").inc()
-                self._log(logging.ERROR, record, event, "dead_lettered", started, attempt=attempts,
-                          failure=failure.value, error=_reason(error))
+                self._log(logging.ERROR, record, event, "dead_lettered", started, _traceback(error, failure),
+                          attempt=attempts, failure=failure.value, error=_reason(error))
                 self._failed = None
                 self.stall.progressed()
                 return None
@@ -266,8 +272,8 @@ class ConsumeLoop:
         wait = backoff(attempts, self.backoff_seconds, self.max_backoff_seconds)
         if failure is Failure.TRANSIENT:
             self.stall.failing(f"{record.topic}[{record.partition}]@{record.offset}: {type(error).__name__}: {error}")
-        self._log(logging.WARNING, record, event, "retrying", started, attempt=attempts, failure=failure.value,
-                  error=_reason(error), retry_in_seconds=round(wait, 1))
+        self._log(logging.WARNING, record, event, "retrying", started, _traceback(error, failure), attempt=attempts,
+                  failure=failure.value, error=_reason(error), retry_in_seconds=round(wait, 1))
         return wait
 
     def dead_letter(self, record, error: Exception, attempts: int = 1, failure: Failure = Failure.PERMANENT) -> None:

@@ -200,7 +200,8 @@ class Span:
 class TracedSession(requests.Session):
     """A requests session that sends the current trace context on every call, each call a client span."""
 
-    def request(self, method: str | bytes, url: str | bytes, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes,  # type: ignore[override]
+                **kwargs: Any) -> requests.Response:
         verb = (method.decode() if isinstance(method, bytes) else str(method)).upper()
         address = urlsplit(url.decode() if isinstance(url, bytes) else str(url))
         attributes = {"http.request.method": verb, "server.address": address.hostname, "server.port": address.port}

@@ -1,9 +1,12 @@
 """The shared consume loop and outbox relay on a real broker and database."""
 from __future__ import annotations
 
+import io
+import json
 import threading
 import time
 import uuid
+from types import SimpleNamespace
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
@@ -12,6 +15,7 @@ from pymongo import MongoClient
 from pymongo.errors import AutoReconnect
 
 from deploy import standins
+from shared import logs, tracing
 from shared.config import Config
 from shared.consume import ConsumeLoop
 from shared.events import NEEDS_TOPIC, OFFERS_TOPIC, InvalidEvent, dlq_topic, new_event, parse_event
@@ -295,3 +299,28 @@ def test_a_record_held_through_a_rebalance_is_handled_by_whoever_has_its_partiti
         other.stop()
     assert healthy == ["o-rebalanced"] and outage.handled == []
     assert read_now(config, dlq_topic(OFFERS_TOPIC)) == []
+
+
+def test_each_attempt_at_an_event_writes_one_line_with_its_ids_trace_outcome_and_masked_error(config):
+    stream, handler = io.StringIO(), logs.json_handler()
+    handler.setStream(stream)
+    logs.EVENTS.addHandler(handler)
+    need_id = str(uuid.uuid4())
+
+    def fail(event) -> None:
+        raise RuntimeError("cannot write to kari@example.no")
+
+    with tracing.Span("publishing") as context:
+        value = new_event("/test", "need.published", need_id, {"id": need_id}).to_json()
+    record = SimpleNamespace(topic=NEEDS_TOPIC, partition=0, offset=7, key=need_id.encode(), value=value)
+    try:
+        _loop(config, {"need.published": fail}).process(record)
+    finally:
+        logs.EVENTS.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(line["outcome"], line.get("attempt")) for line in lines] == [
+        ("retrying", 1), ("retrying", 2), ("dead_lettered", 3)]
+    assert {(line["need_id"], line["trace_id"], line["offset"], line["event_type"]) for line in lines} == {
+        (need_id, context.trace_id, 7, "need.published")}
+    assert all(line["error"] == "RuntimeError: cannot write to [email]" for line in lines)
+    assert "kari@" not in stream.getvalue() and "Traceback" in lines[0]["exc_info"]

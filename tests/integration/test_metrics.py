@@ -183,8 +183,9 @@ def test_the_matcher_counts_its_proposals_and_confirmations_and_the_size_and_reb
     world.answer(proposal["_id"], ORGANISATION)
     wait_until(world.drained, timeout=10)
     after = now()
-    published = {kind: value(after, "frivillig_matches_total", type=kind)
-                 - value(before, "frivillig_matches_total", type=kind) for kind in ("proposed", "accepted", "confirmed")}
+    published = {kind: value(after, "frivillig_matches_total", type=kind) - value(before, "frivillig_matches_total",
+                                                                                  type=kind)
+                 for kind in ("proposed", "accepted", "confirmed")}
     assert published == {"proposed": 1, "accepted": 2, "confirmed": 1}  # each side's acceptance is an event
     assert value(after, "frivillig_candidate_index_offers") == 2
     assert value(after, "frivillig_candidate_index_rebuild_seconds_count") >= 1

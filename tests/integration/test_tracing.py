@@ -102,8 +102,8 @@ def test_a_valid_traceparent_is_read(value):
 
 @pytest.mark.parametrize("value", [
     None, "", "garbage", f"00-{'0' * 32}-{CALLER_SPAN}-01", f"00-{TRACE_ID}-{'0' * 16}-01",
-    f"ff-{TRACE_ID}-{CALLER_SPAN}-01", f"00-{TRACE_ID}-{CALLER_SPAN}-01-extra", f"00-{TRACE_ID.upper()}-{CALLER_SPAN}-01",
-    12345])
+    f"ff-{TRACE_ID}-{CALLER_SPAN}-01", f"00-{TRACE_ID}-{CALLER_SPAN}-01-extra",
+    f"00-{TRACE_ID.upper()}-{CALLER_SPAN}-01", 12345])
 def test_a_traceparent_that_breaks_the_w3c_rules_is_ignored(value):
     assert tracing.parse(value) is None
 
@@ -213,7 +213,8 @@ app.add_url_rule("/", "index", lambda: "ok")
 app.test_client().get("/", headers={"traceparent": "%s"})
 with tracing.Span("work"):
     new_event("/test", "offer.published", "o1", {}).to_json()
-print(json.dumps([tracing.exporting(), sorted({m.split(".")[0] for m in sys.modules if m.startswith("opentelemetry")})]))
+loaded = sorted({name.split(".")[0] for name in sys.modules if name.startswith("opentelemetry")})
+print(json.dumps([tracing.exporting(), loaded]))
 """ % TRACEPARENT
 
 
