@@ -19,7 +19,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed chromium
 	$(PY) -m pytest
 
-# Every benchmark in one run (about a quarter of an hour on 2 cores); BENCH_ARGS=--quick for small numbers,
+# Every benchmark in one run (about ten minutes on 2 cores); BENCH_ARGS=--quick for small numbers,
 # BENCH_ARGS=--offers=10000 for the matcher's capacity at other numbers of open offers.
 bench: $(VENV)/.installed
 	$(PY) -m bench.run_all $(BENCH_ARGS)

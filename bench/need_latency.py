@@ -56,7 +56,7 @@ class Sizes:
     offers: int = 3000
     burst: int = 150
     step_seconds: float = 20.0
-    steps: int = 4
+    steps: int = 5
     measure_seconds: float = 60.0
 
 
