@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from shared import logs
 from shared.config import load_config
 from shared.mongo import connect
 from services.matcher.app import DB_NAME as MATCHER_DB
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure("frivillig", "job")
     config = load_config(needs=())  # the database is all this needs
     OffersRepository(connect(config, OFFERS_DB)).ensure_indexes()
     NeedsRepository(connect(config, NEEDS_DB)).ensure_indexes()

@@ -15,6 +15,7 @@ from jinja2 import TemplateError
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from shared import metrics
 from shared.clock import to_iso
 from shared.config import Config
 from shared.directory import DirectoryUnavailable
@@ -90,7 +91,9 @@ class RequestedMessages:
             log.exception("delivering %s %s failed; it stays due and is tried again", self.name, notification_id)
 
     def _save(self, n: Notifier, doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
-        return self.store(n).save({**doc, **changes, "updated_at": to_iso(n.clock())})
+        saved = self.store(n).save({**doc, **changes, "updated_at": to_iso(n.clock())})
+        metrics.notification_outcome(doc["channel"], changes.get("status"))
+        return saved
 
     def _deliver(self, notification_id: str, n: Notifier) -> None:
         doc = self.store(n).get(notification_id)

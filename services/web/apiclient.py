@@ -12,6 +12,7 @@ import requests
 from flask import current_app, request
 
 from shared.config import Config
+from shared.tracing import TracedSession
 from shared.ratelimit import client_address
 
 TIMEOUT_SECONDS = 5.0
@@ -40,13 +41,13 @@ class Download:
 
 
 class ApiClient:
-    """One requests.Session per app; service names are the contract's (offers, needs, matcher, notify)."""
+    """One HTTP session per app (carrying the trace); service names are the contract's (offers, needs, matcher, notify)."""
 
     def __init__(self, config: Config):
         self.config = config
         self.bases = {"offers": config.offers_url, "needs": config.needs_url, "matcher": config.matcher_url,
                       "notify": config.notify_url}
-        self.http = requests.Session()
+        self.http = TracedSession()  # each call carries the request's trace on
 
     def call(self, method: str, service: str, path: str, token: str | None = None,
              json: Any = None, params: dict[str, Any] | None = None) -> Any:

@@ -2,10 +2,12 @@
 people answering through the links in their mail and the buttons on the pages those links open."""
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
 import requests
+from icalendar import Calendar
 
 from shared.events import ALL_TOPICS, dlq_topic
 from tests.conftest import CapturedMail, wait_until
@@ -32,12 +34,15 @@ def _mail(system, email: str, starts: tuple[str, ...] | str, contains: str = "",
 
 
 def _press(link: str, answer: str) -> requests.Response:
-    """Open the page a link leads to and press the button with this answer, as a browser submits the form."""
+    """Open the page a link leads to, type the date a police certificate was seen where the page asks for it (a
+    week ago), and press the button with this answer, as a browser submits the form."""
     page = requests.get(link, timeout=10)
     assert page.status_code == 200, page.text
     [form] = [f for f in forms_of(page.text) if f["method"] == "post"]
     [button] = [b for b in form["buttons"] if b.get("value") == answer]
-    return requests.post(urljoin(link, form["action"]), data={button["name"]: button["value"]}, timeout=10)
+    seen_on = (date.today() - timedelta(days=7)).isoformat()
+    typed = {i["name"]: seen_on for i in form["inputs"] if i.get("name") == "certificate_seen_on"}
+    return requests.post(urljoin(link, form["action"]), data={**typed, button["name"]: button["value"]}, timeout=10)
 
 
 def _organisation(system, email: str) -> dict[str, Any]:
@@ -124,6 +129,9 @@ def test_volunteer_accepts_through_the_mail_then_the_organisation_confirms_throu
 
     [to_volunteer] = _mail(system, "ida@example.no", "Thank you! You're on board")
     assert "Ola Hansen" in to_volunteer.text() and "leder@konnerud.example.no" in to_volunteer.text()
+    [calendar_file] = list(to_volunteer.message.iter_attachments())
+    assert calendar_file.get_content_type() == "text/calendar" and calendar_file.get_filename() == "oppdrag.ics"
+    assert str(Calendar.from_ical(calendar_file.get_content()).walk("VEVENT")[0]["uid"]).startswith(match["id"])
     [to_organisation] = _mail(system, "leder@konnerud.example.no", "Bekreftet: Frivillig ida")
     assert "+4794567890" in to_organisation.text()
     assert matches(system, need["id"], organisation["api_key"])[0]["status"] == "confirmed"
