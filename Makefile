@@ -5,13 +5,25 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test chromium bench reset clean
+.PHONY: run test chromium bench reset clean lock
 
-$(VENV)/.installed: pyproject.toml
+# Every package, direct or not, at the version and hashes requirements-dev.lock names; then this project itself.
+$(VENV)/.installed: pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip==24.3.1
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
+
+# After changing a pin in pyproject.toml: write both lock files again (pip-tools, in a venv of its own), keeping the
+# versions installed now for everything the change does not touch.
+LOCK := .lockvenv/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
+	--no-emit-find-links --no-header --no-annotate
+lock: $(VENV)/.installed
+	$(PYTHON) -m venv .lockvenv && .lockvenv/bin/pip install --quiet pip-tools==7.5.2
+	$(PY) -m pip freeze --exclude-editable > .lockvenv/installed.txt
+	$(LOCK) -c .lockvenv/installed.txt -o requirements.lock pyproject.toml
+	$(LOCK) -c .lockvenv/installed.txt --extra dev -o requirements-dev.lock pyproject.toml
 
 run: $(VENV)/.installed
 	$(PY) -m deploy.localstack
