@@ -5,13 +5,15 @@ gunicorn, the needs worker relaying its outbox to the broker, and the matcher wo
 reach the matcher first as the offers worker would send them (offer.published events of bench/scenario.py).
 The needs are the scenario's, kept only where at least MIN_CANDIDATES of those offers are eligible, each posted
 by one of a few verified organisations. A change stream on the matcher's matches tells when each proposal is
-stored; every time is read from one clock in this process.
+stored; the stages on the way (the POST answered, the event in the broker, the matcher's wave begun) are read
+from the same wall clock, which every process on the machine shares.
 
 First the sustainable rate: a burst of needs as fast as they can be sent gives the rate the path drains them at;
 needs are then sent at that rate, and at 0.7 times it after a step whose backlog (needs posted and not yet
 proposed) grew, until one does not grow. Then needs are sent at half the sustainable rate, and the p50 and p99
-of their waits are the figures. Absences and stand-in proposals are left out: they follow a confirmed match,
-which a person makes, not the path from a need to its proposal.
+of their waits are the figures. After each phase its needs are closed and the matcher withdraws their
+proposals, so the next phase finds the offers free again. Absences and the stand-in proposals they lead to are
+left out: they follow a confirmed match, which people make, not the path from a need to its proposal.
 """
 from __future__ import annotations
 
@@ -353,8 +355,8 @@ def _measure(sizes: Sizes, poster: Poster, watch: Watch, close: Callable[[Phase]
     rate, sustainable = burst_rate, None
     for _ in range(sizes.steps):
         step = poster.phase(rate, max(4, round(rate * sizes.step_seconds)))
-        steady = not step_grew(step, watch) and drained(step, watch)
-        drained(step, watch)
+        grew = step_grew(step, watch)
+        steady = drained(step, watch) and not grew
         print(f"{rate:.1f} needs/s for {step.seconds:.0f} s: backlog {'steady' if steady else 'grew'}"
               f"; closed in {close(step):.0f} s")
         if steady:
@@ -363,7 +365,8 @@ def _measure(sizes: Sizes, poster: Poster, watch: Watch, close: Callable[[Phase]
         rate *= SLOWER
     if sustainable is None:
         sustainable = rate
-        print(f"no steady rate found in {sizes.steps} steps: taking {rate:.1f} needs/s as the sustainable rate")
+        print(f"no steady rate in {sizes.steps} steps: taking the next slower, {rate:.1f} needs/s (untried), as the "
+              "sustainable rate")
     half = sustainable / 2
     measured = poster.phase(half, max(4, round(half * sizes.measure_seconds)))
     drained(measured, watch)
