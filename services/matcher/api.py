@@ -2,21 +2,21 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import wraps
 
-from flask import g, make_response, render_template, request
+from flask import render_template, request
 from marshmallow import ValidationError
 
 from shared import links, occurrences
-from shared.occurrences import MAX_RANGE_DAYS
-from shared.auth import optional_caller, require_staff
-from shared.directory import STAFF, DirectoryUnavailable, TokenInfo
+from shared.auth import require_staff
+from shared.directory import STAFF, DirectoryUnavailable
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.http import BEARER, ServiceBlueprint, deps, error_responses
+from shared.occurrences import MAX_RANGE_DAYS
 from shared.ratelimit import limited_write
 from shared.reference import district_name
 from shared.wording import format_at, format_when, local_time, organisation_name
 from services.matcher import access, assignments, certificates, contact, handlers, stats
+from services.matcher.callers import caller_first, private, who
 from services.matcher.lifecycle import ORGANISATION, VOLUNTEER, public_view, waiting_for
 from services.matcher.schemas import (AcceptIn, AnswerForm, EmptyIn, MatchContact, MatchesQuery, MatchList, MatchOut,
                                       OccurrenceIn, OccurrenceList, OccurrenceOut, OccurrencesQuery, PauseIn)
@@ -34,37 +34,21 @@ def _view(match: dict) -> dict:
     return public_view(match)
 
 
-def _who() -> TokenInfo:
-    """Who the caller is, resolved once per request (its token's issuer is asked at most once)."""
-    if "who" not in g:
-        g.who = access.identify(optional_caller(deps().config), deps().clients)
-    return g.who
-
-
-def _caller_first(view):
-    """Placed above @blp.arguments: the caller is checked before the query is read (401 before 422)."""
-    @wraps(view)
-    def checked(*args, **kwargs):
-        _who()
-        return view(*args, **kwargs)
-    return checked
-
-
 @blp.route("/matches")
-@_caller_first
+@caller_first
 @blp.arguments(MatchesQuery, location="query")
 @blp.response(200, MatchList)
 @blp.doc(security=BEARER, responses=error_responses({
     401: NO_TOKEN, 403: "Neither staff nor the owner of the need or offer (forbidden)"}))
 def list_matches(query):
     d = deps()
-    who = _who()
+    caller = who()
     if "need_id" in query:
-        need = d.repo.need(query["need_id"]) or (d.clients.need(query["need_id"]) if who.kind != STAFF else None)
-        access.authorize(who, access.LIST, {"organisation_id": need and need["organisation_id"]})
+        need = d.repo.need(query["need_id"]) or (d.clients.need(query["need_id"]) if caller.kind != STAFF else None)
+        access.authorize(caller, access.LIST, {"organisation_id": need and need["organisation_id"]})
         items = d.repo.matches_for_need(query["need_id"])
     else:
-        access.authorize(who, access.LIST, {"offer_id": query["offer_id"]})
+        access.authorize(caller, access.LIST, {"offer_id": query["offer_id"]})
         items = d.repo.matches_for_offer(query["offer_id"])
     return {"items": [_view(m) for m in items]}
 
@@ -74,9 +58,9 @@ def list_matches(query):
 @blp.doc(security=BEARER, responses=error_responses(REFUSALS))
 def get_match(match_id):
     d = deps()
-    who = _who()
+    caller = who()
     match = handlers.get_match(access.match_id_of(match_id), d.repo)
-    access.authorize(who, access.READ, match)
+    access.authorize(caller, access.READ, match)
     return _view(match)
 
 
@@ -88,9 +72,9 @@ def get_contact(match_id):
     """The other side's contact details: the volunteer's to the organisation once the volunteer has accepted, the
     organisation's to the volunteer once the match is confirmed, both to staff."""
     d = deps()
-    who = _who()
+    caller = who()
     match = handlers.get_match(access.match_id_of(match_id), d.repo)
-    return contact.contact_of(match, access.authorize(who, access.CONTACT, match), d.clients)
+    return contact.contact_of(match, access.authorize(caller, access.CONTACT, match), d.clients)
 
 
 def _ttl(config) -> timedelta:
@@ -98,9 +82,9 @@ def _ttl(config) -> timedelta:
 
 
 def _side(match_id: str, action: str = access.ANSWER) -> tuple[dict, str]:
-    """The match and the side the caller is of it (401, 403 or 404 for anyone who is neither side)."""
+    """The match and the side the caller is of it (401, 403 or 404 for anyone caller is neither side)."""
     match = handlers.get_match(access.match_id_of(match_id), deps().repo)
-    return match, access.authorize(_who(), action, match)
+    return match, access.authorize(who(), action, match)
 
 
 def _certificate(match: dict, role: str, seen_on) -> dict | None:
@@ -128,7 +112,7 @@ def _answer(match_id: str, accepted: bool, seen_on=None) -> dict:
 
 
 @blp.route("/matches/<match_id>/accept", methods=["POST"])
-@_caller_first
+@caller_first
 @blp.arguments(AcceptIn)
 @blp.response(200, MatchOut)
 @blp.doc(security=BEARER, responses=error_responses({
@@ -151,7 +135,7 @@ def decline(match_id):
 
 
 @blp.route("/matches/<match_id>/certificate", methods=["PUT"])
-@_caller_first
+@caller_first
 @blp.arguments(AcceptIn)
 @blp.response(200, MatchOut)
 @blp.doc(security=BEARER, responses=error_responses({
@@ -173,7 +157,7 @@ def renew_certificate(body, match_id):
 
 
 @blp.route("/matches/<match_id>/occurrences")
-@_caller_first
+@caller_first
 @blp.arguments(OccurrencesQuery, location="query")
 @blp.response(200, OccurrenceList)
 @blp.doc(security=BEARER, responses=error_responses({
@@ -194,7 +178,7 @@ def list_occurrences(query, match_id):
 
 
 @blp.route("/matches/<match_id>/occurrences/<day>", methods=["PUT"])
-@_caller_first
+@caller_first
 @blp.arguments(OccurrenceIn)
 @blp.response(200, OccurrenceOut)
 @blp.doc(security=BEARER, responses=error_responses({
@@ -211,7 +195,7 @@ def record_occurrence(body, match_id, day):
 
 
 @blp.route("/matches/<match_id>/pause", methods=["POST"])
-@_caller_first
+@caller_first
 @blp.arguments(PauseIn)
 @blp.response(200, MatchOut)
 @blp.doc(security=BEARER, responses=error_responses({
@@ -224,13 +208,13 @@ def pause(body, match_id):
 
 
 @blp.route("/matches/<match_id>/end", methods=["POST"])
-@_caller_first
+@caller_first
 @blp.arguments(EmptyIn)
 @blp.response(200, MatchOut)
 @blp.doc(security=BEARER, responses=error_responses({
     **REFUSALS, 403: ONE_SIDE, 409: "The match is not a confirmed assignment (conflict)"}))
 def end(body, match_id):
-    """Either side ends a confirmed assignment: its slot reopens, and people who stood in before are asked first."""
+    """Either side ends a confirmed assignment: its slot reopens, and people caller stood in before are asked first."""
     match, role = _side(match_id)
     return _view(assignments.end(deps().repo, match["_id"], role, deps().clock()))
 
@@ -307,22 +291,9 @@ ANSWER_FORM = {"content": {"application/x-www-form-urlencoded": {"schema": {
     "properties": {"answer": {"type": "string", "enum": ["accept", "decline"]}}}}}}
 
 
-PRIVATE_PAGE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-
-
-def _private(view):
-    """An answer page shows the volunteer's contact to the organisation: never cached, never sent on as a referrer."""
-    @wraps(view)
-    def private(*args, **kwargs):
-        response = make_response(view(*args, **kwargs))
-        response.headers.update(PRIVATE_PAGE)
-        return response
-    return private
-
-
 @blp.route("/r/", defaults={"code": ""})
 @blp.route("/r/<path:code>")
-@_private
+@private
 @blp.doc(responses=PAGE_RESPONSES)
 def answer_page(code):
     """The page a notification link opens: opening it changes nothing; the buttons POST."""
@@ -332,7 +303,7 @@ def answer_page(code):
 
 @blp.route("/r/", methods=["POST"], defaults={"code": ""})
 @blp.route("/r/<path:code>", methods=["POST"])
-@_private
+@private
 @limited_write
 @blp.doc(responses=PAGE_RESPONSES, requestBody=ANSWER_FORM)
 def answer_from_page(code):

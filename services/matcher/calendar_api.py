@@ -4,13 +4,12 @@ from __future__ import annotations
 from flask import Response
 from marshmallow import fields
 
-from shared.auth import optional_caller
-from shared.directory import TokenInfo
 from shared.errors import NotFound
 from shared.http import BEARER, ServiceBlueprint, deps, error_responses
 from shared.schemas import StrictSchema
 from shared.timeslots import oslo_date
 from services.matcher import access, calendars
+from services.matcher.callers import who
 from services.matcher.feeds import Feeds
 
 blp = ServiceBlueprint("calendars", __name__, description="Assignments as iCalendar, and private calendar feeds")
@@ -19,7 +18,7 @@ CALENDAR = "text/calendar; charset=utf-8"
 
 
 class CalendarFeedOut(StrictSchema):
-    url = fields.String(metadata={"description": "The feed's private address; anyone who has it can read the feed."})
+    url = fields.String(metadata={"description": "The feed's private address; anyone caller has it can read the feed."})
     webcal_url = fields.String(metadata={"description": "The same address as webcal://, which calendar apps "
                                                         "open as a subscription."})
 
@@ -30,10 +29,6 @@ def _calendar_responses(ok: str, refusals: dict[int, str]) -> dict:
 
 
 FEED_REFUSALS = error_responses({401: "No valid token", 403: "Staff and services have no feed"})
-
-
-def _who() -> TokenInfo:
-    return access.identify(optional_caller(deps().config), deps().clients)
 
 
 def _ics(body: bytes, filename: str | None = None) -> Response:
@@ -54,11 +49,11 @@ def match_calendar(match_id):
     """Either side of the match, or staff: the assignment to put in a calendar. The volunteer's copy leaves out
     the dates they said they cannot come; the organisation's names the volunteer."""
     d = deps()
-    who = _who()
+    caller = who()
     match = d.repo.matches.get(access.match_id_of(match_id))
     if match is None:
         raise NotFound("No such match.")
-    side = access.authorize(who, access.READ, match)
+    side = access.authorize(caller, access.READ, match)
     return _ics(calendars.match_calendar(match, side, d.clients, d.config.web_url), f"oppdrag-{match['_id']}.ics")
 
 
@@ -68,7 +63,7 @@ def match_calendar(match_id):
 def get_feed():
     """The address of the caller's private feed (a volunteer's: their offer's assignments; an organisation's: its
     needs' assignments). It stays the same until renewed."""
-    return calendars.feed_links(deps().config, Feeds(deps().repo.db), _who())
+    return calendars.feed_links(deps().config, Feeds(deps().repo.db), who())
 
 
 @blp.route("/calendar-feed/renew", methods=["POST"])
@@ -76,7 +71,7 @@ def get_feed():
 @blp.doc(security=BEARER, responses=FEED_REFUSALS)
 def renew_feed():
     """A new address for the caller's feed; the old one answers 404 from now on."""
-    return calendars.feed_links(deps().config, Feeds(deps().repo.db), _who(), renew=True)
+    return calendars.feed_links(deps().config, Feeds(deps().repo.db), who(), renew=True)
 
 
 @blp.route("/calendar/<code>.ics")

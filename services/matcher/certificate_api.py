@@ -1,10 +1,9 @@
 """HTTP endpoints of police certificates: the printable confirmation of purpose a volunteer applies with."""
 from __future__ import annotations
 
-from functools import wraps
 from typing import Any
 
-from flask import make_response, render_template
+from flask import render_template
 
 from shared import links
 from shared.directory import DirectoryUnavailable
@@ -13,27 +12,17 @@ from shared.http import ServiceBlueprint, deps
 from shared.timeslots import oslo_date
 from shared.wording import format_date, organisation_name
 from services.matcher import access
+from services.matcher.callers import private
 from services.matcher.lifecycle import CONFIRMED, VOLUNTEER
 
 blp = ServiceBlueprint("certificates", __name__, description="Police certificates: the confirmation of purpose")
 
-PRIVATE_PAGE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 PAGE_RESPONSES = {str(status): {"description": text, "content": {"text/html": {"schema": {"type": "string"}}}}
                   for status, text in ((200, "The confirmation of purpose, ready to print"),
                                        (404, "An invalid or forged link, the organisation's link, no such match, a "
                                              "match no longer proposed or confirmed, or a need that requires no "
                                              "police certificate"),
                                        (503, "The needs or offers service cannot be reached just now"))}
-
-
-def _private(view):
-    """The page carries the volunteer's link and name: never cached, never sent on as a referrer."""
-    @wraps(view)
-    def private(*args, **kwargs):
-        response = make_response(view(*args, **kwargs))
-        response.headers.update(PRIVATE_PAGE)
-        return response
-    return private
 
 
 def _volunteers_match(code: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -75,7 +64,7 @@ def _page(problem: str | None = None, facts: dict[str, Any] | None = None, statu
 
 
 @blp.route("/r/<code>/politiattest")
-@_private
+@private
 @blp.doc(responses=PAGE_RESPONSES)
 def purpose_page(code):
     """The confirmation of purpose ("Bekreftelse på formål") the volunteer attaches to the application for a police

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any, Callable
 
-from shared.directory import DirectoryUnavailable
+from shared.directory import Directory, DirectoryUnavailable
 from shared.clock import to_iso
 from shared.errors import Conflict, InvalidInput
 from shared.mongo import retrying
@@ -92,6 +92,11 @@ def renew(repo: MatcherRepository, match_id: str, seen_on: date, max_age_months:
           now: datetime) -> dict[str, Any]:
     """Record the date the organisation saw a newer certificate; its age is watched (and reminded of) from there."""
     return retrying(partial(_renew_once, repo, match_id, seen_on, max_age_months, now))
+
+
+def limit_of(directory: Directory, organisation_id: str) -> int | None:
+    """How old a certificate the organisation accepts, in months (None: no limit, or it is gone)."""
+    return (directory.organisation(organisation_id) or {}).get("certificate_max_age_months")
 
 
 def _remind_once(repo: MatcherRepository, match_id: str, max_age_months: int, now: datetime) -> bool:

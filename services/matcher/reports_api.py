@@ -1,19 +1,17 @@
 """HTTP endpoints of reports: attendance and hours per organisation and district."""
 from __future__ import annotations
 
-from functools import wraps
 from typing import Any
 
-from flask import Response, g
+from flask import Response
 from marshmallow import fields, validate
 
-from shared.auth import optional_caller
-from shared.directory import TokenInfo
 from shared.http import BEARER, ServiceBlueprint, deps, error_responses
 from shared.schemas import QuerySchema
 from shared.timeslots import oslo_date
 from shared.wording import organisation_name
-from services.matcher import access, reports
+from services.matcher import reports
+from services.matcher.callers import caller_first, who
 
 blp = ServiceBlueprint("reports", __name__, description="Attendance and hours, for staff and organisations")
 
@@ -33,22 +31,6 @@ class HoursQuery(QuerySchema):
         "description": "The last date, YYYY-MM-DD (Oslo), included; default today. At most three years after from."})
 
 
-def _who() -> TokenInfo:
-    """Who the caller is, resolved once per request (its token's issuer is asked at most once)."""
-    if "who" not in g:
-        g.who = access.identify(optional_caller(deps().config), deps().clients)
-    return g.who
-
-
-def _caller_first(view):
-    """Placed above @blp.arguments: the caller is checked before the query is read (401 before 422)."""
-    @wraps(view)
-    def checked(*args, **kwargs):
-        _who()
-        return view(*args, **kwargs)
-    return checked
-
-
 def _recorded(organisation_id: str | None) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """The matches (of one organisation, or all) and the needs of the matcher's read model, by id."""
     repo = deps().repo
@@ -57,13 +39,13 @@ def _recorded(organisation_id: str | None) -> tuple[list[dict[str, Any]], dict[s
 
 
 @blp.route("/reports/hours.csv")
-@_caller_first
+@caller_first
 @blp.arguments(HoursQuery, location="query")
 @blp.doc(security=BEARER, responses=CSV_RESPONSES)
 def hours_csv(query):
     """Attended occurrences, no-shows, minutes, hours and volunteers per organisation and district between two
     dates: every organisation's for staff, its own needs' for an organisation."""
-    organisation_id = reports.scope_of(_who())
+    organisation_id = reports.scope_of(who())
     first, last = reports.period(query.get("first"), query.get("last"), oslo_date(deps().clock()))
     found = reports.tallies(*_recorded(organisation_id), first, last, organisation_id)
     clients = deps().clients

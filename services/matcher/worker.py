@@ -38,12 +38,8 @@ def main() -> None:
     run_worker(config, outbox=[repo.db.matches], subscription=subscription(Matching(repo, config, utcnow)),
                periodic=[Periodic("expire-proposals", 5.0, lambda: expire_due(repo, utcnow())),
                          Periodic("certificate-ages", CERTIFICATE_CHECK_SECONDS,
-                                  lambda: certificates.remind_expired(repo, partial(_max_age, directory), utcnow()))])
-
-
-def _max_age(directory: Directory, organisation_id: str) -> int | None:
-    """How old a certificate the organisation accepts, in months (None: no limit, or it is gone)."""
-    return (directory.organisation(organisation_id) or {}).get("certificate_max_age_months")
+                                  lambda: certificates.remind_expired(repo, partial(certificates.limit_of, directory),
+                                                                      utcnow()))])
 
 
 if __name__ == "__main__":

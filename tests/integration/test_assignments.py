@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import Any, Iterator
 
 import pytest
@@ -221,11 +222,7 @@ def test_a_certificate_older_than_the_organisations_limit_is_reminded_of_once(ma
                  certificate={"seen_on": "2025-03-01", "role": "Besøksvenn"})
     fresh = _match(repo, parties["need"], {"id": OTHER_OFFER}, "confirmed",
                    ("organisation", "volunteer"), certificate={"seen_on": "2026-01-05", "role": "Besøksvenn"})
-    directory = Directory(served["config"])
-
-    def max_age(organisation_id: str):
-        return directory.organisation(organisation_id)["certificate_max_age_months"]
-
+    max_age = partial(certificates.limit_of, Directory(served["config"]))
     assert certificates.remind_expired(repo, max_age, NOW) >= 1
     assert certificates.remind_expired(repo, max_age, NOW + timedelta(days=1)) == 0
     assert types(repo, old) == ["match.certificate_expired"]
@@ -277,6 +274,5 @@ def test_a_stand_ins_certificate_is_not_watched(matcher, parties, repo, served):
     stand_in = _match(repo, parties["need"], parties["offer"], "confirmed", ("organisation", "volunteer"),
                       certificate={"seen_on": "2024-01-01", "role": "Besøksvenn"}, for_date=PAST,
                       stands_in_for=OTHER_OFFER)
-    directory = Directory(served["config"])
-    certificates.remind_expired(repo, lambda org: directory.organisation(org)["certificate_max_age_months"], NOW)
+    certificates.remind_expired(repo, partial(certificates.limit_of, Directory(served["config"])), NOW)
     assert types(repo, stand_in) == []
