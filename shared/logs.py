@@ -138,6 +138,14 @@ def event_fields(event: Any) -> dict[str, Any]:
     return fields
 
 
+def _query_ids(request: Any) -> dict[str, str]:
+    """The ids in the query string; none from one that is not UTF-8 (it was answered 400 already)."""
+    try:
+        return ids_of(request.args)
+    except UnicodeDecodeError:
+        return {}
+
+
 def init_app(app: Any, service: str) -> None:
     """One line per request the Flask app answers: route, redacted path, status, time taken, ids and trace."""
     from flask import g, request
@@ -150,7 +158,7 @@ def init_app(app: Any, service: str) -> None:
         method = request.method if request.method in METHODS else "other"
         status = response.status_code
         fields = {"service": service, "method": method, "route": route, "path": redact(request.path),
-                  "status": status, **ids_of(request.args), **ids_of(request.view_args or {})}
+                  "status": status, **_query_ids(request), **ids_of(request.view_args or {})}
         if "log_started" in g:
             fields["duration_ms"] = round((time.perf_counter() - g.log_started) * 1000, 1)
         level = logging.WARNING if status >= 500 else logging.INFO

@@ -129,3 +129,16 @@ def test_a_request_line_never_holds_the_link_code_and_probes_are_left_out_while_
     client.get("/no-such-path")
     assert [(line["route"], line["path"], line["status"]) for line in lines(stream)] == [
         ("/r/<path:code>", "/r/[redacted]", 200), ("unmatched", "/no-such-path", 404)]
+
+
+def test_a_request_whose_query_is_not_utf8_is_logged_without_ids_and_answered_as_the_app_answers():
+    from flask import Flask
+    from shared.logs import init_app
+    app = Flask(__name__)
+    init_app(app, "needs")
+
+    @app.route("/needs")
+    def needs():
+        return "", 400
+
+    assert app.test_client().get("/needs?%80").status_code == 400
