@@ -115,3 +115,8 @@ def test_a_legal_basis_refused_for_a_need_without_a_certificate_says_to_tick_it(
 @pytest.mark.parametrize("minutes, shown", [(75, 1.3), (15, 0.3), (45, 0.8), (90, 1.5)])
 def test_hours_are_rounded_as_the_reports_round_them_halves_up(minutes, shown):
     assert hours(minutes) == shown
+
+
+def test_a_report_of_the_far_future_is_refused_in_words_not_a_failure():
+    assert report_problem(date(9999, 1, 1), date(9999, 12, 31), date(2026, 12, 1)) == "other"
+    assert report_problem(date(9998, 1, 1), date(9999, 12, 31), date(2026, 12, 1)) == "other"
