@@ -109,14 +109,18 @@ def remind_expired(repo: MatcherRepository, max_age_of: Callable[[str], int | No
     """Record match.certificate_expired, once, for each confirmed assignment whose certificate has passed its
     organisation's limit; returns how many. An organisation that cannot be asked now is asked next round."""
     limits: dict[str, int | None] = {}
+    unreachable: set[str] = set()  # asked once a round: its other matches wait for the next round too
     reminded = 0
     for match in repo.confirmed_with_certificate():
         organisation_id = match["organisation_id"]
+        if organisation_id in unreachable:
+            continue
         if organisation_id not in limits:
             try:
                 limits[organisation_id] = max_age_of(organisation_id)
             except DirectoryUnavailable as exc:
                 log.warning("certificate ages of organisation %s not checked this round: %s", organisation_id, exc)
+                unreachable.add(organisation_id)
                 continue
         limit = limits[organisation_id]
         if is_too_old(date.fromisoformat(match["certificate"]["seen_on"]), limit, oslo_date(now)):
