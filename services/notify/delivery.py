@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 SEND_LEASE = timedelta(seconds=60)
 CALENDAR_FILE = "oppdrag.ics"
+CERTIFICATE_PAGE = "/politiattest"  # after an answer link: the matcher's printable confirmation of purpose
 Save = Callable[..., dict[str, Any]]  # save(n, doc, **changes) -> the stored document
 
 
@@ -112,13 +113,25 @@ def _context(doc: dict[str, Any], p: Parties, config: Config) -> dict[str, Any]:
         "volunteer_name": volunteer.get("name"), "volunteer_email": volunteer.get("email"),
         "volunteer_phone": volunteer.get("phone"), "contact_name": contact.get("name"),
         "contact_email": contact.get("email"), "contact_phone": contact.get("phone"),
-        "respond_url": links.answer_url(config, doc["match_id"], doc["role"]), "expires_at": p.match.get("expires_at"),
+        **_links(doc, need, config), "expires_at": p.match.get("expires_at"),
         "occurrence_start": doc.get("occurrence_start"), "answer_hours": f"{config.proposal_ttl_hours:g}",
         "for_date": facts.get("for_date") or p.match.get("for_date"), "absent_on": facts.get("date"),
         "paused_from": facts.get("from"), "paused_until": facts.get("until"),
         "certificate_seen_on": facts.get("seen_on"), "certificate_max_age_months": facts.get("max_age_months"),
     }
     return {key: value for key, value in values.items() if value not in (None, "", {})}
+
+
+def _links(doc: dict[str, Any], need: dict[str, Any], config: Config) -> dict[str, str | bool]:
+    """The links a message may carry: the side's answer page; the volunteer's confirmation of purpose (printed
+    from the answer page) for a need that requires a police certificate; and the side's own pages on the web
+    (Min side, Våre behov), where an assignment is looked after."""
+    respond_url = links.answer_url(config, doc["match_id"], doc["role"])
+    values = {"respond_url": respond_url,
+              "page_url": f"{config.web_url.rstrip('/')}{calendar.PAGES[doc['role']][1]}"}
+    if doc["role"] == model.VOLUNTEER and (need.get("requirements") or {}).get("police_certificate"):
+        values.update(police_certificate=True, certificate_url=f"{respond_url}{CERTIFICATE_PAGE}")
+    return values
 
 
 def calendar_file(doc: dict[str, Any], p: Parties, n: Notifier) -> Attachment | None:

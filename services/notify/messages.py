@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -167,6 +167,9 @@ def _template_values(lang: str, context: Mapping[str, Any]) -> dict[str, Any]:
         when = _one_date(context["schedule"], context["for_date"]) if context.get("for_date") else context["schedule"]
         values["when"] = format_when(when, lang)
         values["when_short"] = format_when_short(when, lang)
+        answer_by = _organisation_answer_by(when, context.get("expires_at"), context.get("answer_hours"))
+        if answer_by is not None:
+            values["answer_by"] = format_at(answer_by, lang)
         if context.get("for_date"):
             values["one_date"] = True
         if context.get("absent_on"):
@@ -189,6 +192,18 @@ def _template_values(lang: str, context: Mapping[str, Any]) -> dict[str, Any]:
         values["starts"] = format_at(starts, lang)
         values["starts_short"] = format_at_short(starts, lang)
     return values
+
+
+def _organisation_answer_by(when: Mapping[str, Any], expires_at: str | None,
+                            answer_hours: str | None) -> datetime | None:
+    """The latest the organisation may be given to answer, when that can come before its full answer time: the
+    start of a single period or a stand-in's one date, past which the matcher gives nobody time to answer. None
+    when the organisation has its whole answer time however late the volunteer says yes (before expires_at)."""
+    if "start" not in when or not expires_at or not answer_hours:
+        return None
+    start = local_time(when["start"])
+    full_time_ends = local_time(expires_at) + timedelta(hours=float(answer_hours))
+    return start if start < full_time_ends else None
 
 
 def _one_date(schedule: Mapping[str, Any], day: str) -> Mapping[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 
@@ -117,10 +118,12 @@ def test_a_cancelled_assignment_mail_carries_the_cancellation(notifier, director
 def test_a_stand_in_is_asked_for_one_date_and_the_organisation_is_not_told_of_the_candidate(
         notifier, directory, clock, smtp_server):
     pair = add_pair(directory)
-    directory.matches[pair.match_id].update(for_date="2026-03-10", stands_in_for="standing-match")
+    answer_by = "2026-03-10T16:30:00+00:00"  # asked less than PROPOSAL_TTL_HOURS ahead: until the date begins
+    directory.matches[pair.match_id].update(for_date="2026-03-10", stands_in_for="standing-match",
+                                            expires_at=answer_by)
 
-    on_match_event(match_event("match.proposed", pair, for_date="2026-03-10", stands_in_for="standing-match"),
-                   notifier)
+    on_match_event(match_event("match.proposed", pair, for_date="2026-03-10", stands_in_for="standing-match",
+                               expires_at=answer_by), notifier)
 
     [mail] = smtp_server.to(pair.volunteer_email)
     assert mail.message["subject"] == ("Kan du stille én gang for Fjell bo- og omsorgssenter, "
@@ -130,7 +133,29 @@ def test_a_stand_in_is_asked_for_one_date_and_the_organisation_is_not_told_of_th
     assert "Når: tirsdag 10. mars 2026 kl. 17.30–19.00 (bare denne ene gangen)" in text
     assert "tirsdager" not in text
     assert "/r/" in text
+    assert "Svar innen tirsdag 10. mars 2026 kl. 17.30." in text
+    assert "De må bekrefte senest tirsdag 10. mars 2026 kl. 17.30." in text and "48 timer" not in text
     assert smtp_server.to(pair.contact_email) == []
+
+
+def test_stand_in_requests_withdrawn_when_the_assignment_ends_come_one_mail_per_date_each_naming_it(
+        notifier, directory, smtp_server):
+    first = add_pair(directory)
+    second = replace(first, match_id=str(uuid.uuid4()))  # the same volunteer, asked for another date too
+    withdrawn = []
+    for pair, day in ((first, "2026-03-10"), (second, "2026-03-17")):
+        directory.matches[pair.match_id] = {**directory.matches[first.match_id], "id": pair.match_id,
+                                            "status": "cancelled", "for_date": day, "stands_in_for": "standing"}
+        withdrawn.append(match_event("match.cancelled", pair, reason="assignment_ended", was_confirmed=False,
+                                     for_date=day, stands_in_for="standing"))
+
+    for event in withdrawn + withdrawn:  # each delivered twice
+        on_match_event(event, notifier)
+
+    subjects = sorted(m.message["subject"] for m in smtp_server.to(first.volunteer_email))
+    title = "«Besøksvenn på Fjell bo- og omsorgssenter»"
+    assert subjects == [f"Forespørselen om {title} tir. {day}.3. kl. 17.30–19.00 er trukket tilbake"
+                        for day in (10, 17)]
 
 
 def test_the_organisation_is_told_of_an_absence_and_the_volunteer_is_not_reminded_of_that_date(

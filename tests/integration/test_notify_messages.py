@@ -83,6 +83,35 @@ def test_proposal_to_the_volunteer_carries_the_answer_link(notifier, directory, 
     assert answer_link(notifier, pair, "volunteer") in mail.text()
 
 
+def test_a_proposal_for_a_need_requiring_a_police_certificate_links_the_confirmation_of_purpose(
+        notifier, directory, smtp_server):
+    pair = add_pair(directory)
+    directory.needs[pair.need_id]["requirements"] = {"police_certificate": True,
+                                                     "certificate_basis": "helse- og omsorgstjenesteloven § 5-4"}
+
+    on_match_event(match_event("match.proposed", pair), notifier)
+
+    [mail] = smtp_server.to(pair.volunteer_email)
+    certificate_url = answer_link(notifier, pair, "volunteer") + "/politiattest"
+    assert "Oppdraget krever politiattest" in mail.text() and certificate_url in mail.text()
+    assert f'<a href="{certificate_url}">' in mail.message.get_body(("html",)).get_content()
+    assert "politiattest" not in smtp_server.to(pair.contact_email)[0].text()
+
+
+def test_the_confirmations_link_min_side_and_vare_behov_where_the_assignment_is_looked_after(
+        notifier, directory, smtp_server):
+    pair = add_pair(directory, status="confirmed")
+
+    on_match_event(match_event("match.confirmed", pair), notifier)
+
+    web = notifier.config.web_url.rstrip("/")
+    for address, page, words in ((pair.volunteer_email, "/min-side", "Min side"),
+                                 (pair.contact_email, "/vare-behov", "Våre behov")):
+        [mail] = smtp_server.to(address)
+        assert words in mail.text() and f"{web}{page}" in mail.text().splitlines()  # a line of its own
+        assert f'<a href="{web}{page}">{words}</a>' in mail.message.get_body(("html",)).get_content()
+
+
 @pytest.mark.parametrize("channels, phone, gateway, email_expected, sms_expected", [
     pytest.param(("email", "sms"), True, True, True, True, id="email-and-sms"),
     pytest.param(("email",), True, True, True, False, id="email-only"),

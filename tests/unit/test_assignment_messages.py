@@ -14,7 +14,7 @@ from shared.timeslots import OSLO
 from services.notify import digests, model
 from services.notify.delivery import Parties, calendar_file
 from services.notify.handlers import EVENT_HANDLERS
-from services.notify.messages import render
+from services.notify.messages import render, to_gsm7
 
 WEEKLY = {"weekday": 2, "start_time": "17:30", "end_time": "19:00", "from_date": "2026-01-06",
           "until_date": "2026-06-30"}
@@ -137,11 +137,53 @@ def test_a_stand_in_proposal_is_for_one_date_because_the_usual_volunteer_cannot_
     assert message.sms.endswith(" https://x/r/c")
 
 
+@pytest.mark.parametrize("lang, deadline, fixed", [
+    ("nb", "De må bekrefte senest tirsdag 10. mars 2026 kl. 17.30.", "timer"),
+    ("en", "They must confirm by Tuesday 10 March 2026 at 17:30 at the latest.", "hours"),
+])
+def test_a_stand_in_asked_shortly_before_the_date_is_told_the_organisation_must_answer_before_it_begins(
+        lang, deadline, fixed):
+    """The matcher gives no answer time past the date's start: neither the volunteer (who is asked to answer by
+    then) nor, after a yes, the organisation has the full PROPOSAL_TTL_HOURS."""
+    context = {**CONTEXT, "for_date": "2026-03-10", "respond_url": "https://x/r/c", "answer_hours": "48",
+               "expires_at": "2026-03-10T16:30:00Z"}  # asked on the Monday: answer by the start, Tuesday 17.30
+
+    message = render("stand_in_proposal", lang, context)
+
+    assert deadline in message.text and deadline in message.html
+    assert f"48 {fixed}" not in message.text + message.html
+
+
+@pytest.mark.parametrize("kind", ["stand_in_proposal", "proposal", "candidate_found"])
+def test_a_date_far_enough_ahead_leaves_the_organisation_its_full_answer_time(kind):
+    context = {**CONTEXT, "for_date": "2026-03-10", "respond_url": "https://x/r/c", "answer_hours": "48",
+               "expires_at": "2026-03-06T16:30:00Z"}
+    if kind != "stand_in_proposal":
+        context = {**context, "for_date": None,
+                   "schedule": {"start": "2026-03-10T17:30:00+01:00", "end": "2026-03-10T19:00:00+01:00"}}
+
+    assert "48 timer" in render(kind, "nb", context).text
+    assert "48 timer" not in render(kind, "nb", {**context, "expires_at": "2026-03-08T17:30:00Z"}).text
+
+
+@pytest.mark.parametrize("kind", ["withdrawn_volunteer", "cancelled_volunteer"])
+@pytest.mark.parametrize("lang, day", [("nb", "tir. {}.3. kl. 17.30–19.00"), ("en", "Tue {} Mar 17:30–19:00")])
+def test_stand_in_requests_withdrawn_for_several_dates_each_name_their_date_in_subject_and_sms(kind, lang, day):
+    long = {**CONTEXT, "need_title": "Besøksvenn og turvenn for beboere på skjermet avdeling i andre etasje",
+            "organisation_name": "Fjell bo- og omsorgssenter (Drammen kommune), avdeling for langtidsopphold"}
+
+    messages = [render(kind, lang, {**long, "for_date": f"2026-03-{d}"}) for d in ("10", "17")]
+
+    for message, date in zip(messages, ("10", "17")):
+        assert day.format(date) in message.subject and to_gsm7(day.format(date)) in message.sms
+    assert messages[0].subject != messages[1].subject and messages[0].sms != messages[1].sms
+
+
 @pytest.mark.parametrize("kind", ["confirmed_volunteer", "confirmed_organisation", "volunteer_accepted"])
 def test_a_stand_ins_later_messages_give_the_one_date_not_the_weekly_schedule(kind):
     context = {**CONTEXT, "for_date": "2026-03-10", "volunteer_name": "Kari", "volunteer_email": "k@example.no",
                "contact_name": "Ola", "contact_email": "o@example.no", "respond_url": "https://x/r/c",
-               "expires_at": "2026-03-08T11:00:00Z"}
+               "expires_at": "2026-03-08T11:00:00Z", "page_url": "https://x/min-side"}
 
     text = render(kind, "nb", context).text
 

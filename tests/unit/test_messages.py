@@ -53,10 +53,12 @@ REQUIRED_BY_KIND: dict[str, dict[str, Any]] = {
         "volunteer_name": "Kari Nordmann",
         "contact_name": "Ola Hansen",
         "contact_email": "ola.hansen@example.org",
+        "page_url": "https://frivillig.drammen.no/min-side",
     },
     "confirmed_organisation": {
         "volunteer_name": "Kari Nordmann",
         "volunteer_email": "kari.nordmann@example.org",
+        "page_url": "https://frivillig.drammen.no/vare-behov",
     },
     "declined_volunteer": {},
     "declined_organisation": {},
@@ -173,7 +175,8 @@ def test_a_missing_title_is_reported_instead_of_rendered_blank(kind: str, lang: 
 @pytest.mark.parametrize(("kind", "key"), [("proposal", "respond_url"), ("proposal", "expires_at"),
                                            ("proposal", "organisation_name"), ("proposal", "answer_hours"),
                                            ("volunteer_accepted", "respond_url"), ("volunteer_accepted", "expires_at"),
-                                           ("volunteer_accepted", "volunteer_email"), ("answer_reminder", "respond_url")])
+                                           ("volunteer_accepted", "volunteer_email"), ("answer_reminder", "respond_url"),
+                                           ("confirmed_volunteer", "page_url"), ("confirmed_organisation", "page_url")])
 def test_a_message_without_a_required_key_is_an_error(lang: str, kind: str, key: str) -> None:
     context = minimal_context(kind)
     del context[key]
@@ -480,3 +483,35 @@ def test_a_proposal_names_only_the_contact_details_the_volunteer_gave(lang: str,
 def test_the_organisation_is_not_promised_a_phone_number_the_volunteer_may_not_have(lang: str) -> None:
     message = render("candidate_found", lang, full_context("candidate_found"))
     assert "telefon" not in message.text + message.html and "phone" not in message.text + message.html
+
+
+CERTIFICATE_URL = RESPOND_URL + "/politiattest"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("kind", ["proposal", "stand_in_proposal"])
+def test_a_proposal_for_a_need_requiring_a_police_certificate_says_so_and_links_the_confirmation_of_purpose(
+        kind: str, lang: str) -> None:
+    asked = render(kind, lang, minimal_context(kind, police_certificate=True, certificate_url=CERTIFICATE_URL))
+    plain = render(kind, lang, minimal_context(kind))
+
+    words = {"nb": "Oppdraget krever politiattest", "en": "This assignment requires a police certificate"}[lang]
+    assert words in asked.text and words in asked.html
+    assert CERTIFICATE_URL in asked.text and f'<a href="{CERTIFICATE_URL}">' in asked.html
+    assert "politiattest" not in plain.text.lower() + plain.html.lower()
+    assert "police certificate" not in plain.text + plain.html
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("kind, page, does", [
+    ("confirmed_volunteer", {"nb": "Min side", "en": "My page"}, {"nb": "trenger du en pause", "en": "need a break"}),
+    ("confirmed_organisation", {"nb": "Våre behov", "en": "Our needs"},
+     {"nb": "avslutte avtalen", "en": "end the arrangement"}),
+])
+def test_a_confirmation_links_the_page_where_the_assignment_is_looked_after(kind: str, page: dict[str, str],
+                                                                             does: dict[str, str], lang: str) -> None:
+    page_url = REQUIRED_BY_KIND[kind]["page_url"]
+    message = render(kind, lang, minimal_context(kind))
+
+    assert page[lang] in message.text and does[lang] in message.text and page_url in message.text
+    assert f'<a href="{page_url}">{page[lang]}</a>' in message.html and does[lang] in message.html
