@@ -46,6 +46,9 @@ class Config:
     notify_max_attempts: int = 6
     notify_retry_base_seconds: float = 30.0
     kafka_idempotent_producer: bool = False
+    kafka_replication_factor: int = 1  # replicas of each topic a service creates because it is missing
+    kafka_fetch_max_wait_ms: int = 100  # how long the broker may hold a consumer's fetch while nothing is new
+    outbox_poll_ms: float = 50.0  # how often a worker's relay looks for events to publish once it has none
     metrics_port: int | None = None  # where a worker serves /healthz and /metrics; unset = not served
     metrics_host: str = "127.0.0.1"  # the address that port listens on (0.0.0.0 in a container, for scraping)
     rate_limit_writes: str | None = None
@@ -112,6 +115,12 @@ def _check_ranges(config: Config) -> list[str]:
         problems.append("NOTIFY_RETRY_BASE_SECONDS must be more than 0")
     if not config.web_session_idle_minutes > 0:
         problems.append("WEB_SESSION_IDLE_MINUTES must be more than 0")
+    if config.kafka_replication_factor < 1:
+        problems.append("KAFKA_REPLICATION_FACTOR must be at least 1")
+    if not 0 <= config.kafka_fetch_max_wait_ms <= 10000:
+        problems.append("KAFKA_FETCH_MAX_WAIT_MS must be between 0 and 10000")
+    if not config.outbox_poll_ms > 0:
+        problems.append("OUTBOX_POLL_MS must be more than 0")
     if not 0 < config.smtp_port < 65536:
         problems.append("SMTP_PORT must be a port number (1-65535)")
     for name in DEFAULT_RATE_LIMITS:

@@ -52,7 +52,8 @@ def _consumer(config: Config, subscription: Subscription, listener: ConsumerReba
               settings: Mapping[str, object]) -> KafkaConsumer:
     strategy = {"partition_assignment_strategy": (SingleActiveAssignor,)} if subscription.single_active else {}
     options = dict(enable_auto_commit=False, auto_offset_reset="earliest", session_timeout_ms=6000,
-                   heartbeat_interval_ms=1500, max_poll_records=100, **strategy)
+                   heartbeat_interval_ms=1500, max_poll_records=100,
+                   fetch_max_wait_ms=config.kafka_fetch_max_wait_ms, **strategy)
     consumer = KafkaConsumer(bootstrap_servers=config.kafka_bootstrap_servers, group_id=subscription.group_id,
                              **{**options, **settings})
     consumer.subscribe(subscription.topics, listener=listener)

@@ -5,6 +5,7 @@ import io
 import logging
 import socket
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
@@ -175,6 +176,13 @@ class RequestParser(FlaskParser):
     query strings with raw bytes that are not UTF-8.
     """
 
+    def _get_schema(self, argmap: Any, req: Request) -> Schema:
+        """One instance of each schema class for every request (webargs would build one per request, nested
+        schemas and all): marshmallow's schemas keep no state between loads."""
+        if isinstance(argmap, type) and issubclass(argmap, Schema):
+            return _schema_instance(argmap)
+        return super()._get_schema(argmap, req)
+
     def _raw_load_json(self, req: Request) -> Any:
         try:
             data = super()._raw_load_json(req)
@@ -198,6 +206,11 @@ class RequestParser(FlaskParser):
         except UnicodeDecodeError as exc:
             abort(400, exc=exc, message="The query string is not valid UTF-8.",
                   messages={"query": {"_query": ["Percent-encode what is not ASCII."]}})
+
+
+@cache
+def _schema_instance(schema_class: type[Schema]) -> Schema:
+    return schema_class()
 
 
 def _require_utf8(data: Any) -> None:

@@ -29,16 +29,18 @@ def _dead_letter_configs() -> dict[str, str]:
 
 
 def ensure_topics(config: Config, topics: Iterable[str] = ALL_TOPICS) -> None:
-    """Create the topics and their dead-letter topics if they do not exist yet; dead-letter topics are kept
+    """Create the topics and their dead-letter topics if they do not exist yet (KAFKA_REPLICATION_FACTOR replicas
+    each, for a cluster whose topic operator has not made them yet); dead-letter topics are kept
     for DEAD_LETTER_RETENTION_MS, also when they were created before that was set."""
     admin = KafkaAdminClient(bootstrap_servers=config.kafka_bootstrap_servers, request_timeout_ms=10000)
+    replicas = config.kafka_replication_factor
     try:
         existing = set(admin.list_topics())
         for topic in topics:
             if topic not in existing:
-                _create(admin, NewTopic(topic, PARTITIONS, 1))
+                _create(admin, NewTopic(topic, PARTITIONS, replicas))
             if dlq_topic(topic) not in existing:
-                _create(admin, NewTopic(dlq_topic(topic), PARTITIONS, 1, topic_configs=_dead_letter_configs()))
+                _create(admin, NewTopic(dlq_topic(topic), PARTITIONS, replicas, topic_configs=_dead_letter_configs()))
         _keep_dead_letters_limited(admin, [dlq_topic(t) for t in topics if dlq_topic(t) in existing])
     finally:
         admin.close()

@@ -1,6 +1,8 @@
 """Rate limits per client address, counted in MongoDB so every gunicorn worker shares them (Flask-Limiter).
 
-RATE_LIMIT_WRITES limits each view marked `@limited_write` (the writes anyone may make without a token).
+RATE_LIMIT_WRITES limits each view marked `@limited_write` (the writes anyone may make without a token). Its
+hits are written in batches while a client is far below its limit (BatchedFixedWindow), so that counting a
+write does not cost a second write; near the limit every hit is counted at once.
 
 RATE_LIMIT_TOKEN_FAILURES limits failed credentials: a 401 to a request that carried an Authorization
 header, and a 404 to a marked write whose path carries a link code (an answer or confirmation button pressed
@@ -36,7 +38,9 @@ import hmac
 import ipaddress
 import logging
 import math
+import threading
 import time
+from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -45,7 +49,7 @@ from flask.wrappers import Response
 from flask_limiter import Limiter
 from limits import RateLimitItem, parse_many
 from limits.storage import Storage
-from limits.strategies import FixedWindowRateLimiter
+from limits.strategies import STRATEGIES, FixedWindowRateLimiter
 from pymongo import ReturnDocument
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError, PyMongoError
@@ -93,22 +97,26 @@ class CounterStorage(Storage):
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         """Count a hit in the key's current window, opening a new window when the last one has ended."""
+        return self.count(key, expiry, amount)[0]
+
+    def count(self, key: str, expiry: int, amount: int) -> tuple[int, float]:
+        """Add hits to the key's current window (a new one when the last has ended): its count and end."""
         for _ in range(5):
             now = time.time()
             found = self.collection.find_one_and_update(
                 {"_id": key, "ends": {"$gt": now}}, {"$inc": {"count": amount}},
                 return_document=ReturnDocument.AFTER)
             if found:
-                return int(found["count"])
+                return int(found["count"]), float(found["ends"])
             renewed = self.collection.find_one_and_update(
                 {"_id": key, "ends": {"$lte": now}}, {"$set": {"count": amount, "ends": now + expiry}},
                 return_document=ReturnDocument.AFTER)
             if renewed:
-                return int(renewed["count"])
+                return int(renewed["count"]), float(renewed["ends"])
             try:
                 self.collection.insert_one({"_id": key, "count": amount, "ends": now + expiry})
                 self._purge_ended(now)
-                return amount
+                return amount, now + expiry
             except DuplicateKeyError:
                 continue  # another worker opened the window first: count in it
         raise PyMongoError(f"rate limit counter {key} kept changing")
@@ -139,6 +147,75 @@ class CounterStorage(Storage):
         """Forget one counter."""
         self.collection.delete_one({"_id": key})
 
+
+@dataclass
+class _Held:
+    """What one process knows of a counter's window: the count the database last gave it, the hits it has not
+    written yet and since when it holds them, and when the window ends."""
+
+    ends: float
+    known: int = 0
+    hits: int = 0
+    since: float = 0.0
+
+
+class BatchedFixedWindow(FixedWindowRateLimiter):
+    """limits' fixed window, with a client's hits far below its limit written to the database in batches.
+
+    Counting every write in the database costs as much as the write itself. So each process holds the hits of a
+    counter it has not written yet, and writes them in one `$inc` once they would reach BATCH_SHARE of the limit,
+    once it has held them BATCH_SECONDS, or once they would bring the count it knows past (1 - BATCH_SHARE) of the
+    limit. From there on every hit is counted in the database at once and decided on the count every process
+    shares, and a limit below 1 / BATCH_SHARE hits is always counted exactly. Most clients make one write and
+    leave, which then costs nothing. The price: what one process holds, the others do not see, so with P
+    processes a client gets at most (1 + (P - 1) × BATCH_SHARE) times its limit in a window, and only by
+    spreading its hits over all of them.
+    """
+
+    NAME = "batched-fixed-window"
+    BATCH_SHARE = 0.1
+    BATCH_SECONDS = 1.0
+    FORGET_EVERY = 600.0  # seconds between sweeps of the windows that ended (their held hits go with them)
+
+    def __init__(self, storage: CounterStorage, clock: Callable[[], float] = time.monotonic):
+        super().__init__(storage)
+        self.clock = clock
+        self._held: dict[str, _Held] = {}
+        self._lock = threading.Lock()
+        self._next_sweep = clock() + self.FORGET_EVERY
+
+    def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        """Count the hit; True while the client is within its limit."""
+        key, now, moment = item.key_for(*identifiers), time.time(), self.clock()
+        with self._lock:
+            held = self._held.get(key)
+            if held is None or held.ends <= now:
+                self._sweep(now, moment)
+                held = self._held[key] = _Held(ends=now + item.get_expiry())
+            if not held.hits:
+                held.since = moment
+            if self._may_hold(held, item.amount, cost, moment):
+                held.hits += cost
+                return True
+            amount, held.hits = held.hits + cost, 0
+        count, ends = self.storage.count(key, item.get_expiry(), amount)
+        with self._lock:
+            held.known, held.ends = max(held.known, count), ends
+        return count <= item.amount
+
+    def _may_hold(self, held: _Held, limit: int, cost: int, moment: float) -> bool:
+        return (held.hits + cost <= limit * self.BATCH_SHARE
+                and held.known + held.hits + cost <= limit * (1 - self.BATCH_SHARE)
+                and moment - held.since < self.BATCH_SECONDS)
+
+    def _sweep(self, now: float, moment: float) -> None:
+        if moment >= self._next_sweep:
+            self._next_sweep = moment + self.FORGET_EVERY
+            self._held = {key: held for key, held in self._held.items() if held.ends > now}
+
+
+# Flask-Limiter builds its strategy by name from limits' table of strategies.
+STRATEGIES[BatchedFixedWindow.NAME] = BatchedFixedWindow
 
 IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -269,7 +346,7 @@ def init_rate_limits(app: Flask, config: Config, collection: Collection) -> Limi
     if writes is None:
         return None
     limiter = Limiter(
-        partial(client_address, config), app=app, strategy="fixed-window", headers_enabled=False,
+        partial(client_address, config), app=app, strategy=BatchedFixedWindow.NAME, headers_enabled=False,
         swallow_errors=True,
         storage_uri=f"{STORAGE_SCHEME}://", storage_options={"collection": collection},
         default_limits=[writes], default_limits_per_method=True,

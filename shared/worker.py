@@ -78,7 +78,7 @@ def run_worker(config: Config, outbox: Iterable[Collection], subscription: Subsc
     """Run until SIGTERM or SIGINT, then stop every part cleanly; /healthz says 503 while a part is stalled."""
     stopping = threading.Event()
     publisher = Publisher(config)
-    relay = OutboxRelay(outbox, publisher)
+    relay = OutboxRelay(outbox, publisher, interval_seconds=config.outbox_poll_ms / 1000)
     relay.ensure_indexes()
     loop = ConsumeLoop(config, subscription, publisher) if subscription else None
     startup = Stall()

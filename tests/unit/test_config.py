@@ -80,6 +80,8 @@ def test_an_unknown_boolean_is_refused_naming_the_variable(raw):
     ("MAX_OPEN_PROPOSALS_PER_VOLUNTEER", "2.5"),
     ("NOTIFY_MAX_ATTEMPTS", "0"), ("NOTIFY_RETRY_BASE_SECONDS", "0"), ("NOTIFY_RETRY_BASE_SECONDS", "-1"),
     ("SMTP_PORT", "0"), ("SMTP_PORT", "70000"),
+    ("KAFKA_REPLICATION_FACTOR", "0"), ("KAFKA_FETCH_MAX_WAIT_MS", "-1"), ("KAFKA_FETCH_MAX_WAIT_MS", "60000"),
+    ("OUTBOX_POLL_MS", "0"),
     ("RATE_LIMIT_WRITES", "lots"), ("RATE_LIMIT_TOKEN_FAILURES", "10 per fortnight"),
 ])
 def test_a_number_out_of_range_is_refused_naming_the_variable(name, raw):
@@ -87,8 +89,10 @@ def test_a_number_out_of_range_is_refused_naming_the_variable(name, raw):
 
 
 def test_numbers_in_range_are_read():
-    config = load_config({**SAFE, "PROPOSAL_TTL_HOURS": "0.5", "MAX_OPEN_PROPOSALS_PER_VOLUNTEER": "1"})
+    config = load_config({**SAFE, "PROPOSAL_TTL_HOURS": "0.5", "MAX_OPEN_PROPOSALS_PER_VOLUNTEER": "1",
+                          "KAFKA_REPLICATION_FACTOR": "3", "KAFKA_FETCH_MAX_WAIT_MS": "0", "OUTBOX_POLL_MS": "2.5"})
     assert (config.proposal_ttl_hours, config.max_open_proposals_per_volunteer) == (0.5, 1)
+    assert (config.kafka_replication_factor, config.kafka_fetch_max_wait_ms, config.outbox_poll_ms) == (3, 0, 2.5)
 
 
 @pytest.mark.parametrize(("environ", "writes"), [

@@ -224,6 +224,7 @@ def test_kafka_has_three_brokers_and_the_services_find_it(rendered) -> None:
     assert config["offsets.topic.replication.factor"] == 3
     (plain,) = [listener for listener in kafka["spec"]["kafka"]["listeners"] if listener["name"] == "plain"]
     settings = the(rendered, "ConfigMap")["data"]
+    assert int(settings["KAFKA_REPLICATION_FACTOR"]) == config["default.replication.factor"]
     assert settings["KAFKA_BOOTSTRAP_SERVERS"] == f"{kafka['metadata']['name']}-kafka-bootstrap:{plain['port']}"
     ours = [pod_labels(d) for d in of_kind(rendered, "Deployment").values()]
     peers = [peer["podSelector"] for peer in plain["networkPolicyPeers"]]
