@@ -1,14 +1,14 @@
 """What the assignment pages make of the matcher's answers, in plain functions: an assignment's dates ahead and
-behind, the state of a date reported absent, the hours given, and which plain message a refused date gets,
-judged from what was sent. No Flask, no I/O."""
+behind, whether it is over, the state of a date reported absent, the hours given, and which plain message a
+refused date gets, judged from what was sent. No Flask, no I/O."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Mapping
 
-from shared import occurrences
-from shared.occurrences import ABSENT, ATTENDED, NO_SHOW, PLANNED, UNRECORDED, parse_day
+from shared import occurrences, timeslots
+from shared.occurrences import ABSENT, ATTENDED, NO_SHOW, PLANNED, UNRECORDED, as_served, parse_day
 from shared.wording import local_time
 
 NEXT_SHOWN = 3  # the dates ahead Min side shows of each assignment
@@ -65,6 +65,19 @@ def ahead(found: list[Day], now: datetime, count: int = NEXT_SHOWN) -> list[Day]
 def behind(found: list[Day], now: datetime) -> list[Day]:
     """The dates that have begun, the most recent first: the ones an organisation records."""
     return sorted((day for day in found if day.start <= now), key=lambda day: day.start, reverse=True)
+
+
+def is_over(schedule: Mapping[str, Any] | None, match: Mapping[str, Any], now: datetime) -> bool:
+    """Whether no date of an agreed assignment is still to begin, so a pause or an end would change nothing the
+    volunteer or the organisation can use: the need's schedule as the match serves it (a stand-in's one date) has
+    begun, all of it. Without a schedule to read it is over: an agreed assignment's need is no longer public only
+    once it has closed as over (closing it otherwise cancels the assignment)."""
+    if not schedule:
+        return True
+    try:
+        return timeslots.is_over(timeslots.parse_schedule(dict(as_served(schedule, match))), now)
+    except (KeyError, TypeError, ValueError):  # a schedule the web cannot read: the matcher decides
+        return False
 
 
 def minutes_given(matches: Iterable[Mapping[str, Any]]) -> int:

@@ -7,6 +7,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from shared import calendar
+from shared.wording import format_when
 from services.web.apiclient import ApiError, Download
 from services.web.session import VOLUNTEER
 from tests.web.fake_api import FakeApi, signed_in, text
@@ -220,3 +222,37 @@ def test_the_calendar_feed_page_gives_both_links_and_a_new_link_is_made_after_a_
     fake.answers[("POST", "matcher", "/calendar-feed/renew")] = {"url": "https://example.no/calendar/new.ics"}
     done = text(volunteer.post("/min-side/kalender/ny-lenke", follow_redirects=True))
     assert fake.sent("POST", "/calendar-feed/renew") == [None] and "Den gamle virker ikke lenger" in done
+
+
+def one_off_calendar(start: datetime, hours: int = 4) -> Download:
+    """The volunteer's calendar copy of an assignment of a one-off need, as the matcher makes it."""
+    one_off = {**need(), "title": "Julemarked: vaffelsteking",
+               "schedule": {"start": start.isoformat(), "end": (start + timedelta(hours=hours)).isoformat()}}
+    entry = calendar.assignment_entry(match(), one_off, "Fjell bo- og omsorgssenter", calendar.VOLUNTEER, None,
+                                      "https://frivillig.example.no")
+    return Download(calendar.calendar([entry]), "text/calendar; charset=utf-8")
+
+
+@pytest.mark.parametrize("begun_hours_ago", [1, 24 * 7], ids=["under way", "behind it"])
+def test_a_one_off_assignment_whose_need_is_over_keeps_its_title_where_and_when_and_offers_no_pause_or_end(
+        volunteer, fake, begun_hours_ago):
+    start = ahead(0) - timedelta(hours=begun_hours_ago)
+    fake.answers[("GET", "needs", f"/needs/{NEED_ID}")] = ApiError(401, "unauthorized")  # closed as over
+    fake.answers[("GET", "matcher", f"{MATCHES}/calendar.ics")] = one_off_calendar(start)
+    fake.answers[("GET", "matcher", f"{MATCHES}/occurrences")] = {"items": []}
+    page = text(volunteer.get("/min-side"))
+    agreed = page[page.index("Avtalte oppdrag"):page.index("Timer du har gitt")]
+    assert "<h3>Julemarked: vaffelsteking</h3>" in agreed and "ikke lenger åpent" not in agreed
+    assert "Danvik, Austad og Fjell" in agreed and "Fjell bo- og omsorgssenter (Drammen kommune)" in agreed
+    when = format_when({"start": start.isoformat(), "end": (start + timedelta(hours=4)).isoformat()}, "nb")
+    assert f"<dd>{when}</dd>" in agreed and "Oppdraget har ingen flere datoer." in agreed
+    assert f"/min-side/oppdrag/{MATCH_ID}/pause" not in page and f"/min-side/oppdrag/{MATCH_ID}/avslutt" not in page
+    assert "/forfall/" not in page
+
+
+def test_an_assignment_whose_dates_are_ahead_still_offers_a_pause_and_an_end(volunteer, fake):
+    one_off = {**need(), "schedule": {"start": ahead(400).isoformat(), "end": ahead(401).isoformat()}}
+    fake.answers[("GET", "needs", f"/needs/{NEED_ID}")] = one_off  # beyond the matcher's year of dates
+    fake.answers[("GET", "matcher", f"{MATCHES}/occurrences")] = {"items": []}
+    page = text(volunteer.get("/min-side"))
+    assert f'href="/min-side/oppdrag/{MATCH_ID}/pause"' in page and f'href="/min-side/oppdrag/{MATCH_ID}/avslutt"' in page

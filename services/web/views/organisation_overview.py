@@ -3,16 +3,17 @@ answer and the confirmed volunteers, with contact details only where the matcher
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from shared.directory import path_id
 from shared.wording import format_at, format_when, local_time
 from services.web.apiclient import ApiError, ApiUnavailable, api
-from services.web.assignments import Day, behind, days, look_back
+from services.web.assignments import Day, behind, days, is_over, look_back
 from services.web.texts import language
 
 CONFIRMED, WAITING, PROPOSED, OPEN = "confirmed", "waiting", "proposed", "open"
+CLOSED = "closed"  # a need's status once it is over or its organisation closed it
 PAGE_SIZE = 10
 LOOK_BACK_DAYS = 60  # how far back the need's page offers past dates to record
 
@@ -26,6 +27,7 @@ class Person:
     answer_by: str = ""
     match: dict[str, Any] = field(default_factory=dict)
     past: list[Day] | None = None  # the dates that have begun, for the need's page; None while the matcher cannot say
+    over: bool = False  # a confirmed assignment with no date left to begin: nothing to end
 
 
 @dataclass
@@ -76,21 +78,26 @@ def past_dates(match_id: str, token: str, now: datetime) -> list[Day] | None:
 
 
 def need_view(need: dict[str, Any], token: str, now: datetime | None = None) -> NeedView:
-    """One need as the page shows it; only an open need has matches to read. Given `now` (the need's own page),
-    each confirmed volunteer comes with the dates that have begun."""
+    """One need as the page shows it. An open need has its slots, candidates and confirmed volunteers; a closed
+    one only the assignments it was served by (a need closes as over once its last date has begun, and its
+    volunteers' dates are still to record). Given `now` (the need's own page), each confirmed volunteer comes
+    with the dates that have begun."""
     lang = language()
     view = NeedView(need, format_when(need["schedule"], lang) if need.get("schedule") else "")
-    if need.get("status") != "open":
+    if need.get("status") not in (OPEN, CLOSED):
         return view
     matches = api().get("matcher", "/matches", token, need_id=need["id"])["items"]
-    view.slots = slot_states(int(need.get("volunteers_needed") or 1),
-                             [match for match in matches if not match.get("for_date")])  # stand-ins take no slot
+    if need["status"] == OPEN:
+        view.slots = slot_states(int(need.get("volunteers_needed") or 1),
+                                 [match for match in matches if not match.get("for_date")])  # stand-ins take no slot
+    moment = now or datetime.now(timezone.utc)
     for match in matches:
-        if waits_for_organisation(match):
+        if waits_for_organisation(match) and need["status"] == OPEN:
             answer_by = format_at(local_time(match["expires_at"]), lang) if match.get("expires_at") else ""
             view.candidates.append(Person(match["id"], contact_of(match["id"], token), answer_by, match))
         elif match.get("status") == "confirmed":
-            person = Person(match["id"], contact_of(match["id"], token), match=match)
+            person = Person(match["id"], contact_of(match["id"], token), match=match,
+                            over=is_over(need.get("schedule"), match, moment))
             if now is not None:
                 person.past = past_dates(match["id"], token, now)
             view.confirmed.append(person)
