@@ -115,8 +115,8 @@ def test_a_volunteer_reports_a_date_absent_and_the_home_records_attendance_and_s
     visit(home, home.get_by_role("link", name="Timer (CSV)"), "oppdrag-timer")
     with home.expect_download() as report:
         home.get_by_role("button", name="Last ned timer (CSV)").click()
-    lines = Path(report.value.path()).read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("organisation_id,") and ",90," in lines[1], lines
+    lines = Path(report.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("Organisasjons-ID;") and ";90;1,5;" in lines[1], lines
 
     reload_until(volunteer, shows(volunteer.get_by_text("1,5 timer")), "oppdrag-min-side-timer")
     visit(staff, staff.get_by_role("link", name="Oversikt", exact=True), "oppdrag-ansatt-oversikt")

@@ -223,8 +223,9 @@ def test_the_club_records_attended_and_no_show_for_past_dates_and_the_hours_show
                                    params={"fra": PAST[2], "til": TODAY.isoformat()}, timeout=10)
     assert report.headers["Content-Type"].startswith("text/csv") and "attachment" in report.headers[
         "Content-Disposition"]
-    [header, row] = report.text.strip().splitlines()
-    assert header.startswith("organisation_id,") and row.split(",")[3:6] == ["1", "1", "90"]
+    assert report.content.startswith(b"\xef\xbb\xbf")  # the byte-order mark Excel reads UTF-8 by
+    [header, row] = report.content.decode("utf-8-sig").strip().splitlines()
+    assert header.startswith("Organisasjons-ID;") and row.split(";")[3:7] == ["1", "1", "90", "1,5"]
 
 
 def test_staff_see_the_hours_in_the_figures_and_download_them(confirmed, system):

@@ -136,6 +136,37 @@ def test_a_need_requiring_a_certificate_asks_for_the_date_it_was_seen_on_both_pa
         assert "høyst 3 måneder gammel" in page
 
 
+def test_the_certificate_date_field_says_the_organisation_s_limit_up_front_and_a_refusal_follows_the_error_pattern(
+        organisation, fake):
+    name = f"bekreft-{CANDIDATE_ID}-certificate_seen_on"
+    before = text(organisation.get(f"/vare-behov/{NEED_ID}"))
+    assert re.search(rf'<p class="hint" id="{name}-hint">[^<]*høyst 3 måneder gammel', before)
+    assert re.search(rf'<input aria-describedby="{name}-hint" class="input input--date" id="{name}"', before)
+    fake.answers[("POST", "matcher", f"/matches/{CANDIDATE_ID}/accept")] = ApiError(
+        422, "invalid", fields={"certificate_seen_on": ["refused"]})
+    page = text(organisation.post(ANSWER, data={"answer": "accept", "need_id": NEED_ID, name: "2020-01-05"}))
+    message = "Politiattesten er for gammel. Dere godtar attester som er høyst 3 måneder gamle."
+    assert re.search(r'<div class="error-summary"[^>]*role="alert" tabindex="-1" autofocus', page)
+    assert f'<p class="error-message" id="{name}-error"><span class="visually-hidden">Feil: </span>{message}</p>' in page
+    assert re.search(rf'<input aria-describedby="{name}-hint {name}-error" aria-invalid="true" '
+                     rf'class="input input--date" id="{name}" name="{name}" type="date" value="2020-01-05">', page)
+
+
+def test_a_need_that_is_over_keeps_its_volunteers_dates_to_record_and_offers_no_end(organisation, fake):
+    start = PAST.astimezone(timezone.utc)
+    fake.answers[("GET", "needs", f"/needs/{NEED_ID}")] = {
+        **fake.answers[("GET", "needs", f"/needs/{NEED_ID}")], "status": "closed",
+        "schedule": {"start": start.isoformat(), "end": (start + timedelta(minutes=90)).isoformat()}}
+    fake.answers[("GET", "matcher", "/matches")]["items"][1]["status"] = "cancelled"
+    fake.answers[("GET", "needs", "/organisations/me/needs")] = {
+        "items": [fake.answers[("GET", "needs", f"/needs/{NEED_ID}")]], "total": 1}
+    page = text(organisation.get(f"/vare-behov/{NEED_ID}"))
+    assert "Kari Nordmann" in page and f'action="{RECORD}"' in page and "Ingen frivillige er bekreftet" not in page
+    assert "/avslutt" not in page and "Per Hansen" not in page
+    listing = text(organisation.get("/vare-behov"))
+    assert "Kari Nordmann" in listing and ">Registrer oppmøte<" in listing
+
+
 def test_confirming_sends_the_date_the_certificate_was_seen(organisation, fake):
     fake.answers[("POST", "matcher", f"/matches/{CANDIDATE_ID}/accept")] = {"id": CANDIDATE_ID, "status": "confirmed"}
     response = organisation.post(ANSWER, data={"answer": "accept", "need_id": NEED_ID, "back": "need",
@@ -200,7 +231,9 @@ def test_a_certificate_age_the_needs_service_refuses_is_told_beside_the_field(or
     assert response.status_code == 422 and 'value="500"' in text(response)
 
 
-CSV = Download(b"organisation_id,organisation_name,district,attended,no_show,minutes,hours,volunteers\r\n",
+CSV = Download(b"organisation_id,organisation_name,district,attended,no_show,minutes,hours,volunteers\r\n"
+               b'2d0a4c6e,"Fjell bo- og omsorgssenter (Drammen kommune)",fjell,3,1,225,3.8,2\r\n'
+               b"7f1e2d3c,'=Lag; med semikolon,bragernes,1,0,90,1.5,1\r\n",
                "text/csv; charset=utf-8")
 
 
@@ -213,8 +246,24 @@ def test_the_hours_report_is_passed_on_as_a_csv_download_for_the_dates_chosen(fa
     response = client.get(f"{path}?fra=1.3.2026&til=2026-03-31")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert 'filename="timer-2026-03-01-2026-03-31.csv"' in response.headers["Content-Disposition"]
-    assert response.data.startswith(b"organisation_id,")
+    assert response.data.startswith(b"\xef\xbb\xbfOrganisasjons-ID;")
     assert fake.sent("GET", "/reports/hours.csv") == [{"from": "2026-03-01", "to": "2026-03-31"}]
+
+
+@pytest.mark.parametrize(("lang", "header"), [
+    ("nb", "Organisasjons-ID;Organisasjon;Bydel;Oppmøter;Ikke møtt;Minutter;Timer;Frivillige"),
+    ("en", "Organisation ID;Organisation;District;Attended;Did not attend;Minutes;Hours;Volunteers"),
+])
+def test_the_hours_report_opens_in_norwegian_excel_with_semicolons_decimal_commas_and_headings_in_the_language(
+        organisation, fake, lang, header):
+    fake.answers[("GET", "matcher", "/reports/hours.csv")] = CSV
+    body = organisation.get(f"/vare-behov/timer?fra=2026-03-01&til=2026-03-31&lang={lang}").data
+    assert body.startswith("\ufeff".encode())  # the byte-order mark: Excel reads the file as UTF-8
+    assert body.decode("utf-8-sig").split("\r\n") == [
+        header,
+        "2d0a4c6e;Fjell bo- og omsorgssenter (Drammen kommune);fjell;3;1;225;3,8;2",
+        "7f1e2d3c;\"'=Lag; med semikolon\";bragernes;1;0;90;1,5;1",  # a name with a semicolon is quoted, kept as sent
+        ""]
 
 
 @pytest.mark.parametrize(("query", "answer", "field", "message"), [

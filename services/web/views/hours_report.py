@@ -1,11 +1,13 @@
 """The hours report as a spreadsheet file, for an organisation (its own needs) and for staff (every
-organisation): a form of two dates, and the matcher's CSV passed on as a download."""
+organisation): a form of two dates, and the matcher's CSV passed on as a download made for Norwegian Excel
+(see hours_csv)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
 from flask import Response, render_template, request
 
+from services.web import hours_csv
 from services.web.apiclient import ApiError, api
 from services.web.assignment_forms import REPORT_OTHER, REPORT_TO_BEFORE, REPORT_TOO_LONG, HoursForm
 from services.web.assignments import oslo_today, report_problem
@@ -35,7 +37,7 @@ def _hours(who: Person):
             show_api_errors(form, error, lambda path: (field, str(message)) if path in ("from", "to") else None)
         else:
             name = f"timer-{params['from'] or 'start'}-{params['to'] or today.isoformat()}.csv"
-            return Response(found.body, content_type="text/csv; charset=utf-8",
+            return Response(hours_csv.for_excel(found.body), content_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
     return render_template("hours_report.html", form=form, back=BACK[who.kind]), 422 if summary(form) else 200
 
