@@ -18,7 +18,7 @@ from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
 from webargs.core import missing
 from webargs.flaskparser import FlaskParser, abort
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, RequestEntityTooLarge
-from werkzeug.routing import UUIDConverter
+from werkzeug.routing import BaseConverter, UUIDConverter
 
 from shared import reference
 from shared.clock import to_iso, utcnow
@@ -309,8 +309,10 @@ def _refuse_oversized_body() -> None:
         raise RequestEntityTooLarge()
 
 
-def create_service_app(name: str, deps: Deps, blueprints: Iterable[Blueprint], description: str) -> Flask:
-    """A Flask app with the contract's error handling, health endpoints and /openapi.json."""
+def create_service_app(name: str, deps: Deps, blueprints: Iterable[Blueprint], description: str,
+                       converters: dict[str, type[BaseConverter]] | None = None) -> Flask:
+    """A Flask app with the contract's error handling, health endpoints and /openapi.json; `converters` are the
+    service's own URL converters (documented as strings)."""
     config = deps.config
     app = Flask(f"services.{name}")
     app.config.update(
@@ -332,6 +334,9 @@ def create_service_app(name: str, deps: Deps, blueprints: Iterable[Blueprint], d
     api.spec.components.security_scheme("bearer", SECURITY_SCHEME)
     app.url_map.converters["id"] = IdConverter
     api.register_converter(IdConverter, lambda converter: {"type": "string", "format": "uuid"})
+    for converter_name, converter in (converters or {}).items():
+        app.url_map.converters[converter_name] = converter
+        api.register_converter(converter, lambda converter: {"type": "string"})
     app.extensions["deps"] = deps
     app.jinja_env.globals["web_url"] = config.web_url.rstrip("/")  # people's pages share the web's look
     api.register_blueprint(health_blueprint(config, deps.repo.ping))

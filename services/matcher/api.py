@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from flask import render_template, request
 from marshmallow import ValidationError
+from werkzeug.routing import PathConverter
 
 from shared import links, occurrences
 from shared.auth import require_staff
@@ -286,6 +287,13 @@ PAGE_RESPONSES = {str(status): {"description": text, "content": {"text/html": {"
                                        (410, "The answer time is over"), (422, "No valid answer was pressed"))}
 
 
+class AnswerPath(PathConverter):
+    """Any path under /r/ but a confirmation of purpose's (/r/<code>/politiattest): the buttons post to the page
+    they are on, and that page's 405 names only its own methods."""
+
+    regex = r"[^/].*?(?<!/politiattest)"
+
+
 ANSWER_FORM = {"content": {"application/x-www-form-urlencoded": {"schema": {
     "type": "object", "required": ["answer"],
     "properties": {"answer": {"type": "string", "enum": ["accept", "decline"]}}}}}}
@@ -302,7 +310,7 @@ def answer_page(code):
 
 
 @blp.route("/r/", methods=["POST"], defaults={"code": ""})
-@blp.route("/r/<path:code>", methods=["POST"])
+@blp.route("/r/<answer_path:code>", methods=["POST"])
 @private
 @limited_write
 @blp.doc(responses=PAGE_RESPONSES, requestBody=ANSWER_FORM)

@@ -10,7 +10,7 @@ from shared.indexes import ensure_on_start
 from shared.http import Deps, create_service_app
 from shared.mongo import API_SELECTION_MS, connect
 from services.matcher import calendar_api, certificate_api, reports_api
-from services.matcher.api import blp
+from services.matcher.api import AnswerPath, blp
 from services.matcher.repository import MatcherRepository
 
 DB_NAME = "matcher"
@@ -23,4 +23,5 @@ def create_app(config: Config | None = None, clock=utcnow) -> Flask:
     ensure_on_start(repo.ensure_indexes, "matcher")
     blueprints = [blp, calendar_api.blp, certificate_api.blp, reports_api.blp]
     return create_service_app("matcher", Deps(config, repo, clock, Directory(config)), blueprints,
-                              "Matches between volunteers' offers and organisations' needs.")
+                              "Matches between volunteers' offers and organisations' needs.",
+                              {"answer_path": AnswerPath})
