@@ -13,23 +13,26 @@ from shared.occurrences import hours
 
 def compute(needs: Iterable[dict[str, Any]], matches: Iterable[dict[str, Any]],
             candidate_counts: dict[str, int]) -> dict[str, Any]:
-    """Per district: open needs, unfilled slots, needs without any candidate, proposals, confirmed, median minutes to
-    first proposal, and the occurrences attended and the hours they gave (recorded on matches of any status). A
-    stand-in match fills no slot of its need."""
+    """Per district: open needs, unfilled slots, needs without any candidate, proposals, confirmed assignments and,
+    apart, confirmed stand-ins, median minutes to first proposal, and the occurrences attended and the hours they
+    gave (recorded on matches of any status). A stand-in match is no assignment and fills no slot of its need."""
     by_need: dict[str, list[dict[str, Any]]] = {}
     for match in matches:
         by_need.setdefault(match["need_id"], []).append(match)
     rows = {code: {"district": code, "open_needs": 0, "unfilled_slots": 0, "needs_without_candidates": 0,
-                   "proposals": 0, "confirmed_matches": 0, "attended_occurrences": 0, "_minutes": 0, "_waits": []}
+                   "proposals": 0, "confirmed_matches": 0, "confirmed_stand_ins": 0, "attended_occurrences": 0,
+                   "_minutes": 0, "_waits": []}
             for code in DISTRICTS}
     for need in needs:
         row = rows.get(need.get("district"))
         if row is None:
             continue
         own = by_need.get(need["_id"], [])
-        confirmed = sum(m["slots"] for m in own if m["status"] == CONFIRMED and not stand_in_date(m))
+        assigned = [m for m in own if m["status"] == CONFIRMED and not stand_in_date(m)]
+        confirmed = sum(m["slots"] for m in assigned)
         row["proposals"] += len(own)
-        row["confirmed_matches"] += sum(1 for m in own if m["status"] == CONFIRMED)
+        row["confirmed_matches"] += len(assigned)
+        row["confirmed_stand_ins"] += sum(1 for m in own if m["status"] == CONFIRMED and stand_in_date(m))
         attended = tally(own)
         row["attended_occurrences"] += attended.attended
         row["_minutes"] += attended.minutes
@@ -48,7 +51,8 @@ def compute(needs: Iterable[dict[str, Any]], matches: Iterable[dict[str, Any]],
         row["attended_hours"] = float(hours(row.pop("_minutes")))
     items = list(rows.values())
     totals = {k: sum(r[k] for r in items) for k in ("open_needs", "unfilled_slots", "needs_without_candidates",
-                                                       "proposals", "confirmed_matches", "attended_occurrences")}
+                                                       "proposals", "confirmed_matches", "confirmed_stand_ins",
+                                                       "attended_occurrences")}
     return {"districts": items, "totals": {**totals, "attended_hours": float(hours(minutes))}}
 
 

@@ -80,3 +80,12 @@ def test_a_confirmed_stand_in_fills_no_slot_of_its_need():
     stand_in = {**match("n1", "confirmed"), "for_date": "2026-03-10", "stands_in_for": "m1"}
     stats = compute([need("n1", "fjell", needed=2)], [match("n1", "confirmed"), stand_in], {})
     assert row(stats, "fjell")["unfilled_slots"] == 1
+
+
+
+def test_confirmed_matches_count_assignments_and_stand_ins_are_counted_apart():
+    stand_in = {**match("n1", "confirmed"), "for_date": "2026-03-10", "stands_in_for": "m1"}
+    stats = compute([need("n1", "fjell")], [match("n1", "confirmed"), stand_in, {**stand_in, "for_date": "2026-03-17"}],
+                    {})
+    assert (row(stats, "fjell")["confirmed_matches"], row(stats, "fjell")["confirmed_stand_ins"]) == (1, 2)
+    assert (stats["totals"]["confirmed_matches"], stats["totals"]["confirmed_stand_ins"]) == (1, 2)
