@@ -53,16 +53,52 @@ def required(need: dict[str, Any] | None) -> bool:
     return bool(((need or {}).get("requirements") or {}).get("police_certificate"))
 
 
+def earlier_certificate(matches: list[dict[str, Any]], match: dict[str, Any]) -> dict[str, str] | None:
+    """The newest certificate the organisation recorded on another match of the same volunteer and need (a stand-in
+    match, say): {"seen_on", "match_id"}, or None."""
+    seen = [(x["certificate"]["seen_on"], x["_id"]) for x in matches
+            if x["_id"] != match["_id"] and x["offer_id"] == match["offer_id"] and x["need_id"] == match["need_id"]
+            and (x.get("certificate") or {}).get("seen_on")]
+    if not seen:
+        return None
+    seen_on, match_id = max(seen)
+    return {"seen_on": seen_on, "match_id": match_id}
+
+
+def seen_before(repo: MatcherRepository, match: dict[str, Any]) -> dict[str, str] | None:
+    """The certificate the organisation already saw of this match's volunteer for its need (earlier_certificate),
+    from the stored matches: a stand-in who takes the standing place is not asked for it again."""
+    return earlier_certificate(repo.matches_for_need(match["need_id"]), match)
+
+
+def _too_old(max_age_months: int | None, earlier: dict[str, str] | None) -> CertificateRefused:
+    """The refusal of a certificate older than allowed: one typed in, or one carried over from an earlier match."""
+    if earlier is not None:
+        seen = earlier["seen_on"]
+        return _refuse(f"Attesten dere så {seen} er eldre enn de {max_age_months} månedene dere godtar; skriv "
+                       f"datoen dere så en nyere.", f"The certificate you saw on {seen} is older than the "
+                       f"{max_age_months} months your organisation accepts; give the date you saw a newer one.")
+    return _refuse(f"Dere godtar attester som er høyst {max_age_months} måneder gamle; be den frivillige om en "
+                   f"nyere.", f"Your organisation accepts certificates at most {max_age_months} months old; ask the "
+                   f"volunteer for a newer one.")
+
+
 def for_confirmation(need: dict[str, Any] | None, seen_on: date | None, role: str, max_age_months: int | None,
-                     now: datetime) -> dict[str, str] | None:
+                     now: datetime, earlier: dict[str, str] | None = None) -> dict[str, str] | None:
     """What the organisation's confirmation records of the certificate: nothing when the need asks for none, else
-    the date it was seen and the role; InvalidInput without a date, with one in the future or older than allowed."""
+    the date it was seen and the role; InvalidInput without a date, with one in the future or older than allowed.
+
+    Without a date, the certificate it saw earlier of the same volunteer for the same need (seen_before) is carried
+    over, with the match it was recorded on, under the same age rule: one grown too old is asked for anew."""
     if not required(need):
         if seen_on is not None:
             raise _refuse("Oppdraget krever ikke politiattest; la datoen stå tom.",
                           "This need asks for no police certificate; leave the date out.")
         return None
     today = oslo_date(now)
+    carried = earlier if seen_on is None else None
+    if carried is not None:
+        seen_on = date.fromisoformat(carried["seen_on"])
     if seen_on is None:
         raise _refuse("Oppdraget krever politiattest: skriv datoen dere så attesten til den frivillige.",
                       "This need requires a police certificate: give the date you saw the volunteer's certificate.")
@@ -70,10 +106,8 @@ def for_confirmation(need: dict[str, Any] | None, seen_on: date | None, role: st
         raise _refuse("Datoen dere så attesten kan ikke være fram i tid.",
                       "The date you saw the certificate cannot be in the future.")
     if is_too_old(seen_on, max_age_months, today):
-        raise _refuse(f"Dere godtar attester som er høyst {max_age_months} måneder gamle; be den frivillige om en "
-                      f"nyere.", f"Your organisation accepts certificates at most {max_age_months} months old; ask "
-                      f"the volunteer for a newer one.")
-    return {"seen_on": seen_on.isoformat(), "role": role}
+        raise _too_old(max_age_months, carried)
+    return {"seen_on": seen_on.isoformat(), "role": role, **({"carried_from": carried["match_id"]} if carried else {})}
 
 
 def _renew_once(repo: MatcherRepository, match_id: str, seen_on: date, max_age_months: int | None,

@@ -92,10 +92,13 @@ def on_need_event(event: Event, m: Matching) -> None:
 
 def on_match_event(event: Event, m: Matching) -> None:
     """A slot or a volunteer's capacity was freed or taken: refill (or trim) the need and the volunteer's others;
-    a stand-in who said no, or was not confirmed, hands the date on to the next candidate."""
+    a stand-in who said no, or was not confirmed, hands the date on to the next candidate; a confirmed standing
+    match takes over its volunteer's stand-in dates for the need (see stand_ins.fold_into)."""
     need_id, offer_id = event.data.get("need_id"), event.data.get("offer_id")
     if not isinstance(need_id, str) or not isinstance(offer_id, str):
         raise InvalidEvent(f"match event {event.id} names no need_id and offer_id")
+    if event.type == "match.confirmed" and not event.data.get("stands_in_for"):
+        stand_ins.fold_into(event.subject, m)
     run_wave(need_id, m)
     if event.type == "match.ended" and not event.data.get("stands_in_for"):
         for stand_in in m.repo.stand_ins_of(event.subject):  # the backfilled volunteer comes on those dates
@@ -144,14 +147,17 @@ def _orphan_reason(match: dict[str, Any], m: Matching) -> str | None:
 def reconcile(m: Matching) -> int:
     """Repair from stored state whatever lost or half-handled events left undone; returns the proposals made.
 
-    Live matches of offers or needs no longer open are cancelled, and every open need whose live matches are not
-    its volunteers_needed gets its wave (which also trims a surplus). The handlers make the same things happen
-    sooner; this makes sure they happen.
+    Live matches of offers or needs no longer open are cancelled, a volunteer's stand-in dates that their standing
+    match serves are folded into it, and every open need whose live matches are not its volunteers_needed gets its
+    wave (which also trims a surplus). The handlers make the same things happen sooner; this makes sure they happen.
     """
-    for match in m.repo.live_matches():
+    matches = m.repo.live_matches()
+    for match in matches:
         reason = _orphan_reason(match, m)
         if reason:
             cancel_match(m, match["_id"], reason)
+    for standing_id in sorted(stand_ins.held_twice(matches)):
+        stand_ins.fold_into(standing_id, m)
     needs = m.needs.all()
     live = m.repo.live_slots_of_needs([need.id for need in needs])
     proposed = sum(run_wave(need.id, m) for need in needs if live.get(need.id, 0) != need.volunteers_needed)

@@ -148,6 +148,20 @@ def cancel(match: dict[str, Any], reason: str, now: datetime) -> Change:
     return Change(cancelled, (match_event("match.cancelled", cancelled, reason=reason, was_confirmed=was_confirmed),))
 
 
+FOLDED = "covered_by_assignment"  # a stand-in's date its volunteer now holds on their own standing assignment
+
+
+def fold(stand_in: dict[str, Any], standing_id: str, now: datetime) -> Change:
+    """The stand-in's volunteer now holds its date on their own standing assignment of the same need, so the
+    one-date match is closed: cancelled, with the reason and the standing match that covers the date (a volunteer
+    holds a date once). Closing it again changes nothing."""
+    if stand_in["status"] not in LIVE:
+        return Change(stand_in)
+    folded = _moved(stand_in, CANCELLED, now, cancel_reason=FOLDED, covered_by=standing_id)
+    return Change(folded, (match_event("match.cancelled", folded, reason=FOLDED, covered_by=standing_id,
+                                       was_confirmed=bool(stand_in.get("confirmed_at"))),))
+
+
 def is_stand_in(match: dict[str, Any]) -> bool:
     """Whether the match is a one-off for one date of another (standing) assignment."""
     return bool(match.get("for_date"))

@@ -1,21 +1,26 @@
 """Stand-ins: when the volunteer of a standing assignment cannot come on a date, one other volunteer is asked for
 that date only, through the ordinary proposal flow, while the assignment itself stays as it is.
 
+Once the volunteer of a standing match holds a date there, a stand-in match of theirs for the same date of the
+same need is folded into it, so each volunteer holds a date once.
+
 Idempotent by outcome like the waves: everything is worked out from the stored matches, so running it again asks
 only what is still missing.
 """
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from shared import occurrences
+from shared.mongo import retrying
 from shared.occurrences import ABSENT
 from shared.timeslots import Schedule, oslo_date
 from services.matcher import lifecycle
 from services.matcher.model import NeedView, answer_time
-from services.matcher.waves import Matching, eligible_offers, propose_wave, turned_down
+from services.matcher.waves import Matching, eligible_offers, propose_wave, save_change, turned_down
 
 
 def is_absent(match: dict[str, Any], day: str) -> bool:
@@ -68,3 +73,62 @@ def absences_ahead(m: Matching) -> list[tuple[str, str]]:
     return [(match.get("stands_in_for") or match["_id"], match.get("for_date") or day)
             for match in m.repo.absent_from(today) for day, record in match["occurrences"].items()
             if day >= today and record["status"] == ABSENT]
+
+
+def doubled(standing: dict[str, Any], matches: list[dict[str, Any]], schedule: Schedule,
+            now: datetime) -> list[dict[str, Any]]:
+    """The live stand-in matches of the standing volunteer for the same need on a date the standing assignment
+    serves and that has not begun: the dates that volunteer would otherwise hold twice."""
+    twice = []
+    for match in matches:
+        if (match["offer_id"] != standing["offer_id"] or not lifecycle.is_stand_in(match)
+                or match["status"] not in lifecycle.LIVE):
+            continue
+        found = occurrences.on(schedule, date.fromisoformat(match["for_date"]))
+        if found is not None and found.period.start > now and occurrences.served(standing, [found]):
+            twice.append(match)
+    return twice
+
+
+def _fold_once(m: Matching, stand_in_id: str, standing_id: str) -> None:
+    """Fold one stand-in match into the standing match, while that lasts; an absence its volunteer said on it is said
+    again on the standing match first (the same record again changes nothing, so running this again finishes what a
+    crash in between left)."""
+    now = m.clock()
+    stand_in, standing = m.repo.matches.get(stand_in_id), m.repo.matches.get(standing_id)
+    if standing["status"] != lifecycle.CONFIRMED:  # ended meanwhile: the stand-in keeps its date
+        return
+    day = stand_in["for_date"]
+    if stand_in["status"] == lifecycle.CONFIRMED and is_absent(stand_in, day):
+        save_change(m.repo, lifecycle.record(standing, day, {"status": ABSENT, "by": lifecycle.VOLUNTEER}, now))
+    save_change(m.repo, lifecycle.fold(stand_in, standing_id, now))
+
+
+def fold_into(standing_id: str, m: Matching) -> int:
+    """Once a standing match is confirmed, its volunteer's stand-in dates for the same need belong to it: each such
+    stand-in match is closed (lifecycle.fold) and the date is held once, on the standing match. Returns how many.
+
+    A date the volunteer had said they cannot come as stand-in becomes an absence of the standing match, which asks
+    its own stand-in. When the folded match stood in for another volunteer still standing (a need with more
+    places), its match.cancelled hands that absence to the next candidate, as any stand-in called off does: one
+    person cannot fill two places on one date.
+    """
+    standing = m.repo.matches.get(standing_id)
+    if standing is None or standing["status"] != lifecycle.CONFIRMED or lifecycle.is_stand_in(standing):
+        return 0
+    need = m.needs.get(standing["need_id"])
+    if need is None or need.schedule is None:
+        return 0
+    twice = doubled(standing, m.repo.matches_for_need(standing["need_id"]), need.schedule, m.clock())
+    for stand_in in twice:
+        retrying(partial(_fold_once, m, stand_in["_id"], standing_id))
+    return len(twice)
+
+
+def held_twice(live: list[dict[str, Any]]) -> set[str]:
+    """The confirmed standing matches (from ids and statuses of live matches) whose volunteer also has a live
+    stand-in match for the same need: the ones fold_into may have something to do for."""
+    standing = {(x["need_id"], x["offer_id"]): x["_id"] for x in live
+                if x["status"] == lifecycle.CONFIRMED and not lifecycle.is_stand_in(x)}
+    return {standing[(x["need_id"], x["offer_id"])] for x in live
+            if lifecycle.is_stand_in(x) and (x["need_id"], x["offer_id"]) in standing}

@@ -1,14 +1,16 @@
 """The proposal lifecycle on a real broker and database: waves, answers, expiry, withdrawal, filling, races,
-replay, and a second worker standing by."""
+replay, a second worker standing by, and a stand-in who takes the standing place."""
 from __future__ import annotations
 
 import threading
 import time
 from copy import copy
-from datetime import timedelta
+from datetime import date, timedelta
 
+import pytest
 from kafka import KafkaConsumer
 
+from services.matcher import assignments
 from services.matcher.handlers import expire_due, respond
 from services.matcher.lifecycle import ORGANISATION, VOLUNTEER
 from shared.clock import from_iso
@@ -241,3 +243,66 @@ def test_one_worker_handles_every_event_while_the_other_stands_by_then_takes_ove
     world.send("need.published", need_data("n2"))
     world.wait_for("n2", {"snug": "proposed"})
     assert standby.assigned
+
+
+# A stand-in later given the standing place: the date they stood in for is held once, on the standing match.
+
+DATE = "2026-03-10"  # the Tuesday after the world's clock (Monday 2 March)
+
+
+def _confirm(world, match: dict) -> dict:
+    world.answer(match["_id"], VOLUNTEER)
+    return world.answer(match["_id"], ORGANISATION)
+
+
+def _one(world, need_id: str, offer_id: str, status: str, for_date: str | None = None) -> dict:
+    """Wait for the need's one match of this offer, status and date (None: a standing match), and return it."""
+    def found():
+        return [m for m in world.matches(need_id) if (m["offer_id"], m["status"], m.get("for_date")) ==
+                (offer_id, status, for_date)]
+    wait_until(lambda: len(found()) == 1, timeout=30, message=lambda: f"{offer_id} {status} {for_date}, have "
+               f"{[(m['offer_id'], m['status'], m.get('for_date')) for m in world.matches(need_id)]}")
+    return found()[0]
+
+
+def _live_on(world, need_id: str, offer_id: str, day: str) -> list[dict]:
+    """The volunteer's live matches of the need whose occurrences include that date."""
+    return [m for m in world.matches(need_id) if m["offer_id"] == offer_id and m["status"] in ("proposed", "confirmed")
+            and day in {o["date"] for o in assignments.listing(world.repo, m, date.fromisoformat(day),
+                                                                  date.fromisoformat(day), world.clock())}]
+
+
+@pytest.mark.parametrize("said_absent", [False, True], ids=["coming", "said_absent"])
+def test_a_stand_in_given_the_standing_place_holds_their_stand_in_date_once(world, said_absent):
+    publish_offers(world, ("a", SNUG), ("s", MIDDLE))
+    world.send("need.published", need_data("n1"))
+    first = _confirm(world, _one(world, "n1", "a", "proposed"))
+    assignments.record(world.repo, first["_id"], DATE, {"status": "absent"}, VOLUNTEER, world.clock())
+    stand_in = _confirm(world, _one(world, "n1", "s", "proposed", DATE))
+    if said_absent:
+        assignments.record(world.repo, stand_in["_id"], DATE, {"status": "absent"}, VOLUNTEER, world.clock())
+    assignments.end(world.repo, first["_id"], VOLUNTEER, world.clock())
+    standing = _confirm(world, _one(world, "n1", "s", "proposed"))
+
+    folded = _one(world, "n1", "s", "cancelled", DATE)
+    assert (folded["_id"], folded["cancel_reason"], folded["covered_by"]) == (
+        stand_in["_id"], "covered_by_assignment", standing["_id"])
+    assert [m["_id"] for m in _live_on(world, "n1", "s", DATE)] == [standing["_id"]]
+    held = world.repo.matches.get(standing["_id"])
+    assert (held.get("occurrences") or {}).get(DATE, {}).get("status") == ("absent" if said_absent else None)
+
+
+def test_a_stand_in_for_another_volunteer_given_a_standing_place_hands_that_absence_to_someone_else(world):
+    publish_offers(world, ("a", SNUG), ("b", MIDDLE))
+    world.send("need.published", need_data("n1", volunteers_needed=2))
+    first = _confirm(world, _one(world, "n1", "a", "proposed"))
+    other = _confirm(world, _one(world, "n1", "b", "proposed"))
+    publish_offers(world, ("s", LOOSE))
+    assignments.record(world.repo, other["_id"], DATE, {"status": "absent"}, VOLUNTEER, world.clock())
+    stand_in = _confirm(world, _one(world, "n1", "s", "proposed", DATE))
+    publish_offers(world, ("x", {"availability": [{"weekday": 2, "start_time": "17:00", "end_time": "21:00"}]}))
+    assignments.end(world.repo, first["_id"], VOLUNTEER, world.clock())
+    _confirm(world, _one(world, "n1", "s", "proposed"))  # the earlier stand-in first
+
+    assert _one(world, "n1", "s", "cancelled", DATE)["_id"] == stand_in["_id"]
+    assert _one(world, "n1", "x", "proposed", DATE)["stands_in_for"] == other["_id"]

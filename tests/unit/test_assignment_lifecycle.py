@@ -1,5 +1,6 @@
 """A confirmed match's life after confirmation, as pure rules: occurrences recorded, absences, pauses, the end, the
-police certificate on confirming, and the reminder when it grows too old."""
+police certificate on confirming (carried over from a stand-in), the reminder when it grows too old, and a stand-in's
+date folded into its volunteer's standing match."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -7,7 +8,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from shared.errors import Conflict, InvalidInput
-from services.matcher import certificates, lifecycle
+from shared.timeslots import parse_schedule
+from services.matcher import certificates, lifecycle, stand_ins
 from services.matcher.lifecycle import ORGANISATION, VOLUNTEER
 
 NOW = datetime(2026, 3, 9, 12, 0, tzinfo=timezone.utc)
@@ -115,3 +117,54 @@ def test_a_certificate_too_old_is_reminded_of_once_and_only_while_the_assignment
         "match.certificate_expired", "2025-01-01", 12)
     assert lifecycle.certificate_expired(change.doc, 12, NOW).events == ()
     assert lifecycle.certificate_expired({**match, "status": "ended"}, 12, NOW).events == ()
+
+
+def test_a_certificate_seen_on_the_volunteers_stand_in_is_carried_over_to_their_standing_match():
+    stand_in = confirmed(_id="stand-in", for_date="2026-03-03", stands_in_for="gone",
+                         certificate={"seen_on": "2026-02-20", "role": "Besøksvenn"})
+    older = confirmed(_id="older", for_date="2026-01-06", certificate={"seen_on": "2025-12-01", "role": "Besøksvenn"})
+    someone_else = confirmed(_id="other", offer_id="other-offer", certificate={"seen_on": "2026-03-01", "role": "x"})
+    standing = confirmed(_id="standing", status="proposed")
+    earlier = certificates.earlier_certificate([older, stand_in, someone_else, standing], standing)
+    assert earlier == {"seen_on": "2026-02-20", "match_id": "stand-in"}
+    assert certificates.for_confirmation(NEED, None, "Besøksvenn", 12, NOW, earlier) == {
+        "seen_on": "2026-02-20", "role": "Besøksvenn", "carried_from": "stand-in"}
+    assert certificates.for_confirmation(NEED, date(2026, 3, 8), "Besøksvenn", 12, NOW, earlier) == {
+        "seen_on": "2026-03-08", "role": "Besøksvenn"}  # a newer one typed in wins
+
+
+def test_a_carried_over_certificate_keeps_the_organisations_age_limit():
+    earlier = {"seen_on": "2025-03-01", "match_id": "stand-in"}
+    with pytest.raises(InvalidInput) as raised:
+        certificates.for_confirmation(NEED, None, "Besøksvenn", 12, NOW, earlier)
+    assert "2025-03-01" in raised.value.message and certificates.FIELD in raised.value.fields
+    assert certificates.for_confirmation(NEED, None, "Besøksvenn", None, NOW, earlier)["seen_on"] == "2025-03-01"
+
+
+def test_folding_a_stand_in_closes_it_quietly_naming_the_standing_match_and_again_changes_nothing():
+    stand_in = confirmed(for_date="2026-03-10", stands_in_for="gone")
+    change = lifecycle.fold(stand_in, "standing", NOW)
+    [event] = change.events
+    assert (change.doc["status"], change.doc["cancel_reason"], change.doc["covered_by"]) == (
+        "cancelled", "covered_by_assignment", "standing")
+    assert (event.type, event.data["reason"], event.data["covered_by"], event.data["for_date"],
+            event.data["was_confirmed"]) == ("match.cancelled", "covered_by_assignment", "standing", "2026-03-10", True)
+    assert lifecycle.fold(change.doc, "standing", NOW).events == ()
+
+
+WEEKLY = parse_schedule({"weekday": 2, "start_time": "17:30", "end_time": "19:00"})
+
+
+def test_only_the_volunteers_live_stand_ins_on_dates_the_standing_match_serves_ahead_are_held_twice():
+    standing = confirmed(_id="standing", confirmed_at=NOW.isoformat())  # Monday 9 March, 12:00 UTC
+    ahead = confirmed(_id="ahead", for_date="2026-03-17", stands_in_for="gone")
+    asked = confirmed(_id="asked", status="proposed", for_date="2026-03-24", stands_in_for="gone")
+    before = confirmed(_id="before", for_date="2026-03-03", stands_in_for="gone")  # before the standing match
+    declined = confirmed(_id="declined", status="declined", for_date="2026-03-31", stands_in_for="gone")
+    other = confirmed(_id="other", offer_id="other-offer", for_date="2026-03-10", stands_in_for="gone")
+    matches = [standing, ahead, asked, before, declined, other]
+    assert [x["_id"] for x in stand_ins.doubled(standing, matches, WEEKLY, NOW)] == ["ahead", "asked"]
+    begun = NOW + timedelta(days=8, hours=5)  # Tuesday 17 March 17:00 UTC, after 17:30 in Oslo
+    assert [x["_id"] for x in stand_ins.doubled(standing, matches, WEEKLY, begun)] == ["asked"]
+    assert stand_ins.held_twice(matches) == {"standing"}
+    assert stand_ins.held_twice([ahead, other]) == set()
