@@ -146,6 +146,12 @@ def _query_ids(request: Any) -> dict[str, str]:
         return {}
 
 
+def name_ids(**ids: Any) -> None:
+    """Put on this request's log line ids its path does not carry, such as those of what a POST created."""
+    from flask import g
+    g.log_ids = {**g.get("log_ids", {}), **ids_of(ids)}
+
+
 def init_app(app: Any, service: str) -> None:
     """One line per request the Flask app answers: route, redacted path, status, time taken, ids and trace."""
     from flask import g, request
@@ -158,7 +164,7 @@ def init_app(app: Any, service: str) -> None:
         method = request.method if request.method in METHODS else "other"
         status = response.status_code
         fields = {"service": service, "method": method, "route": route, "path": redact(request.path),
-                  "status": status, **_query_ids(request), **ids_of(request.view_args or {})}
+                  "status": status, **_query_ids(request), **ids_of(request.view_args or {}), **g.get("log_ids", {})}
         if "log_started" in g:
             fields["duration_ms"] = round((time.perf_counter() - g.log_started) * 1000, 1)
         level = logging.WARNING if status >= 500 else logging.INFO

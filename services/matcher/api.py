@@ -102,7 +102,8 @@ def _certificate(match: dict, role: str, seen_on) -> dict | None:
         return None
     title = (d.clients.need(match["need_id"]) or {}).get("title", "")
     limit = (d.clients.organisation(match["organisation_id"]) or {}).get("certificate_max_age_months")
-    return certificates.for_confirmation(need, seen_on, title, limit, d.clock())
+    earlier = certificates.seen_before(d.repo, match)
+    return certificates.for_confirmation(need, seen_on, title, limit, d.clock(), earlier)
 
 
 def _answer(match_id: str, accepted: bool, seen_on=None) -> dict:

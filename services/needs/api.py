@@ -7,6 +7,7 @@ from shared import confirmation
 from shared.auth import (INTROSPECTION_FORM, INTROSPECTION_REFUSALS, caller_first, introspection, optional_caller,
                          require_known, require_service, require_staff)
 from shared.http import BEARER, BEARER_OR_NONE, ServiceBlueprint, deps, error_responses
+from shared.logs import name_ids
 from shared.ratelimit import limited_write
 from shared.signin_routes import Wording, add_sign_in_routes
 from shared.schemas import PageQuery, TokenIntrospectionIn, TokenIntrospectionOut
@@ -27,6 +28,7 @@ OWNER_OR_STAFF = {401: NO_TOKEN, 403: "Another organisation's token, or the serv
 @blp.response(201, OrganisationCreated)
 def register_organisation(data):
     organisation, api_key = handlers.register_organisation(data, deps().repo, deps().now)
+    name_ids(org_id=organisation["_id"])
     return {**organisation, "api_key": api_key}
 
 
@@ -119,7 +121,9 @@ def confirm_contact(code):
     403: "The staff or service token: needs are posted with an organisation's api_key (forbidden)",
     422: "Some fields are not valid (validation_failed), also a certificate_basis without police_certificate"}))
 def post_need(data):
-    return handlers.post_need(data, optional_caller(deps().config), deps().repo, deps().now)
+    need = handlers.post_need(data, optional_caller(deps().config), deps().repo, deps().now)
+    name_ids(need_id=need["_id"])
+    return need
 
 
 @blp.route("/needs")

@@ -7,6 +7,7 @@ from shared import confirmation
 from shared.auth import (INTROSPECTION_FORM, INTROSPECTION_REFUSALS, caller_first, introspection, optional_caller,
                          require_known, require_service, require_staff)
 from shared.http import BEARER, ServiceBlueprint, deps, error_responses
+from shared.logs import name_ids
 from shared.ratelimit import limited_write
 from shared.signin_routes import Wording, add_sign_in_routes
 from services.offers import handlers
@@ -26,6 +27,7 @@ NOT_THEIRS = "No such offer, or another volunteer's (not_found)"
 @blp.response(201, OfferCreated)
 def publish_offer(data):
     offer, token = handlers.publish_offer(data, deps().repo, deps().now)
+    name_ids(offer_id=offer["_id"])
     return {**offer, "manage_token": token}
 
 

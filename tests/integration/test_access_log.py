@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from tests.conftest import wait_until
+from tests.integration.conftest import offer_body
 from tests.integration.live_apis import running_apis
 
 CODE = "AQEBAQEBAQEBAQEBAQEBAQEN-HsfpiccUkwLtg5s0pKR"
@@ -64,3 +65,11 @@ def test_a_request_line_has_route_status_time_ids_and_the_callers_trace(offers_a
                         timeout=10)
     assert line["route"] == "/offers/<offer_id>" and line["status"] == 401 and line["role"] == "api"
     assert line["trace_id"] == TRACE_ID and line["duration_ms"] >= 0 and line["level"] == "INFO"
+
+
+def test_the_line_of_a_post_names_what_it_created(offers_api):
+    url, log = offers_api
+    offer = requests.post(f"{url}/offers", json=offer_body(), timeout=10).json()
+    [line] = wait_until(lambda: [entry for entry in requests_logged(log) if entry.get("route") == "/offers"
+                                 and entry.get("method") == "POST"], timeout=10)
+    assert (line["status"], line["offer_id"]) == (201, offer["id"])
