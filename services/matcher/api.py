@@ -245,23 +245,32 @@ def _facts(match: dict, role: str) -> dict | None:
     except DirectoryUnavailable:
         return None
     schedule = occurrences.as_served(need.get("schedule"), match)
-    deadline = local_time(match["expires_at"])
     return {"title": need.get("title", ""), "organisation": organisation_name(organisation),
             "district": district_name(need["district"]) if need.get("district") else "",
             "when_nb": format_when(schedule, "nb") if schedule else "",
             "when_en": format_when(schedule, "en") if schedule else "",
-            "deadline_nb": format_at(deadline, "nb"), "deadline_en": format_at(deadline, "en"),
+            "certificate_max_age_months": organisation.get("certificate_max_age_months"),
             "volunteer_name": volunteer.get("name"), "volunteer_email": volunteer.get("email"),
             "volunteer_phone": volunteer.get("phone")}
 
 
-def _page(match: dict, role: str, outcome: str | None = None, error: str | None = None):
+def _deadline(match: dict) -> dict[str, str]:
+    """When the side the match waits for must have answered, in words in Oslo time: the match's own expiry, which
+    the lifecycle sets (PROPOSAL_TTL_HOURS, never past a single period's start or a stand-in's date)."""
+    if not match.get("expires_at"):
+        return {}
+    deadline = local_time(match["expires_at"])
+    return {"nb": format_at(deadline, "nb"), "en": format_at(deadline, "en")}
+
+
+def _page(match: dict, role: str, outcome: str | None = None, error: tuple[str, str] | None = None):
     """The answer page of one side: what, where, when, for whom and by when, and the buttons if it is asked; the
-    organisation gives the date it saw the police certificate when the need requires one."""
+    organisation gives the date it saw the police certificate when the need requires one, and a refused date is
+    told as the site's forms tell errors (`error`: the reason in bokmål and English)."""
     asked = outcome is None and waiting_for(match) == role
     return render_template("respond.html", role=role, asked=asked, facts=_facts(match, role), outcome=outcome,
-                           action=request.path, error=error,
-                           certificate_required=certificates.required(deps().repo.need(match["need_id"])),
+                           deadline=_deadline(match), action=request.path,
+                           error=error, certificate_required=certificates.required(deps().repo.need(match["need_id"])),
                            seen_on=request.form.get(certificates.FIELD, ""))
 
 

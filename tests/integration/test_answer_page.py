@@ -36,7 +36,7 @@ class Page:
     clock: Clock
     directory: Directory
 
-    def proposal(self, volunteers_needed: int = 1) -> dict[str, Any]:
+    def proposal(self, volunteers_needed: int = 1, ttl: timedelta = TTL) -> dict[str, Any]:
         """A match the matcher's wave proposed, with its need, organisation and volunteer known to the directory."""
         need_id, organisation_id, offer_id = str(uuid4()), str(uuid4()), str(uuid4())
         self.repo.upsert_need(need_data(need_id, organisation_id=organisation_id, volunteers_needed=volunteers_needed))
@@ -45,7 +45,7 @@ class Page:
         self.directory.organisations[organisation_id] = {"id": organisation_id, "name": "Fjell bo- og omsorgssenter"}
         self.directory.offers[offer_id] = {"id": offer_id, "status": "open", "volunteer": {
             "name": "Kari Nordmann", "email": "kari@example.no", "phone": "+4791234567"}}
-        change = lifecycle.propose(need_id, organisation_id, offer_id, 1, 0.9, {}, self.clock(), TTL)
+        change = lifecycle.propose(need_id, organisation_id, offer_id, 1, 0.9, {}, self.clock(), ttl)
         return self.repo.insert_match(change.doc, change.events)
 
     def link(self, match: dict[str, Any], role: str) -> str:
@@ -93,6 +93,22 @@ def test_the_volunteers_page_says_what_where_when_for_whom_and_by_when(page):
     assert '<html lang="nb">' in response.get_data(as_text=True) and 'lang="en"' in response.get_data(as_text=True)
     [form] = forms_of(response.get_data(as_text=True))
     assert form["method"] == "post" and {b["value"] for b in form["buttons"]} == {"accept", "decline"}
+
+
+def test_each_page_gives_the_answer_time_of_the_match_and_after_the_yes_the_organisation_s(page):
+    match = page.proposal(ttl=timedelta(hours=30))  # as for a single period beginning sooner than the usual time
+
+    asked = _text(page.client.get(page.link(match, VOLUNTEER)))
+    assert "Svar innen / Answer by tirsdag 3. mars 2026 kl. 16.00 Tuesday 3 March 2026 at 16:00" in asked
+    waiting = _text(page.client.get(page.link(match, ORGANISATION)))
+    assert "har frist til tirsdag 3. mars 2026 kl. 16.00" in waiting and "Svar innen" not in waiting
+
+    page.clock.advance(hours=1)
+    accepted = _text(page.answer(match, VOLUNTEER))
+    assert "Den svarer senest onsdag 4. mars 2026 kl. 11.00" in accepted
+    assert "It answers by Wednesday 4 March 2026 at 11:00" in accepted
+    again = _text(page.client.get(page.link(match, VOLUNTEER)))
+    assert "som svarer senest onsdag 4. mars 2026 kl. 11.00" in again and "Svar innen" not in again
 
 
 def test_a_municipal_service_is_named_by_its_unit_and_the_municipality(page):
@@ -301,3 +317,56 @@ def test_a_confirmation_while_the_needs_service_is_away_gets_a_plain_page_and_ch
     response = page.client.post(form["action"], data={"answer": "accept", "certificate_seen_on": SEEN_ON})
     assert response.status_code == 503 and "Prøv igjen om litt" in _text(response)
     assert response.mimetype == "text/html" and page.match(match)["status"] == "proposed"
+
+
+def _date_input(html: str) -> dict[str, Any]:
+    [form] = forms_of(html)
+    [date] = [i for i in form["inputs"] if i.get("name") == "certificate_seen_on"]
+    return date
+
+
+def _element_text(html: str, element_id: str) -> str:
+    found = re.search(rf'<(\w+)[^>]*\bid="{element_id}"[^>]*>(.*?)</\1>', html, re.S)
+    assert found, element_id
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(2)))
+
+
+def _waiting_for_the_organisation(page: Page, max_age_months: int | None = 6) -> dict[str, Any]:
+    match = page.proposal()
+    page.directory.organisations[match["organisation_id"]]["certificate_max_age_months"] = max_age_months
+    page.answer(match, VOLUNTEER)
+    return match
+
+
+def test_the_certificate_date_field_tells_the_organisation_s_age_limit_before_any_refusal(page) -> None:
+    match = _waiting_for_the_organisation(page)
+    html = page.client.get(page.link(match, ORGANISATION)).get_data(as_text=True)
+
+    date = _date_input(html)
+    assert date["type"] == "date" and "input--date" in date["class"].split()
+    assert "aria-invalid" not in date and date["aria-describedby"] == "certificate_seen_on-hint"
+    hint = _element_text(html, "certificate_seen_on-hint")
+    assert "høyst 6 måneder gamle" in hint and "at most 6 months old" in hint
+    assert "error-summary" not in html
+
+
+@pytest.mark.parametrize(("typed", "reason"), [
+    ("", "Oppdraget krever politiattest: skriv datoen dere så attesten"),
+    ("2026-03-09", "Datoen dere så attesten kan ikke være fram i tid."),
+    ("2025-08-01", "Dere godtar attester som er høyst 6 måneder gamle"),
+], ids=["missing", "in the future", "older than the limit"])
+def test_a_refused_certificate_date_is_told_beside_the_field_and_in_a_focused_summary_linking_to_it(
+        page, typed, reason) -> None:
+    match = _waiting_for_the_organisation(page)
+
+    refused = page.answer(match, ORGANISATION, certificate_seen_on=typed)
+
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and page.match(match)["status"] == "proposed"
+    date = _date_input(html)
+    assert date["aria-invalid"] == "true" and date["value"] == typed
+    assert date["aria-describedby"].split() == ["certificate_seen_on-hint", "certificate_seen_on-error"]
+    assert reason in _element_text(html, "certificate_seen_on-error")
+    assert '<p class="error-message" id="certificate_seen_on-error">' in html
+    [summary] = re.findall(r'<div class="error-summary"[^>]*>.*?</div>', html, re.S)
+    assert "autofocus" in summary.split(">", 1)[0] and 'href="#certificate_seen_on"' in summary and reason in summary
