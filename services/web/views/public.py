@@ -72,7 +72,7 @@ def language(lang):
 @bp.get("/slik-virker-det")
 def how_it_works():
     config = current_app.extensions["web_config"]
-    return render_template("public_how.html", ttl_hours=int(config.proposal_ttl_hours),
+    return render_template("public_how.html", ttl_hours=config.proposal_ttl_hours,
                            max_open=config.max_open_proposals_per_volunteer)
 
 
