@@ -48,8 +48,15 @@ def on_match_confirmed(event: Event, n: Notifier) -> None:
 
 
 def on_match_cancelled(event: Event, n: Notifier) -> None:
-    """No more reminders for this match; tell the side that did not cancel."""
-    n.repo.end_assignment(event.subject, event.data.get("reason", "cancelled"), to_iso(n.clock()))
+    """No more reminders for this match; tell the side that did not cancel. A stand-in match folded into its
+    volunteer's standing match leaves its date to that match, reminder included: one already sent of it counts
+    for the standing match too."""
+    now = to_iso(n.clock())
+    n.repo.end_assignment(event.subject, event.data.get("reason", "cancelled"), now)
+    standing_id = event.data.get("covered_by")
+    if event.data.get("reason") == model.FOLDED and isinstance(standing_id, str):
+        for doc in model.reminders_covered(n.repo.for_match(event.subject), standing_id, now):
+            n.repo.create(doc)
     on_match_event(event, n)
 
 

@@ -44,6 +44,7 @@ KINDS = (
     "certificate_expired_organisation",
     "ended_by_volunteer",
     "ended_by_organisation",
+    "stand_in_folded_volunteer",
 )
 
 # Messages to a person's own address, asked for by that person: to confirm it, or to sign in. They are about no

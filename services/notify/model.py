@@ -24,18 +24,21 @@ SHOWS_THE_VOLUNTEER = ("volunteer_accepted", ANSWER_REMINDER, "confirmed_organis
                        "certificate_expired_organisation")
 # What the organisation hears of a candidate it was told about; of a stand-in it is told nothing before they accept.
 ABOUT_A_CANDIDATE = ("declined_organisation", "expired_organisation", "withdrawn_organisation")
+FOLDED = "covered_by_assignment"  # a stand-in match closed because its date is on the volunteer's standing match
+FOLDED_KIND = "stand_in_folded_volunteer"
 # The e-mails that carry the assignment as a calendar file: to add it, or to take it out again.
 CALENDAR_PUBLISHED = ("confirmed_volunteer", "confirmed_organisation")
 CALENDAR_CANCELLED = ("cancelled_volunteer", "cancelled_organisation", "ended_volunteer", "ended_organisation",
-                      "ended_by_volunteer", "ended_by_organisation")
-EMAIL_ONLY = ("ended_by_volunteer", "ended_by_organisation")  # receipts of what the person just did on a page
+                      "ended_by_volunteer", "ended_by_organisation", FOLDED_KIND)
+# Receipts of what the person just did on a page, and a folded stand-in date, which changes nothing for the day.
+EMAIL_ONLY = ("ended_by_volunteer", "ended_by_organisation", FOLDED_KIND)
 
 
 def channels_for(kind: str) -> tuple[str, ...]:
     """The channels a message of this kind goes out on (each then as the person allows)."""
     return (EMAIL,) if kind in EMAIL_ONLY else CHANNELS
 # The facts of a match event a message says (dates and numbers, nothing personal), kept on its notification.
-FACTS = ("for_date", "date", "from", "until", "seen_on", "max_age_months")
+FACTS = ("for_date", "date", "from", "until", "seen_on", "max_age_months", "was_confirmed")
 
 PENDING, HELD, RETRYING, SENT, FAILED, SKIPPED = "pending", "held", "retrying", "sent", "failed", "skipped"
 SENDING = "sending"  # sent under a lease: if the worker dies mid-send, it is due again when the lease runs out
@@ -54,7 +57,8 @@ def recipients(event: Event) -> list[tuple[str, str]]:
     thanked for answering. Once the volunteer has accepted, the organisation is sent the volunteer's
     contact and its answer link; if it then declines or lets the answer time run out, the volunteer is
     told so. A proposal the organisation turns down before the volunteer answered is off for the volunteer.
-    A cancelled match is an agreement called off once confirmed, and a request withdrawn before that.
+    A cancelled match is an agreement called off once confirmed, and a request withdrawn before that; a stand-in
+    match folded into the volunteer's own standing match is neither (see told_of_cancellation).
     A stand-in proposal (data with for_date) goes to the volunteer alone. Of an assignment, the organisation is
     told of an absence, a pause and a police certificate grown too old; an ending is told to the side that did
     not end it, and the side that did gets a receipt by e-mail with the calendar's cancellation (so the event the
@@ -74,8 +78,7 @@ def recipients(event: Event) -> list[tuple[str, str]]:
         if by == VOLUNTEER else [(VOLUNTEER, "turned_down_volunteer" if volunteer_accepted else "withdrawn_volunteer")],
         "match.expired": [(VOLUNTEER, "unconfirmed_volunteer"), (ORGANISATION, "unconfirmed_organisation")]
         if volunteer_accepted else [(VOLUNTEER, "expired_volunteer"), (ORGANISATION, "expired_organisation")],
-        "match.cancelled": [(ORGANISATION, "cancelled_organisation" if confirmed else "withdrawn_organisation")]
-        if reason in BY_THE_VOLUNTEER else [(VOLUNTEER, "cancelled_volunteer" if confirmed else "withdrawn_volunteer")],
+        "match.cancelled": told_of_cancellation(reason, confirmed),
         "match.ended": ended.get(by, [(ORGANISATION, "ended_organisation"), (VOLUNTEER, "ended_volunteer")]),
         "match.absence_reported": [(ORGANISATION, "absence_organisation")],
         "match.paused": [(ORGANISATION, "paused_organisation")],
@@ -83,6 +86,20 @@ def recipients(event: Event) -> list[tuple[str, str]]:
         "match.occurrence_recorded": [],
     }
     return table.get(event.type, [])
+
+
+def told_of_cancellation(reason: str | None, confirmed: bool) -> list[tuple[str, str]]:
+    """(role, message kind) for a cancelled match: the side that did not cause it.
+
+    A stand-in match folded into its volunteer's standing match (FOLDED) calls nothing off: the volunteer still
+    comes on its date, now on the standing assignment, and is told so; the organisation, which confirmed that
+    standing match itself, is told nothing.
+    """
+    if reason == FOLDED:
+        return [(VOLUNTEER, FOLDED_KIND)]
+    if reason in BY_THE_VOLUNTEER:
+        return [(ORGANISATION, "cancelled_organisation" if confirmed else "withdrawn_organisation")]
+    return [(VOLUNTEER, "cancelled_volunteer" if confirmed else "withdrawn_volunteer")]
 
 
 def answer_reminder_at(accepted_at: str, expires_at: str) -> str:
@@ -143,6 +160,16 @@ def new_assignment(event: Event, now: str) -> dict[str, Any]:
             "organisation_id": event.data.get("organisation_id"), "status": ACTIVE, "created_at": now, **one_date}
 
 
+def reminders_covered(stand_in_reminders: list[dict[str, Any]], standing_id: str, now: str) -> list[dict[str, Any]]:
+    """The standing match's reminders of the dates a folded stand-in match has already reminded its volunteer of,
+    made as skipped: planning them later then creates nothing, so the volunteer is reminded of a date once."""
+    return [{**_notification(reminder_id(standing_id, from_iso(sent["occurrence_start"]), sent["channel"]),
+                             standing_id, VOLUNTEER, REMINDER, sent["channel"], now, event_id=None, event_type=None,
+                             occurrence_start=sent["occurrence_start"]),
+             "status": SKIPPED, "reason": "reminded_as_stand_in"}
+            for sent in stand_in_reminders if sent["kind"] == REMINDER and sent["status"] == SENT]
+
+
 def absent_dates(event: Event) -> dict[str, str]:
     """The occurrence dates an absence or a pause says the volunteer will not come, each with its reason."""
     if event.type == "match.paused":
@@ -178,12 +205,14 @@ def schedule_over(schedule: dict[str, Any], now: datetime, assignment: dict[str,
 
 
 def calendar_method(notification: dict[str, Any]) -> str | None:
-    """PUBLISH or CANCEL for an e-mail that carries the assignment as a calendar file; None for any other."""
+    """PUBLISH or CANCEL for an e-mail that carries the assignment as a calendar file; None for any other. A match
+    closed before it was confirmed put no event in anyone's calendar, so there is none to cancel."""
     if notification["channel"] != EMAIL:
         return None
     if notification["kind"] in CALENDAR_PUBLISHED:
         return "PUBLISH"
-    return "CANCEL" if notification["kind"] in CALENDAR_CANCELLED else None
+    never_confirmed = (notification.get("facts") or {}).get("was_confirmed") is False
+    return "CANCEL" if notification["kind"] in CALENDAR_CANCELLED and not never_confirmed else None
 
 
 def person_of(role: str, offer: dict[str, Any] | None, organisation: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -158,6 +158,70 @@ def test_stand_in_requests_withdrawn_when_the_assignment_ends_come_one_mail_per_
                         for day in (10, 17)]
 
 
+STAND_IN_DATE = "2026-03-10"
+
+
+def _given_the_standing_place(notifier, directory, clock, stand_in):
+    """The stand-in's volunteer confirmed now for the standing place of the same need: the matcher closes the
+    stand-in match (covered_by_assignment). Returns the standing match and that event."""
+    standing = replace(stand_in, match_id=str(uuid.uuid4()))
+    view = {k: v for k, v in directory.matches[stand_in.match_id].items() if k not in ("for_date", "stands_in_for")}
+    directory.matches[standing.match_id] = {**view, "id": standing.match_id, "confirmed_at": to_iso(clock.now)}
+    on_match_confirmed(match_event("match.confirmed", standing), notifier)
+    directory.matches[stand_in.match_id].update(status="cancelled", cancel_reason="covered_by_assignment",
+                                                covered_by=standing.match_id)
+    return standing, match_event("match.cancelled", stand_in, reason="covered_by_assignment", was_confirmed=True,
+                                 covered_by=standing.match_id, for_date=STAND_IN_DATE, stands_in_for="other-match")
+
+
+def test_a_stand_in_given_the_standing_place_is_told_once_they_come_as_agreed_and_the_date_leaves_as_an_event(
+        notifier, directory, clock, smtp_server):
+    stand_in = _confirmed(notifier, directory, clock, for_date=STAND_IN_DATE, stands_in_for="other-match")
+    standing, folded = _given_the_standing_place(notifier, directory, clock, stand_in)
+    told_before = len(smtp_server.to(stand_in.volunteer_email)), len(smtp_server.to(stand_in.contact_email))
+
+    EVENT_HANDLERS["match.cancelled"](folded, notifier)
+    EVENT_HANDLERS["match.cancelled"](folded, notifier)  # redelivered
+
+    [mail] = smtp_server.to(stand_in.volunteer_email)[told_before[0]:]
+    assert mail.message["subject"] == ("«Besøksvenn på Fjell bo- og omsorgssenter» tir. 10.3. kl. 17.30–19.00 "
+                                       "hører nå til det faste oppdraget ditt")
+    text = mail.message.get_body(("plain",)).get_content()
+    assert "Du kommer som avtalt tirsdag 10. mars 2026 kl. 17.30–19.00" in text and "avlyst" not in text
+    cal, part = _calendar(mail)
+    assert part.get_param("method") == "CANCEL"
+    [vevent] = cal.walk("VEVENT")
+    assert str(vevent["uid"]) == f"{stand_in.match_id}@frivillig.drammen" and "rrule" not in vevent
+    assert len(smtp_server.to(stand_in.contact_email)) == told_before[1]
+    assert [(n["kind"], n["channel"]) for n in notifier.repo.for_match(stand_in.match_id)
+            if n["kind"] != "confirmed_volunteer" and n["role"] == "volunteer"] == [
+        ("stand_in_folded_volunteer", "email")]
+    clock.now = datetime(2026, 3, 9, 18, 0, tzinfo=OSLO)
+    plan_reminders(notifier)
+    assert _reminders(smtp_server.to(stand_in.volunteer_email)) == [
+        "Påminnelse: «Besøksvenn på Fjell bo- og omsorgssenter» starter tir. 10.3. kl. 17.30"]
+    assert {n["match_id"] for n in notifier.repo.db.notifications.find({"kind": "reminder", "status": "sent"})} == {
+        standing.match_id}
+
+
+def test_a_stand_in_already_reminded_of_the_date_is_not_reminded_again_once_the_standing_match_holds_it(
+        notifier, directory, clock, smtp_server):
+    stand_in = _confirmed(notifier, directory, clock, for_date=STAND_IN_DATE, stands_in_for="other-match")
+    clock.now = datetime(2026, 3, 9, 18, 0, tzinfo=OSLO)
+    plan_reminders(notifier)
+
+    clock.advance(hours=1)
+    standing, folded = _given_the_standing_place(notifier, directory, clock, stand_in)
+    EVENT_HANDLERS["match.cancelled"](folded, notifier)
+    clock.advance(hours=1)
+    plan_reminders(notifier)
+
+    assert len(_reminders(smtp_server.to(stand_in.volunteer_email))) == 1
+    [kept] = [n for n in notifier.repo.for_match(standing.match_id)
+              if n["kind"] == "reminder" and n["channel"] == "email"]
+    assert (kept["status"], kept["reason"]) == ("skipped", "reminded_as_stand_in")
+
+
 def test_the_organisation_is_told_of_an_absence_and_the_volunteer_is_not_reminded_of_that_date(
         notifier, directory, clock, smtp_server):
     clock.now = datetime(2026, 3, 2, 12, 0, tzinfo=OSLO)

@@ -69,6 +69,41 @@ def test_a_notification_keeps_the_dates_and_numbers_its_message_says_and_nothing
                                                   "ended_organisation", "email", "now")
 
 
+FOLDED = {"reason": "covered_by_assignment", "covered_by": "m-standing", "for_date": "2026-03-10",
+          "stands_in_for": "m-other"}
+
+
+@pytest.mark.parametrize("was_confirmed, method", [(True, "CANCEL"), (False, None)])
+def test_a_stand_in_date_taken_over_by_the_volunteers_standing_match_is_told_to_them_alone_by_email(
+        was_confirmed, method):
+    folded = event("match.cancelled", **FOLDED, was_confirmed=was_confirmed)
+
+    assert model.recipients(folded) == [("volunteer", "stand_in_folded_volunteer")]
+    assert model.channels_for("stand_in_folded_volunteer") == ("email",)
+    doc = model.new_notification(folded, "volunteer", "stand_in_folded_volunteer", "email", "now")
+    assert model.calendar_method(doc) == method  # a stand-in never confirmed put no event in the calendar
+
+
+@pytest.mark.parametrize("lang, words, not_said", [
+    ("nb", ("«Besøksvenn» tir. 10.3. kl. 17.30–19.00 hører nå til det faste oppdraget ditt",
+            "Du kommer som avtalt tirsdag 10. mars 2026 kl. 17.30–19.00", "Vedlegget tar ut den egne hendelsen"),
+     ("avlyst", "trenger ikke møte")),
+    ("en", ("“Besøksvenn” on Tue 10 Mar 17:30–19:00 is now part of your regular assignment",
+            "You come as agreed on Tuesday 10 March 2026, 17:30–19:00",
+            "The attachment takes out the separate event"),
+     ("cancelled", "don't need to turn up")),
+])
+def test_the_volunteer_is_told_their_stand_in_date_is_now_on_their_standing_assignment_and_they_come(
+        lang, words, not_said):
+    message = render("stand_in_folded_volunteer", lang, {**CONTEXT, "for_date": "2026-03-10", "was_confirmed": True,
+                                                         "page_url": "https://x/min-side"})
+
+    for text in words:
+        assert text in f"{message.subject}\n{message.text}" and text in message.html
+    for text in not_said:
+        assert text not in message.text and text not in message.html
+
+
 @pytest.mark.parametrize("kind, channel, method", [
     ("confirmed_volunteer", "email", "PUBLISH"), ("confirmed_organisation", "email", "PUBLISH"),
     ("cancelled_volunteer", "email", "CANCEL"), ("cancelled_organisation", "email", "CANCEL"),

@@ -98,6 +98,7 @@ REQUIRED_BY_KIND: dict[str, dict[str, Any]] = {
     "ended_by_organisation": {},
     "certificate_expired_organisation": {"volunteer_name": "Kari Nordmann", "certificate_seen_on": "2024-11-20",
                                          "certificate_max_age_months": 24},
+    "stand_in_folded_volunteer": {"for_date": "2026-01-13", "page_url": "https://frivillig.drammen.no/min-side"},
 }
 OPTIONAL_BY_KIND: dict[str, dict[str, Any]] = {
     "absence_organisation": {"volunteer_name": "Kari Nordmann"},
