@@ -1,6 +1,7 @@
 """HTTP endpoints of the matcher: matches, answers to proposals, the answer page, and staff statistics."""
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from flask import render_template, request
@@ -9,7 +10,7 @@ from werkzeug.routing import PathConverter
 
 from shared import links, occurrences
 from shared.auth import require_staff
-from shared.directory import STAFF, DirectoryUnavailable
+from shared.directory import STAFF, Directory, DirectoryUnavailable
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.http import BEARER, ServiceBlueprint, deps, error_responses
 from shared.occurrences import MAX_RANGE_DAYS
@@ -21,6 +22,8 @@ from services.matcher.callers import caller_first, private, who
 from services.matcher.lifecycle import ORGANISATION, VOLUNTEER, public_view, waiting_for
 from services.matcher.schemas import (AcceptIn, AnswerForm, EmptyIn, MatchContact, MatchesQuery, MatchList, MatchOut,
                                       OccurrenceIn, OccurrenceList, OccurrenceOut, OccurrencesQuery, PauseIn)
+
+log = logging.getLogger(__name__)
 
 blp = ServiceBlueprint("matches", __name__, description="Matches between offers and needs")
 
@@ -35,6 +38,37 @@ def _view(match: dict) -> dict:
     return public_view(match)
 
 
+class NeedSummaries:
+    """The needs a request's match views tell their sides of: title, district and schedule, asked of the needs
+    service as a service (so a need that is no longer public too), each need once. A need it cannot give now has
+    no summary; once it does not answer, no more are asked in that request."""
+
+    FIELDS = ("title", "district", "schedule")
+
+    def __init__(self, clients: Directory):
+        self.clients = clients
+        self.found: dict[str, dict | None] = {}
+        self.away = False
+
+    def of(self, need_id: str) -> dict | None:
+        if need_id not in self.found and not self.away:
+            try:
+                need = self.clients.need(need_id)
+            except DirectoryUnavailable as exc:
+                log.warning("matches of need %s shown without its summary: %s", need_id, exc)
+                self.away = True
+                return None
+            self.found[need_id] = {k: need[k] for k in self.FIELDS if need.get(k) is not None} if need else None
+        return self.found.get(need_id)
+
+
+def _party_view(match: dict, side: str | None, summaries: NeedSummaries) -> dict:
+    """A match as one of its sides sees it: the contract's view with its need's summary (staff and services, who
+    can read the need themselves, get the view alone)."""
+    summary = summaries.of(match["need_id"]) if side else None
+    return {**_view(match), "need": summary} if summary else _view(match)
+
+
 @blp.route("/matches")
 @caller_first
 @blp.arguments(MatchesQuery, location="query")
@@ -42,27 +76,29 @@ def _view(match: dict) -> dict:
 @blp.doc(security=BEARER, responses=error_responses({
     401: NO_TOKEN, 403: "Neither staff nor the owner of the need or offer (forbidden)"}))
 def list_matches(query):
+    """One need's or one offer's matches; the volunteer's and the organisation's carry their need's summary."""
     d = deps()
     caller = who()
     if "need_id" in query:
         need = d.repo.need(query["need_id"]) or (d.clients.need(query["need_id"]) if caller.kind != STAFF else None)
-        access.authorize(caller, access.LIST, {"organisation_id": need and need["organisation_id"]})
+        side = access.authorize(caller, access.LIST, {"organisation_id": need and need["organisation_id"]})
         items = d.repo.matches_for_need(query["need_id"])
     else:
-        access.authorize(caller, access.LIST, {"offer_id": query["offer_id"]})
+        side = access.authorize(caller, access.LIST, {"offer_id": query["offer_id"]})
         items = d.repo.matches_for_offer(query["offer_id"])
-    return {"items": [_view(m) for m in items]}
+    summaries = NeedSummaries(d.clients)
+    return {"items": [_party_view(m, side, summaries) for m in items]}
 
 
 @blp.route("/matches/<match_id>")
 @blp.response(200, MatchOut)
 @blp.doc(security=BEARER, responses=error_responses(REFUSALS))
 def get_match(match_id):
+    """One match; to its volunteer and organisation with its need's summary (title, district, schedule)."""
     d = deps()
     caller = who()
     match = handlers.get_match(access.match_id_of(match_id), d.repo)
-    access.authorize(caller, access.READ, match)
-    return _view(match)
+    return _party_view(match, access.authorize(caller, access.READ, match), NeedSummaries(d.clients))
 
 
 @blp.route("/matches/<match_id>/contact")

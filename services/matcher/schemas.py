@@ -27,6 +27,16 @@ class MatchesQuery(QuerySchema):
             raise ValidationError("Give exactly one of need_id and offer_id.")
 
 
+class NeedSummary(StrictSchema):
+    """What a side of a match is told of its need, whether or not the need is still public."""
+
+    title = fields.String()
+    district = fields.String(metadata={"description": "The district's code (GET /districts on the needs service)."})
+    schedule = fields.Dict(metadata={
+        "description": "The need's schedule as the needs service gives it: weekly (weekday, start_time, end_time, "
+                       "optionally from_date and until_date) or a single period (start, end)."})
+
+
 class MatchOut(StrictSchema):
     id = fields.String()
     need_id = fields.String()
@@ -55,6 +65,11 @@ class MatchOut(StrictSchema):
     ended_at = fields.String()
     ended_by = fields.String(validate=validate.OneOf(ROLES))
     attended_minutes = fields.Integer(metadata={"description": "Minutes of the occurrences recorded as attended."})
+    need = fields.Nested(NeedSummary, metadata={
+        "description": "In GET /matches and GET /matches/{match_id}, to the volunteer and the organisation of the "
+                       "match: its need's title, district and schedule, also once the need is no longer public (a "
+                       "one-off need closes as over when its period begins). Left out while the needs service "
+                       "cannot give it, and to staff and services."})
 
 
 class PersonContact(StrictSchema):

@@ -1,0 +1,87 @@
+"""The need's summary in a match view, through the matcher app on the real database, with the offers and needs
+services answering over real HTTP: each side of a match reads its need's title, district and schedule with it, also
+once the need is no longer public; staff get none, and a needs service that cannot answer leaves it out."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Iterator
+
+import pytest
+
+from shared.clock import to_iso
+from shared.config import Config
+from services.matcher import lifecycle
+from services.matcher.app import create_app as create_matcher_app
+from tests.integration.conftest import ADMIN_TOKEN, bearer, create_offer, post_need, register_organisation
+from tests.integration.test_matcher_authorisation import serve
+
+ONE_OFF = {"start": (datetime.now(timezone.utc) + timedelta(days=3)).replace(microsecond=0).isoformat(),
+           "end": (datetime.now(timezone.utc) + timedelta(days=3, hours=4)).replace(microsecond=0).isoformat()}
+
+
+@pytest.fixture(scope="module")
+def matcher_config(offers_app, needs_app, service_config) -> Iterator[Config]:
+    with serve(offers_app) as offers_url, serve(needs_app) as needs_url:
+        yield service_config.with_overrides(offers_url=offers_url, needs_url=needs_url)
+
+
+@pytest.fixture(scope="module")
+def matcher_app(matcher_config):
+    return create_matcher_app(matcher_config)
+
+
+@pytest.fixture(scope="module")
+def sides(offers_app, needs_app, matcher_app) -> dict:
+    """A volunteer's confirmed assignment of a one-off need that has since closed, as a need closes once it is over
+    (no longer public), and the volunteer's proposal for an open need of the same organisation."""
+    offers, needs = offers_app.test_client(), needs_app.test_client()
+    volunteer, organisation = create_offer(offers), register_organisation(needs)
+    closed = post_need(needs, organisation["api_key"], title="Julemarked: vaffelsteking", schedule=ONE_OFF)
+    assert needs.post(f"/needs/{closed['id']}/close", headers=bearer(organisation["api_key"])).status_code == 200
+    assert needs.get(f"/needs/{closed['id']}").status_code == 401
+    open_need = post_need(needs, organisation["api_key"])
+    repo = matcher_app.extensions["deps"].repo
+    now = datetime.now(timezone.utc)
+
+    def match(need: dict, status: str) -> str:
+        doc = lifecycle.propose(need["id"], organisation["id"], volunteer["id"], 1, 0.9, {}, now, timedelta(hours=48)).doc
+        if status == lifecycle.CONFIRMED:
+            doc.update(status=status, accepted_by=["volunteer", "organisation"], confirmed_at=to_iso(now))
+        return repo.matches.insert(doc)["_id"]
+
+    return {"volunteer": volunteer, "organisation": organisation, "closed": closed, "open": open_need,
+            "assignment": match(closed, lifecycle.CONFIRMED), "proposal": match(open_need, lifecycle.PROPOSED)}
+
+
+def _summary(need: dict) -> dict:
+    return {"title": need["title"], "district": need["district"], "schedule": need["schedule"]}
+
+
+@pytest.mark.parametrize("side", ["volunteer", "organisation"])
+def test_each_side_reads_the_need_s_title_district_and_schedule_with_the_match_also_once_it_is_closed(
+        matcher_app, sides, side):
+    client, token = matcher_app.test_client(), bearer(sides[side].get("manage_token") or sides[side].get("api_key"))
+
+    one = client.get(f"/matches/{sides['assignment']}", headers=token)
+    assert one.status_code == 200 and one.get_json()["need"] == _summary(sides["closed"])
+    query = {"offer_id": sides["volunteer"]["id"]} if side == "volunteer" else {"need_id": sides["open"]["id"]}
+    listed = client.get("/matches", headers=token, query_string=query)
+    assert listed.status_code == 200
+    by_id = {item["id"]: item for item in listed.get_json()["items"]}
+    assert by_id[sides["proposal"]]["need"] == _summary(sides["open"])
+
+
+def test_staff_read_the_match_without_the_summary(matcher_app, sides):
+    found = matcher_app.test_client().get(f"/matches/{sides['assignment']}", headers=bearer(ADMIN_TOKEN))
+    assert found.status_code == 200 and "need" not in found.get_json()
+
+
+def test_a_need_the_needs_service_cannot_give_now_leaves_the_summary_out_and_the_match_is_read(matcher_config, sides):
+    cut_off = create_matcher_app(matcher_config.with_overrides(needs_url="http://127.0.0.1:9")).test_client()
+    token = bearer(sides["volunteer"]["manage_token"])  # the offers service still says whose it is
+
+    one = cut_off.get(f"/matches/{sides['assignment']}", headers=token)
+    listed = cut_off.get("/matches", headers=token, query_string={"offer_id": sides["volunteer"]["id"]})
+
+    assert one.status_code == 200 and "need" not in one.get_json()
+    assert listed.status_code == 200 and all("need" not in item for item in listed.get_json()["items"])
