@@ -63,8 +63,12 @@ def settle_need(need: NeedView, m: Matching) -> None:
     if need.status != OPEN:
         today, reason = m.today().isoformat(), (m.repo.need(need.id) or {}).get("close_reason")
         for match in matches:
-            if match["status"] in lifecycle.LIVE and not lifecycle.is_done(match, today, reason):
+            if match["status"] not in lifecycle.LIVE:
+                continue
+            if not lifecycle.is_done(match, today, reason):
                 cancel_match(m, match["_id"], "need_closed")
+            elif match["status"] == lifecycle.CONFIRMED and (offer := m.offers.get(match["offer_id"])):
+                refill_needs_of(offer, m)  # served to its end, the assignment frees the volunteer's time
         return
     cancelled = _cancel_unfit_proposals(matches, m, "need_changed")
     run_wave(need.id, m, matches=None if cancelled else matches)  # read again only if this changed any

@@ -99,7 +99,14 @@ class MatcherRepository(Repository):
         if not offer_ids:
             return []
         return list(self.db.matches.find({"offer_id": {"$in": offer_ids}},
-                                         {"offer_id": 1, "status": 1, "created_at": 1, "for_date": 1}))
+                                         {"offer_id": 1, "status": 1, "created_at": 1, "for_date": 1, "need_id": 1}))
+
+    def needs_over(self, need_ids: set[str]) -> set[str]:
+        """Those of these needs that closed because their last date is past."""
+        if not need_ids:
+            return set()
+        return {doc["_id"] for doc in self.db.needs.find({"_id": {"$in": sorted(need_ids)}, "close_reason": "over"},
+                                                         {"_id": 1})}
 
     def matches_of_organisation(self, organisation_id: str) -> list[dict[str, Any]]:
         """Every match of the organisation's needs, oldest first."""

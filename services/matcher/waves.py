@@ -104,13 +104,18 @@ def cancel_match(m: Matching, match_id: str, reason: str, only_proposed: bool = 
 
 
 def _history(m: Matching, ids: list[str], since: str) -> tuple[dict[str, Load], dict[str, int]]:
-    """Each offer's current load and its recent proposals, from one query over its matches."""
+    """Each offer's current load and its recent proposals, from one query over its matches (and one for the needs
+    its assignments served to the end: those no longer take the volunteer's time)."""
     loads = {i: IDLE for i in ids}
     recent = {i: 0 for i in ids}
-    for x in m.repo.matches_of_offers(ids):
+    matches = m.repo.matches_of_offers(ids)
+    over = m.repo.needs_over({x["need_id"] for x in matches if x["status"] == lifecycle.CONFIRMED})
+    today = m.today().isoformat()
+    for x in matches:
         load = loads[x["offer_id"]]
         if x["status"] in lifecycle.LIVE:  # a one-off stand-in asks for an answer but takes no standing place
-            load = Load(load.active + (not x.get("for_date")),
+            served = lifecycle.is_done(x, today, "over" if x["need_id"] in over else None)
+            load = Load(load.active + (not x.get("for_date") and not served),
                         load.open_proposals + (x["status"] == lifecycle.PROPOSED))
         loads[x["offer_id"]] = load
         recent[x["offer_id"]] += x["created_at"] >= since

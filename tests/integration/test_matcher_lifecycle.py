@@ -306,3 +306,16 @@ def test_a_stand_in_for_another_volunteer_given_a_standing_place_hands_that_abse
 
     assert _one(world, "n1", "s", "cancelled", DATE)["_id"] == stand_in["_id"]
     assert _one(world, "n1", "x", "proposed", DATE)["stands_in_for"] == other["_id"]
+
+
+def test_an_assignment_whose_need_is_over_no_longer_takes_the_volunteers_time(world):
+    publish_offers(world, ("a", {**SNUG, "max_active_matches": 1}))
+    world.send("need.published", need_data("n1"))
+    _confirm(world, _one(world, "n1", "a", "proposed"))
+    world.send("need.published", need_data("n2"))
+    wait_until(lambda: world.repo.need("n2"), timeout=30, message="the matcher to know n2")
+    wait_until(world.drained, timeout=10)
+    assert world.matches("n2") == []  # the one assignment the volunteer takes at a time is under way
+    world.send("need.closed", need_data("n1", version=2, status="closed", close_reason="over"))
+    _one(world, "n2", "a", "proposed")
+    assert _one(world, "n1", "a", "confirmed")
