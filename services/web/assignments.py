@@ -70,8 +70,8 @@ def behind(found: list[Day], now: datetime) -> list[Day]:
 def is_over(schedule: Mapping[str, Any] | None, match: Mapping[str, Any], now: datetime) -> bool:
     """Whether no date of an agreed assignment is still to begin, so a pause or an end would change nothing the
     volunteer or the organisation can use: the need's schedule as the match serves it (a stand-in's one date) has
-    begun, all of it. Without a schedule to read it is over: an agreed assignment's need is no longer public only
-    once it has closed as over (closing it otherwise cancels the assignment)."""
+    begun, all of it. Without a schedule it is over: no date is known to be ahead (a caller that could not fetch
+    the need does not ask)."""
     if not schedule:
         return True
     try:

@@ -44,7 +44,8 @@ def sides(offers_app, needs_app, matcher_app) -> dict:
     now = datetime.now(timezone.utc)
 
     def match(need: dict, status: str) -> str:
-        doc = lifecycle.propose(need["id"], organisation["id"], volunteer["id"], 1, 0.9, {}, now, timedelta(hours=48)).doc
+        doc = lifecycle.propose(need["id"], organisation["id"], volunteer["id"], 1, 0.9, {}, now,
+                                timedelta(hours=48)).doc
         if status == lifecycle.CONFIRMED:
             doc.update(status=status, accepted_by=["volunteer", "organisation"], confirmed_at=to_iso(now))
         return repo.matches.insert(doc)["_id"]

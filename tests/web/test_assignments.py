@@ -1,6 +1,5 @@
 """The assignment pages' plain functions: the matcher's occurrences as dates ahead and behind, a stand-in's state,
-the hours given, why a date was refused, whether an assignment is over and what its calendar file says of its need,
-and the legal basis on the need form."""
+the hours given, why a date was refused, whether an assignment is over, and the legal basis on the need form."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -8,8 +7,6 @@ from datetime import date, datetime, timezone
 import pytest
 from flask import Flask
 
-from shared import calendar
-from services.web import assignment_calendar
 from services.web.assignments import (ASKING, COMING, NOBODY, ahead, behind, days, hours, is_over, minutes_given,
                                       pause_problem, report_problem, seen_on_problem, stand_in_state)
 from services.web.views.organisation_payloads import need_changes, need_json, need_where
@@ -135,19 +132,8 @@ ONE_OFF = {"start": "2026-12-09T10:00:00+01:00", "end": "2026-12-09T16:00:00+01:
     (WEEKLY, {}, False),  # one Tuesday left
     ({**WEEKLY, "until_date": "2026-12-07"}, {}, True),
     ({k: v for k, v in WEEKLY.items() if k != "until_date"}, {"for_date": "2026-12-08"}, True),  # a stand-in's date
-    (None, {}, True),  # the need no longer public: closed as over
+    (None, {}, True),  # no date known to be ahead
 ], ids=["one-off begun", "one-off ahead", "weekly with a date left", "weekly past its end", "stand-in behind",
         "no schedule"])
 def test_an_assignment_is_over_once_no_date_of_it_is_still_to_begin(schedule, match, over):
     assert is_over(schedule, match, NOW) is over
-
-
-def test_an_assignment_s_calendar_file_gives_the_need_s_title_where_and_schedule():
-    weekly = {"title": "Besøksvenn", "district": "fjell", "schedule": {**WEEKLY, "from_date": "2026-11-01"}}
-    entry = calendar.assignment_entry({"id": "m1", "confirmed_at": "2026-11-20T09:00:00+00:00"}, weekly, "Fjell",
-                                      calendar.VOLUNTEER, None, "https://frivillig.example.no")
-    served = assignment_calendar.read(calendar.calendar([entry], calendar.CANCEL))
-    assert (served.title, served.where) == ("Besøksvenn", "Strømsø overfor Vestfoldbanen; Danvik, Austad og Fjell")
-    assert served.schedule == {"weekday": 2, "start_time": "17:30", "end_time": "19:00", "from_date": "2026-11-24",
-                               "until_date": "2026-12-15"}
-    assert assignment_calendar.read(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n") is None

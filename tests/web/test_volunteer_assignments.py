@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from shared import calendar
 from shared.wording import format_when
 from services.web.apiclient import ApiError, Download
 from services.web.session import VOLUNTEER
@@ -37,10 +36,16 @@ def need(**requirements) -> dict:
             "schedule": {"weekday": 2, "start_time": "17:30", "end_time": "19:00"}, "requirements": requirements}
 
 
+def summary(of: dict) -> dict:
+    """The need's summary the matcher gives the volunteer with each match."""
+    return {key: of[key] for key in ("title", "district", "schedule")}
+
+
 def match(match_id: str = MATCH_ID, status: str = "confirmed", **changes) -> dict:
     return {"id": match_id, "need_id": NEED_ID, "offer_id": OFFER_ID, "organisation_id": ORG_ID, "status": status,
             "accepted_by": ["volunteer", "organisation"] if status == "confirmed" else [],
-            "expires_at": ahead(2).isoformat(), "updated_at": ahead(-1).isoformat(), **changes}
+            "expires_at": ahead(2).isoformat(), "updated_at": ahead(-1).isoformat(), "need": summary(need()),
+            **changes}
 
 
 @pytest.fixture
@@ -224,13 +229,10 @@ def test_the_calendar_feed_page_gives_both_links_and_a_new_link_is_made_after_a_
     assert fake.sent("POST", "/calendar-feed/renew") == [None] and "Den gamle virker ikke lenger" in done
 
 
-def one_off_calendar(start: datetime, hours: int = 4) -> Download:
-    """The volunteer's calendar copy of an assignment of a one-off need, as the matcher makes it."""
-    one_off = {**need(), "title": "Julemarked: vaffelsteking",
-               "schedule": {"start": start.isoformat(), "end": (start + timedelta(hours=hours)).isoformat()}}
-    entry = calendar.assignment_entry(match(), one_off, "Fjell bo- og omsorgssenter", calendar.VOLUNTEER, None,
-                                      "https://frivillig.example.no")
-    return Download(calendar.calendar([entry]), "text/calendar; charset=utf-8")
+def one_off(start: datetime, hours: int = 4) -> dict:
+    """A one-off need's summary, as the matcher gives it with the match."""
+    return {"title": "Julemarked: vaffelsteking", "district": "fjell",
+            "schedule": {"start": start.isoformat(), "end": (start + timedelta(hours=hours)).isoformat()}}
 
 
 @pytest.mark.parametrize("begun_hours_ago", [1, 24 * 7], ids=["under way", "behind it"])
@@ -238,7 +240,7 @@ def test_a_one_off_assignment_whose_need_is_over_keeps_its_title_where_and_when_
         volunteer, fake, begun_hours_ago):
     start = ahead(0) - timedelta(hours=begun_hours_ago)
     fake.answers[("GET", "needs", f"/needs/{NEED_ID}")] = ApiError(401, "unauthorized")  # closed as over
-    fake.answers[("GET", "matcher", f"{MATCHES}/calendar.ics")] = one_off_calendar(start)
+    fake.answers[("GET", "matcher", "/matches")] = {"items": [match(need=one_off(start))]}
     fake.answers[("GET", "matcher", f"{MATCHES}/occurrences")] = {"items": []}
     page = text(volunteer.get("/min-side"))
     agreed = page[page.index("Avtalte oppdrag"):page.index("Timer du har gitt")]
@@ -251,8 +253,23 @@ def test_a_one_off_assignment_whose_need_is_over_keeps_its_title_where_and_when_
 
 
 def test_an_assignment_whose_dates_are_ahead_still_offers_a_pause_and_an_end(volunteer, fake):
-    one_off = {**need(), "schedule": {"start": ahead(400).isoformat(), "end": ahead(401).isoformat()}}
-    fake.answers[("GET", "needs", f"/needs/{NEED_ID}")] = one_off  # beyond the matcher's year of dates
+    far = one_off(ahead(400), hours=24)  # beyond the matcher's year of dates
+    fake.answers[("GET", "matcher", "/matches")] = {"items": [match(need=far)]}
     fake.answers[("GET", "matcher", f"{MATCHES}/occurrences")] = {"items": []}
     page = text(volunteer.get("/min-side"))
     assert f'href="/min-side/oppdrag/{MATCH_ID}/pause"' in page and f'href="/min-side/oppdrag/{MATCH_ID}/avslutt"' in page
+
+
+def test_an_assignment_the_matcher_could_not_summarise_the_need_of_says_so_and_keeps_its_dates(volunteer, fake):
+    fake.answers[("GET", "matcher", "/matches")] = {"items": [{k: v for k, v in match().items() if k != "need"}]}
+    page = text(volunteer.get("/min-side"))
+    agreed = page[page.index("Avtalte oppdrag"):page.index("Timer du har gitt")]
+    assert "<h3>Et oppdrag</h3>" in agreed and "Vi får ikke hentet detaljene om oppdraget akkurat nå" in agreed
+    assert f"/min-side/oppdrag/{MATCH_ID}/forfall/{item(9)['date']}" in agreed  # not taken for over
+    assert f'href="/min-side/oppdrag/{MATCH_ID}/pause"' in agreed and "ingen flere datoer" not in agreed
+
+
+def test_pausing_and_ending_name_the_assignment_from_its_summary_once_the_need_is_no_longer_public(volunteer, fake):
+    fake.answers[("GET", "needs", f"/needs/{NEED_ID}")] = ApiError(401, "unauthorized")
+    for path in ("pause", "avslutt"):
+        assert '<p class="meta">Besøksvenn på Fjell</p>' in text(volunteer.get(f"/min-side/oppdrag/{MATCH_ID}/{path}"))

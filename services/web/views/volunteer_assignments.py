@@ -36,8 +36,9 @@ def _need(match: dict[str, Any]) -> dict[str, Any] | None:
         return None
 
 
-def _title(need: dict[str, Any] | None) -> str:
-    return need["title"] if need else tr("oppdraget", "the assignment")
+def _title(match: dict[str, Any]) -> str:
+    """The need's title from the summary the matcher gives the volunteer with the match (see volunteer_matches)."""
+    return (match.get("need") or {}).get("title") or tr("oppdraget", "the assignment")
 
 
 def _day(text: str) -> str:
@@ -89,10 +90,9 @@ def calendar_file(who: Person, match_id: str):
 def pause(who: Person, match_id: str):
     """A pause from one day to another: the dates in it are reported absent, and stand-ins asked for them."""
     match = _match(who, match_id)
-    need = _need(match)
     form = PauseForm()
     if match.get("status") != "confirmed":
-        return _not_agreed(need)
+        return _not_agreed(match)
     if form.validate_on_submit():
         first, last = calendar_day(form.from_date.data), calendar_day(form.until_date.data)
         try:
@@ -100,7 +100,7 @@ def pause(who: Person, match_id: str):
                        json={"from": first.isoformat(), "until": last.isoformat()})
         except ApiError as error:
             if error.status == 409:
-                return _not_agreed(need)
+                return _not_agreed(match)
             if error.status != 422:
                 raise
             problem = pause_problem(first, last)
@@ -114,7 +114,7 @@ def pause(who: Person, match_id: str):
                      "we ask other volunteers to take those dates."))
             return _home()
     has_errors = bool(form.errors or form.form_errors)
-    return render_template("volunteer_pause.html", form=form, match=match, title_of=_title(need),
+    return render_template("volunteer_pause.html", form=form, match=match, title_of=_title(match),
                            today=oslo_today(datetime.now(timezone.utc))), 422 if has_errors else 200
 
 
@@ -122,26 +122,25 @@ def pause(who: Person, match_id: str):
 def end(who: Person, match_id: str):
     """Ending the assignment, after a page that says what ending does."""
     match = _match(who, match_id)
-    need = _need(match)
     form = FlaskForm()
     if match.get("status") != "confirmed":
-        return _not_agreed(need)
+        return _not_agreed(match)
     if form.validate_on_submit():
         try:
             api().post("matcher", f"/matches/{path_id(match_id)}/end", who.token)
         except ApiError as error:
             if error.status != 409:
                 raise
-            return _not_agreed(need)
-        flash(tr(f"Du har avsluttet «{_title(need)}». Organisasjonen får beskjed. Takk for innsatsen!",
-                 f"You have ended “{_title(need)}”. The organisation is told. Thank you for your help!"))
+            return _not_agreed(match)
+        flash(tr(f"Du har avsluttet «{_title(match)}». Organisasjonen får beskjed. Takk for innsatsen!",
+                 f"You have ended “{_title(match)}”. The organisation is told. Thank you for your help!"))
         return _home()
-    return render_template("volunteer_end.html", form=form, match=match, title_of=_title(need))
+    return render_template("volunteer_end.html", form=form, match=match, title_of=_title(match))
 
 
-def _not_agreed(need: dict[str, Any] | None):
-    flash(tr(f"«{_title(need)}» er ikke lenger et avtalt oppdrag.",
-             f"“{_title(need)}” is no longer an agreed assignment."))
+def _not_agreed(match: dict[str, Any]):
+    flash(tr(f"«{_title(match)}» er ikke lenger et avtalt oppdrag.",
+             f"“{_title(match)}” is no longer an agreed assignment."))
     return _home()
 
 

@@ -12,9 +12,7 @@ from shared.occurrences import as_served
 from shared.reference import district_name
 from shared.timeslots import Period, occurrences, parse_schedule
 from shared.wording import format_at, format_when, local_time
-from services.web import assignment_calendar
 from services.web.apiclient import ApiError, ApiUnavailable, api
-from services.web.assignment_calendar import Served
 from services.web.assignments import Day, ahead, days, is_over, oslo_today
 from services.web.views.public_words import organisation_text
 
@@ -65,14 +63,26 @@ def next_dates(schedule: dict[str, Any], now: datetime, count: int = 3) -> list[
     return occurrences(parsed, now, now + LOOK_AHEAD)[:count]
 
 
+@dataclass(frozen=True)
+class Served:
+    """A need as the match serves it: its title, its district's name, and its schedule as the needs service gives
+    it (Card.when reads it as the match serves it: a stand-in's one date)."""
+
+    title: str
+    where: str
+    schedule: dict[str, Any]
+
+
 @dataclass
 class Card:
-    """One match as the page shows it; `need` is None when the need can no longer be read (not open), and the
-    title then comes from the assignment's calendar, if it was one."""
+    """One match as the page shows it; `need` is the need as the public reads it, None once it is not open; the
+    title, where and when come from the need's summary the matcher gives with the match, and `unknown` says the
+    matcher could not give it now."""
 
     match: dict[str, Any]
     need: dict[str, Any] | None
     title: str = ""
+    unknown: bool = False
     organisation: str = ""
     district: str = ""
     when: str = ""
@@ -140,50 +150,40 @@ def when_of(match: dict[str, Any], schedule: dict[str, Any], lang: str) -> str:
     return format_when(as_served(schedule, match), lang)
 
 
-def served_need(match: dict[str, Any], token: str) -> Served | None:
-    """What the volunteer's calendar copy of an assignment says of its need, for one whose need is no longer
-    public (it closed as over once its last date began); None for a match that was never an assignment, or while
-    the matcher cannot say."""
-    if match.get("status") != "confirmed" and not match.get("confirmed_at"):
+def about(match: dict[str, Any]) -> Served | None:
+    """The need as the card tells of it: the summary the matcher gives the volunteer with each match, which it
+    reads as a service, so also once the need is no longer public (a one-off need closes as over once its period
+    begins); None while the matcher could not get it."""
+    summary = match.get("need")
+    if not isinstance(summary, dict):
         return None
-    try:
-        found = api().download("matcher", f"/matches/{path_id(match['id'])}/calendar.ics", token)
-    except (ApiError, ApiUnavailable, ValueError):
-        return None
-    return assignment_calendar.read(found.body)
-
-
-def about(need: dict[str, Any] | None, match: dict[str, Any], token: str) -> Served | None:
-    """The need as the card tells of it: read from the needs service while it is open, else from the
-    assignment's calendar."""
-    if need is None:
-        return served_need(match, token)
-    return Served(need.get("title", ""), district_name(need["district"]) if need.get("district") else "",
-                  need.get("schedule") or {})
+    district = summary.get("district")
+    return Served(summary.get("title") or "", district_name(district) if district else "",
+                  summary.get("schedule") or {})
 
 
 def card(match: dict[str, Any], kind: str, facts: Facts, token: str, lang: str, now: datetime) -> Card:
     """A match with the facts its group shows: earlier ones only their title. An agreed assignment that is over
-    (see assignments.is_over) is told of as any other, with nothing left to pause or end."""
-    need = facts.need(match["need_id"])
-    shown = Card(match, need)
-    told = about(need, match, token)
-    shown.title = told.title if told else ""
+    (see assignments.is_over) is told of as any other, with nothing left to pause or end; one whose need the
+    matcher could not summarise now is not taken for over (the matcher still says which dates are ahead)."""
+    told = about(match)
+    need = facts.need(match["need_id"]) if kind != EARLIER else None
+    shown = Card(match, need, told.title if told else "", told is None)
     if kind == CONFIRMED:
         shown.contact = contact_of(match["id"], token)  # theirs to have even once the need is no longer open
-        shown.over = is_over(told.schedule if told else None, match, now)
-    if told is None or kind == EARLIER:
+        shown.over = told is not None and is_over(told.schedule, match, now)
+    if kind == EARLIER:
         return shown
     shown.organisation = facts.organisation(match.get("organisation_id") or (need or {}).get("organisation_id"))
-    shown.district = told.where
+    shown.district = told.where if told else ""
     shown.one_day = bool(match.get("for_date"))
     shown.certificate = bool(((need or {}).get("requirements") or {}).get("police_certificate"))
-    shown.when = when_of(match, told.schedule, lang) if told.schedule else ""
+    shown.when = when_of(match, told.schedule, lang) if told and told.schedule else ""
     if kind == ASKED and match.get("expires_at"):
         shown.deadline = format_at(local_time(match["expires_at"]), lang)
     if kind == CONFIRMED and not shown.over:
         shown.days = upcoming(match["id"], token, now)
-        if shown.days is None and told.schedule and not shown.one_day:
+        if shown.days is None and told and told.schedule and not shown.one_day:
             shown.dates = [format_when({"start": o.start.isoformat(), "end": o.end.isoformat()}, lang)
                            for o in next_dates(told.schedule, now)]
     return shown
