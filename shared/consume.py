@@ -37,15 +37,19 @@ class _Assignments(ConsumerRebalanceListener):
     def __init__(self) -> None:
         self.current: frozenset[TopicPartition] | None = None
         self.fresh = threading.Event()
+        self.released = threading.Event()  # the partitions this member held went to another
+        self.held = False  # whether the last assignment gave this member partitions
 
     def on_partitions_revoked(self, revoked) -> None:
         """Nothing to hand over, as offsets are committed after each event; just note the rejoining."""
         self.current = None
 
     def on_partitions_assigned(self, assigned) -> None:
-        self.current = frozenset(assigned)
+        had, self.current, self.held = self.held, frozenset(assigned), bool(assigned)
         if assigned:
             self.fresh.set()
+        elif had:
+            self.released.set()
 
 
 def _consumer(config: Config, subscription: Subscription, listener: ConsumerRebalanceListener,
@@ -118,6 +122,9 @@ class ConsumeLoop:
                     self._idle_due = 0.0
                     if not self._prepared_for_assignment():
                         return
+                if assignments.released.is_set():
+                    assignments.released.clear()
+                    self._released()
                 if assignments.current is None:
                     self.stall.waiting("not yet a member of the consumer group")
                 elif self._failed is None:
@@ -131,6 +138,8 @@ class ConsumeLoop:
         finally:
             self._report_lag(None)
             consumer.close(autocommit=False)
+            if assignments.held:  # out of the group now: whoever is handed the partitions next holds them
+                self._released()
 
     def _report_lag(self, consumer: KafkaConsumer | None) -> None:
         """Set each assigned partition's lag from the end offset the last fetch reported and the position; drop
@@ -159,6 +168,14 @@ class ConsumeLoop:
         except Exception:  # a periodic repair must not stop the consuming; the next round tries again
             log.exception("the periodic task between polls failed; it runs again in %.0f s",
                           self.subscription.idle_every_seconds)
+
+    def _released(self) -> None:
+        """Run the subscription's on_released: what this member kept for its partitions is no longer its own."""
+        if self.subscription.on_released is not None:
+            try:
+                self.subscription.on_released()
+            except Exception:  # a standby's clean-up must not stop it standing by
+                log.exception("letting go of the released partitions' state failed")
 
     def _prepared_for_assignment(self) -> bool:
         """Run the subscription's on_assigned; False (after a pause) when it failed, so the member rejoins."""

@@ -125,6 +125,7 @@ class Subscription:
     SingleActiveAssignor); on_assigned then runs in the consuming thread, before the next event is handled,
     each time this member is handed the partitions. on_idle runs in the consuming thread too, between polls, every
     idle_every_seconds while this member holds partitions (a standby never runs it), so it never races a handler.
+    on_released runs there when the partitions this member held go to another member (it now stands by).
     """
 
     group_id: str
@@ -133,6 +134,7 @@ class Subscription:
     on_assigned: Callable[[], None] | None = None
     on_idle: Callable[[], object] | None = None
     idle_every_seconds: float = 60.0
+    on_released: Callable[[], None] | None = None
 
     @property
     def topics(self) -> list[str]:

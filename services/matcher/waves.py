@@ -57,6 +57,10 @@ class Matching:
         self.offers, self.needs, self.unreadable = offers, needs, unreadable
         watch_candidate_index(lambda: len(self.offers))
 
+    def release(self) -> None:
+        """Let the indexes go when another worker takes over: a standby holds no offers (its gauge says 0)."""
+        self.offers, self.needs, self.unreadable = CandidateIndex(), NeedIndex(), []
+
     @property
     def ttl(self) -> timedelta:
         return timedelta(hours=self.config.proposal_ttl_hours)

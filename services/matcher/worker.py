@@ -21,11 +21,12 @@ CERTIFICATE_CHECK_SECONDS = 3600.0
 
 def subscription(matching: Matching, group: str = GROUP_ID) -> Subscription:
     """The matcher's events, consumed by one worker of the group at a time: the indexes are in memory, so the
-    worker handed the events rebuilds them from the read model first, and a second worker stands by. Between
+    worker handed the events rebuilds them from the read model first, and a second worker stands by (one that
+    hands them over lets its indexes go). Between
     polls the active worker reconciles, so whatever an event failed to bring about is repaired within a round."""
     handlers = {event_type: partial(handler, m=matching) for event_type, handler in EVENT_HANDLERS.items()}
     return Subscription(group, handlers, single_active=True, on_assigned=matching.rebuild,
-                        on_idle=partial(reconcile, matching),
+                        on_released=matching.release, on_idle=partial(reconcile, matching),
                         idle_every_seconds=matching.config.matcher_reconcile_seconds)
 
 

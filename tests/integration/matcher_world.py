@@ -69,14 +69,19 @@ class MatcherWorld:
         self.publisher = Publisher(self.config)
         self.threads: list[tuple[Any, threading.Thread]] = []
         self.handled: dict[str, int] = {}
+        self.matchings: dict[str, Matching] = {}
         self.first = self.start(name="first")
 
-    def start(self, group: str = "matcher", name: str | None = None) -> ConsumeLoop:
-        """Start a worker: a consume loop and an outbox relay. Events handled are counted by group and name."""
-        events = subscription(Matching(self.repo, self.config, self.clock), group)
+    def start(self, group: str = "matcher", name: str | None = None, client_id: str | None = None) -> ConsumeLoop:
+        """Start a worker: a consume loop and an outbox relay. Events handled are counted by group and name, and
+        its state is kept under its name in `matchings`. The group's member ids begin with the client id."""
+        matching = Matching(self.repo, self.config, self.clock)
+        self.matchings[name or group] = matching
+        events = subscription(matching, group)
         keys = (group,) if name is None else (group, name)
         counted = replace(events, handlers={t: self._counted(keys, h) for t, h in events.handlers.items()})
-        loop = ConsumeLoop(self.config, counted, self.publisher, backoff_seconds=0.05)
+        loop = ConsumeLoop(self.config, counted, self.publisher, backoff_seconds=0.05,
+                           consumer_settings={"client_id": client_id} if client_id else None)
         relay = OutboxRelay([self.repo.db.matches], self.publisher, interval_seconds=0.05)
         for part in (loop, relay):
             thread = threading.Thread(target=part.run, daemon=True)

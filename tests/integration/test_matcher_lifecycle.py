@@ -245,6 +245,16 @@ def test_one_worker_handles_every_event_while_the_other_stands_by_then_takes_ove
     assert standby.assigned
 
 
+def test_a_worker_that_hands_its_partitions_over_lets_its_indexes_go(world):
+    publish_offers(world, ("snug", SNUG))
+    wait_until(lambda: len(world.matchings["first"].offers) == 1, timeout=30, message="the offer in the index")
+    second = world.start(name="second", client_id="0-first-in-line")  # member ids sort before the first's
+    wait_until(lambda: second.assigned and world.first.assigned == frozenset(), timeout=30,
+               message="the second worker to take every partition")
+    wait_until(lambda: len(world.matchings["second"].offers) == 1, timeout=10, message="the new index built")
+    wait_until(lambda: len(world.matchings["first"].offers) == 0, timeout=10, message="the standby's index emptied")
+
+
 # A stand-in later given the standing place: the date they stood in for is held once, on the standing match.
 
 DATE = "2026-03-10"  # the Tuesday after the world's clock (Monday 2 March)
