@@ -47,6 +47,7 @@ class _Assignments(ConsumerRebalanceListener):
     def on_partitions_assigned(self, assigned) -> None:
         had, self.current, self.held = self.held, frozenset(assigned), bool(assigned)
         if assigned:
+            self.released.clear()  # handed back before the loop saw them go: the rebuild is all it needs
             self.fresh.set()
         elif had:
             self.released.set()

@@ -214,9 +214,6 @@ class BatchedFixedWindow(FixedWindowRateLimiter):
             self._held = {key: held for key, held in self._held.items() if held.ends > now}
 
 
-# Flask-Limiter builds its strategy by name from limits' table of strategies.
-STRATEGIES[BatchedFixedWindow.NAME] = BatchedFixedWindow
-
 IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -345,6 +342,7 @@ def init_rate_limits(app: Flask, config: Config, collection: Collection) -> Limi
                                                                  CounterStorage(collection=collection)))
     if writes is None:
         return None
+    STRATEGIES.setdefault(BatchedFixedWindow.NAME, BatchedFixedWindow)  # Flask-Limiter finds strategies by name
     limiter = Limiter(
         partial(client_address, config), app=app, strategy=BatchedFixedWindow.NAME, headers_enabled=False,
         swallow_errors=True,

@@ -160,7 +160,7 @@ def reconcile(m: Matching) -> int:
         reason = _orphan_reason(match, m)
         if reason:
             cancel_match(m, match["_id"], reason)
-    for standing_id in sorted(stand_ins.held_twice(matches)):
+    for standing_id in sorted(stand_ins.held_twice(matches, m.today().isoformat())):
         stand_ins.fold_into(standing_id, m)
     needs = m.needs.all()
     live = m.repo.live_slots_of_needs([need.id for need in needs])

@@ -125,10 +125,11 @@ def fold_into(standing_id: str, m: Matching) -> int:
     return len(twice)
 
 
-def held_twice(live: list[dict[str, Any]]) -> set[str]:
+def held_twice(live: list[dict[str, Any]], today: str) -> set[str]:
     """The confirmed standing matches (from ids and statuses of live matches) whose volunteer also has a live
-    stand-in match for the same need: the ones fold_into may have something to do for."""
+    stand-in match for the same need on a date from today on: the ones fold_into may have something to do for (a
+    past stand-in stays live, served, and is never folded)."""
     standing = {(x["need_id"], x["offer_id"]): x["_id"] for x in live
                 if x["status"] == lifecycle.CONFIRMED and not lifecycle.is_stand_in(x)}
     return {standing[(x["need_id"], x["offer_id"])] for x in live
-            if lifecycle.is_stand_in(x) and (x["need_id"], x["offer_id"]) in standing}
+            if lifecycle.is_stand_in(x) and x["for_date"] >= today and (x["need_id"], x["offer_id"]) in standing}

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from tests.conftest import wait_until
-from tests.integration.conftest import offer_body
+from tests.integration.conftest import bearer, need_body, offer_body, organisation_body
 from tests.integration.live_apis import running_apis
 
 CODE = "AQEBAQEBAQEBAQEBAQEBAQEN-HsfpiccUkwLtg5s0pKR"
@@ -73,3 +73,20 @@ def test_the_line_of_a_post_names_what_it_created(offers_api):
     [line] = wait_until(lambda: [entry for entry in requests_logged(log) if entry.get("route") == "/offers"
                                  and entry.get("method") == "POST"], timeout=10)
     assert (line["status"], line["offer_id"]) == (201, offer["id"])
+
+
+def post_lines(log: Path) -> list[tuple]:
+    """Each POST's route, status and the organisation and need it names."""
+    return [(line["route"], line["status"], line.get("organisation_id"), line.get("need_id"))
+            for line in requests_logged(log) if line["method"] == "POST"]
+
+
+def test_the_lines_of_posts_to_the_needs_service_name_the_organisation_and_the_need(tmp_path, mongo_uri):
+    log = tmp_path / "needs-api.log"
+    with running_apis(["needs"], tmp_path, mongo_uri, LINK_SIGNING_KEY="k" * 32) as urls:
+        organisation = requests.post(f"{urls['needs']}/organisations", json=organisation_body(), timeout=10).json()
+        need = requests.post(f"{urls['needs']}/needs", json=need_body(), headers=bearer(organisation["api_key"]),
+                             timeout=10).json()
+        wait_until(lambda: len(post_lines(log)) == 2, timeout=10, message="both POST lines")
+    assert ("/organisations", 201, organisation["id"], None) in post_lines(log)
+    assert ("/needs", 201, None, need["id"]) in post_lines(log)

@@ -166,5 +166,6 @@ def test_only_the_volunteers_live_stand_ins_on_dates_the_standing_match_serves_a
     assert [x["_id"] for x in stand_ins.doubled(standing, matches, WEEKLY, NOW)] == ["ahead", "asked"]
     begun = NOW + timedelta(days=8, hours=5)  # Tuesday 17 March 17:00 UTC, after 17:30 in Oslo
     assert [x["_id"] for x in stand_ins.doubled(standing, matches, WEEKLY, begun)] == ["asked"]
-    assert stand_ins.held_twice(matches) == {"standing"}
-    assert stand_ins.held_twice([ahead, other]) == set()
+    assert stand_ins.held_twice(matches, "2026-03-09") == {"standing"}
+    assert stand_ins.held_twice([standing, before], "2026-03-09") == set()  # served, never folded
+    assert stand_ins.held_twice([ahead, other], "2026-03-09") == set()
