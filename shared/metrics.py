@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Callable
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, g, request
 from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Gauge, Histogram,
                                generate_latest)
 from prometheus_client import multiprocess
@@ -88,6 +88,13 @@ def watch_candidate_index(size: Callable[[], int]) -> None:
             _index_served = True
 
 
+def direct_only() -> None:
+    """Refuse (404) a request that came through a proxy: scrapes and probes reach a pod directly, while people
+    come through the Ingress, which names them in X-Forwarded-For (the web's pages are all under its `/`)."""
+    if "X-Forwarded-For" in request.headers:
+        abort(404)
+
+
 def instrument(app: Flask, service: str) -> None:
     """Trace, log, count and time every request the app answers, and serve GET /metrics."""
     tracing.init_app(app, service)
@@ -104,6 +111,7 @@ def instrument(app: Flask, service: str) -> None:
         return response
 
     def metrics() -> Response:
+        direct_only()
         body, content_type = exposition()
         return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
 

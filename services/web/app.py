@@ -14,7 +14,7 @@ from werkzeug.routing import UUIDConverter
 
 from shared import reference
 from shared.config import WEB_SECRETS, Config, ConfigError, load_config
-from shared.metrics import instrument
+from shared.metrics import direct_only, instrument
 from services.web import session as people
 from services.web.cookie import EncryptedCookieSessionInterface
 from services.web.forms import described_by, input_attrs, summary
@@ -94,11 +94,13 @@ def _security_headers(response: Response) -> Response:
 def _health(app: Flask) -> None:
     @app.get("/healthz")
     def healthz():
+        direct_only()
         return {"status": "ok"}
 
     @app.get("/readyz")
     def readyz():
         """Ready when every service the pages call answers its /healthz."""
+        direct_only()
         down = []
         for service in ("offers", "needs", "matcher", "notify"):
             try:

@@ -20,6 +20,7 @@ from shared.worker_health import Health, Stall, serve_health
 from services.matcher.lifecycle import ORGANISATION, VOLUNTEER
 from services.notify.delivery import deliver_due
 from services.notify.handlers import on_match_event
+from services.web.app import create_app as create_web_app
 from tests.conftest import wait_until
 from tests.integration.matcher_world import need_data, publish_offers, world  # noqa: F401  (a fixture)
 from tests.integration.notify_fixtures import add_pair, match_event
@@ -64,6 +65,15 @@ def test_an_api_counts_its_answers_by_route_and_status_not_by_path(offers_client
     assert offer_id not in after and "/no-such-path" not in after
     unmatched = dict(service="offers", method="GET", route="unmatched", status="404")
     assert counted(after, **unmatched) == counted(before, **unmatched) + 1
+
+
+def test_metrics_and_the_webs_probes_answer_only_requests_that_came_to_the_pod_directly(offers_client):
+    forwarded = {"X-Forwarded-For": "203.0.113.7"}  # what the Ingress adds to every request from outside
+    refused = offers_client.get("/metrics", headers=forwarded)
+    assert refused.status_code == 404 and refused.get_json()["error"]["code"] == "not_found"
+    web = create_web_app(Config(web_session_keys=("k" * 32,), testing=True)).test_client()
+    assert [web.get(path, headers=forwarded).status_code for path in ("/metrics", "/healthz", "/readyz")] == [404] * 3
+    assert (web.get("/metrics").status_code, web.get("/healthz").status_code) == (200, 200)
 
 
 def test_a_made_up_method_is_counted_as_other_so_clients_cannot_add_series(offers_client):
