@@ -140,6 +140,8 @@ def event_fields(event: Any) -> dict[str, Any]:
 
 def _query_ids(request: Any) -> dict[str, str]:
     """The ids in the query string; none from one that is not UTF-8 (it was answered 400 already)."""
+    if not request.query_string:
+        return {}
     try:
         return ids_of(request.args)
     except UnicodeDecodeError:
