@@ -1,7 +1,6 @@
 """HTTP endpoints of the matcher: matches, answers to proposals, the answer page, and staff statistics."""
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from flask import render_template, request
@@ -10,7 +9,7 @@ from werkzeug.routing import PathConverter
 
 from shared import links, occurrences
 from shared.auth import require_staff
-from shared.directory import STAFF, Directory, DirectoryUnavailable
+from shared.directory import STAFF, DirectoryUnavailable
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.http import BEARER, ServiceBlueprint, deps, error_responses
 from shared.occurrences import MAX_RANGE_DAYS
@@ -22,8 +21,7 @@ from services.matcher.callers import caller_first, private, who
 from services.matcher.lifecycle import ORGANISATION, VOLUNTEER, public_view, waiting_for
 from services.matcher.schemas import (AcceptIn, AnswerForm, EmptyIn, MatchContact, MatchesQuery, MatchList, MatchOut,
                                       OccurrenceIn, OccurrenceList, OccurrenceOut, OccurrencesQuery, PauseIn)
-
-log = logging.getLogger(__name__)
+from services.matcher.summaries import NeedSummaries, side_view
 
 blp = ServiceBlueprint("matches", __name__, description="Matches between offers and needs")
 
@@ -36,37 +34,6 @@ REFUSALS = {401: NO_TOKEN, 404: NOT_THEIRS}
 def _view(match: dict) -> dict:
     """What the contract shows of a match (never its answer links: notify signs those itself)."""
     return public_view(match)
-
-
-class NeedSummaries:
-    """The needs a request's match views tell their sides of: title, district and schedule, asked of the needs
-    service as a service (so a need that is no longer public too), each need once. A need it cannot give now has
-    no summary; once it does not answer, no more are asked in that request."""
-
-    FIELDS = ("title", "district", "schedule")
-
-    def __init__(self, clients: Directory):
-        self.clients = clients
-        self.found: dict[str, dict | None] = {}
-        self.away = False
-
-    def of(self, need_id: str) -> dict | None:
-        if need_id not in self.found and not self.away:
-            try:
-                need = self.clients.need(need_id)
-            except DirectoryUnavailable as exc:
-                log.warning("matches of need %s shown without its summary: %s", need_id, exc)
-                self.away = True
-                return None
-            self.found[need_id] = {k: need[k] for k in self.FIELDS if need.get(k) is not None} if need else None
-        return self.found.get(need_id)
-
-
-def _party_view(match: dict, side: str | None, summaries: NeedSummaries) -> dict:
-    """A match as one of its sides sees it: the contract's view with its need's summary (staff and services, who
-    can read the need themselves, get the view alone)."""
-    summary = summaries.of(match["need_id"]) if side else None
-    return {**_view(match), "need": summary} if summary else _view(match)
 
 
 @blp.route("/matches")
@@ -87,7 +54,7 @@ def list_matches(query):
         side = access.authorize(caller, access.LIST, {"offer_id": query["offer_id"]})
         items = d.repo.matches_for_offer(query["offer_id"])
     summaries = NeedSummaries(d.clients)
-    return {"items": [_party_view(m, side, summaries) for m in items]}
+    return {"items": [side_view(m, side, summaries) for m in items]}
 
 
 @blp.route("/matches/<match_id>")
@@ -98,7 +65,7 @@ def get_match(match_id):
     d = deps()
     caller = who()
     match = handlers.get_match(access.match_id_of(match_id), d.repo)
-    return _party_view(match, access.authorize(caller, access.READ, match), NeedSummaries(d.clients))
+    return side_view(match, access.authorize(caller, access.READ, match), NeedSummaries(d.clients))
 
 
 @blp.route("/matches/<match_id>/contact")
