@@ -46,14 +46,14 @@ def list_matches(query):
     """One need's or one offer's matches; the volunteer's and the organisation's carry their need's summary."""
     d = deps()
     caller = who()
+    summaries = NeedSummaries(d.clients)
     if "need_id" in query:
-        need = d.repo.need(query["need_id"]) or (d.clients.need(query["need_id"]) if caller.kind != STAFF else None)
+        need = d.repo.need(query["need_id"]) or (summaries.need(query["need_id"]) if caller.kind != STAFF else None)
         side = access.authorize(caller, access.LIST, {"organisation_id": need and need["organisation_id"]})
         items = d.repo.matches_for_need(query["need_id"])
     else:
         side = access.authorize(caller, access.LIST, {"offer_id": query["offer_id"]})
         items = d.repo.matches_for_offer(query["offer_id"])
-    summaries = NeedSummaries(d.clients)
     return {"items": [side_view(m, side, summaries) for m in items]}
 
 

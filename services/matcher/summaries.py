@@ -25,20 +25,30 @@ class NeedSummaries:
 
     def __init__(self, clients: Directory):
         self.clients = clients
-        self.found: dict[str, dict | None] = {}
+        self.found: dict[str, dict | None] = {}  # need id -> the need as the needs service gave it
         self.away = False
+
+    def need(self, need_id: str) -> dict | None:
+        """The whole need as the needs service gives a service (None: no such need), asked once in the request;
+        DirectoryUnavailable while it cannot answer (and no more is asked of it in this request)."""
+        if need_id not in self.found:
+            try:
+                self.found[need_id] = self.clients.need(need_id)
+            except DirectoryUnavailable:
+                self.away = True
+                raise
+        return self.found[need_id]
 
     def of(self, need_id: str) -> dict | None:
         """The need's title, district and schedule, or None when it cannot be given now."""
-        if need_id not in self.found and not self.away:
-            try:
-                need = self.clients.need(need_id)
-            except DirectoryUnavailable as exc:
-                log.warning("matches of need %s shown without its summary: %s", need_id, exc)
-                self.away = True
-                return None
-            self.found[need_id] = {k: need[k] for k in self.FIELDS if need.get(k) is not None} if need else None
-        return self.found.get(need_id)
+        if need_id not in self.found and self.away:
+            return None
+        try:
+            need = self.need(need_id)
+        except DirectoryUnavailable as exc:
+            log.warning("matches of need %s shown without its summary: %s", need_id, exc)
+            return None
+        return {k: need[k] for k in self.FIELDS if need.get(k) is not None} if need else None
 
 
 def side_view(match: dict[str, Any], side: str | None, summaries: NeedSummaries) -> dict[str, Any]:

@@ -1,10 +1,13 @@
 """The need's summary in a match view, through the matcher app on the real database, with the offers and needs
 services answering over real HTTP: each side of a match reads its need's title, district and schedule with it, also
-once the need is no longer public; staff get none, and a needs service that cannot answer leaves it out."""
+once the need is no longer public; staff and services get none, each need is asked of the needs service once per
+request, and a needs service that cannot answer leaves it out."""
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -12,7 +15,8 @@ from shared.clock import to_iso
 from shared.config import Config
 from services.matcher import lifecycle
 from services.matcher.app import create_app as create_matcher_app
-from tests.integration.conftest import ADMIN_TOKEN, bearer, create_offer, post_need, register_organisation
+from tests.integration.conftest import (ADMIN_TOKEN, SERVICE_TOKEN, bearer, create_offer, post_need,
+                                        register_organisation)
 from tests.integration.test_matcher_authorisation import serve
 
 ONE_OFF = {"start": (datetime.now(timezone.utc) + timedelta(days=3)).replace(microsecond=0).isoformat(),
@@ -43,15 +47,39 @@ def sides(offers_app, needs_app, matcher_app) -> dict:
     repo = matcher_app.extensions["deps"].repo
     now = datetime.now(timezone.utc)
 
-    def match(need: dict, status: str) -> str:
+    def match(need: dict, status: str, **stand_in: str) -> str:
         doc = lifecycle.propose(need["id"], organisation["id"], volunteer["id"], 1, 0.9, {}, now,
-                                timedelta(hours=48)).doc
+                                timedelta(hours=48), stand_in=stand_in or None).doc
         if status == lifecycle.CONFIRMED:
             doc.update(status=status, accepted_by=["volunteer", "organisation"], confirmed_at=to_iso(now))
         return repo.matches.insert(doc)["_id"]
 
+    proposal = match(open_need, lifecycle.PROPOSED)
     return {"volunteer": volunteer, "organisation": organisation, "closed": closed, "open": open_need,
-            "assignment": match(closed, lifecycle.CONFIRMED), "proposal": match(open_need, lifecycle.PROPOSED)}
+            "assignment": match(closed, lifecycle.CONFIRMED), "proposal": proposal,
+            "stand_in": match(open_need, lifecycle.CONFIRMED, for_date=ONE_OFF["start"][:10], stands_in_for=proposal)}
+
+
+class CountedNeeds:
+    """The matcher's directory, noting each need it is asked for."""
+
+    def __init__(self, directory: Any):
+        self.directory, self.asked = directory, Counter()
+
+    def need(self, need_id: str) -> dict | None:
+        self.asked[need_id] += 1
+        return self.directory.need(need_id)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.directory, name)
+
+
+@pytest.fixture
+def counted(matcher_app) -> Iterator[CountedNeeds]:
+    deps = matcher_app.extensions["deps"]
+    matcher_app.extensions["deps"] = dataclasses.replace(deps, clients=CountedNeeds(deps.clients))
+    yield matcher_app.extensions["deps"].clients
+    matcher_app.extensions["deps"] = deps
 
 
 def _summary(need: dict) -> dict:
@@ -75,6 +103,36 @@ def test_each_side_reads_the_need_s_title_district_and_schedule_with_the_match_a
 def test_staff_read_the_match_without_the_summary(matcher_app, sides):
     found = matcher_app.test_client().get(f"/matches/{sides['assignment']}", headers=bearer(ADMIN_TOKEN))
     assert found.status_code == 200 and "need" not in found.get_json()
+
+
+@pytest.mark.parametrize("by", ["need_id", "offer_id"])
+def test_staff_list_matches_without_the_summary(matcher_app, sides, by):
+    query = {"need_id": sides["open"]["id"]} if by == "need_id" else {"offer_id": sides["volunteer"]["id"]}
+    listed = matcher_app.test_client().get("/matches", headers=bearer(ADMIN_TOKEN), query_string=query)
+    assert listed.status_code == 200 and listed.get_json()["items"]
+    assert all("need" not in item for item in listed.get_json()["items"])
+
+
+def test_a_service_reads_a_match_without_the_summary_and_lists_none(matcher_app, sides):
+    client, service = matcher_app.test_client(), bearer(SERVICE_TOKEN)
+    one = client.get(f"/matches/{sides['assignment']}", headers=service)
+    assert one.status_code == 200 and "need" not in one.get_json()
+    for query in ({"need_id": sides["open"]["id"]}, {"offer_id": sides["volunteer"]["id"]}):
+        listed = client.get("/matches", headers=service, query_string=query)
+        assert listed.status_code == 403 and "need" not in listed.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("side", ["volunteer", "organisation"])
+def test_a_need_several_matches_share_is_asked_of_the_needs_service_once_in_a_request(matcher_app, sides, counted, side):
+    token = bearer(sides[side].get("manage_token") or sides[side].get("api_key"))
+    query = {"offer_id": sides["volunteer"]["id"]} if side == "volunteer" else {"need_id": sides["open"]["id"]}
+
+    listed = matcher_app.test_client().get("/matches", headers=token, query_string=query)
+
+    items = listed.get_json()["items"]
+    assert listed.status_code == 200 and [item["need_id"] for item in items].count(sides["open"]["id"]) == 2
+    assert all(item["need"]["title"] for item in items)
+    assert set(counted.asked.values()) == {1}
 
 
 def test_a_need_the_needs_service_cannot_give_now_leaves_the_summary_out_and_the_match_is_read(matcher_config, sides):
