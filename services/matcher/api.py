@@ -1,7 +1,7 @@
 """HTTP endpoints of the matcher: matches, answers to proposals, the answer page, and staff statistics."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import render_template, request
 from marshmallow import ValidationError
@@ -15,13 +15,14 @@ from shared.http import BEARER, ServiceBlueprint, deps, error_responses
 from shared.occurrences import MAX_RANGE_DAYS
 from shared.ratelimit import limited_write
 from shared.reference import district_name
-from shared.wording import format_at, format_when, local_time, organisation_name
+from shared.timeslots import oslo_date
+from shared.wording import format_at, format_date, format_when, local_time, organisation_name
 from services.matcher import access, assignments, certificates, contact, handlers, stats
 from services.matcher.callers import caller_first, private, who
 from services.matcher.lifecycle import ORGANISATION, VOLUNTEER, public_view, waiting_for
 from services.matcher.schemas import (AcceptIn, AnswerForm, EmptyIn, MatchContact, MatchesQuery, MatchList, MatchOut,
                                       OccurrenceIn, OccurrenceList, OccurrenceOut, OccurrencesQuery, PauseIn)
-from services.matcher.summaries import NeedSummaries, side_view
+from services.matcher.summaries import SideViews
 
 blp = ServiceBlueprint("matches", __name__, description="Matches between offers and needs")
 
@@ -43,29 +44,32 @@ def _view(match: dict) -> dict:
 @blp.doc(security=BEARER, responses=error_responses({
     401: NO_TOKEN, 403: "Neither staff nor the owner of the need or offer (forbidden)"}))
 def list_matches(query):
-    """One need's or one offer's matches; the volunteer's and the organisation's carry their need's summary."""
+    """One need's or one offer's matches; the volunteer's and the organisation's carry their need's summary, and
+    the organisation's waiting for its confirmation the date of a certificate it saw before (summaries.SideViews)."""
     d = deps()
     caller = who()
-    summaries = NeedSummaries(d.clients)
+    views = SideViews(d.repo, d.clients, d.clock())
     if "need_id" in query:
-        need = d.repo.need(query["need_id"]) or (summaries.need(query["need_id"]) if caller.kind != STAFF else None)
+        need = d.repo.need(query["need_id"]) or (views.summaries.need(query["need_id"]) if caller.kind != STAFF
+                                                 else None)
         side = access.authorize(caller, access.LIST, {"organisation_id": need and need["organisation_id"]})
         items = d.repo.matches_for_need(query["need_id"])
     else:
         side = access.authorize(caller, access.LIST, {"offer_id": query["offer_id"]})
         items = d.repo.matches_for_offer(query["offer_id"])
-    return {"items": [side_view(m, side, summaries) for m in items]}
+    return {"items": [views.of(m, side, items) for m in items]}
 
 
 @blp.route("/matches/<match_id>")
 @blp.response(200, MatchOut)
 @blp.doc(security=BEARER, responses=error_responses(REFUSALS))
 def get_match(match_id):
-    """One match; to its volunteer and organisation with its need's summary (title, district, schedule)."""
+    """One match; to its volunteer and organisation with its need's summary (title, district, schedule), and to the
+    organisation while it waits for its confirmation the date of a certificate it saw before (summaries.SideViews)."""
     d = deps()
     caller = who()
     match = handlers.get_match(access.match_id_of(match_id), d.repo)
-    return side_view(match, access.authorize(caller, access.READ, match), NeedSummaries(d.clients))
+    return SideViews(d.repo, d.clients, d.clock()).of(match, access.authorize(caller, access.READ, match))
 
 
 @blp.route("/matches/<match_id>/contact")
@@ -266,14 +270,31 @@ def _deadline(match: dict) -> dict[str, str]:
     return {"nb": format_at(deadline, "nb"), "en": format_at(deadline, "en")}
 
 
+def _seen_before(match: dict, facts: dict | None) -> dict[str, str]:
+    """The earlier certificate a confirmation with the date left empty carries over (certificates.carried_over), in
+    words, for the date field's hint; empty when there is none, or while the organisation's limit is unknown."""
+    earlier = certificates.seen_before(deps().repo, match)
+    if earlier is None or facts is None:
+        return {}
+    carried = certificates.carried_over(earlier, facts["certificate_max_age_months"], oslo_date(deps().clock()))
+    if carried is None:
+        return {}
+    day = date.fromisoformat(carried)
+    return {"nb": format_date(day, "nb"), "en": format_date(day, "en")}
+
+
 def _page(match: dict, role: str, outcome: str | None = None, error: tuple[str, str] | None = None):
     """The answer page of one side: what, where, when, for whom and by when, and the buttons if it is asked; the
-    organisation gives the date it saw the police certificate when the need requires one, and a refused date is
-    told as the site's forms tell errors (`error`: the reason in bokmål and English)."""
+    organisation gives the date it saw the police certificate when the need requires one (or leaves it empty to use
+    the one it saw before, as the field's hint then says), and a refused date is told as the site's forms tell
+    errors (`error`: the reason in bokmål and English)."""
     asked = outcome is None and waiting_for(match) == role
-    return render_template("respond.html", role=role, asked=asked, facts=_facts(match, role), outcome=outcome,
-                           deadline=_deadline(match), action=request.path,
-                           error=error, certificate_required=certificates.required(deps().repo.need(match["need_id"])),
+    facts = _facts(match, role)
+    required = certificates.required(deps().repo.need(match["need_id"]))
+    seen_before = _seen_before(match, facts) if asked and role == ORGANISATION and required else {}
+    return render_template("respond.html", role=role, asked=asked, facts=facts, outcome=outcome,
+                           deadline=_deadline(match), action=request.path, error=error,
+                           certificate_required=required, seen_before=seen_before,
                            seen_on=request.form.get(certificates.FIELD, ""))
 
 

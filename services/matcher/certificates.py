@@ -71,6 +71,13 @@ def seen_before(repo: MatcherRepository, match: dict[str, Any]) -> dict[str, str
     return earlier_certificate(repo.matches_for_need(match["need_id"]), match)
 
 
+def carried_over(earlier: dict[str, str], max_age_months: int | None, today: date) -> str | None:
+    """The date of the earlier certificate (earlier_certificate) that a confirmation given no date carries over
+    (for_confirmation), so the pages can say so beforehand; None when it would be refused as older than allowed."""
+    seen_on = date.fromisoformat(earlier["seen_on"])
+    return None if seen_on > today or is_too_old(seen_on, max_age_months, today) else earlier["seen_on"]
+
+
 def _too_old(max_age_months: int | None, earlier: dict[str, str] | None) -> CertificateRefused:
     """The refusal of a certificate older than allowed: one typed in, or one carried over from an earlier match."""
     if earlier is not None:

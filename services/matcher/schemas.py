@@ -70,6 +70,13 @@ class MatchOut(StrictSchema):
                        "match: its need's title, district and schedule, also once the need is no longer public (a "
                        "one-off need closes as over when its period begins). Left out while the needs service "
                        "cannot give it, and to staff and services."})
+    certificate_seen_before = fields.String(metadata={
+        "format": "date",
+        "description": "In GET /matches and GET /matches/{match_id}, to the organisation while the match waits for "
+                       "its confirmation of a need that requires a police certificate: the date (YYYY-MM-DD) it saw "
+                       "this volunteer's certificate on an earlier match for the need (a stand-in), which confirming "
+                       "without certificate_seen_on carries over. Left out when there is none, when that one is "
+                       "older than the organisation accepts, or while its limit cannot be fetched."})
 
 
 class PersonContact(StrictSchema):

@@ -370,3 +370,41 @@ def test_a_refused_certificate_date_is_told_beside_the_field_and_in_a_focused_su
     assert '<p class="error-message" id="certificate_seen_on-error">' in html
     [summary] = re.findall(r'<div class="error-summary"[^>]*>.*?</div>', html, re.S)
     assert "autofocus" in summary.split(">", 1)[0] and 'href="#certificate_seen_on"' in summary and reason in summary
+
+
+def _stand_in_seen(page: Page, match: dict[str, Any], seen_on: str) -> dict[str, Any]:
+    """The volunteer's confirmed stand-in match for one date of the same need, on which the organisation recorded
+    the date it saw their police certificate."""
+    stand_in = {"for_date": "2026-02-24", "stands_in_for": str(uuid4())}
+    doc = lifecycle.propose(match["need_id"], match["organisation_id"], match["offer_id"], 1, 0.9, {},
+                            page.clock() - timedelta(days=14), TTL, stand_in=stand_in).doc
+    return page.repo.matches.insert({**doc, "status": "confirmed", "accepted_by": [ORGANISATION, VOLUNTEER],
+                                     "certificate": {"seen_on": seen_on, "role": TITLE}})
+
+
+def test_a_certificate_seen_on_the_volunteer_s_stand_in_is_named_in_the_hint_and_used_when_the_date_is_left_empty(
+        page) -> None:
+    match = _waiting_for_the_organisation(page)
+    stand_in = _stand_in_seen(page, match, SEEN_ON)
+
+    html = page.client.get(page.link(match, ORGANISATION)).get_data(as_text=True)
+
+    hint = _element_text(html, "certificate_seen_on-hint")
+    assert ("Dere så attesten til denne frivillige 20. februar 2026 (som avløser). La feltet stå tomt for å bruke "
+            "den, eller skriv datoen dere så en nyere.") in hint
+    assert ("You saw this volunteer's certificate on 20 February 2026 (as a stand-in). Leave the field empty to use "
+            "it, or give the date you saw a newer one.") in hint
+    assert "skriv datoen dere så den" not in hint and "required" not in _date_input(html)
+    confirmed = page.answer(match, ORGANISATION, certificate_seen_on="")
+    assert confirmed.status_code == 200 and "Oppdraget er bekreftet" in _text(confirmed)
+    assert page.match(match)["certificate"]["carried_from"] == stand_in["_id"]
+
+
+def test_a_certificate_seen_before_that_is_older_than_the_organisation_accepts_is_not_offered(page) -> None:
+    match = _waiting_for_the_organisation(page, max_age_months=6)
+    _stand_in_seen(page, match, "2025-08-01")
+
+    hint = _element_text(page.client.get(page.link(match, ORGANISATION)).get_data(as_text=True),
+                         "certificate_seen_on-hint")
+
+    assert "skriv datoen dere så den" in hint and "Dere så attesten til denne frivillige" not in hint

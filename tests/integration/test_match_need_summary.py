@@ -1,7 +1,8 @@
 """The need's summary in a match view, through the matcher app on the real database, with the offers and needs
 services answering over real HTTP: each side of a match reads its need's title, district and schedule with it, also
 once the need is no longer public; staff and services get none, each need is asked of the needs service once per
-request, and a needs service that cannot answer leaves it out."""
+request, and a needs service that cannot answer leaves it out. The organisation waiting to confirm a volunteer is
+told the date it saw their police certificate when they stood in for the need."""
 from __future__ import annotations
 
 import dataclasses
@@ -17,6 +18,7 @@ from services.matcher import lifecycle
 from services.matcher.app import create_app as create_matcher_app
 from tests.integration.conftest import (ADMIN_TOKEN, SERVICE_TOKEN, bearer, create_offer, post_need,
                                         register_organisation)
+from tests.integration.matcher_world import need_data
 from tests.integration.test_matcher_authorisation import serve
 
 ONE_OFF = {"start": (datetime.now(timezone.utc) + timedelta(days=3)).replace(microsecond=0).isoformat(),
@@ -144,3 +146,51 @@ def test_a_need_the_needs_service_cannot_give_now_leaves_the_summary_out_and_the
 
     assert one.status_code == 200 and "need" not in one.get_json()
     assert listed.status_code == 200 and all("need" not in item for item in listed.get_json()["items"])
+
+
+@pytest.fixture(scope="module")
+def seen_as_stand_in(offers_app, needs_app, matcher_app) -> dict:
+    """A volunteer's standing proposal that waits for the organisation's confirmation, for a need that requires a
+    police certificate, and their confirmed stand-in match for it, on which the organisation recorded the date it
+    saw the certificate."""
+    offers, needs = offers_app.test_client(), needs_app.test_client()
+    volunteer, organisation = create_offer(offers), register_organisation(needs)
+    need = post_need(needs, organisation["api_key"])
+    repo = matcher_app.extensions["deps"].repo
+    repo.upsert_need(need_data(need["id"], organisation_id=organisation["id"]))
+    now = datetime.now(timezone.utc)
+
+    def match(**stand_in: str) -> dict:
+        return lifecycle.propose(need["id"], organisation["id"], volunteer["id"], 1, 0.9, {}, now,
+                                 timedelta(hours=48), stand_in=stand_in or None).doc
+
+    standing = {**match(), "accepted_by": ["volunteer"]}
+    seen_on = (now - timedelta(days=30)).date().isoformat()
+    stand_in = {**match(for_date=seen_on, stands_in_for=standing["_id"]), "status": lifecycle.CONFIRMED,
+                "accepted_by": ["organisation", "volunteer"], "certificate": {"seen_on": seen_on, "role": need["title"]}}
+    for doc in (standing, stand_in):
+        repo.matches.insert(doc)
+    return {"volunteer": volunteer, "organisation": organisation, "need": need, "seen_on": seen_on,
+            "standing": standing["_id"], "stand_in": stand_in["_id"]}
+
+
+def test_the_organisation_waiting_to_confirm_is_told_the_date_it_saw_the_volunteer_s_certificate_as_a_stand_in(
+        matcher_app, seen_as_stand_in):
+    case, client = seen_as_stand_in, matcher_app.test_client()
+    organisation = bearer(case["organisation"]["api_key"])
+
+    one = client.get(f"/matches/{case['standing']}", headers=organisation)
+    listed = client.get("/matches", headers=organisation, query_string={"need_id": case["need"]["id"]})
+
+    assert one.status_code == 200 and one.get_json()["certificate_seen_before"] == case["seen_on"]
+    by_id = {item["id"]: item for item in listed.get_json()["items"]}
+    assert by_id[case["standing"]]["certificate_seen_before"] == case["seen_on"]
+    assert "certificate_seen_before" not in by_id[case["stand_in"]]  # confirmed already: nothing to carry over
+
+
+@pytest.mark.parametrize("token", ["volunteer", "staff"])
+def test_the_volunteer_and_staff_are_not_told_of_the_certificate_seen_before(matcher_app, seen_as_stand_in, token):
+    case = seen_as_stand_in
+    found = matcher_app.test_client().get(f"/matches/{case['standing']}", headers=bearer(
+        case["volunteer"]["manage_token"] if token == "volunteer" else ADMIN_TOKEN))
+    assert found.status_code == 200 and "certificate_seen_before" not in found.get_json()

@@ -141,6 +141,15 @@ def test_a_carried_over_certificate_keeps_the_organisations_age_limit():
     assert certificates.for_confirmation(NEED, None, "Besøksvenn", None, NOW, earlier)["seen_on"] == "2025-03-01"
 
 
+@pytest.mark.parametrize(("seen_on", "limit", "carried"), [
+    ("2026-02-20", 12, "2026-02-20"), ("2025-03-01", 12, None), ("2025-03-01", None, "2025-03-01")],
+    ids=["within the limit", "older than the limit", "no limit"])
+def test_the_pages_are_told_beforehand_the_certificate_a_confirmation_without_a_date_would_carry_over(
+        seen_on, limit, carried):
+    earlier = {"seen_on": seen_on, "match_id": "stand-in"}
+    assert certificates.carried_over(earlier, limit, NOW.date()) == carried
+
+
 def test_folding_a_stand_in_closes_it_quietly_naming_the_standing_match_and_again_changes_nothing():
     stand_in = confirmed(for_date="2026-03-10", stands_in_for="gone")
     change = lifecycle.fold(stand_in, "standing", NOW)
