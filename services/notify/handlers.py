@@ -49,14 +49,9 @@ def on_match_confirmed(event: Event, n: Notifier) -> None:
 
 def on_match_cancelled(event: Event, n: Notifier) -> None:
     """No more reminders for this match; tell the side that did not cancel. A stand-in match folded into its
-    volunteer's standing match leaves its date to that match, reminder included: one already sent of it counts
-    for the standing match too."""
-    now = to_iso(n.clock())
-    n.repo.end_assignment(event.subject, event.data.get("reason", "cancelled"), now)
-    standing_id = event.data.get("covered_by")
-    if event.data.get("reason") == model.FOLDED and isinstance(standing_id, str):
-        for doc in model.reminders_covered(n.repo.for_match(event.subject), standing_id, now):
-            n.repo.create(doc)
+    volunteer's standing match leaves its date to that match, reminder included: reminder planning counts one
+    already sent of it for the standing match too (see model.reminder_to_plan)."""
+    n.repo.end_assignment(event.subject, event.data.get("reason", "cancelled"), to_iso(n.clock()))
     on_match_event(event, n)
 
 
@@ -74,7 +69,8 @@ def on_absence(event: Event, n: Notifier) -> None:
 
 def plan_reminders(n: Notifier) -> int:
     """Create a reminder for every occurrence of an assignment starting within 24 hours (once), and send it: of a
-    stand-in's one date only, and none of a date the volunteer said they cannot come."""
+    stand-in's one date only, none of a date the volunteer said they cannot come, and none of a date their
+    stand-in match and standing match of the need both hold but the other one reminds them of."""
     now = n.clock()
     schedules: dict[str, dict[str, Any] | None] = {}
     created: list[str] = []
@@ -106,9 +102,20 @@ def _plan(assignment: dict[str, Any], schedule: dict[str, Any], now: datetime, n
     except ValueError as exc:
         log.warning("need %s has a schedule we cannot read: %s", assignment["need_id"], exc)
         return []
-    docs = [model.new_reminder(assignment, start, channel, to_iso(now))
+    return _create_reminders(assignment, starts, to_iso(now), n)
+
+
+def _create_reminders(assignment: dict[str, Any], starts: list[datetime], now: str, n: Notifier) -> list[str]:
+    """The ids of the reminders newly created to be sent for these occurrences. Each is weighed against the
+    reminders of the assignment's twins (model.reminder_to_plan), so that a date is reminded of once: one a twin
+    already sent is stored as skipped, and one a twin's may still send is left to a later round."""
+    if not starts:
+        return []
+    twins = model.twins(assignment, n.repo.assignments_of(assignment["offer_id"], assignment["need_id"]))
+    twin_reminders = n.repo.reminders_of([twin["_id"] for twin in twins])
+    docs = [model.reminder_to_plan(assignment, start, channel, now, twin_reminders)
             for start in starts for channel in model.CHANNELS]
-    return [doc["_id"] for doc in docs if n.repo.create(doc)]
+    return [doc["_id"] for doc in docs if doc is not None and n.repo.create(doc) and doc["status"] == model.PENDING]
 
 
 EVENT_HANDLERS: dict[str, Callable[[Event, Notifier], None]] = {

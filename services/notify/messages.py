@@ -45,6 +45,7 @@ KINDS = (
     "ended_by_volunteer",
     "ended_by_organisation",
     "stand_in_folded_volunteer",
+    "stand_in_folded_organisation",
 )
 
 # Messages to a person's own address, asked for by that person: to confirm it, or to sign in. They are about no

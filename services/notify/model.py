@@ -26,12 +26,13 @@ SHOWS_THE_VOLUNTEER = ("volunteer_accepted", ANSWER_REMINDER, "confirmed_organis
 ABOUT_A_CANDIDATE = ("declined_organisation", "expired_organisation", "withdrawn_organisation")
 FOLDED = "covered_by_assignment"  # a stand-in match closed because its date is on the volunteer's standing match
 FOLDED_KIND = "stand_in_folded_volunteer"
+FOLDED_ORGANISATION_KIND = "stand_in_folded_organisation"  # the organisation's calendar loses the one-date event
 # The e-mails that carry the assignment as a calendar file: to add it, or to take it out again.
 CALENDAR_PUBLISHED = ("confirmed_volunteer", "confirmed_organisation")
 CALENDAR_CANCELLED = ("cancelled_volunteer", "cancelled_organisation", "ended_volunteer", "ended_organisation",
-                      "ended_by_volunteer", "ended_by_organisation", FOLDED_KIND)
+                      "ended_by_volunteer", "ended_by_organisation", FOLDED_KIND, FOLDED_ORGANISATION_KIND)
 # Receipts of what the person just did on a page, and a folded stand-in date, which changes nothing for the day.
-EMAIL_ONLY = ("ended_by_volunteer", "ended_by_organisation", FOLDED_KIND)
+EMAIL_ONLY = ("ended_by_volunteer", "ended_by_organisation", FOLDED_KIND, FOLDED_ORGANISATION_KIND)
 
 
 def channels_for(kind: str) -> tuple[str, ...]:
@@ -43,6 +44,7 @@ FACTS = ("for_date", "date", "from", "until", "seen_on", "max_age_months", "was_
 PENDING, HELD, RETRYING, SENT, FAILED, SKIPPED = "pending", "held", "retrying", "sent", "failed", "skipped"
 SENDING = "sending"  # sent under a lease: if the worker dies mid-send, it is due again when the lease runs out
 FINAL = (SENT, FAILED, SKIPPED)
+MAY_STILL_GO = (PENDING, HELD, RETRYING, SENDING)
 ACTIVE, ENDED = "active", "ended"
 QUIET_FROM, QUIET_UNTIL = time(21, 0), time(8, 0)
 
@@ -92,11 +94,12 @@ def told_of_cancellation(reason: str | None, confirmed: bool) -> list[tuple[str,
     """(role, message kind) for a cancelled match: the side that did not cause it.
 
     A stand-in match folded into its volunteer's standing match (FOLDED) calls nothing off: the volunteer still
-    comes on its date, now on the standing assignment, and is told so; the organisation, which confirmed that
-    standing match itself, is told nothing.
+    comes on its date, now on the standing assignment, and is told so. The organisation, which confirmed that
+    standing match itself, is told only when the stand-in had been confirmed too: its confirmation put the date in
+    the organisation's calendar as an event of its own, which this message takes out again.
     """
     if reason == FOLDED:
-        return [(VOLUNTEER, FOLDED_KIND)]
+        return [(VOLUNTEER, FOLDED_KIND)] + ([(ORGANISATION, FOLDED_ORGANISATION_KIND)] if confirmed else [])
     if reason in BY_THE_VOLUNTEER:
         return [(ORGANISATION, "cancelled_organisation" if confirmed else "withdrawn_organisation")]
     return [(VOLUNTEER, "cancelled_volunteer" if confirmed else "withdrawn_volunteer")]
@@ -160,14 +163,30 @@ def new_assignment(event: Event, now: str) -> dict[str, Any]:
             "organisation_id": event.data.get("organisation_id"), "status": ACTIVE, "created_at": now, **one_date}
 
 
-def reminders_covered(stand_in_reminders: list[dict[str, Any]], standing_id: str, now: str) -> list[dict[str, Any]]:
-    """The standing match's reminders of the dates a folded stand-in match has already reminded its volunteer of,
-    made as skipped: planning them later then creates nothing, so the volunteer is reminded of a date once."""
-    return [{**_notification(reminder_id(standing_id, from_iso(sent["occurrence_start"]), sent["channel"]),
-                             standing_id, VOLUNTEER, REMINDER, sent["channel"], now, event_id=None, event_type=None,
-                             occurrence_start=sent["occurrence_start"]),
-             "status": SKIPPED, "reason": "reminded_as_stand_in"}
-            for sent in stand_in_reminders if sent["kind"] == REMINDER and sent["status"] == SENT]
+def twins(assignment: dict[str, Any], others: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The volunteer's other assignments of the same need that may hold one of this assignment's dates: the
+    live ones, and stand-in matches folded into a standing match (their date moved to it, with any reminder of it)."""
+    return [other for other in others if other["_id"] != assignment["_id"]
+            and (other.get("offer_id"), other.get("need_id")) == (assignment["offer_id"], assignment["need_id"])
+            and (other.get("status") == ACTIVE or other.get("ended_reason") == FOLDED)]
+
+
+def reminder_to_plan(assignment: dict[str, Any], occurrence_start: datetime, channel: str, now: str,
+                     twin_reminders: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The reminder of one occurrence on one channel, given the reminders of the assignment's twins, so that a
+    volunteer is reminded of a date once whichever match holds it when reminders are planned: skipped when a twin's
+    reminder of that date went out; None (nothing yet, decided again next round) while a twin's may still go
+    (pending, held, retrying, being sent); else a reminder to send, also when the twin's was skipped or failed."""
+    doc = new_reminder(assignment, occurrence_start, channel, now)
+    day = _day(occurrence_start)
+    same = [r for r in twin_reminders if r.get("kind") == REMINDER and r.get("channel") == channel
+            and r.get("occurrence_start") and _day(from_iso(r["occurrence_start"])) == day]
+    if any(r["status"] == SENT for r in same):
+        reason = "reminded_on_standing_match" if assignment.get("for_date") else "reminded_as_stand_in"
+        return {**doc, "status": SKIPPED, "reason": reason}
+    if any(r["status"] in MAY_STILL_GO for r in same):
+        return None
+    return doc
 
 
 def absent_dates(event: Event) -> dict[str, str]:

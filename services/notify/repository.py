@@ -8,7 +8,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared.mongo import DocumentStore, Repository
-from services.notify.model import ACTIVE, ENDED, HELD, PENDING, RETRYING, SENDING
+from services.notify.model import ACTIVE, ENDED, HELD, PENDING, REMINDER, RETRYING, SENDING
 
 
 class NotifyRepository(Repository):
@@ -22,6 +22,7 @@ class NotifyRepository(Repository):
         self.db.notifications.create_index([("match_id", ASCENDING)])
         self.db.notifications.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
         self.db.assignments.create_index([("status", ASCENDING)])
+        self.db.assignments.create_index([("offer_id", ASCENDING), ("need_id", ASCENDING)])
 
     def create(self, doc: dict[str, Any]) -> bool:
         """Store a new notification; False when it exists already (a redelivered event, a reminder planned again)."""
@@ -67,6 +68,16 @@ class NotifyRepository(Repository):
         """The active assignments and those ended since the moment."""
         ended = self.db.assignments.find({"status": ENDED, "ended_at": {"$gte": moment_iso}})
         return self.active_assignments() + list(ended)
+
+    def assignments_of(self, offer_id: str, need_id: str) -> list[dict[str, Any]]:
+        """Every assignment, active or ended, of one volunteer's offer for one need."""
+        return list(self.db.assignments.find({"offer_id": offer_id, "need_id": need_id}))
+
+    def reminders_of(self, match_ids: list[str]) -> list[dict[str, Any]]:
+        """The reminders of these matches, whatever their status."""
+        if not match_ids:
+            return []
+        return list(self.db.notifications.find({"match_id": {"$in": match_ids}, "kind": REMINDER}))
 
     def assignment(self, match_id: str) -> dict[str, Any] | None:
         return self.db.assignments.find_one({"_id": match_id})

@@ -161,17 +161,26 @@ def test_stand_in_requests_withdrawn_when_the_assignment_ends_come_one_mail_per_
 STAND_IN_DATE = "2026-03-10"
 
 
-def _given_the_standing_place(notifier, directory, clock, stand_in):
-    """The stand-in's volunteer confirmed now for the standing place of the same need: the matcher closes the
-    stand-in match (covered_by_assignment). Returns the standing match and that event."""
-    standing = replace(stand_in, match_id=str(uuid.uuid4()))
-    view = {k: v for k, v in directory.matches[stand_in.match_id].items() if k not in ("for_date", "stands_in_for")}
-    directory.matches[standing.match_id] = {**view, "id": standing.match_id, "confirmed_at": to_iso(clock.now)}
-    on_match_confirmed(match_event("match.confirmed", standing), notifier)
+def _folded_by_the_matcher(directory, stand_in, standing):
+    """The matcher's own view once it has closed the stand-in match (covered_by_assignment)."""
     directory.matches[stand_in.match_id].update(status="cancelled", cancel_reason="covered_by_assignment",
                                                 covered_by=standing.match_id)
-    return standing, match_event("match.cancelled", stand_in, reason="covered_by_assignment", was_confirmed=True,
-                                 covered_by=standing.match_id, for_date=STAND_IN_DATE, stands_in_for="other-match")
+
+
+def _given_the_standing_place(notifier, directory, clock, stand_in, matcher_folded=True, was_confirmed=True):
+    """The stand-in's volunteer confirmed now for the standing place of the same need: the matcher closes the
+    stand-in match (covered_by_assignment), here at once unless matcher_folded is False. Returns the standing match
+    and the stand-in's match.cancelled, which notify has not seen yet."""
+    standing = replace(stand_in, match_id=str(uuid.uuid4()))
+    view = {k: v for k, v in directory.matches[stand_in.match_id].items() if k not in ("for_date", "stands_in_for")}
+    directory.matches[standing.match_id] = {**view, "id": standing.match_id, "status": "confirmed",
+                                            "confirmed_at": to_iso(clock.now)}
+    on_match_confirmed(match_event("match.confirmed", standing), notifier)
+    if matcher_folded:
+        _folded_by_the_matcher(directory, stand_in, standing)
+    return standing, match_event("match.cancelled", stand_in, reason="covered_by_assignment",
+                                 was_confirmed=was_confirmed, covered_by=standing.match_id, for_date=STAND_IN_DATE,
+                                 stands_in_for="other-match")
 
 
 def test_a_stand_in_given_the_standing_place_is_told_once_they_come_as_agreed_and_the_date_leaves_as_an_event(
@@ -192,7 +201,7 @@ def test_a_stand_in_given_the_standing_place_is_told_once_they_come_as_agreed_an
     assert part.get_param("method") == "CANCEL"
     [vevent] = cal.walk("VEVENT")
     assert str(vevent["uid"]) == f"{stand_in.match_id}@frivillig.drammen" and "rrule" not in vevent
-    assert len(smtp_server.to(stand_in.contact_email)) == told_before[1]
+    assert len(smtp_server.to(stand_in.contact_email)) == told_before[1] + 1  # the organisation's, below
     assert [(n["kind"], n["channel"]) for n in notifier.repo.for_match(stand_in.match_id)
             if n["kind"] != "confirmed_volunteer" and n["role"] == "volunteer"] == [
         ("stand_in_folded_volunteer", "email")]
@@ -202,6 +211,87 @@ def test_a_stand_in_given_the_standing_place_is_told_once_they_come_as_agreed_an
         "Påminnelse: «Besøksvenn på Fjell bo- og omsorgssenter» starter tir. 10.3. kl. 17.30"]
     assert {n["match_id"] for n in notifier.repo.db.notifications.find({"kind": "reminder", "status": "sent"})} == {
         standing.match_id}
+
+
+def test_the_organisation_is_told_a_confirmed_stand_ins_date_is_now_on_the_standing_match_and_loses_its_event(
+        notifier, directory, clock, smtp_server):
+    stand_in = _confirmed(notifier, directory, clock, for_date=STAND_IN_DATE, stands_in_for="other-match")
+    [published] = _calendar(smtp_server.to(stand_in.contact_email)[0])[0].walk("VEVENT")
+    directory.organisations[stand_in.organisation_id].update(name="Drammen kommune", unit="Fjell bo- og omsorgssenter")
+    standing, folded = _given_the_standing_place(notifier, directory, clock, stand_in)
+    told_before = len(smtp_server.to(stand_in.contact_email))
+
+    EVENT_HANDLERS["match.cancelled"](folded, notifier)
+    EVENT_HANDLERS["match.cancelled"](folded, notifier)  # redelivered
+
+    [mail] = smtp_server.to(stand_in.contact_email)[told_before:]
+    assert mail.message["subject"] == ("«Besøksvenn på Fjell bo- og omsorgssenter» tir. 10.3. kl. 17.30–19.00 "
+                                       "hører nå til den faste avtalen med Kari Nordmann")
+    text = mail.message.get_body(("plain",)).get_content()
+    assert "hos Fjell bo- og omsorgssenter (Drammen kommune), tirsdag 10. mars 2026 kl. 17.30–19.00" in text
+    assert "Kari Nordmann kommer som avtalt tirsdag 10. mars 2026 kl. 17.30–19.00" in text and "avlyst" not in text
+    cal, part = _calendar(mail)
+    assert (part.get_param("method"), str(cal["method"])) == ("CANCEL", "CANCEL")
+    [cancelled] = cal.walk("VEVENT")
+    assert str(cancelled["uid"]) == str(published["uid"]) == f"{stand_in.match_id}@frivillig.drammen"
+    assert "rrule" not in cancelled and int(cancelled["sequence"]) > int(published["sequence"])
+    assert [(n["kind"], n["channel"]) for n in notifier.repo.for_match(stand_in.match_id)
+            if n["role"] == "organisation" and n["kind"] != "confirmed_organisation"] == [
+        ("stand_in_folded_organisation", "email")]
+
+
+def test_the_organisation_hears_nothing_of_a_stand_in_only_proposed_when_the_standing_match_takes_the_date(
+        notifier, directory, clock, smtp_server):
+    stand_in = add_pair(directory)
+    directory.matches[stand_in.match_id].update(for_date=STAND_IN_DATE, stands_in_for="other-match",
+                                                accepted_by=["volunteer"])
+    standing, folded = _given_the_standing_place(notifier, directory, clock, stand_in, was_confirmed=False)
+    told_before = len(smtp_server.to(stand_in.contact_email)), len(smtp_server.to(stand_in.volunteer_email))
+
+    EVENT_HANDLERS["match.cancelled"](folded, notifier)
+
+    assert smtp_server.to(stand_in.contact_email)[told_before[0]:] == []
+    [told] = smtp_server.to(stand_in.volunteer_email)[told_before[1]:]
+    assert list(told.message.iter_attachments()) == []  # no event was ever in a calendar
+
+
+@pytest.mark.parametrize("stand_in_reminded_first", [True, False], ids=["stand-in-reminded-before", "same-round"])
+def test_reminders_planned_between_the_standing_confirmation_and_the_fold_remind_of_the_date_once(
+        stand_in_reminded_first, notifier, directory, clock, smtp_server):
+    stand_in = _confirmed(notifier, directory, clock, for_date=STAND_IN_DATE, stands_in_for="other-match")
+    clock.now = datetime(2026, 3, 9, 17, 45, tzinfo=OSLO)
+    if stand_in_reminded_first:
+        plan_reminders(notifier)
+    clock.advance(minutes=5)
+    standing, folded = _given_the_standing_place(notifier, directory, clock, stand_in, matcher_folded=False)
+
+    for _ in range(2):  # rounds of planning before the matcher's fold reaches notify
+        clock.advance(minutes=1)
+        plan_reminders(notifier)
+    _folded_by_the_matcher(directory, stand_in, standing)
+    EVENT_HANDLERS["match.cancelled"](folded, notifier)
+    clock.advance(minutes=1)
+    plan_reminders(notifier)
+
+    assert _reminders(smtp_server.to(stand_in.volunteer_email)) == [
+        "Påminnelse: «Besøksvenn på Fjell bo- og omsorgssenter» starter tir. 10.3. kl. 17.30"]
+
+
+def test_a_stand_in_whose_confirmation_notify_sees_after_the_standing_matchs_is_not_reminded_of_the_date_again(
+        notifier, directory, clock, smtp_server):
+    stand_in = add_pair(directory, status="confirmed")
+    directory.matches[stand_in.match_id].update(for_date=STAND_IN_DATE, stands_in_for="other-match",
+                                                confirmed_at=to_iso(clock.now))
+    clock.now = datetime(2026, 3, 9, 17, 45, tzinfo=OSLO)
+    standing, folded = _given_the_standing_place(notifier, directory, clock, stand_in, matcher_folded=False)
+    plan_reminders(notifier)
+
+    on_match_confirmed(match_event("match.confirmed", stand_in, for_date=STAND_IN_DATE, stands_in_for="other-match"),
+                       notifier)  # its event came later, from another partition
+    clock.advance(minutes=1)
+    plan_reminders(notifier)
+
+    assert len(_reminders(smtp_server.to(stand_in.volunteer_email))) == 1
 
 
 def test_a_stand_in_already_reminded_of_the_date_is_not_reminded_again_once_the_standing_match_holds_it(

@@ -73,15 +73,46 @@ FOLDED = {"reason": "covered_by_assignment", "covered_by": "m-standing", "for_da
           "stands_in_for": "m-other"}
 
 
-@pytest.mark.parametrize("was_confirmed, method", [(True, "CANCEL"), (False, None)])
-def test_a_stand_in_date_taken_over_by_the_volunteers_standing_match_is_told_to_them_alone_by_email(
-        was_confirmed, method):
+@pytest.mark.parametrize("was_confirmed, told, method", [
+    (True, [("volunteer", "stand_in_folded_volunteer"), ("organisation", "stand_in_folded_organisation")], "CANCEL"),
+    (False, [("volunteer", "stand_in_folded_volunteer")], None),
+])
+def test_a_stand_in_date_taken_over_by_the_volunteers_standing_match_is_told_by_email_to_whose_calendar_has_it(
+        was_confirmed, told, method):
     folded = event("match.cancelled", **FOLDED, was_confirmed=was_confirmed)
 
-    assert model.recipients(folded) == [("volunteer", "stand_in_folded_volunteer")]
-    assert model.channels_for("stand_in_folded_volunteer") == ("email",)
-    doc = model.new_notification(folded, "volunteer", "stand_in_folded_volunteer", "email", "now")
-    assert model.calendar_method(doc) == method  # a stand-in never confirmed put no event in the calendar
+    assert model.recipients(folded) == told  # an organisation never shown a stand-in's date hears nothing of it
+    for role, kind in told:
+        assert model.channels_for(kind) == ("email",)
+        doc = model.new_notification(folded, role, kind, "email", "now")
+        assert model.calendar_method(doc) == method  # a stand-in never confirmed put no event in the calendar
+
+
+@pytest.mark.parametrize("lang, words, not_said", [
+    ("nb", ("«Besøksvenn» tir. 10.3. kl. 17.30–19.00 hører nå til den faste avtalen med Kari Nordmann",
+            "Kari Nordmann skulle stille én gang på «Besøksvenn» hos Fjell bo- og omsorgssenter (Drammen kommune)",
+            "Kari Nordmann kommer som avtalt tirsdag 10. mars 2026 kl. 17.30–19.00",
+            "Vedlegget tar ut den egne hendelsen"),
+     ("avlyst", "ny frivillig", "en annen frivillig")),
+    ("en", ("“Besøksvenn” on Tue 10 Mar 17:30–19:00 is now part of the regular arrangement with Kari Nordmann",
+            "Kari Nordmann was to stand in once for “Besøksvenn” with "
+            "Fjell bo- og omsorgssenter (Drammen kommune)",
+            "Kari Nordmann comes as agreed on Tuesday 10 March 2026, 17:30–19:00",
+            "The attachment takes out the separate event"),
+     ("cancelled", "new volunteer", "another volunteer")),
+])
+def test_the_organisation_is_told_the_stand_in_date_is_now_on_the_volunteers_standing_arrangement(
+        lang, words, not_said):
+    """Whether someone new is asked for another volunteer's absence the stand-in covered is not in the event, so
+    the message promises nobody."""
+    message = render("stand_in_folded_organisation", lang, {
+        **CONTEXT, "organisation_name": "Fjell bo- og omsorgssenter (Drammen kommune)", "for_date": "2026-03-10",
+        "volunteer_name": "Kari Nordmann", "page_url": "https://x/vare-behov"})
+
+    for text in words:
+        assert text in f"{message.subject}\n{message.text}" and text in message.html
+    for text in not_said:
+        assert text not in message.text and text not in message.html
 
 
 @pytest.mark.parametrize("lang, words, not_said", [
@@ -110,7 +141,7 @@ def test_the_volunteer_is_told_their_stand_in_date_is_now_on_their_standing_assi
     ("ended_volunteer", "email", "CANCEL"), ("ended_organisation", "email", "CANCEL"),
     ("confirmed_volunteer", "sms", None), ("ended_organisation", "sms", None),
     ("withdrawn_volunteer", "email", None), ("proposal", "email", None), ("reminder", "email", None),
-    ("absence_organisation", "email", None),
+    ("absence_organisation", "email", None), ("stand_in_folded_organisation", "email", "CANCEL"),
 ])
 def test_only_confirmation_and_cancellation_mails_carry_a_calendar(kind, channel, method):
     assert model.calendar_method({"kind": kind, "channel": channel}) == method
@@ -137,6 +168,53 @@ def test_a_stand_in_assignment_is_over_once_its_date_has_begun():
     assert not model.schedule_over(WEEKLY, oslo(3, 17, 17, 0), stand_in)
     assert model.schedule_over(WEEKLY, oslo(3, 17, 17, 30), stand_in)
     assert not model.schedule_over(WEEKLY, oslo(3, 17, 17, 30))
+
+
+STANDING = {"_id": "m-standing", "need_id": "n1", "offer_id": "o1", "status": "active"}
+STAND_IN = {**STANDING, "_id": "m-stand-in", "for_date": "2026-03-10"}
+
+
+def _reminded(match: dict[str, Any], status: str, channel: str = "email", day: int = 10) -> dict[str, Any]:
+    return {**model.new_reminder(match, oslo(3, day, 17, 30), channel, "then"), "status": status}
+
+
+@pytest.mark.parametrize("twin_reminder, planned", [
+    pytest.param(None, ("pending", None), id="none"),
+    pytest.param(_reminded(STAND_IN, "sent"), ("skipped", "reminded_as_stand_in"), id="sent"),
+    pytest.param(_reminded(STAND_IN, "sending"), None, id="being-sent"),
+    pytest.param(_reminded(STAND_IN, "pending"), None, id="planned-this-round"),
+    pytest.param(_reminded(STAND_IN, "held"), None, id="held-overnight"),
+    pytest.param(_reminded(STAND_IN, "retrying"), None, id="retrying"),
+    pytest.param(_reminded(STAND_IN, "skipped"), ("pending", None), id="skipped"),
+    pytest.param(_reminded(STAND_IN, "failed"), ("pending", None), id="failed"),
+    pytest.param(_reminded(STAND_IN, "sent", channel="sms"), ("pending", None), id="other-channel"),
+])
+def test_a_standing_match_reminds_of_a_date_only_if_its_stand_in_match_did_not_and_will_not(twin_reminder, planned):
+    twin_reminders = [twin_reminder] if twin_reminder else []
+
+    doc = model.reminder_to_plan(STANDING, oslo(3, 10, 17, 30), "email", "now", twin_reminders)
+
+    assert (doc if doc is None else (doc["status"], doc.get("reason"))) == planned
+    if doc is not None:
+        assert doc["_id"] == model.reminder_id("m-standing", oslo(3, 10, 17, 30), "email")
+
+
+def test_a_stand_in_match_does_not_remind_of_its_date_once_the_standing_match_did():
+    reminded = [_reminded(STANDING, "sent")]
+
+    doc = model.reminder_to_plan(STAND_IN, oslo(3, 10, 17, 30), "email", "now", reminded)
+
+    assert (doc["status"], doc["reason"]) == ("skipped", "reminded_on_standing_match")
+
+
+def test_the_twins_of_an_assignment_are_the_volunteers_live_and_folded_matches_of_the_need():
+    ended = {"status": "ended", "ended_reason": "covered_by_assignment"}
+    others = [STANDING, STAND_IN, {**STAND_IN, **ended, "_id": "folded"},
+              {**STAND_IN, **ended, "_id": "withdrawn", "ended_reason": "assignment_ended"},
+              {**STAND_IN, "_id": "other-volunteer", "offer_id": "o2"},
+              {**STAND_IN, "_id": "other-need", "need_id": "n2"}]
+
+    assert [twin["_id"] for twin in model.twins(STANDING, others)] == ["m-stand-in", "folded"]
 
 
 def test_a_reminder_planned_before_the_absence_was_reported_is_skipped_at_send_time():

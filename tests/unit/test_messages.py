@@ -99,11 +99,13 @@ REQUIRED_BY_KIND: dict[str, dict[str, Any]] = {
     "certificate_expired_organisation": {"volunteer_name": "Kari Nordmann", "certificate_seen_on": "2024-11-20",
                                          "certificate_max_age_months": 24},
     "stand_in_folded_volunteer": {"for_date": "2026-01-13", "page_url": "https://frivillig.drammen.no/min-side"},
+    "stand_in_folded_organisation": {"for_date": "2026-01-13", "page_url": "https://frivillig.drammen.no/vare-behov"},
 }
 OPTIONAL_BY_KIND: dict[str, dict[str, Any]] = {
     "absence_organisation": {"volunteer_name": "Kari Nordmann"},
     "paused_organisation": {"volunteer_name": "Kari Nordmann"},
     "ended_organisation": {"volunteer_name": "Kari Nordmann"},
+    "stand_in_folded_organisation": {"volunteer_name": "Kari Nordmann"},
     "confirmed_volunteer": {"contact_phone": "+47 98 76 54 32"},
     "confirmed_organisation": {"volunteer_phone": "+47 912 34 567"},
     "volunteer_accepted": {"volunteer_phone": "+47 912 34 567"},
