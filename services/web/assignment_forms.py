@@ -2,7 +2,9 @@
 report's dates and the oldest certificate an organisation accepts.
 
 As the other forms, these check only that a value is there and reads as a date or a whole number; what the
-values may be is the matcher's and the needs service's to say, and comes back as 422 field paths.
+values may be is the matcher's and the needs service's to say, and comes back as 422 field paths. The date a
+certificate was seen may be left empty: whether one is needed (none is when the matcher carries over the one the
+organisation saw when the volunteer stood in) is the matcher's to say too.
 """
 from __future__ import annotations
 
@@ -89,13 +91,14 @@ class AttendanceForm(FlaskForm):
 
 
 class AcceptForm(FlaskForm):
-    """Confirming a volunteer; for a need that requires a police certificate, the date it was seen."""
+    """Confirming a volunteer; for a need that requires a police certificate, the date it was seen, which may be
+    left empty where the matcher has one from before (it refuses a missing date otherwise)."""
 
     class Meta:
         csrf = False  # as AttendanceForm: several on a page
 
     certificate_seen_on = StringField(lazy("Dato dere så politiattesten", "Date you saw the police certificate"),
-                                      validators=[_date(SEEN_ON_MISSING)])
+                                      validators=[_date()])
 
 
 class HoursForm(FlaskForm):

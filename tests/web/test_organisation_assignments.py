@@ -175,6 +175,30 @@ def test_confirming_sends_the_date_the_certificate_was_seen(organisation, fake):
     assert fake.sent("POST", f"/matches/{CANDIDATE_ID}/accept") == [{"certificate_seen_on": "2026-01-20"}]
 
 
+def test_a_certificate_seen_on_the_candidate_s_stand_in_is_named_in_the_hint_and_confirming_with_the_field_empty_uses_it(
+        organisation, fake):
+    fake.answers[("GET", "matcher", "/matches")]["items"][1]["certificate_seen_before"] = "2026-01-10"
+    fake.answers[("GET", "needs", "/organisations/me/needs")] = {
+        "items": [fake.answers[("GET", "needs", f"/needs/{NEED_ID}")]], "total": 1}
+    name = f"bekreft-{CANDIDATE_ID}-certificate_seen_on"
+    for path in (f"/vare-behov/{NEED_ID}", "/vare-behov"):
+        page = text(organisation.get(path))
+        hint = re.search(rf'<p class="hint" id="{name}-hint">([^<]*)</p>', page).group(1)
+        assert hint.startswith("Oppdraget krever politiattest. Dere så attesten til denne frivillige 10.1.2026 (som "
+                               "avløser). La feltet stå tomt for å bruke den, eller skriv datoen dere så en nyere."), path
+        assert "høyst 3 måneder gammel" in hint and "skriv datoen dere så den" not in hint
+        assert "required" not in re.search(rf'<input [^>]*id="{name}"[^>]*>', page).group(0)
+    english = text(organisation.get(f"/vare-behov/{NEED_ID}?lang=en"))
+    assert ("You saw this volunteer&#39;s certificate on 2026-01-10 (as a stand-in). Leave the field empty to use it, "
+            "or enter the date you saw a newer one.") in english
+    fake.answers[("POST", "matcher", f"/matches/{CANDIDATE_ID}/accept")] = {"id": CANDIDATE_ID, "status": "confirmed"}
+
+    response = organisation.post(ANSWER, data={"answer": "accept", "need_id": NEED_ID, "back": "need", name: ""})
+
+    assert response.status_code == 302 and response.headers["Location"] == f"/vare-behov/{NEED_ID}"
+    assert fake.sent("POST", f"/matches/{CANDIDATE_ID}/accept") == [None]
+
+
 @pytest.mark.parametrize(("seen_on", "message"), [
     ("", "Skriv datoen dere så politiattesten."),
     ((date.today() + timedelta(days=3)).isoformat(), "Datoen kan ikke være fram i tid."),

@@ -71,8 +71,9 @@ def need(who: Person, need_id: str):
 @requires(ORGANISATION)
 def answer(who: Person, match_id: str):
     """Confirm or decline a volunteer who said yes; the matcher tells the volunteer. Confirming for a need that
-    requires a police certificate sends the date it was seen; a date missing or refused shows the need's page
-    with the message beside the field."""
+    requires a police certificate sends the date it was seen, or none when the field is left empty (the matcher
+    then carries over the one the organisation saw when the volunteer stood in, or refuses); a date missing or
+    refused shows the need's page with the message beside the field."""
     choice = request.form.get("answer")
     need_id = request.form.get("need_id", "")
     if choice not in ANSWERS:
