@@ -136,6 +136,17 @@ def test_a_proposal_for_a_need_requiring_a_police_certificate_links_to_the_confi
         assert fact in page, fact
 
 
+def test_an_agreed_assignment_is_shown_from_its_match_and_the_need_s_summary_without_reading_the_public_need(
+        volunteer, fake):
+    fake.answers[("GET", "matcher", "/matches")] = {"items": [
+        match(certificate={"seen_on": "2026-01-05", "role": "Besøksvenn på Fjell"})]}
+    page = text(volunteer.get("/min-side"))
+    for fact in ("Besøksvenn på Fjell", "Fjell bo- og omsorgssenter (Drammen kommune)", "tirsdager kl. 17.30–19.00",
+                 f'href="/min-side/oppdrag/{MATCH_ID}/politiattest"'):
+        assert fact in page, fact
+    assert fake.sent("GET", f"/needs/{NEED_ID}") == []
+
+
 def test_the_confirmation_of_purpose_is_not_found_for_a_need_that_requires_no_certificate(volunteer):
     assert volunteer.get(f"/min-side/oppdrag/{MATCH_ID}/politiattest").status_code == 404
 

@@ -75,9 +75,10 @@ class Served:
 
 @dataclass
 class Card:
-    """One match as the page shows it; `need` is the need as the public reads it, None once it is not open; the
-    title, where and when come from the need's summary the matcher gives with the match, and `unknown` says the
-    matcher could not give it now."""
+    """One match as the page shows it; the title, where and when come from the need's summary the matcher gives
+    with the match, and `unknown` says the matcher could not give it now. `need` is the need as the public reads
+    it, for what the summary does not tell (its description, whether it requires a police certificate), read only
+    for a proposal; None for the rest, and once the need is not open."""
 
     match: dict[str, Any]
     need: dict[str, Any] | None
@@ -162,12 +163,22 @@ def about(match: dict[str, Any]) -> Served | None:
                   summary.get("schedule") or {})
 
 
+def requires_certificate(match: dict[str, Any], need: dict[str, Any] | None, over: bool) -> bool:
+    """Whether the card links to the confirmation of purpose for a police certificate: a proposal's need asks for
+    one; an agreed assignment was confirmed with one (the match records the date it was seen) and has dates left,
+    so its need is still open and the confirmation can be printed for a newer certificate."""
+    if need is not None:
+        return bool((need.get("requirements") or {}).get("police_certificate"))
+    return bool(match.get("certificate")) and not over
+
+
 def card(match: dict[str, Any], kind: str, facts: Facts, token: str, lang: str, now: datetime) -> Card:
-    """A match with the facts its group shows: earlier ones only their title. An agreed assignment that is over
-    (see assignments.is_over) is told of as any other, with nothing left to pause or end; one whose need the
-    matcher could not summarise now is not taken for over (the matcher still says which dates are ahead)."""
+    """A match with the facts its group shows: earlier ones only their title. An agreed assignment is told of from
+    its match and the need's summary alone; one that is over (see assignments.is_over) is told of as any other, with
+    nothing left to pause or end; one whose need the matcher could not summarise now is not taken for over (the
+    matcher still says which dates are ahead). A proposal also shows what only the public need tells."""
     told = about(match)
-    need = facts.need(match["need_id"]) if kind != EARLIER else None
+    need = facts.need(match["need_id"]) if kind in (ASKED, WAITING) else None
     shown = Card(match, need, told.title if told else "", told is None)
     if kind == CONFIRMED:
         shown.contact = contact_of(match["id"], token)  # theirs to have even once the need is no longer open
@@ -177,7 +188,7 @@ def card(match: dict[str, Any], kind: str, facts: Facts, token: str, lang: str, 
     shown.organisation = facts.organisation(match.get("organisation_id") or (need or {}).get("organisation_id"))
     shown.district = told.where if told else ""
     shown.one_day = bool(match.get("for_date"))
-    shown.certificate = bool(((need or {}).get("requirements") or {}).get("police_certificate"))
+    shown.certificate = requires_certificate(match, need, shown.over)
     shown.when = when_of(match, told.schedule, lang) if told and told.schedule else ""
     if kind == ASKED and match.get("expires_at"):
         shown.deadline = format_at(local_time(match["expires_at"]), lang)
