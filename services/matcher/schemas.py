@@ -31,6 +31,7 @@ class NeedSummary(StrictSchema):
     """What a side of a match is told of its need, whether or not the need is still public."""
 
     title = fields.String()
+    description = fields.String()
     district = fields.String(metadata={"description": "The district's code (GET /districts on the needs service)."})
     schedule = fields.Dict(metadata={
         "description": "The need's schedule as the needs service gives it: weekly (weekday, start_time, end_time, "

@@ -1,8 +1,8 @@
 """What a request's match views tell each side of a match beyond the contract's view, fetched at most once per
 request however many matches share a need or an organisation:
 
-- to the volunteer and the organisation, the need's summary (title, district, schedule), asked of the needs service
-  as a service, so also once the need is no longer public;
+- to the volunteer and the organisation, the need's summary (title, description, district, schedule), asked of
+  the needs service as a service, so also once the need is no longer public;
 - to the organisation while a match waits for its confirmation, `certificate_seen_before`: the date it saw this
   volunteer's police certificate on an earlier match for the same need (a stand-in), which confirming without a
   date carries over (certificates.for_confirmation).
@@ -32,7 +32,7 @@ class NeedSummaries:
     """The needs a request's match views tell their sides of, each asked of the needs service once. A need it
     cannot give now has no summary; once it does not answer, no more are asked in that request."""
 
-    FIELDS = ("title", "district", "schedule")
+    FIELDS = ("title", "description", "district", "schedule")
 
     def __init__(self, clients: Directory):
         self.clients = clients
@@ -51,7 +51,7 @@ class NeedSummaries:
         return self.found[need_id]
 
     def of(self, need_id: str) -> dict | None:
-        """The need's title, district and schedule, or None when it cannot be given now."""
+        """The need's title, description, district and schedule, or None when it cannot be given now."""
         if need_id not in self.found and self.away:
             return None
         try:

@@ -85,7 +85,8 @@ def counted(matcher_app) -> Iterator[CountedNeeds]:
 
 
 def _summary(need: dict) -> dict:
-    return {"title": need["title"], "district": need["district"], "schedule": need["schedule"]}
+    return {"title": need["title"], "description": need["description"], "district": need["district"],
+            "schedule": need["schedule"]}
 
 
 @pytest.mark.parametrize("side", ["volunteer", "organisation"])

@@ -38,7 +38,7 @@ def need(**requirements) -> dict:
 
 def summary(of: dict) -> dict:
     """The need's summary the matcher gives the volunteer with each match."""
-    return {key: of[key] for key in ("title", "district", "schedule")}
+    return {key: of[key] for key in ("title", "description", "district", "schedule")}
 
 
 def match(match_id: str = MATCH_ID, status: str = "confirmed", **changes) -> dict:
@@ -242,8 +242,9 @@ def test_the_calendar_feed_page_gives_both_links_and_a_new_link_is_made_after_a_
 
 def one_off(start: datetime, hours: int = 4) -> dict:
     """A one-off need's summary, as the matcher gives it with the match."""
-    return {"title": "Julemarked: vaffelsteking", "district": "fjell",
-            "schedule": {"start": start.isoformat(), "end": (start + timedelta(hours=hours)).isoformat()}}
+    end = start + timedelta(hours=hours)
+    return {"title": "Julemarked: vaffelsteking", "description": "Steke vafler i boden ved kirken.",
+            "district": "fjell", "schedule": {"start": start.isoformat(), "end": end.isoformat()}}
 
 
 @pytest.mark.parametrize("begun_hours_ago", [1, 24 * 7], ids=["under way", "behind it"])
@@ -256,6 +257,7 @@ def test_a_one_off_assignment_whose_need_is_over_keeps_its_title_where_and_when_
     page = text(volunteer.get("/min-side"))
     agreed = page[page.index("Avtalte oppdrag"):page.index("Timer du har gitt")]
     assert "<h3>Julemarked: vaffelsteking</h3>" in agreed and "ikke lenger åpent" not in agreed
+    assert "<p>Steke vafler i boden ved kirken.</p>" in agreed
     assert "Danvik, Austad og Fjell" in agreed and "Fjell bo- og omsorgssenter (Drammen kommune)" in agreed
     when = format_when({"start": start.isoformat(), "end": (start + timedelta(hours=4)).isoformat()}, "nb")
     assert f"<dd>{when}</dd>" in agreed and "Oppdraget har ingen flere datoer." in agreed

@@ -66,11 +66,12 @@ def next_dates(schedule: dict[str, Any], now: datetime, count: int = 3) -> list[
 @dataclass(frozen=True)
 class Served:
     """A need as the match serves it: its title, its district's name, and its schedule as the needs service gives
-    it (Card.when reads it as the match serves it: a stand-in's one date)."""
+    it (Card.when reads it as the match serves it: a stand-in's one date), and what it is about."""
 
     title: str
     where: str
     schedule: dict[str, Any]
+    description: str = ""
 
 
 @dataclass
@@ -84,6 +85,7 @@ class Card:
     need: dict[str, Any] | None
     title: str = ""
     unknown: bool = False
+    description: str = ""
     organisation: str = ""
     district: str = ""
     when: str = ""
@@ -160,7 +162,7 @@ def about(match: dict[str, Any]) -> Served | None:
         return None
     district = summary.get("district")
     return Served(summary.get("title") or "", district_name(district) if district else "",
-                  summary.get("schedule") or {})
+                  summary.get("schedule") or {}, summary.get("description") or "")
 
 
 def requires_certificate(match: dict[str, Any], need: dict[str, Any] | None, over: bool) -> bool:
@@ -180,6 +182,7 @@ def card(match: dict[str, Any], kind: str, facts: Facts, token: str, lang: str, 
     told = about(match)
     need = facts.need(match["need_id"]) if kind in (ASKED, WAITING) else None
     shown = Card(match, need, told.title if told else "", told is None)
+    shown.description = (need or {}).get("description") or (told.description if told else "")
     if kind == CONFIRMED:
         shown.contact = contact_of(match["id"], token)  # theirs to have even once the need is no longer open
         shown.over = told is not None and is_over(told.schedule, match, now)
