@@ -27,6 +27,12 @@ def link_in(mail: CapturedMail, path: str = CONFIRM_PATH) -> str:
     return next(word for word in mail.text().split() if word.startswith("http") and path in word)
 
 
+def answer_link(mail: CapturedMail) -> str:
+    """The link a proposal asks its reader to answer by (/r/<code>), not the confirmation of purpose under it."""
+    return next(word for word in mail.text().split()
+                if word.startswith("http") and "/r/" in word and not word.endswith("/politiattest"))
+
+
 def press_the_button(url: str) -> requests.Response:
     """Open a page and submit its one POST form, as a person pressing its button would."""
     page = requests.get(url, timeout=10)

@@ -12,7 +12,7 @@ from icalendar import Calendar
 from shared.events import ALL_TOPICS, dlq_topic
 from tests.conftest import CapturedMail, wait_until
 from tests.e2e import scenario
-from tests.e2e.journeys import forms_of, link_in, matches, register_confirmed_offer, register_verified_organisation
+from tests.e2e.journeys import answer_link, forms_of, matches, register_confirmed_offer, register_verified_organisation
 
 ANSWER_PATH = "/r/"
 PROPOSAL_SUBJECTS = ("Kan du hjelpe", "Could you help")
@@ -105,7 +105,7 @@ def test_volunteer_accepts_through_the_mail_then_the_organisation_confirms_throu
 
     [proposal] = _mail(system, "ida@example.no", PROPOSAL_SUBJECTS)
     assert proposal.message["Subject"].startswith("Could you help")
-    volunteer_link = link_in(proposal, ANSWER_PATH)
+    volunteer_link = answer_link(proposal)
     for _ in range(2):
         page = requests.get(volunteer_link, timeout=10)
         assert page.status_code == 200 and "Leksehjelp på Konnerud" in page.text
@@ -118,7 +118,7 @@ def test_volunteer_accepts_through_the_mail_then_the_organisation_confirms_throu
     [asked] = _mail(system, "leder@konnerud.example.no", "Frivillig ida har takket ja til")
     for fact in ("Frivillig ida", "ida@example.no", "+4794567890", "Leksehjelp på Konnerud", "bekreft", "innen"):
         assert fact in asked.text()
-    organisation_link = link_in(asked, ANSWER_PATH)
+    organisation_link = answer_link(asked)
     assert organisation_link != volunteer_link
     page = requests.get(organisation_link, timeout=10)
     assert page.status_code == 200 and "ida@example.no" in page.text
@@ -155,10 +155,10 @@ def test_organisation_declines_through_its_link_and_the_next_candidate_is_asked(
     [asked_first] = first
     [asked_next] = [e for e in volunteers if e != asked_first]
     [proposal] = _mail(system, asked_first, PROPOSAL_SUBJECTS)
-    assert _press(link_in(proposal, ANSWER_PATH), "accept").status_code == 200
+    assert _press(answer_link(proposal), "accept").status_code == 200
     [asked] = _mail(system, "kontakt@gulskogen.example.no", f"Frivillig {asked_first.split('@')[0]} har takket ja")
 
-    declined = _press(link_in(asked, ANSWER_PATH), "decline")
+    declined = _press(answer_link(asked), "decline")
     assert declined.status_code == 200 and "spør neste kandidat" in declined.text
 
     [told] = _mail(system, asked_first, "«Sjåfør på Gulskogen» blir ikke noe av")
