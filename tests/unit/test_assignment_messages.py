@@ -92,13 +92,13 @@ def test_a_stand_in_date_taken_over_by_the_volunteers_standing_match_is_told_by_
     ("nb", ("«Besøksvenn» tir. 10.3. kl. 17.30–19.00 hører nå til den faste avtalen med Kari Nordmann",
             "Kari Nordmann skulle stille én gang på «Besøksvenn» hos Fjell bo- og omsorgssenter (Drammen kommune)",
             "Kari Nordmann kommer som avtalt tirsdag 10. mars 2026 kl. 17.30–19.00",
-            "Vedlegget tar ut den egne hendelsen"),
+            "Vedlegget fjerner den egne kalenderhendelsen for denne datoen"),
      ("avlyst", "ny frivillig", "en annen frivillig")),
     ("en", ("“Besøksvenn” on Tue 10 Mar 17:30–19:00 is now part of the regular arrangement with Kari Nordmann",
             "Kari Nordmann was to stand in once for “Besøksvenn” with "
             "Fjell bo- og omsorgssenter (Drammen kommune)",
             "Kari Nordmann comes as agreed on Tuesday 10 March 2026, 17:30–19:00",
-            "The attachment takes out the separate event"),
+            "The attachment removes the separate calendar event for this date"),
      ("cancelled", "new volunteer", "another volunteer")),
 ])
 def test_the_organisation_is_told_the_stand_in_date_is_now_on_the_volunteers_standing_arrangement(
@@ -117,11 +117,12 @@ def test_the_organisation_is_told_the_stand_in_date_is_now_on_the_volunteers_sta
 
 @pytest.mark.parametrize("lang, words, not_said", [
     ("nb", ("«Besøksvenn» tir. 10.3. kl. 17.30–19.00 hører nå til det faste oppdraget ditt",
-            "Du kommer som avtalt tirsdag 10. mars 2026 kl. 17.30–19.00", "Vedlegget tar ut den egne hendelsen"),
+            "Du kommer som avtalt tirsdag 10. mars 2026 kl. 17.30–19.00",
+            "Vedlegget fjerner den egne kalenderhendelsen for denne datoen"),
      ("avlyst", "trenger ikke møte")),
     ("en", ("“Besøksvenn” on Tue 10 Mar 17:30–19:00 is now part of your regular assignment",
             "You come as agreed on Tuesday 10 March 2026, 17:30–19:00",
-            "The attachment takes out the separate event"),
+            "The attachment removes the separate calendar event for this date"),
      ("cancelled", "don't need to turn up")),
 ])
 def test_the_volunteer_is_told_their_stand_in_date_is_now_on_their_standing_assignment_and_they_come(
@@ -290,6 +291,23 @@ def test_stand_in_requests_withdrawn_for_several_dates_each_name_their_date_in_s
     for message, date in zip(messages, ("10", "17")):
         assert day.format(date) in message.subject and to_gsm7(day.format(date)) in message.sms
     assert messages[0].subject != messages[1].subject and messages[0].sms != messages[1].sms
+
+
+@pytest.mark.parametrize("lang, subjects", [
+    ("nb", {"confirmed_volunteer": "Takk! Du er med på «Besøksvenn» tir. {}.3. kl. 17.30–19.00",
+            "confirmed_organisation": "Bekreftet: Kari hjelper dere med «Besøksvenn» tir. {}.3. kl. 17.30–19.00"}),
+    ("en", {"confirmed_volunteer": "Thank you! You're on board for “Besøksvenn” on Tue {} Mar 17:30–19:00",
+            "confirmed_organisation": "Confirmed: Kari is helping you with “Besøksvenn” on Tue {} Mar 17:30–19:00"}),
+])
+def test_a_stand_ins_confirmations_name_its_date_in_the_subject_and_a_standing_ones_do_not(lang, subjects):
+    context = {**CONTEXT, "volunteer_name": "Kari", "volunteer_email": "k@example.no", "contact_name": "Ola",
+               "contact_email": "o@example.no", "page_url": "https://x/min-side"}
+
+    for kind, subject in subjects.items():
+        for day in ("10", "17"):
+            assert render(kind, lang, {**context, "for_date": f"2026-03-{day}"}).subject == subject.format(day)
+        standing = render(kind, lang, context).subject
+        assert standing.endswith("Besøksvenn»" if lang == "nb" else "Besøksvenn”") and "17:30" not in standing
 
 
 @pytest.mark.parametrize("kind", ["confirmed_volunteer", "confirmed_organisation", "volunteer_accepted"])
