@@ -167,6 +167,20 @@ def test_a_need_that_is_over_keeps_its_volunteers_dates_to_record_and_offers_no_
     assert "Kari Nordmann" in listing and ">Registrer oppmøte<" in listing
 
 
+def test_a_confirmed_stand_in_is_marked_as_one_date_and_offers_no_end(organisation, fake):
+    stand_in = fake.answers[("GET", "matcher", "/matches")]["items"][0]
+    stand_in.update(for_date=DAY, stands_in_for=CANDIDATE_ID)
+    fake.answers[("GET", "matcher", f"/matches/{CONFIRMED_ID}")].update(for_date=DAY)
+    fake.answers[("GET", "needs", "/organisations/me/needs")] = {
+        "items": [fake.answers[("GET", "needs", f"/needs/{NEED_ID}")]], "total": 1}
+    page = text(organisation.get(f"/vare-behov/{NEED_ID}"))
+    assert "Kari Nordmann" in page and "/avslutt" not in page
+    listing = text(organisation.get("/vare-behov"))
+    assert "Én dag:" in listing and ">Registrer oppmøte<" in listing
+    done = text(organisation.post(f"/vare-behov/{NEED_ID}/frivillig/{CONFIRMED_ID}/avslutt", follow_redirects=True))
+    assert "ingenting å avslutte" in done and not fake.sent("POST", f"/matches/{CONFIRMED_ID}/end")
+
+
 def test_confirming_sends_the_date_the_certificate_was_seen(organisation, fake):
     fake.answers[("POST", "matcher", f"/matches/{CANDIDATE_ID}/accept")] = {"id": CANDIDATE_ID, "status": "confirmed"}
     response = organisation.post(ANSWER, data={"answer": "accept", "need_id": NEED_ID, "back": "need",

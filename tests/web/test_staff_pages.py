@@ -98,6 +98,17 @@ def test_an_offers_page_lists_its_matches_each_linking_to_the_match_by_its_needs
     assert 'aria-hidden="true">–</span><span class="visually-hidden">ingen verdi</span>' in second  # no deadline
 
 
+def test_a_stand_in_folded_into_the_volunteer_s_standing_match_does_not_read_cancelled(staff, answers):
+    answers[("offers", f"/offers/{OFFER_ID}")] = offer()
+    answers[("matcher", "/matches")] = {"items": [{**match(MATCH_ID, NEED_ID, "cancelled"),
+                                                   "cancel_reason": "covered_by_assignment"},
+                                                  match(GONE_MATCH_ID, NEED_ID, "ended")]}
+    answers[("needs", f"/needs/{NEED_ID}")] = {"id": NEED_ID, "title": "Besøksvenn", "status": "open"}
+    folded, ended = rows_of(page(staff, f"/ansatt/frivillige/{OFFER_ID}"))
+    assert "Del av fast oppdrag" in folded and "Avlyst" not in folded
+    assert "Avsluttet" in ended and "Avlyst" not in ended
+
+
 def test_an_offers_page_is_one_heading_then_a_second_level_one_for_its_matches(staff, an_offer_with_two_matches):
     levels = [int(level) for level in re.findall(r"<h([1-6])", page(staff, f"/ansatt/frivillige/{OFFER_ID}"))]
     assert levels == [1, 2]

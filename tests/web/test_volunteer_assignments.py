@@ -122,6 +122,28 @@ def test_a_stand_in_proposal_says_it_is_for_one_day_only_and_names_that_day(volu
     assert f"{day.day}. " in page and "kl. 17.30–19.00" in page and "tirsdager" not in page
 
 
+def test_an_agreed_stand_in_says_nothing_of_an_assignment_going_on_as_before(volunteer, fake):
+    fake.answers[("GET", "matcher", "/matches")] = {"items": [match(for_date=ahead(9).date().isoformat(),
+                                                                    stands_in_for=PROPOSAL_ID)]}
+    fake.answers[("GET", "matcher", f"{MATCHES}/occurrences")] = {"items": [item(9)]}
+    page = text(volunteer.get("/min-side"))
+    assert "Jeg kan ikke komme" in page and "Kan du ikke komme likevel" in page
+    assert "fortsetter som før" not in page
+
+
+def test_earlier_matches_read_by_status_and_a_stand_in_folded_into_the_standing_match_is_not_cancelled(
+        volunteer, fake):
+    fake.answers[("GET", "matcher", "/matches")] = {"items": [
+        match(PROPOSAL_ID, "cancelled", for_date=ahead(-3).date().isoformat(), stands_in_for=MATCH_ID,
+              cancel_reason="covered_by_assignment"),
+        match(status="ended")]}
+    page = text(volunteer.get("/min-side"))
+    earlier = page[page.index("Tidligere"):]
+    assert "datoen ble en del av det faste oppdraget ditt" in earlier and "avsluttet" in earlier
+    assert "avlyst" not in earlier
+    assert "Du har ingen avtalte oppdrag nå." in page and "ennå" not in page[:page.index("Tidligere")]
+
+
 def test_a_proposal_for_a_need_requiring_a_police_certificate_links_to_the_confirmation_of_purpose(volunteer, fake):
     fake.answers[("GET", "needs", f"/needs/{NEED_ID}")] = need(police_certificate=True,
                                                                  certificate_basis="helse- og omsorgstjenesteloven § 5-4")

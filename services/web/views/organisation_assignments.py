@@ -175,11 +175,15 @@ def record(who: Person, need_id: str, match_id: str, day: str):
 
 @requires(ORGANISATION)
 def end(who: Person, need_id: str, match_id: str):
-    """Ending a volunteer's assignment, after a page that says what ending does."""
+    """Ending a volunteer's assignment, after a page that says what ending does; a one-date stand-in has none."""
     need = _own_need(who, need_id)
     match = api().get("matcher", f"/matches/{path_id(match_id)}", who.token)
     if match.get("status") != "confirmed" or match.get("need_id") != need.get("id"):
         flash(tr("Avtalen er ikke lenger aktiv.", "The assignment is no longer active."))
+        return redirect(_need_url(need_id))
+    if match.get("for_date"):  # a stand-in is one date: there is no standing assignment to end
+        flash(tr("Avtalen gjelder bare én dag, så det er ingenting å avslutte.",
+                 "The assignment is for one date only, so there is nothing to end."))
         return redirect(_need_url(need_id))
     volunteer = _volunteer_name(who, match_id)
     form = FlaskForm()

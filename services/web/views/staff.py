@@ -16,11 +16,11 @@ from services.web.views.public_needs import chosen
 from services.web.views.public_paging import Paging, offset_of, page_number
 from services.web.views.public_words import WORDS, organisation_text
 from services.web.views.staff_forms import (CHANNELS, DELIVERY, EVENTS, KINDS, MATCH_STATUSES, OFFER_STATUSES, ROLES,
-                                            MatchLookup, offer_filter, word)
+                                            MatchLookup, match_word, offer_filter, word)
 
 bp = Blueprint("staff", __name__)
-bp.context_processor(lambda: {**WORDS, "word": word, "KINDS": KINDS, "OFFER_STATUSES": OFFER_STATUSES,
-                              "MATCH_STATUSES": MATCH_STATUSES, "ROLES": ROLES, "CHANNELS": CHANNELS,
+bp.context_processor(lambda: {**WORDS, "word": word, "match_word": match_word, "KINDS": KINDS,
+                              "OFFER_STATUSES": OFFER_STATUSES, "MATCH_STATUSES": MATCH_STATUSES, "ROLES": ROLES, "CHANNELS": CHANNELS,
                               "EVENTS": EVENTS, "DELIVERY": DELIVERY})
 PAGE_SIZE = 25
 CSV_NAME = "udekket-behov-per-bydel.csv"

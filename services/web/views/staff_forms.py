@@ -31,6 +31,18 @@ DELIVERY = {"pending": lazy("Venter", "Waiting"), "held": lazy("Holdt tilbake (s
             "skipped": lazy("Ikke sendt", "Not sent")}
 
 
+FOLDED = "covered_by_assignment"  # a stand-in closed because its date is on the volunteer's own standing match
+FOLDED_WORD = lazy("Del av fast oppdrag", "Part of the standing assignment")
+
+
+def match_word(match: Mapping) -> str:
+    """A match's status in words. A stand-in closed because its date became part of the same volunteer's
+    standing assignment was not called off, so it does not read «Avlyst»."""
+    if match.get("status") == "cancelled" and match.get("cancel_reason") == FOLDED:
+        return str(FOLDED_WORD)
+    return word(MATCH_STATUSES, match.get("status"))
+
+
 def word(table: dict, code: object) -> str:
     """The words for a code, or the code itself when it is new to the pages."""
     return str(table[code]) if code in table else str(code or "–")
