@@ -182,6 +182,8 @@ def end(match: dict[str, Any], role: str, now: datetime) -> Change:
         return Change(match)
     if match["status"] != CONFIRMED:
         raise Conflict(f"This match is {match['status']}; only a confirmed assignment can be ended.")
+    if is_stand_in(match):
+        raise Conflict("A stand-in is for one date: a volunteer who cannot come reports that date absent.")
     ended = _moved(match, ENDED, now, ended_at=to_iso(now), ended_by=role)
     return Change(ended, (match_event("match.ended", ended, by=role),))
 

@@ -58,6 +58,11 @@ def test_only_a_confirmed_assignment_ends_or_pauses(status):
         lifecycle.pause(confirmed(status=status), ["2026-03-10"], "2026-03-10", "2026-03-10", NOW)
 
 
+def test_a_stand_in_is_not_ended_but_its_date_reported_absent():
+    with pytest.raises(Conflict, match="absent"):
+        lifecycle.end(confirmed(for_date="2026-03-10", stands_in_for="standing"), VOLUNTEER, NOW)
+
+
 def test_ending_says_who_ended_it_and_ending_again_changes_nothing():
     change = lifecycle.end(confirmed(), ORGANISATION, NOW)
     assert (change.doc["status"], change.doc["ended_by"], [e.type for e in change.events]) == (
