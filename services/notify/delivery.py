@@ -118,7 +118,7 @@ def _context(doc: dict[str, Any], p: Parties, config: Config) -> dict[str, Any]:
         "for_date": facts.get("for_date") or p.match.get("for_date"), "absent_on": facts.get("date"),
         "paused_from": facts.get("from"), "paused_until": facts.get("until"),
         "certificate_seen_on": facts.get("seen_on"), "certificate_max_age_months": facts.get("max_age_months"),
-        "was_confirmed": facts.get("was_confirmed"),
+        "was_confirmed": facts.get("was_confirmed"), "certificate_seen_before": p.match.get("certificate_seen_before"),
     }
     if values["for_date"] and occurrences.status_on(p.match, values["for_date"]) == occurrences.ABSENT:
         values["absent_that_day"] = True  # the stand-in said they cannot come on their date
@@ -126,14 +126,17 @@ def _context(doc: dict[str, Any], p: Parties, config: Config) -> dict[str, Any]:
 
 
 def _links(doc: dict[str, Any], need: dict[str, Any], config: Config) -> dict[str, str | bool]:
-    """The links a message may carry: the side's answer page; the volunteer's confirmation of purpose (printed
-    from the answer page) for a need that requires a police certificate; and the side's own pages on the web
-    (Min side, Våre behov), where an assignment is looked after."""
+    """The links a message may carry: the side's answer page; for a need that requires a police certificate, that
+    it does (the organisation must see the certificate before it confirms) and the volunteer's confirmation of
+    purpose (printed from the answer page); and the side's own pages on the web (Min side, Våre behov), where an
+    assignment is looked after."""
     respond_url = links.answer_url(config, doc["match_id"], doc["role"])
     values = {"respond_url": respond_url,
               "page_url": f"{config.web_url.rstrip('/')}{calendar.PAGES[doc['role']][1]}"}
-    if doc["role"] == model.VOLUNTEER and (need.get("requirements") or {}).get("police_certificate"):
-        values.update(police_certificate=True, certificate_url=f"{respond_url}{CERTIFICATE_PAGE}")
+    if (need.get("requirements") or {}).get("police_certificate"):
+        values["police_certificate"] = True
+        if doc["role"] == model.VOLUNTEER:
+            values["certificate_url"] = f"{respond_url}{CERTIFICATE_PAGE}"
     return values
 
 

@@ -257,6 +257,18 @@ def test_once_the_volunteer_accepts_the_organisation_gets_the_contact_and_its_ow
     assert smtp_server.to(pair.volunteer_email) == []
 
 
+def test_the_organisation_is_asked_to_see_the_police_certificate_a_need_requires_before_it_confirms(
+        notifier, directory, clock, smtp_server):
+    pair = add_pair(directory)
+    directory.needs[pair.need_id]["requirements"] = {"police_certificate": True}
+
+    _accepted(pair, notifier, directory, clock)
+
+    [mail] = smtp_server.to(pair.contact_email)
+    assert "Dere må ha sett politiattesten til Kari Nordmann før dere bekrefter" in mail.text()
+    assert "/politiattest" not in mail.text()
+
+
 def test_an_organisation_that_has_not_answered_is_reminded_once_at_half_time(notifier, directory, clock, smtp_server):
     pair = add_pair(directory)
     _accepted(pair, notifier, directory, clock)

@@ -297,7 +297,8 @@ def test_stand_in_requests_withdrawn_for_several_dates_each_name_their_date_in_s
     ("nb", {"confirmed_volunteer": "Takk! Du er med på «Besøksvenn» tir. {}.3. kl. 17.30–19.00",
             "confirmed_organisation": "Bekreftet: Kari hjelper dere med «Besøksvenn» tir. {}.3. kl. 17.30–19.00"}),
     ("en", {"confirmed_volunteer": "Thank you! You're on board for “Besøksvenn” on Tue {} Mar 17:30–19:00",
-            "confirmed_organisation": "Confirmed: Kari is helping you with “Besøksvenn” on Tue {} Mar 17:30–19:00"}),
+            "confirmed_organisation":
+                "Confirmed: Kari is helping you with “Besøksvenn” on Tue {} Mar 17:30–19:00"}),
 ])
 def test_a_stand_ins_confirmations_name_its_date_in_the_subject_and_a_standing_ones_do_not(lang, subjects):
     context = {**CONTEXT, "volunteer_name": "Kari", "volunteer_email": "k@example.no", "contact_name": "Ola",
