@@ -16,7 +16,7 @@ from shared.occurrences import MAX_RANGE_DAYS
 from shared.ratelimit import limited_write
 from shared.reference import district_name
 from shared.timeslots import oslo_date
-from shared.wording import format_at, format_date, format_when, local_time, organisation_name
+from shared.wording import format_at, format_date, format_day, format_when, local_time, organisation_name
 from services.matcher import access, assignments, certificates, contact, handlers, stats
 from services.matcher.callers import caller_first, private, who
 from services.matcher.lifecycle import ORGANISATION, VOLUNTEER, public_view, waiting_for
@@ -283,18 +283,25 @@ def _seen_before(match: dict, facts: dict | None) -> dict[str, str]:
     return {"nb": format_date(day, "nb"), "en": format_date(day, "en")}
 
 
+def _one_date(match: dict) -> dict[str, str]:
+    """The one date a stand-in match is for, in words (weekday and date), so the page says it is that date only;
+    empty for a standing assignment."""
+    day = occurrences.stand_in_date(match)
+    return {"nb": format_day(day, "nb"), "en": format_day(day, "en")} if day else {}
+
+
 def _page(match: dict, role: str, outcome: str | None = None, error: tuple[str, str] | None = None):
     """The answer page of one side: what, where, when, for whom and by when, and the buttons if it is asked; the
     organisation gives the date it saw the police certificate when the need requires one (or leaves it empty to use
     the one it saw before, as the field's hint then says), and a refused date is told as the site's forms tell
-    errors (`error`: the reason in bokmål and English)."""
+    errors (`error`: the reason in bokmål and English); a stand-in's page names its one date."""
     asked = outcome is None and waiting_for(match) == role
     facts = _facts(match, role)
     required = certificates.required(deps().repo.need(match["need_id"]))
     seen_before = _seen_before(match, facts) if asked and role == ORGANISATION and required else {}
     return render_template("respond.html", role=role, asked=asked, facts=facts, outcome=outcome,
                            deadline=_deadline(match), action=request.path, error=error,
-                           certificate_required=required, seen_before=seen_before,
+                           certificate_required=required, seen_before=seen_before, one_date=_one_date(match),
                            seen_on=request.form.get(certificates.FIELD, ""))
 
 
@@ -311,7 +318,8 @@ def _open_match(code: str) -> tuple[dict | None, str | None, object | None]:
     if state == access.EXPIRED:
         return None, None, _problem("expired")
     if state != access.OPEN:
-        return None, None, _problem("decided", status=match["status"])
+        return None, None, _problem("decided", status=match["status"], cancel_reason=match.get("cancel_reason"),
+                                    role=role)
     return match, role, None
 
 

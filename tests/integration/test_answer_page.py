@@ -408,3 +408,56 @@ def test_a_certificate_seen_before_that_is_older_than_the_organisation_accepts_i
                          "certificate_seen_on-hint")
 
     assert "skriv datoen dere så den" in hint and "Dere så attesten til denne frivillige" not in hint
+
+
+def _decided(page: Page, **fields: Any) -> dict[str, Any]:
+    """A proposal the matcher has since moved on from, as stored (status and the fields that say why)."""
+    return page.repo.matches.save({**page.proposal(), **fields})
+
+
+@pytest.mark.parametrize("role, words, english", [
+    (VOLUNTEER, "Denne datoen hører nå til det faste oppdraget ditt",
+     "This date now belongs to your standing assignment"),
+    (ORGANISATION, "Denne datoen hører nå til den frivilliges faste oppdrag hos dere",
+     "This date now belongs to the volunteer's standing assignment with you")])
+def test_a_stand_in_folded_into_the_volunteers_standing_assignment_says_so_and_not_that_it_was_cancelled(
+        page, role, words, english):
+    match = _decided(page, status="cancelled", cancel_reason="covered_by_assignment", covered_by=str(uuid4()),
+                     for_date="2026-03-10", stands_in_for=str(uuid4()))
+
+    response = page.client.get(page.link(match, role))
+
+    _assert_plain_page(response, 409, words)
+    assert english in _text(response) and "avlyst" not in _text(response)
+
+
+def test_an_ended_assignments_link_says_it_has_ended_and_not_that_it_was_cancelled(page):
+    match = _decided(page, status="ended", ended_by="volunteer")
+
+    response = page.client.get(page.link(match, VOLUNTEER))
+
+    _assert_plain_page(response, 409, "Oppdraget er avsluttet")
+    assert "The assignment has ended" in _text(response) and "avlyst" not in _text(response)
+
+
+@pytest.mark.parametrize("role, path", [(VOLUNTEER, "/min-side"), (ORGANISATION, "/vare-behov")])
+def test_a_decided_page_and_a_page_after_answering_lead_on_to_the_sides_own_page(page, role, path):
+    link = f'href="{page.config.web_url.rstrip("/")}{path}"'
+    decided = _decided(page, status="cancelled", cancel_reason="need_closed")
+    assert link in page.client.get(page.link(decided, role)).get_data(as_text=True)
+
+    match = page.proposal()
+    if role == ORGANISATION:
+        page.answer(match, VOLUNTEER)
+    assert link in page.answer(match, role, "decline").get_data(as_text=True)
+
+
+def test_a_stand_ins_page_says_near_the_top_that_it_is_for_one_date_only(page):
+    match = page.repo.matches.save({**page.proposal(), "for_date": "2026-03-10", "stands_in_for": str(uuid4())})
+
+    text = _text(page.client.get(page.link(match, VOLUNTEER)))
+
+    assert "Dette gjelder bare én dato: tirsdag 10. mars 2026" in text
+    assert "This is for one date only: Tuesday 10 March 2026" in text
+    assert text.index("én dato") < text.index("Vil du takke ja?")
+    assert "bare én dato" not in _text(page.client.get(page.link(page.proposal(), VOLUNTEER)))
