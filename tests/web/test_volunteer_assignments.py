@@ -129,6 +129,7 @@ def test_an_agreed_stand_in_says_nothing_of_an_assignment_going_on_as_before(vol
     page = text(volunteer.get("/min-side"))
     assert "Jeg kan ikke komme" in page and "Kan du ikke komme likevel" in page
     assert "fortsetter som før" not in page
+    assert f"/min-side/oppdrag/{MATCH_ID}/avslutt" not in page  # one date: said absent, never ended
 
 
 def test_earlier_matches_read_by_status_and_a_stand_in_folded_into_the_standing_match_is_not_cancelled(
