@@ -113,8 +113,8 @@ def _single(schedule: Schedule, for_date: date | None) -> dict[str, datetime]:
 
 
 def _first_day(schedule: Schedule, match: Mapping[str, Any]) -> date:
-    """The first date of a weekly assignment: its schedule's first on or after from_date and the day the match was
-    confirmed (or made), or, for one whose dates are all behind it, the schedule's very first."""
+    """The first date of a weekly assignment: its schedule's first on or after from_date whose slot begins after the
+    match was confirmed (or made), or, for one whose dates are all behind it, the schedule's very first."""
     joined = match.get("confirmed_at") or match.get("created_at")
     earliest = schedule.from_date
     if joined:
@@ -123,6 +123,8 @@ def _first_day(schedule: Schedule, match: Mapping[str, Any]) -> date:
     if earliest is None:
         raise ValueError("a weekly assignment needs its schedule's from_date or the match's confirmation time")
     found = first_date_from(schedule, earliest)
+    if found is not None and joined and _wall(found, schedule.slot.start) < from_iso(joined):
+        found = first_date_from(schedule, found + timedelta(days=1))  # that day's slot began before it was agreed
     if found is None and schedule.from_date is not None:
         found = first_date_from(schedule, schedule.from_date)
     if found is None:

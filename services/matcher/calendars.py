@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import struct
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Callable
 from uuid import UUID
 
@@ -18,8 +18,7 @@ from shared import links
 from shared.config import Config
 from shared.directory import Directory, TokenInfo, is_uuid
 from shared.errors import Conflict, Forbidden, InvalidLink, NotFound
-from shared.occurrences import ABSENT, of_match, served, serving_since, stand_in_date
-from shared.timeslots import WeeklySlot, parse_schedule
+from shared.occurrences import ABSENT, stand_in_date
 from shared.wording import organisation_name
 from services.matcher.feeds import Feeds
 from services.matcher.lifecycle import CANCELLED, CONFIRMED, ENDED, ORGANISATION, VOLUNTEER
@@ -102,32 +101,11 @@ class Lookup:
         return (self._get(self.clients.offer, "offer", offer_id).get("volunteer") or {}).get("name")
 
 
-FIRST_SERVED_WITHIN = timedelta(weeks=3)  # a weekly slot lying in the skipped spring hour does not happen that week
-
-
-def from_first_served(match: dict[str, Any], need: dict[str, Any]) -> dict[str, Any]:
-    """The need with a standing weekly assignment's schedule starting at the first occurrence the match serves
-    (shared.occurrences.served: none before it was confirmed), so that the calendar's first event and its weekly
-    rule begin on the date Min side and attendance begin with, not on an earlier slot of the confirmation day; the
-    need as it is for a stand-in, a single period, or a match serving no occurrence (ValueError if unreadable)."""
-    since = serving_since(match)
-    schedule = parse_schedule(need["schedule"])
-    if since is None or stand_in_date(match) is not None or not isinstance(schedule.slot, WeeklySlot):
-        return need
-    first = max(since, schedule.from_date) if schedule.from_date else since
-    found = served(match, of_match(match, need, first, first + FIRST_SERVED_WITHIN))
-    if not found:
-        return need
-    return {**need, "schedule": {**need["schedule"], "from_date": found[0].key}}
-
-
 def entry_of(match: dict[str, Any], side: str, lookup: Lookup, web_url: str) -> ical.Entry:
-    """One match as one side's calendar event, from the first occurrence it serves; NotFound when its need is
-    gone."""
+    """One match as one side's calendar event; NotFound when its need is gone."""
     need = lookup.need(match["need_id"])
     if not need.get("schedule"):
         raise NotFound("The need of this match is gone.")
-    need = from_first_served(match, need)
     volunteer = lookup.volunteer_name(match["offer_id"]) if side == ORGANISATION else None
     return ical.assignment_entry({"id": match["_id"], **match}, need,
                                  organisation_name(lookup.organisation(match["organisation_id"])), side, volunteer,

@@ -76,6 +76,13 @@ def test_a_match_confirmed_after_from_date_starts_at_its_first_date_after_confir
     assert event.decoded("DTSTART") == datetime(2026, 2, 24, 17, 30, tzinfo=OSLO)
 
 
+@pytest.mark.parametrize("confirmed_at, first", [("2026-03-03T17:40:00+00:00", date(2026, 3, 10)),  # 18.40 Oslo
+                                                  ("2026-03-03T09:00:00+00:00", date(2026, 3, 3))])
+def test_a_match_confirmed_on_a_day_of_the_schedule_starts_there_only_if_the_slot_is_still_ahead(confirmed_at, first):
+    event = the_event(entry(match(confirmed_at=confirmed_at)))
+    assert event.decoded("DTSTART") == datetime.combine(first, time(17, 30), tzinfo=OSLO)
+
+
 @pytest.mark.parametrize("before, after", [(date(2026, 3, 24), date(2026, 3, 31)),   # last Sunday of March: 29th
                                            (date(2026, 10, 20), date(2026, 10, 27))])  # of October: 25th
 def test_wall_clock_time_stays_across_a_daylight_saving_change(before, after):
