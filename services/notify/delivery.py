@@ -118,7 +118,7 @@ def _context(doc: dict[str, Any], p: Parties, config: Config) -> dict[str, Any]:
         "for_date": facts.get("for_date") or p.match.get("for_date"), "absent_on": facts.get("date"),
         "paused_from": facts.get("from"), "paused_until": facts.get("until"),
         "certificate_seen_on": facts.get("seen_on"), "certificate_max_age_months": facts.get("max_age_months"),
-        "was_confirmed": facts.get("was_confirmed"), "certificate_seen_before": p.match.get("certificate_seen_before"),
+        "was_confirmed": facts.get("was_confirmed"),
     }
     if values["for_date"] and occurrences.status_on(p.match, values["for_date"]) == occurrences.ABSENT:
         values["absent_that_day"] = True  # the stand-in said they cannot come on their date

@@ -181,7 +181,7 @@ def _template_values(lang: str, context: Mapping[str, Any]) -> dict[str, Any]:
     if context.get("unrecorded"):
         values["unrecorded"] = [{**item, "starts": format_at(local_time(item["start"]), lang)}
                                 for item in context["unrecorded"]]
-    for key in ("paused_from", "paused_until", "certificate_seen_on", "certificate_seen_before"):
+    for key in ("paused_from", "paused_until", "certificate_seen_on"):
         if context.get(key):
             day = date.fromisoformat(context[key])
             values[f"{key}_day"], values[f"{key}_short"] = format_day(day, lang), format_day_short(day, lang)
